@@ -1,0 +1,64 @@
+# Build settings and the three helpers every folder uses: trr_test, trr_fuzz
+# and trr_bench. Each target is named in the CMakeLists.txt of its folder.
+
+add_compile_options(-Wall -Wextra)
+if(TRR_WERROR)
+  add_compile_options(-Werror)
+endif()
+
+if(TRR_SANITIZE)
+  add_compile_options(-fsanitize=${TRR_SANITIZE} -fno-omit-frame-pointer
+                      -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${TRR_SANITIZE})
+endif()
+
+if(TRR_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "TRR_FUZZ needs clang: CC=clang CXX=clang++")
+  endif()
+  # Coverage instrumentation everywhere; only the fuzz binaries get the
+  # libFuzzer main.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
+# trr_test(NAME SOURCES... DEPS ... [LABELS ...])
+# A GoogleTest binary whose tests ctest lists one by one.
+function(trr_test name)
+  cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gmock GTest::gtest_main)
+  set(properties TIMEOUT 300)
+  if(T_LABELS)
+    list(APPEND properties LABELS "${T_LABELS}")
+  endif()
+  gtest_discover_tests(${name}
+    DISCOVERY_MODE PRE_TEST
+    PROPERTIES ${properties}
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+endfunction()
+
+# trr_fuzz(NAME SOURCE DEPS ... CORPUS dir)
+# A libFuzzer target when TRR_FUZZ is on; otherwise the same entry point
+# linked with fuzz/standalone_main.cc, which replays the seed corpus. Either
+# way the corpus runs as a ctest regression test.
+function(trr_fuzz name)
+  cmake_parse_arguments(F "" "CORPUS" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${F_SOURCES})
+  target_link_libraries(${name} PRIVATE ${F_DEPS})
+  if(TRR_FUZZ)
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  else()
+    target_link_libraries(${name} PRIVATE trr_fuzz_standalone_main)
+  endif()
+  set_property(GLOBAL APPEND PROPERTY TRR_FUZZ_TARGETS ${name})
+  add_test(NAME ${name}_corpus
+           COMMAND ${name} -runs=0 ${PROJECT_SOURCE_DIR}/${F_CORPUS})
+  set_tests_properties(${name}_corpus PROPERTIES LABELS fuzz TIMEOUT 300)
+endfunction()
+
+# trr_bench(NAME SOURCES... DEPS ...)
+function(trr_bench name)
+  cmake_parse_arguments(B "" "" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${B_SOURCES})
+  target_link_libraries(${name} PRIVATE ${B_DEPS})
+endfunction()
