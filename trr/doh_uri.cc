@@ -22,7 +22,10 @@ bool IsHostNameChar(char c) {
 
 // Checks a DNS host name or IPv4 literal as it may stand in a URI authority.
 bool IsValidRegName(absl::string_view host) {
-  if (host.empty() || host.size() > 253 || host.front() == '.') return false;
+  if (host.empty() || host.size() > 253 || host.front() == '.' ||
+      host.back() == '.') {
+    return false;
+  }
   size_t label_length = 0;
   for (char c : host) {
     if (!IsHostNameChar(c)) return false;

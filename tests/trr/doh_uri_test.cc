@@ -39,6 +39,10 @@ TEST(DohUriTest, AcceptsIpLiterals) {
   EXPECT_EQ(Parse("https://127.0.0.1/q").host, "127.0.0.1");
 }
 
+TEST(DohUriTest, AcceptsOneTrailingDot) {
+  EXPECT_EQ(Parse("https://dns.example./q").host, "dns.example");
+}
+
 TEST(DohUriTest, DropsUriTemplate) {
   EXPECT_EQ(Parse("https://dns.example/dns-query{?dns}").path, "/dns-query");
   EXPECT_EQ(Parse("https://dns.example{?dns}").path, "/");
@@ -69,6 +73,8 @@ TEST(DohUriTest, RejectsWhatIsNotAnHttpsEndpoint) {
       {"https://dns.example:/", "empty port"},
       {"https:///dns-query", "host"},
       {"https://dns..example/", "host"},
+      {"https://dns.example../", "host"},
+      {"https://./", "host"},
       {"https://dns ex.example/", "space"},
       {"https://[::1/", "unterminated"},
       {"https://[1.2.3.4]/", "IPv6"},
