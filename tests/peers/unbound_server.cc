@@ -1,0 +1,176 @@
+#include "tests/peers/unbound_server.h"
+
+#include <cstdlib>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace trr::testing {
+
+absl::StatusOr<TestCertificate> MakeTestCertificate(const TempDir& dir,
+                                                    const std::string& name) {
+  TestCertificate cert;
+  cert.cert_file = absl::StrCat(dir.path(), "/", name, ".pem");
+  cert.key_file = absl::StrCat(dir.path(), "/", name, ".key");
+  const std::string openssl = FindProgram("openssl");
+  if (openssl.empty()) return absl::NotFoundError("openssl is not installed");
+  const std::string command = absl::StrCat(
+      openssl,
+      " req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes",
+      " -keyout ", cert.key_file, " -out ", cert.cert_file,
+      " -days 2 -subj /CN=localhost -addext",
+      " subjectAltName=DNS:localhost,DNS:doh.test,DNS:dns.example.test,",
+      "IP:127.0.0.1,IP:::1 >/dev/null 2>&1");
+  if (std::system(command.c_str()) != 0) {
+    return absl::InternalError(absl::StrCat("failed: ", command));
+  }
+  return cert;
+}
+
+std::string DefaultTestZone(const std::string& net) {
+  return absl::StrCat(
+      "$ORIGIN example.test.\n"
+      "@ 3600 IN SOA ns.example.test. admin.example.test. 1 7200 900 1209600 "
+      "300\n"
+      "@ 3600 IN NS ns.example.test.\n"
+      "ns 3600 IN A ",
+      net,
+      ".53\n"
+      "www 300 IN A ",
+      net,
+      ".1\n"
+      "www 300 IN AAAA 2001:db8::1\n"
+      "v4only 300 IN A ",
+      net,
+      ".4\n"
+      "v6only 300 IN AAAA 2001:db8::6\n"
+      "multi 60 IN A ",
+      net,
+      ".10\n"
+      "multi 60 IN A ",
+      net,
+      ".11\n"
+      "multi 60 IN A ",
+      net,
+      ".12\n"
+      "alias 120 IN CNAME mid.example.test.\n"
+      "mid 90 IN CNAME www.example.test.\n"
+      "private 300 IN A 10.0.0.1\n"
+      "loopback 300 IN A 127.0.0.1\n"
+      "svc 300 IN HTTPS 1 . alpn=\"h2,h3\" port=8443 ipv4hint=",
+      net,
+      ".1\n"
+      "txt 60 IN TXT \"hello\" \"world\"\n");
+}
+
+bool UnboundServer::Available() { return !FindProgram("unbound").empty(); }
+
+absl::StatusOr<std::unique_ptr<UnboundServer>> UnboundServer::Start(
+    UnboundConfig config) {
+  auto server = std::unique_ptr<UnboundServer>(new UnboundServer());
+  server->config_ = std::move(config);
+  if (server->dir_.path().empty()) {
+    return absl::InternalError("cannot make a temporary directory");
+  }
+  auto cert = MakeTestCertificate(server->dir_, "doh");
+  if (!cert.ok()) return cert.status();
+  server->cert_ = *cert;
+  auto dns_port = PickFreePort();
+  if (!dns_port.ok()) return dns_port.status();
+  server->dns_port_ = *dns_port;
+  if (server->config_.doh) {
+    auto doh_port = PickFreePort();
+    if (!doh_port.ok()) return doh_port.status();
+    server->doh_port_ = *doh_port;
+  }
+
+  const std::string zone_file =
+      server->dir_.WriteFile("zone", server->config_.zone);
+  std::vector<std::string> lines = {
+      "server:",
+      absl::StrCat("  interface: 127.0.0.1@", server->dns_port_),
+      absl::StrCat("  interface: ::1@", server->dns_port_),
+      "  username: \"\"",
+      "  chroot: \"\"",
+      absl::StrCat("  directory: \"", server->dir_.path(), "\""),
+      "  pidfile: \"\"",
+      "  use-syslog: no",
+      "  logfile: \"\"",
+      "  verbosity: 1",
+      "  log-queries: yes",
+      "  so-reuseport: no",
+      "  incoming-num-tcp: 256",
+      "  num-threads: 1",
+      "  module-config: \"iterator\"",
+      "  do-ip6: yes",
+      "  access-control: 127.0.0.0/8 allow",
+      "  access-control: ::1 allow",
+      // Never reach out: everything outside the test zones is refused.
+      "  local-zone: \".\" refuse",
+      "  local-zone: \"test.\" nodefault",
+      absl::StrCat("  local-zone: \"", server->config_.zone_name,
+                   ".\" transparent"),
+  };
+  if (server->config_.doh) {
+    lines.push_back(absl::StrCat("  interface: 127.0.0.1@", server->doh_port_));
+    lines.push_back(absl::StrCat("  interface: ::1@", server->doh_port_));
+    lines.push_back(absl::StrCat("  https-port: ", server->doh_port_));
+    lines.push_back("  http-endpoint: \"/dns-query\"");
+    lines.push_back(
+        absl::StrCat("  tls-service-key: \"", server->cert_.key_file, "\""));
+    lines.push_back(
+        absl::StrCat("  tls-service-pem: \"", server->cert_.cert_file, "\""));
+  }
+  for (const std::string& line : server->config_.server_lines) {
+    lines.push_back(absl::StrCat("  ", line));
+  }
+  lines.push_back("remote-control:");
+  lines.push_back("  control-enable: no");
+  lines.push_back("auth-zone:");
+  lines.push_back(absl::StrCat("  name: \"", server->config_.zone_name, "\""));
+  lines.push_back(absl::StrCat("  zonefile: \"", zone_file, "\""));
+  lines.push_back("  for-downstream: yes");
+  lines.push_back("  for-upstream: yes");
+  lines.push_back("  fallback-enabled: no");
+  server->config_file_ =
+      server->dir_.WriteFile("unbound.conf", absl::StrJoin(lines, "\n") + "\n");
+  if (absl::Status status = server->Launch(); !status.ok()) return status;
+  return server;
+}
+
+absl::Status UnboundServer::Launch() {
+  auto process = TestProcess::Start({"unbound", "-d", "-c", config_file_});
+  if (!process.ok()) return process.status();
+  process_ = std::move(*process);
+  return process_->WaitForOutput("start of service", absl::Seconds(20));
+}
+
+UnboundServer::~UnboundServer() {
+  if (process_) process_->Stop();
+}
+
+std::string UnboundServer::DohUri(const std::string& host) const {
+  return absl::StrCat("https://", host, ":", doh_port_, "/dns-query");
+}
+
+int UnboundServer::QueriesReceived(const std::string& name) {
+  // log-queries lines look like "info: 127.0.0.1 www.example.test. A IN".
+  const std::string needle =
+      name.empty() ? std::string(" IN") : absl::StrCat(" ", name, ". ");
+  int count = process_->CountOutput(needle);
+  for (const auto& earlier : earlier_) count += earlier->CountOutput(needle);
+  return count;
+}
+
+void UnboundServer::Kill() {
+  if (process_) process_->Kill();
+}
+
+absl::Status UnboundServer::Restart() {
+  Kill();
+  earlier_.push_back(std::move(process_));
+  return Launch();
+}
+
+}  // namespace trr::testing
