@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
@@ -27,6 +28,19 @@ class IpAddress {
   // From 4 (IPv4) or 16 (IPv6) bytes in network order, as they stand in an
   // A or AAAA record. Any other length gives nullopt.
   static std::optional<IpAddress> FromBytes(absl::Span<const uint8_t> bytes);
+  // From exactly 4 or 16 bytes at `bytes`, for parsers that checked the
+  // length already.
+  static IpAddress FromV4Bytes(const uint8_t* bytes) {
+    IpAddress ip;
+    std::memcpy(ip.bytes_.data(), bytes, 4);
+    return ip;
+  }
+  static IpAddress FromV6Bytes(const uint8_t* bytes) {
+    IpAddress ip;
+    ip.family_ = Family::kV6;
+    std::memcpy(ip.bytes_.data(), bytes, 16);
+    return ip;
+  }
   static IpAddress V4(uint8_t a, uint8_t b, uint8_t c, uint8_t d);
 
   // Parses dotted-quad IPv4 ("192.0.2.1") or RFC 4291 text IPv6 ("2001:db8::1",
