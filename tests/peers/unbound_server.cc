@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "tests/peers/dns_client.h"
 
 namespace trr::testing {
 
@@ -154,13 +155,49 @@ std::string UnboundServer::DohUri(const std::string& host) const {
   return absl::StrCat("https://", host, ":", doh_port_, "/dns-query");
 }
 
+namespace {
+
+constexpr char kSyncLabel[] = "trr-sync-marker";
+
+// A plain query for NAME A, built by hand so the harness needs no codec.
+std::vector<uint8_t> MarkerQuery(const std::string& name) {
+  std::vector<uint8_t> query = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t dot = name.find('.', start);
+    if (dot == std::string::npos) dot = name.size();
+    query.push_back(static_cast<uint8_t>(dot - start));
+    query.insert(query.end(), name.begin() + start, name.begin() + dot);
+    start = dot + 1;
+  }
+  query.insert(query.end(), {0, 0, 1, 0, 1});
+  return query;
+}
+
+}  // namespace
+
 int UnboundServer::QueriesReceived(const std::string& name) {
   // log-queries lines look like "info: 127.0.0.1 www.example.test. A IN".
   const std::string needle =
       name.empty() ? std::string(" IN") : absl::StrCat(" ", name, ". ");
   int count = process_->CountOutput(needle);
   for (const auto& earlier : earlier_) count += earlier->CountOutput(needle);
+  if (name.empty()) {
+    count -= process_->CountOutput(kSyncLabel);
+    for (const auto& earlier : earlier_) {
+      count -= earlier->CountOutput(kSyncLabel);
+    }
+  }
   return count;
+}
+
+absl::Status UnboundServer::Sync() {
+  const std::string name =
+      absl::StrCat(kSyncLabel, "-", ++syncs_, ".", config_.zone_name);
+  auto answer = UdpExchange(dns_port_, MarkerQuery(name));
+  if (!answer.ok()) return answer.status();
+  return process_->WaitForOutput(absl::StrCat(" ", name, ". A IN"),
+                                 absl::Seconds(10));
 }
 
 void UnboundServer::Kill() {

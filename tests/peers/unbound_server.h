@@ -51,8 +51,13 @@ class UnboundServer {
   std::string DohUri(const std::string& host = "localhost") const;
 
   // Queries unbound has logged (log-queries), optionally only those whose
-  // log line mentions `name`.
+  // log line mentions `name`. Call Sync() first: unbound may answer before
+  // its log line arrives.
   int QueriesReceived(const std::string& name = "");
+  // Sends a marker query of its own and waits until unbound has logged it;
+  // unbound logs in order, so every earlier query is counted after this.
+  // The marker queries are not counted by QueriesReceived().
+  absl::Status Sync();
 
   // Kills it (SIGKILL) and starts it again on the same ports.
   absl::Status Restart();
@@ -71,6 +76,7 @@ class UnboundServer {
   uint16_t dns_port_ = 0;
   uint16_t doh_port_ = 0;
   std::string config_file_;
+  int syncs_ = 0;
   std::unique_ptr<TestProcess> process_;
   // Earlier runs of the server (before Restart), kept for their logs.
   std::vector<std::unique_ptr<TestProcess>> earlier_;
