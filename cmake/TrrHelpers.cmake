@@ -2,6 +2,10 @@
 # and trr_bench. Each target is named in the CMakeLists.txt of its folder.
 
 add_compile_options(-Wall -Wextra)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  # Checks ABSL_GUARDED_BY and friends.
+  add_compile_options(-Wthread-safety)
+endif()
 if(TRR_WERROR)
   add_compile_options(-Werror)
 endif()

@@ -78,40 +78,46 @@ void TestProcess::ReadOutput(int fd) {
     const ssize_t n = read(fd, buffer, sizeof(buffer));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     partial_.append(buffer, static_cast<size_t>(n));
     size_t newline;
     while ((newline = partial_.find('\n')) != std::string::npos) {
       lines_.push_back(partial_.substr(0, newline));
       partial_.erase(0, newline + 1);
     }
+    output_changed_.SignalAll();
   }
   close(fd);
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (!partial_.empty()) lines_.push_back(std::move(partial_));
   output_closed_ = true;
+  output_changed_.SignalAll();
 }
 
 absl::Status TestProcess::WaitForOutput(const std::string& text,
                                         absl::Duration timeout) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   size_t checked = 0;
+  bool seen = false;
   auto seen_or_closed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     for (; checked < lines_.size(); ++checked) {
-      if (absl::StrContains(lines_[checked], text)) return true;
+      if (absl::StrContains(lines_[checked], text)) {
+        seen = true;
+        return true;
+      }
     }
     return output_closed_;
   };
-  const bool ended =
-      mu_.AwaitWithTimeout(absl::Condition(&seen_or_closed), timeout);
-  if (ended && checked < lines_.size()) return absl::OkStatus();
+  output_changed_.AwaitWithDeadline(&mu_, absl::Now() + timeout,
+                                    seen_or_closed);
+  if (seen) return absl::OkStatus();
   return absl::DeadlineExceededError(absl::StrCat(
-      ended ? "process exited" : "timed out", " before printing \"", text,
-      "\"; output:\n", absl::StrJoin(lines_, "\n")));
+      output_closed_ ? "process exited" : "timed out", " before printing \"",
+      text, "\"; output:\n", absl::StrJoin(lines_, "\n")));
 }
 
 int TestProcess::CountOutput(const std::string& text) {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   int count = 0;
   for (const std::string& line : lines_) {
     if (absl::StrContains(line, text)) ++count;
@@ -120,7 +126,7 @@ int TestProcess::CountOutput(const std::string& text) {
 }
 
 std::string TestProcess::Output() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   return absl::StrJoin(lines_, "\n");
 }
 

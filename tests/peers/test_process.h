@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "base/mutex.h"
 
 namespace trr::testing {
 
@@ -50,7 +50,8 @@ class TestProcess {
 
   pid_t pid_ = -1;
   std::thread reader_;
-  absl::Mutex mu_;
+  Mutex mu_;
+  CondVar output_changed_;
   std::vector<std::string> lines_ ABSL_GUARDED_BY(mu_);
   std::string partial_ ABSL_GUARDED_BY(mu_);
   bool output_closed_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,0 +1,542 @@
+#include "hostcache/host_cache.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <type_traits>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
+#include "base/mutex.h"
+
+namespace trr {
+namespace {
+
+// Entries are filed by expiry second in a wheel covering kWheelSeconds;
+// later ones wait in a "far" list that is sorted into the wheel every half
+// turn. As time passes, whole buckets are spliced onto the expired list, so
+// eviction finds an expired entry, when there is one, without a scan.
+constexpr int64_t kWheelSeconds = 1024;
+
+// A link in an intrusive circular list; a list is a sentinel Link.
+struct Link {
+  Link* prev = this;
+  Link* next = this;
+
+  Link() = default;
+  Link(const Link&) = delete;
+  Link& operator=(const Link&) = delete;
+
+  bool linked() const { return next != this; }
+  // Forgets its neighbours without touching them (they are gone).
+  void Reset() { prev = next = this; }
+  void Unlink() {
+    prev->next = next;
+    next->prev = prev;
+    prev = next = this;
+  }
+  // Inserts `link` just before this one (at the back, when this is a list).
+  void InsertBefore(Link* link) {
+    link->prev = prev;
+    link->next = this;
+    prev->next = link;
+    prev = link;
+  }
+  void InsertAfter(Link* link) { next->InsertBefore(link); }
+  // Moves every link of the list `other` to the back of this list.
+  void SpliceBack(Link& other) {
+    if (!other.linked()) return;
+    Link* first = other.next;
+    Link* last = other.prev;
+    other.prev = other.next = &other;
+    first->prev = prev;
+    prev->next = first;
+    last->next = this;
+    prev = last;
+  }
+};
+
+// One allocation per entry (std::make_shared): the control block, the key,
+// the record and the links together, so a hit touches one place in memory.
+// Kept small: at 100,000 entries every byte here is 100 kB.
+struct Entry {
+  Entry(const CacheKeyView& k, size_t h, HostRecord r)
+      : hash(h), key(CacheKey::From(k)), record(std::move(r)) {}
+
+  static Entry* FromLru(const Link* link);
+  static Entry* FromExpiry(const Link* link);
+
+  // Read on every hit: first.
+  size_t hash;
+  // Unix nanoseconds: compared on every hit, so plain integers.
+  int64_t expires_ns = 0;
+  int64_t grace_end_ns = 0;
+  uint32_t hits = 0;
+  // The shard's generation at insert; an older one means a network change
+  // came since, and the entry is stale.
+  uint32_t generation = 0;
+  bool refresh_requested = false;
+  // Hit since the eviction hand last passed it.
+  bool referenced = false;
+  CacheKey key;
+  // Never changed after insert: a new answer makes a new entry, so readers
+  // holding this one keep a consistent record.
+  const HostRecord record;
+  Link lru;
+  Link expiry;
+  // The cache's own reference; hits hand out aliases of it. Dropped when the
+  // entry leaves the cache, which frees it once the last reader is done.
+  std::shared_ptr<Entry> self;
+};
+
+// The links know their entry by their offset in it, which standard layout
+// makes well defined.
+static_assert(std::is_standard_layout_v<Entry>);
+Entry* Entry::FromLru(const Link* link) {
+  return reinterpret_cast<Entry*>(reinterpret_cast<uintptr_t>(link) -
+                                  offsetof(Entry, lru));
+}
+Entry* Entry::FromExpiry(const Link* link) {
+  return reinterpret_cast<Entry*>(reinterpret_cast<uintptr_t>(link) -
+                                  offsetof(Entry, expiry));
+}
+
+// The flat set holds Entry pointers; lookups probe it with a key view and
+// the hash already computed to pick the shard.
+struct Probe {
+  const CacheKeyView* key;
+  size_t hash;
+};
+
+struct EntryHash {
+  using is_transparent = void;
+  size_t operator()(const Entry* e) const { return e->hash; }
+  size_t operator()(const Probe& p) const { return p.hash; }
+};
+
+struct EntryEq {
+  using is_transparent = void;
+  bool operator()(const Entry* a, const Entry* b) const { return a == b; }
+  bool operator()(const Entry* a, const Probe& b) const {
+    return a->hash == b.hash && a->key.view() == *b.key;
+  }
+  bool operator()(const Probe& a, const Entry* b) const {
+    return (*this)(b, a);
+  }
+};
+
+}  // namespace
+
+class HostCache::Shard {
+ public:
+  Shard(const HostCacheOptions& options, size_t capacity, absl::Time now,
+        std::atomic<size_t>* total)
+      : total_(total),
+        options_(options),
+        max_stale_ns_(absl::ToInt64Nanoseconds(options.max_stale)),
+        capacity_(capacity),
+        wheel_base_(absl::ToUnixSeconds(now)),
+        far_checked_at_(wheel_base_) {}
+
+  ~Shard() { Clear(); }
+
+  std::optional<CacheHit> Lookup(const CacheKeyView& key, size_t hash,
+                                 int64_t now_ns, bool stale_ok) {
+    MutexLock lock(&mu_);
+    auto it = entries_.find(Probe{&key, hash});
+    if (it == entries_.end()) {
+      ++stats_.misses;
+      return std::nullopt;
+    }
+    Entry* e = *it;
+    const bool stale = e->generation != generation_;
+    CacheHit hit;
+    if (!stale && now_ns < e->expires_ns) {
+      hit.freshness = CacheFreshness::kFresh;
+      ++stats_.hits;
+    } else if (!stale && now_ns < e->grace_end_ns) {
+      hit.freshness = CacheFreshness::kGrace;
+      hit.refresh = !e->refresh_requested;
+      e->refresh_requested = true;
+      ++stats_.grace_hits;
+    } else if (stale_ok && options_.serve_stale &&
+               now_ns < e->grace_end_ns + max_stale_ns_) {
+      hit.freshness = CacheFreshness::kStale;
+      ++stats_.stale_hits;
+    } else {
+      ++stats_.misses;
+      // Past any use: drop it now rather than wait for eviction.
+      if (!options_.serve_stale || now_ns >= e->grace_end_ns + max_stale_ns_) {
+        Erase(e);
+      }
+      return std::nullopt;
+    }
+    ++e->hits;
+    // Second chance (CLOCK) instead of moving to the front: a hit writes
+    // only its own entry, not its neighbours' links.
+    if (!e->referenced) e->referenced = true;
+    hit.record = std::shared_ptr<const HostRecord>(e->self, &e->record);
+    hit.expires = absl::FromUnixNanos(e->expires_ns);
+    return hit;
+  }
+
+  void Insert(const CacheKeyView& key, size_t hash, HostRecord record,
+              absl::Time expires, absl::Time now) {
+    auto entry = std::make_shared<Entry>(key, hash, std::move(record));
+    Entry* e = entry.get();
+    e->self = std::move(entry);
+    e->expires_ns = absl::ToUnixNanos(expires);
+    MutexLock lock(&mu_);
+    Advance(now);
+    auto it = entries_.find(Probe{&key, hash});
+    if (it != entries_.end()) Erase(*it);
+    entries_.insert(e);
+    total_->fetch_add(1, std::memory_order_relaxed);
+    e->grace_end_ns = absl::ToUnixNanos(expires + options_.grace);
+    e->generation = generation_;
+    lru_.InsertAfter(&e->lru);
+    Schedule(e);
+    ++stats_.inserts;
+    EvictWhileFull();
+  }
+
+  bool Remove(const CacheKeyView& key, size_t hash) {
+    MutexLock lock(&mu_);
+    auto it = entries_.find(Probe{&key, hash});
+    if (it == entries_.end()) return false;
+    Erase(*it);
+    return true;
+  }
+
+  void MarkAllStale() {
+    MutexLock lock(&mu_);
+    ++generation_;
+    for (Link& bucket : wheel_) expired_.SpliceBack(bucket);
+    expired_.SpliceBack(far_);
+  }
+
+  void Clear() {
+    MutexLock lock(&mu_);
+    std::vector<Entry*> all(entries_.begin(), entries_.end());
+    entries_.clear();
+    total_->fetch_sub(all.size(), std::memory_order_relaxed);
+    for (Entry* e : all) e->self.reset();
+    // The entries are gone; reset the sentinels that pointed at them.
+    lru_.Reset();
+    far_.Reset();
+    expired_.Reset();
+    for (Link& bucket : wheel_) bucket.Reset();
+  }
+
+  void ClearPartition(absl::string_view partition) {
+    MutexLock lock(&mu_);
+    std::vector<Entry*> doomed;
+    for (Entry* e : entries_) {
+      if (e->key.partition == partition) doomed.push_back(e);
+    }
+    for (Entry* e : doomed) Erase(e);
+  }
+
+  void SetOptions(const HostCacheOptions& options, size_t capacity) {
+    MutexLock lock(&mu_);
+    options_ = options;
+    max_stale_ns_ = absl::ToInt64Nanoseconds(options.max_stale);
+    capacity_ = capacity;
+    // Down to this shard's share first, so a smaller cache keeps entries
+    // from every shard; the caller then trims any rounding left over.
+    while (entries_.size() > capacity_) EvictOne();
+  }
+
+  void EvictWhileOverTotal() {
+    MutexLock lock(&mu_);
+    EvictWhileFull();
+  }
+
+  size_t size() const {
+    MutexLock lock(&mu_);
+    return entries_.size();
+  }
+
+  void AddStats(HostCacheStats& total) const {
+    MutexLock lock(&mu_);
+    total.hits += stats_.hits;
+    total.grace_hits += stats_.grace_hits;
+    total.stale_hits += stats_.stale_hits;
+    total.misses += stats_.misses;
+    total.inserts += stats_.inserts;
+    total.evicted_expired += stats_.evicted_expired;
+    total.evicted_lru += stats_.evicted_lru;
+  }
+
+  void Dump(absl::Time now, std::vector<CacheEntryInfo>& out) const {
+    MutexLock lock(&mu_);
+    for (const Link* l = lru_.next; l != &lru_; l = l->next) {
+      const Entry* e = Entry::FromLru(l);
+      CacheEntryInfo info;
+      info.host = e->key.host;
+      info.kind = e->key.kind;
+      info.partition = e->key.partition;
+      info.trr_mode = e->key.trr_mode;
+      info.trr_disabled = e->key.trr_disabled;
+      info.trr = e->record.source == RecordSource::kTrr;
+      for (const IpAddress& ip : e->record.addresses) {
+        info.addresses.push_back(ip.ToString());
+      }
+      info.canonical_name = e->record.canonical_name;
+      const absl::Time expires = absl::FromUnixNanos(e->expires_ns);
+      info.expires_in_seconds = absl::ToInt64Seconds(expires - now);
+      info.negative = e->record.negative;
+      info.hits = e->hits;
+      info.stale = e->generation != generation_ || now >= expires;
+      out.push_back(std::move(info));
+    }
+  }
+
+ private:
+  void Erase(Entry* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    e->lru.Unlink();
+    e->expiry.Unlink();
+    entries_.erase(e);
+    total_->fetch_sub(1, std::memory_order_relaxed);
+    e->self.reset();  // may free e
+  }
+
+  // The whole cache holds at most max_entries; a shard gives up its own
+  // entries when the total is over, and never holds more than twice its
+  // share, so an unlucky hash spread cannot starve the others.
+  void EvictWhileFull() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    while (!entries_.empty() &&
+           (entries_.size() > 2 * capacity_ ||
+            total_->load(std::memory_order_relaxed) > options_.max_entries)) {
+      EvictOne();
+    }
+  }
+
+  void EvictOne() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (expired_.linked()) {
+      ++stats_.evicted_expired;
+      Erase(Entry::FromExpiry(expired_.next));
+    } else {
+      // The least recently used, approximated: an entry hit since it last
+      // came round goes back to the front once. Each pass clears a flag, so
+      // this ends within one turn of the list (amortized O(1)).
+      Entry* victim = Entry::FromLru(lru_.prev);
+      while (victim->referenced) {
+        victim->referenced = false;
+        victim->lru.Unlink();
+        lru_.InsertAfter(&victim->lru);
+        victim = Entry::FromLru(lru_.prev);
+      }
+      ++stats_.evicted_lru;
+      Erase(victim);
+    }
+  }
+
+  // Files the entry by expiry: the wheel, the far list, or (already past)
+  // the expired list.
+  void Schedule(Entry* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const int64_t second = e->expires_ns / 1000000000;
+    if (second < wheel_base_) {
+      expired_.InsertBefore(&e->expiry);
+    } else if (second < wheel_base_ + kWheelSeconds) {
+      wheel_[second % kWheelSeconds].InsertBefore(&e->expiry);
+    } else {
+      far_.InsertBefore(&e->expiry);
+    }
+  }
+
+  // Moves the buckets of the seconds that have passed onto the expired list,
+  // and every half turn brings far entries that are now near into the wheel.
+  void Advance(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const int64_t now_second = absl::ToUnixSeconds(now);
+    if (now_second <= wheel_base_) return;
+    const int64_t passed = std::min(now_second - wheel_base_, kWheelSeconds);
+    for (int64_t s = 0; s < passed; ++s) {
+      expired_.SpliceBack(wheel_[(wheel_base_ + s) % kWheelSeconds]);
+    }
+    wheel_base_ = now_second;
+    if (wheel_base_ - far_checked_at_ >= kWheelSeconds / 2) {
+      far_checked_at_ = wheel_base_;
+      Link far;
+      far.SpliceBack(far_);
+      while (far.linked()) {
+        Entry* e = Entry::FromExpiry(far.next);
+        e->expiry.Unlink();
+        Schedule(e);
+      }
+    }
+  }
+
+  std::atomic<size_t>* const total_;
+  mutable Mutex mu_;
+  HostCacheOptions options_ ABSL_GUARDED_BY(mu_);
+  int64_t max_stale_ns_ ABSL_GUARDED_BY(mu_);
+  size_t capacity_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<Entry*, EntryHash, EntryEq> entries_ ABSL_GUARDED_BY(mu_);
+  // Most recently inserted (or given a second chance) first.
+  Link lru_ ABSL_GUARDED_BY(mu_);
+  std::array<Link, kWheelSeconds> wheel_ ABSL_GUARDED_BY(mu_);
+  Link far_ ABSL_GUARDED_BY(mu_);
+  Link expired_ ABSL_GUARDED_BY(mu_);
+  int64_t wheel_base_ ABSL_GUARDED_BY(mu_);
+  int64_t far_checked_at_ ABSL_GUARDED_BY(mu_);
+  uint32_t generation_ ABSL_GUARDED_BY(mu_) = 0;
+  HostCacheStats stats_ ABSL_GUARDED_BY(mu_);
+};
+
+namespace {
+
+// One shard per 64 entries of capacity, up to 16: small caches keep one
+// exact LRU order; large ones spread their lock.
+size_t ShardCount(size_t max_entries) {
+  return std::clamp<size_t>(max_entries / 64, 1, 16);
+}
+
+size_t PerShardCapacity(size_t max_entries, size_t shards) {
+  return std::max<size_t>(1, (max_entries + shards - 1) / shards);
+}
+
+}  // namespace
+
+HostCache::HostCache(HostCacheOptions options, const Clock* clock)
+    : clock_(clock) {
+  const size_t count = ShardCount(options.max_entries);
+  const size_t capacity = PerShardCapacity(options.max_entries, count);
+  const absl::Time now = clock_->Now();
+  for (size_t i = 0; i < count; ++i) {
+    shards_.push_back(
+        std::make_unique<Shard>(options, capacity, now, &total_entries_));
+  }
+  options_ = options;
+}
+
+HostCache::~HostCache() = default;
+
+HostCache::Shard& HostCache::ShardFor(size_t hash) const {
+  // The set uses the low bits; pick the shard from the high ones.
+  return *shards_[(hash >> 48) % shards_.size()];
+}
+
+std::optional<CacheHit> HostCache::Lookup(const CacheKeyView& key) {
+  return Lookup(key, clock_->Now());
+}
+
+std::optional<CacheHit> HostCache::Lookup(const CacheKeyView& key,
+                                          absl::Time now) {
+  const size_t hash = absl::Hash<CacheKeyView>{}(key);
+  auto hit = ShardFor(hash).Lookup(key, hash, absl::ToUnixNanos(now), false);
+  if (!hit && key.kind == QueryKind::kUnspecified) {
+    return LookupUnspecifiedFromFamilies(key, now);
+  }
+  return hit;
+}
+
+std::optional<CacheHit> HostCache::LookupStale(const CacheKeyView& key) {
+  const size_t hash = absl::Hash<CacheKeyView>{}(key);
+  return ShardFor(hash).Lookup(key, hash, absl::ToUnixNanos(clock_->Now()),
+                               true);
+}
+
+std::optional<CacheHit> HostCache::LookupUnspecifiedFromFamilies(
+    const CacheKeyView& key, absl::Time now) {
+  CacheKeyView v4 = key;
+  v4.kind = QueryKind::kIpv4;
+  CacheKeyView v6 = key;
+  v6.kind = QueryKind::kIpv6;
+  const size_t h4 = absl::Hash<CacheKeyView>{}(v4);
+  const size_t h6 = absl::Hash<CacheKeyView>{}(v6);
+  const int64_t now_ns = absl::ToUnixNanos(now);
+  auto a = ShardFor(h4).Lookup(v4, h4, now_ns, false);
+  if (!a) return std::nullopt;
+  auto aaaa = ShardFor(h6).Lookup(v6, h6, now_ns, false);
+  if (!aaaa) return std::nullopt;
+  // Both families answered. NXDOMAIN for either is NXDOMAIN for the name;
+  // otherwise the addresses of both, negative only if neither has any.
+  auto merged = std::make_shared<HostRecord>(*a->record);
+  const HostRecord& other = *aaaa->record;
+  merged->addresses.insert(merged->addresses.end(), other.addresses.begin(),
+                           other.addresses.end());
+  if (merged->canonical_name.empty()) {
+    merged->canonical_name = other.canonical_name;
+  }
+  if (a->record->negative == NegativeKind::kNxDomain ||
+      other.negative == NegativeKind::kNxDomain) {
+    merged->negative = NegativeKind::kNxDomain;
+  } else {
+    merged->negative =
+        merged->addresses.empty() ? NegativeKind::kNoData : NegativeKind::kNone;
+  }
+  merged->authentic_data = a->record->authentic_data && other.authentic_data;
+  CacheHit hit;
+  hit.record = std::move(merged);
+  hit.freshness = std::max(a->freshness, aaaa->freshness);
+  hit.refresh = a->refresh || aaaa->refresh;
+  hit.expires = std::min(a->expires, aaaa->expires);
+  return hit;
+}
+
+void HostCache::Insert(const CacheKeyView& key, HostRecord record) {
+  const absl::Time now = clock_->Now();
+  const HostCacheOptions o = options();
+  absl::Duration lifetime =
+      record.ttl_seconds ? absl::Seconds(*record.ttl_seconds) : o.default_ttl;
+  if (record.negative != NegativeKind::kNone) {
+    lifetime = std::min(lifetime, o.max_negative_ttl);
+  }
+  const size_t hash = absl::Hash<CacheKeyView>{}(key);
+  ShardFor(hash).Insert(key, hash, std::move(record), now + lifetime, now);
+}
+
+bool HostCache::Remove(const CacheKeyView& key) {
+  const size_t hash = absl::Hash<CacheKeyView>{}(key);
+  return ShardFor(hash).Remove(key, hash);
+}
+
+void HostCache::OnNetworkChange() {
+  for (auto& shard : shards_) shard->MarkAllStale();
+}
+
+void HostCache::Clear() {
+  for (auto& shard : shards_) shard->Clear();
+}
+
+void HostCache::ClearPartition(absl::string_view partition) {
+  for (auto& shard : shards_) shard->ClearPartition(partition);
+}
+
+void HostCache::SetOptions(const HostCacheOptions& options) {
+  {
+    MutexLock lock(&options_mu_);
+    options_ = options;
+  }
+  const size_t capacity = PerShardCapacity(options.max_entries, shards_.size());
+  for (auto& shard : shards_) shard->SetOptions(options, capacity);
+  for (auto& shard : shards_) shard->EvictWhileOverTotal();
+}
+
+HostCacheOptions HostCache::options() const {
+  MutexLock lock(&options_mu_);
+  return options_;
+}
+
+size_t HostCache::size() const {
+  return total_entries_.load(std::memory_order_relaxed);
+}
+
+HostCacheStats HostCache::stats() const {
+  HostCacheStats total;
+  for (const auto& shard : shards_) shard->AddStats(total);
+  return total;
+}
+
+std::vector<CacheEntryInfo> HostCache::Dump() const {
+  std::vector<CacheEntryInfo> out;
+  const absl::Time now = clock_->Now();
+  for (const auto& shard : shards_) shard->Dump(now, out);
+  return out;
+}
+
+}  // namespace trr

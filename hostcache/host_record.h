@@ -1,0 +1,98 @@
+// HostRecord and CacheKey: what the host cache keeps, and under which key.
+
+#ifndef TRR_HOSTCACHE_HOST_RECORD_H_
+#define TRR_HOSTCACHE_HOST_RECORD_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/hash/hash.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "hostcache/ip_address.h"
+#include "hostcache/svcb_record.h"
+
+namespace trr {
+
+// What a lookup asks for: an address family, both, or a record type.
+enum class QueryKind : uint8_t {
+  kUnspecified,  // A and AAAA
+  kIpv4,         // A
+  kIpv6,         // AAAA
+  kHttps,        // HTTPS (type 65)
+  kTxt,          // TXT
+};
+
+// "unspec", "ipv4", "ipv6", "https", "txt": the about:networking family.
+absl::string_view QueryKindName(QueryKind kind);
+
+// Which path produced a record.
+enum class RecordSource : uint8_t { kTrr, kNative };
+
+// Why a record holds no data: a negative answer cached (RFC 2308).
+enum class NegativeKind : uint8_t { kNone, kNxDomain, kNoData };
+
+struct HostRecord {
+  std::vector<IpAddress> addresses;
+  std::string canonical_name;
+  // For kHttps and kTxt lookups.
+  std::vector<SvcbRecord> https;
+  std::vector<std::string> txt;
+  // The TTL the answer carried, in seconds; absent for native results
+  // (getaddrinfo has none), which then live network.dnsCacheExpiration.
+  std::optional<uint32_t> ttl_seconds;
+  RecordSource source = RecordSource::kNative;
+  NegativeKind negative = NegativeKind::kNone;
+  // The resolver set the AD bit (RFC 4035 section 3.2.3).
+  bool authentic_data = false;
+};
+
+// Lower-cases `host` and drops one trailing dot: "WWW.Example.COM." ->
+// "www.example.com". Names are compared case-insensitively (RFC 4343).
+std::string NormalizeHostName(absl::string_view host);
+
+// The key fields as views, for lookups that must not allocate.
+struct CacheKeyView {
+  absl::string_view host;  // normalized
+  QueryKind kind = QueryKind::kUnspecified;
+  // The flags that change an answer: the effective TRR mode and whether TRR
+  // was disabled for the request (Firefox keys its cache on both).
+  uint8_t trr_mode = 0;
+  bool trr_disabled = false;
+  // Chosen by the embedder (origin attributes, private browsing): entries in
+  // one partition are never seen from another.
+  absl::string_view partition;
+
+  template <typename H>
+  friend H AbslHashValue(H h, const CacheKeyView& k) {
+    return H::combine(std::move(h), k.host, k.kind, k.trr_mode, k.trr_disabled,
+                      k.partition);
+  }
+  friend bool operator==(const CacheKeyView& a, const CacheKeyView& b) {
+    return a.host == b.host && a.kind == b.kind && a.trr_mode == b.trr_mode &&
+           a.trr_disabled == b.trr_disabled && a.partition == b.partition;
+  }
+};
+
+struct CacheKey {
+  std::string host;
+  QueryKind kind = QueryKind::kUnspecified;
+  uint8_t trr_mode = 0;
+  bool trr_disabled = false;
+  std::string partition;
+
+  CacheKeyView view() const {
+    return CacheKeyView{host, kind, trr_mode, trr_disabled, partition};
+  }
+  static CacheKey From(const CacheKeyView& v) {
+    return CacheKey{std::string(v.host), v.kind, v.trr_mode, v.trr_disabled,
+                    std::string(v.partition)};
+  }
+};
+
+}  // namespace trr
+
+#endif  // TRR_HOSTCACHE_HOST_RECORD_H_
