@@ -1,0 +1,160 @@
+// PrefStore: the effective prefs of one resolver, from three layers —
+// registry defaults < a prefs.js file < programmatic overrides (the CLI's
+// --pref, the embedder's API) — with observers and file reload.
+//
+// A file is applied whole or not at all: any parse or validation error
+// leaves every pref as it was. Observers run after a change is complete, on
+// the thread that made it (the watcher thread for reloads from disk), once
+// per changed pref, in the order they were added; they may read the store.
+
+#ifndef TRR_PREFS_PREF_STORE_H_
+#define TRR_PREFS_PREF_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "base/mutex.h"
+#include "prefs/pref_registry.h"
+#include "prefs/pref_value.h"
+
+namespace trr::prefs {
+
+// Where an effective value comes from.
+enum class PrefLayer : uint8_t { kDefault, kFile, kOverride };
+// "default", "file", "override".
+absl::string_view PrefLayerName(PrefLayer layer);
+
+struct PrefChange {
+  std::string name;
+  PrefValue old_value;
+  PrefValue new_value;
+};
+
+struct LoadReport {
+  // Unknown prefs (kept, as Firefox keeps them) and deprecated names, each
+  // as "FILE:LINE:COLUMN: ...".
+  std::vector<std::string> warnings;
+  // Prefs whose effective value changed, in name order.
+  std::vector<std::string> changed;
+};
+
+struct EffectivePref {
+  std::string name;
+  PrefValue value;
+  PrefLayer layer = PrefLayer::kDefault;
+  bool locked = false;
+  // False for names not in the registry (kept from a file).
+  bool known = true;
+};
+
+class PrefStore {
+ public:
+  using Observer = std::function<void(const PrefChange&)>;
+  using ObserverId = uint64_t;
+
+  explicit PrefStore(const PrefRegistry& registry = PrefRegistry::Default());
+  ~PrefStore();
+  PrefStore(const PrefStore&) = delete;
+  PrefStore& operator=(const PrefStore&) = delete;
+
+  // Reads, parses and applies a prefs.js file, replacing the previous file
+  // layer. NotFound if it cannot be read; InvalidArgument ("FILE:LINE:COL:
+  // ...") for syntax errors and for values of the wrong type or out of range.
+  absl::StatusOr<LoadReport> LoadFile(const std::string& path);
+  // The same for text already in memory; `filename` is for messages only.
+  absl::StatusOr<LoadReport> LoadText(absl::string_view text,
+                                      absl::string_view filename);
+  // Loads the last file again; only prefs that changed notify.
+  absl::StatusOr<LoadReport> Reload();
+
+  // Programmatic overrides, above the file. Deprecated names are accepted;
+  // unknown names are refused (there is no file to keep them for), as are
+  // wrong types, values out of range and locked prefs. Applied together or
+  // not at all.
+  absl::Status SetOverrides(
+      const std::vector<std::pair<std::string, PrefValue>>& overrides);
+  absl::Status SetOverride(absl::string_view name, PrefValue value);
+  void ClearOverride(absl::string_view name);
+
+  // The effective value of a registered pref (its default if unset).
+  // Asking for a name that is not registered is a programming error.
+  PrefValue Get(absl::string_view name) const;
+  bool GetBool(absl::string_view name) const;
+  int32_t GetInt(absl::string_view name) const;
+  std::string GetString(absl::string_view name) const;
+  // Any name, registered or kept from a file.
+  std::optional<EffectivePref> Lookup(absl::string_view name) const;
+  // Every registered pref and every unknown one kept, sorted by name.
+  std::vector<EffectivePref> Effective() const;
+
+  // Calls `observer` for changes of exactly `name`, or with
+  // AddPrefixObserver of every name starting with `prefix`.
+  ObserverId AddObserver(absl::string_view name, Observer observer);
+  ObserverId AddPrefixObserver(absl::string_view prefix, Observer observer);
+  void RemoveObserver(ObserverId id);
+
+  // Reloads the last loaded file whenever it changes on disk (inotify on its
+  // folder, so editors that replace the file are seen), until StopWatching()
+  // or destruction. `on_reload` gets each reload's result, errors included.
+  absl::Status WatchFile(
+      std::function<void(const absl::StatusOr<LoadReport>&)> on_reload);
+  void StopWatching();
+
+ private:
+  struct FileValue {
+    std::optional<PrefValue> default_branch;  // pref(), sticky_pref()
+    std::optional<PrefValue> user_branch;     // user_pref()
+    bool locked = false;
+    bool known = true;
+  };
+  using FileLayer = absl::flat_hash_map<std::string, FileValue>;
+  using Overrides = absl::flat_hash_map<std::string, PrefValue>;
+  struct ObserverEntry {
+    ObserverId id;
+    std::string key;
+    bool prefix;
+    Observer observer;
+  };
+
+  absl::StatusOr<LoadReport> Apply(absl::string_view text,
+                                   absl::string_view filename);
+  // Swaps in new layers and notifies; `changed` gets the changed names.
+  void Commit(FileLayer* file, Overrides* overrides,
+              std::vector<std::string>& changed);
+  std::optional<EffectivePref> EffectiveLocked(absl::string_view name) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static std::optional<EffectivePref> EffectiveIn(absl::string_view name,
+                                                  const PrefRegistry& registry,
+                                                  const FileLayer& file,
+                                                  const Overrides& overrides);
+  void Notify(const std::vector<PrefChange>& changes);
+  void WatchLoop(int inotify_fd, int stop_fd, std::string basename);
+
+  const PrefRegistry& registry_;
+  // Held across apply and notify, so notifications of two changes never
+  // interleave and observers see changes in the order they were made.
+  Mutex apply_mu_;
+  mutable Mutex mu_;
+  FileLayer file_ ABSL_GUARDED_BY(mu_);
+  Overrides overrides_ ABSL_GUARDED_BY(mu_);
+  std::string file_path_ ABSL_GUARDED_BY(mu_);
+  std::vector<ObserverEntry> observers_ ABSL_GUARDED_BY(mu_);
+  ObserverId next_observer_id_ ABSL_GUARDED_BY(mu_) = 1;
+
+  std::thread watcher_;
+  int watch_stop_fd_ = -1;
+  std::function<void(const absl::StatusOr<LoadReport>&)> on_reload_;
+};
+
+}  // namespace trr::prefs
+
+#endif  // TRR_PREFS_PREF_STORE_H_
