@@ -1,0 +1,298 @@
+// DohTransport against a real unbound serving DoH on loopback.
+
+#include "trr/doh_transport.h"
+
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "base/mutex.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/peers/unbound_server.h"
+#include "trr/dns/dns_types.h"
+#include "trr/dns/query.h"
+#include "trr/dns/response.h"
+
+namespace trr {
+namespace {
+
+using ::testing::HasSubstr;
+
+// Runs a DohTransport on its own loop and lets the test wait for results.
+class TransportHarness {
+ public:
+  TransportHarness() {
+    loop_.RunSync(
+        [this] { transport_ = std::make_unique<DohTransport>(&loop_); });
+  }
+  ~TransportHarness() {
+    loop_.RunSync([this] { transport_.reset(); });
+  }
+
+  void Configure(DohConfig config) {
+    loop_.RunSync([&] { transport_->Configure(std::move(config)); });
+  }
+
+  // Sends a query for `name`/`type`; the result lands in results().
+  DohTransport::RequestId Send(absl::string_view name, uint16_t type,
+                               absl::Duration timeout = absl::Seconds(5)) {
+    std::vector<uint8_t> query;
+    EXPECT_TRUE(dns::EncodeQuery(name, type, dns::QueryOptions(), query).ok());
+    DohTransport::RequestId id = 0;
+    loop_.RunSync([&] {
+      id = transport_->Send(query, timeout, [this](DohResult result) {
+        MutexLock lock(&mu_);
+        results_.push_back(std::move(result));
+        cv_.SignalAll();
+      });
+    });
+    return id;
+  }
+
+  // Waits until `count` results are in (or 20 s pass) and returns them.
+  std::vector<DohResult> Wait(size_t count) {
+    MutexLock lock(&mu_);
+    cv_.AwaitWithDeadline(&mu_, absl::Now() + absl::Seconds(20),
+                          [&] { return results_.size() >= count; });
+    return results_;
+  }
+
+  DohResult SendAndWait(absl::string_view name, uint16_t type,
+                        absl::Duration timeout = absl::Seconds(5)) {
+    size_t before;
+    {
+      MutexLock lock(&mu_);
+      before = results_.size();
+    }
+    Send(name, type, timeout);
+    auto all = Wait(before + 1);
+    return all.size() > before ? all[before] : DohResult{};
+  }
+
+  size_t ResultCount() {
+    MutexLock lock(&mu_);
+    return results_.size();
+  }
+
+  DohTransportStats Stats() {
+    DohTransportStats stats;
+    loop_.RunSync([&] { stats = transport_->stats(); });
+    return stats;
+  }
+
+  EventLoop& loop() { return loop_; }
+  DohTransport& transport() { return *transport_; }
+  void Destroy() {
+    loop_.RunSync([this] { transport_.reset(); });
+  }
+
+ private:
+  EventLoop loop_;
+  std::unique_ptr<DohTransport> transport_;
+  Mutex mu_;
+  CondVar cv_;
+  std::vector<DohResult> results_;
+};
+
+DohConfig ConfigFor(const testing::UnboundServer& server,
+                    const std::string& host = "localhost") {
+  DohConfig config;
+  config.uri = *ParseDohUri(server.DohUri(host));
+  config.ca_file = server.ca_file();
+  return config;
+}
+
+void ExpectAnswer(const DohResult& result, absl::string_view name,
+                  uint16_t type, absl::string_view address) {
+  ASSERT_TRUE(result.ok()) << DohErrorName(result.error) << ": "
+                           << result.detail;
+  dns::Response response;
+  ASSERT_TRUE(
+      dns::ParseResponse(result.body, dns::Question(name, type), response)
+          .ok());
+  ASSERT_EQ(response.addresses.size(), 1u);
+  EXPECT_EQ(response.addresses[0].ToString(), address);
+}
+
+class DohTransportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    TRR_REQUIRE_UNBOUND();
+    auto server = testing::UnboundServer::Start();
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+  }
+  std::unique_ptr<testing::UnboundServer> server_;
+};
+
+TEST_F(DohTransportTest, PostReturnsTheAnswer) {
+  TransportHarness h;
+  h.Configure(ConfigFor(*server_));
+  ExpectAnswer(h.SendAndWait("www.example.test", dns::kTypeA),
+               "www.example.test", dns::kTypeA, "192.0.2.1");
+  ASSERT_TRUE(server_->Sync().ok());
+  EXPECT_EQ(server_->QueriesReceived("www.example.test"), 1);
+}
+
+TEST_F(DohTransportTest, GetReturnsTheAnswer) {
+  TransportHarness h;
+  DohConfig config = ConfigFor(*server_);
+  config.use_get = true;
+  h.Configure(config);
+  ExpectAnswer(h.SendAndWait("www.example.test", dns::kTypeAAAA),
+               "www.example.test", dns::kTypeAAAA, "2001:db8::1");
+}
+
+TEST_F(DohTransportTest, BootstrapReachesAHostThatResolvesNowhere) {
+  TransportHarness h;
+  // "doh.test" is in no resolver anywhere; only bootstrapAddr knows it.
+  DohConfig config = ConfigFor(*server_, "doh.test");
+  config.bootstrap = {*IpAddress::Parse("127.0.0.1")};
+  h.Configure(config);
+  ExpectAnswer(h.SendAndWait("www.example.test", dns::kTypeA),
+               "www.example.test", dns::kTypeA, "192.0.2.1");
+}
+
+TEST_F(DohTransportTest, WithoutBootstrapTheHostDoesNotResolve) {
+  TransportHarness h;
+  h.Configure(ConfigFor(*server_, "doh.test"));
+  DohResult result = h.SendAndWait("www.example.test", dns::kTypeA);
+  EXPECT_EQ(result.error, DohError::kConnect) << result.detail;
+}
+
+TEST_F(DohTransportTest, BootstrapOverIpv6AndSeveralAddresses) {
+  TransportHarness h;
+  DohConfig config = ConfigFor(*server_, "doh.test");
+  config.bootstrap = {*IpAddress::Parse("::1")};
+  h.Configure(config);
+  ExpectAnswer(h.SendAndWait("www.example.test", dns::kTypeA),
+               "www.example.test", dns::kTypeA, "192.0.2.1");
+  // The first address refuses connections; the second answers.
+  config.bootstrap = {*IpAddress::Parse("127.0.0.3"),
+                      *IpAddress::Parse("127.0.0.1")};
+  h.Configure(config);
+  ExpectAnswer(h.SendAndWait("v4only.example.test", dns::kTypeA),
+               "v4only.example.test", dns::kTypeA, "192.0.2.4");
+}
+
+TEST_F(DohTransportTest, AnUntrustedCertificateFailsTls) {
+  testing::TempDir dir;
+  auto other_ca = testing::MakeTestCertificate(dir, "other");
+  ASSERT_TRUE(other_ca.ok());
+  TransportHarness h;
+  DohConfig config = ConfigFor(*server_);
+  config.ca_file = other_ca->cert_file;
+  h.Configure(config);
+  DohResult result = h.SendAndWait("www.example.test", dns::kTypeA);
+  EXPECT_EQ(result.error, DohError::kTls) << result.detail;
+  // And the system store does not trust a test certificate either.
+  config.ca_file.clear();
+  h.Configure(config);
+  EXPECT_EQ(h.SendAndWait("www.example.test", dns::kTypeA).error,
+            DohError::kTls);
+}
+
+TEST_F(DohTransportTest, HostNameMustMatchTheCertificate) {
+  TransportHarness h;
+  // The server is reached, but the name asked for is not in its certificate.
+  DohConfig config = ConfigFor(*server_, "wrong-name.test");
+  config.bootstrap = {*IpAddress::Parse("127.0.0.1")};
+  h.Configure(config);
+  EXPECT_EQ(h.SendAndWait("www.example.test", dns::kTypeA).error,
+            DohError::kTls);
+}
+
+TEST_F(DohTransportTest, WrongPathIsAnHttpStatusError) {
+  TransportHarness h;
+  DohConfig config = ConfigFor(*server_);
+  config.uri.path = "/not-dns";
+  h.Configure(config);
+  DohResult result = h.SendAndWait("www.example.test", dns::kTypeA);
+  EXPECT_EQ(result.error, DohError::kHttpStatus);
+  EXPECT_EQ(result.http_status, 404);
+  EXPECT_THAT(result.detail, HasSubstr("404"));
+}
+
+TEST_F(DohTransportTest, HundredConcurrentQueriesShareOneConnection) {
+  TransportHarness h;
+  h.Configure(ConfigFor(*server_));
+  for (int i = 0; i < 100; ++i) {
+    h.Send(i % 2 == 0 ? "www.example.test" : "multi.example.test", dns::kTypeA);
+  }
+  auto results = h.Wait(100);
+  ASSERT_EQ(results.size(), 100u);
+  for (const DohResult& r : results) EXPECT_TRUE(r.ok()) << r.detail;
+  EXPECT_EQ(h.Stats().connections_opened, 1u);
+  ASSERT_TRUE(server_->Sync().ok());
+  EXPECT_EQ(server_->QueriesReceived(), 100);
+}
+
+TEST_F(DohTransportTest, ReconnectsAfterTheServerRestarts) {
+  TransportHarness h;
+  h.Configure(ConfigFor(*server_));
+  ASSERT_TRUE(h.SendAndWait("www.example.test", dns::kTypeA).ok());
+  server_->Kill();
+  DohResult down = h.SendAndWait("www.example.test", dns::kTypeA);
+  EXPECT_FALSE(down.ok());
+  EXPECT_TRUE(down.error == DohError::kConnect ||
+              down.error == DohError::kReset)
+      << DohErrorName(down.error) << ": " << down.detail;
+  ASSERT_TRUE(server_->Restart().ok());
+  ExpectAnswer(h.SendAndWait("www.example.test", dns::kTypeA),
+               "www.example.test", dns::kTypeA, "192.0.2.1");
+  EXPECT_GE(h.Stats().connections_opened, 2u);
+}
+
+TEST_F(DohTransportTest, HungServerTimesOut) {
+  TransportHarness h;
+  h.Configure(ConfigFor(*server_));
+  ASSERT_TRUE(h.SendAndWait("www.example.test", dns::kTypeA).ok());
+  server_->Pause();
+  const absl::Time start = absl::Now();
+  DohResult result =
+      h.SendAndWait("www.example.test", dns::kTypeA, absl::Milliseconds(300));
+  server_->Resume();
+  EXPECT_EQ(result.error, DohError::kTimeout) << result.detail;
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(250));
+}
+
+TEST_F(DohTransportTest, CancelCompletesOnceWithCancelled) {
+  TransportHarness h;
+  h.Configure(ConfigFor(*server_));
+  server_->Pause();
+  const auto id = h.Send("www.example.test", dns::kTypeA);
+  h.loop().RunSync([&] {
+    h.transport().Cancel(id);
+    h.transport().Cancel(id);  // a second cancel is a no-op
+  });
+  auto results = h.Wait(1);
+  server_->Resume();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].error, DohError::kCancelled);
+  // Nothing else arrives for it.
+  ASSERT_TRUE(h.SendAndWait("www.example.test", dns::kTypeA).ok());
+  EXPECT_EQ(h.ResultCount(), 2u);
+}
+
+TEST_F(DohTransportTest, ShutdownCompletesEveryOutstandingRequest) {
+  TransportHarness h;
+  h.Configure(ConfigFor(*server_));
+  server_->Pause();
+  for (int i = 0; i < 10; ++i) h.Send("www.example.test", dns::kTypeA);
+  h.Destroy();
+  auto results = h.Wait(10);
+  server_->Resume();
+  ASSERT_EQ(results.size(), 10u);
+  for (const DohResult& r : results) EXPECT_EQ(r.error, DohError::kCancelled);
+}
+
+TEST_F(DohTransportTest, NoUriFailsWithoutCrashing) {
+  TransportHarness h;
+  DohResult result = h.SendAndWait("www.example.test", dns::kTypeA);
+  EXPECT_EQ(result.error, DohError::kConnect);
+  EXPECT_THAT(result.detail, HasSubstr("no DoH URI"));
+}
+
+}  // namespace
+}  // namespace trr

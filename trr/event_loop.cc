@@ -1,0 +1,169 @@
+#include "trr/event_loop.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+namespace trr {
+
+absl::Time EventLoop::MonotonicNow() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return absl::TimeFromTimespec(ts);
+}
+
+EventLoop::EventLoop() {
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  epoll_event event{};
+  event.events = EPOLLIN;
+  event.data.fd = wake_fd_;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event);
+  thread_ = std::thread([this] { Run(); });
+  thread_id_ = thread_.get_id();
+}
+
+EventLoop::~EventLoop() {
+  {
+    MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  const uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof(one));
+  thread_.join();
+  close(wake_fd_);
+  close(epoll_fd_);
+}
+
+bool EventLoop::IsLoopThread() const {
+  return std::this_thread::get_id() == thread_id_;
+}
+
+void EventLoop::Post(Task task) {
+  bool was_empty;
+  {
+    MutexLock lock(&mu_);
+    was_empty = tasks_.empty();
+    tasks_.push_back(std::move(task));
+  }
+  // One wake-up per batch: the loop drains the whole queue when it wakes.
+  if (was_empty) {
+    const uint64_t one = 1;
+    (void)!write(wake_fd_, &one, sizeof(one));
+  }
+}
+
+void EventLoop::RunSync(Task task) {
+  if (IsLoopThread()) {
+    task();
+    return;
+  }
+  Mutex done_mu;
+  CondVar done_cv;
+  bool done = false;
+  Post([&] {
+    task();
+    MutexLock lock(&done_mu);
+    done = true;
+    done_cv.SignalAll();
+  });
+  MutexLock lock(&done_mu);
+  while (!done) done_cv.Wait(&done_mu);
+}
+
+EventLoop::TimerId EventLoop::AddTimer(absl::Duration delay, Task task) {
+  const TimerId id = next_timer_++;
+  auto it = timers_.emplace(MonotonicNow() + delay, Timer{id, std::move(task)});
+  timer_index_[id] = it;
+  return id;
+}
+
+void EventLoop::CancelTimer(TimerId id) {
+  auto it = timer_index_.find(id);
+  if (it == timer_index_.end()) return;
+  timers_.erase(it->second);
+  timer_index_.erase(it);
+}
+
+void EventLoop::WatchFd(int fd, uint32_t events, FdCallback callback) {
+  auto it = fds_.find(fd);
+  const bool known = it != fds_.end();
+  if (known && it->second.events == events) {
+    // Same events: no system call, just the new callback.
+    it->second.callback = std::make_shared<FdCallback>(std::move(callback));
+    return;
+  }
+  epoll_event event{};
+  event.events = events;
+  event.data.fd = fd;
+  fds_[fd] = Watch{events, std::make_shared<FdCallback>(std::move(callback))};
+  epoll_ctl(epoll_fd_, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event);
+}
+
+void EventLoop::UnwatchFd(int fd) {
+  if (fds_.erase(fd) > 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+}
+
+int EventLoop::NextTimeoutMs() const {
+  if (timers_.empty()) return -1;
+  const absl::Duration left = timers_.begin()->first - MonotonicNow();
+  if (left <= absl::ZeroDuration()) return 0;
+  // Round up, so a timer never fires early.
+  return static_cast<int>(
+      absl::ToInt64Milliseconds(left + absl::Nanoseconds(999999)));
+}
+
+void EventLoop::RunTasks() {
+  std::vector<Task> tasks;
+  {
+    MutexLock lock(&mu_);
+    tasks.swap(tasks_);
+  }
+  for (Task& task : tasks) task();
+}
+
+void EventLoop::RunDueTimers() {
+  const absl::Time now = MonotonicNow();
+  while (!timers_.empty() && timers_.begin()->first <= now) {
+    auto it = timers_.begin();
+    Task task = std::move(it->second.task);
+    timer_index_.erase(it->second.id);
+    timers_.erase(it);
+    task();
+  }
+}
+
+void EventLoop::Run() {
+  epoll_event events[64];
+  while (true) {
+    const int n = epoll_wait(epoll_fd_, events, 64, NextTimeoutMs());
+    if (n < 0 && errno != EINTR) break;
+    for (int i = 0; i < n; ++i) {
+      const int fd = events[i].data.fd;
+      if (fd == wake_fd_) {
+        uint64_t count;
+        (void)!read(wake_fd_, &count, sizeof(count));
+        continue;
+      }
+      auto it = fds_.find(fd);
+      // Hold a reference: the callback may unwatch (and so drop) itself.
+      if (it != fds_.end()) {
+        std::shared_ptr<FdCallback> callback = it->second.callback;
+        (*callback)(events[i].events);
+      }
+    }
+    RunTasks();
+    RunDueTimers();
+    bool stopping;
+    {
+      MutexLock lock(&mu_);
+      stopping = stopping_ && tasks_.empty();
+    }
+    if (stopping) break;
+  }
+}
+
+}  // namespace trr
