@@ -1,0 +1,600 @@
+#include "trr/native_resolver.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <random>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "base/mutex.h"
+#include "trr/dns/dns_types.h"
+#include "trr/dns/query.h"
+#include "trr/dns/response.h"
+
+namespace trr {
+
+std::optional<std::pair<IpAddress, uint16_t>> ParseIpPort(
+    absl::string_view text) {
+  absl::string_view host = text;
+  absl::string_view port_text;
+  if (!text.empty() && text.front() == '[') {
+    const size_t close = text.find(']');
+    if (close == absl::string_view::npos) return std::nullopt;
+    host = text.substr(1, close - 1);
+    absl::string_view rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return std::nullopt;
+      port_text = rest.substr(1);
+    }
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {
+    const size_t colon = text.find(':');
+    host = text.substr(0, colon);
+    port_text = text.substr(colon + 1);
+  }
+  auto ip = IpAddress::Parse(host);
+  if (!ip) return std::nullopt;
+  uint32_t port = 53;
+  if (!port_text.empty() &&
+      (!absl::SimpleAtoi(port_text, &port) || port == 0 || port > 65535)) {
+    return std::nullopt;
+  }
+  return std::make_pair(*ip, static_cast<uint16_t>(port));
+}
+
+namespace {
+
+NativeResult Failed(std::string error) {
+  NativeResult result;
+  result.outcome = NativeResult::Outcome::kFailed;
+  result.error = std::move(error);
+  return result;
+}
+
+// ---------------------------------------------------------------------------
+// The system resolver: getaddrinfo() blocks, so it runs on worker threads.
+
+class SystemResolver final : public NativeResolver {
+ public:
+  SystemResolver(EventLoop* loop, int threads)
+      : loop_(loop), shared_(std::make_shared<Shared>()) {
+    shared_->loop = loop;
+    for (int i = 0; i < threads; ++i) {
+      // Detached: a getaddrinfo() stuck on a dead network must not hold up
+      // shutdown. The workers keep `shared_` alive and post nothing once it
+      // is stopped.
+      std::thread([shared = shared_] { Work(shared); }).detach();
+    }
+  }
+
+  ~SystemResolver() override {
+    CancelAll();
+    shared_->stopped_on_loop = true;
+    MutexLock lock(&shared_->mu);
+    shared_->stopped = true;
+    shared_->cv.SignalAll();
+  }
+
+  void Resolve(const std::string& host, QueryKind kind, absl::Duration,
+               Callback done) override {
+    const uint64_t id = next_id_++;
+    ++lookups_;
+    if (kind == QueryKind::kHttps || kind == QueryKind::kTxt) {
+      pending_[id] = std::move(done);
+      loop_->Post([this, id, shared = shared_] {
+        if (!shared->stopped_on_loop) {
+          Complete(id, Failed("the system resolver only looks up addresses"));
+        }
+      });
+      return;
+    }
+    pending_[id] = std::move(done);
+    const int family = kind == QueryKind::kIpv4   ? AF_INET
+                       : kind == QueryKind::kIpv6 ? AF_INET6
+                                                  : AF_UNSPEC;
+    MutexLock lock(&shared_->mu);
+    shared_->queue.push_back(Job{id, host, family, this});
+    shared_->cv.Signal();
+  }
+
+  void CancelAll() override {
+    auto pending = std::move(pending_);
+    pending_.clear();
+    for (auto& [id, done] : pending) done(Failed("cancelled"));
+  }
+
+  std::string Describe() const override { return "system"; }
+  uint64_t lookups() const override { return lookups_; }
+
+ private:
+  struct Job {
+    uint64_t id;
+    std::string host;
+    int family;
+    SystemResolver* owner;
+  };
+  struct Shared {
+    EventLoop* loop = nullptr;
+    Mutex mu;
+    CondVar cv;
+    std::deque<Job> queue ABSL_GUARDED_BY(mu);
+    bool stopped ABSL_GUARDED_BY(mu) = false;
+    // Read and written on the loop thread only.
+    bool stopped_on_loop = false;
+  };
+
+  static void Work(std::shared_ptr<Shared> shared) {
+    while (true) {
+      Job job;
+      {
+        MutexLock lock(&shared->mu);
+        while (shared->queue.empty() && !shared->stopped) {
+          shared->cv.Wait(&shared->mu);
+        }
+        if (shared->stopped) return;
+        job = std::move(shared->queue.front());
+        shared->queue.pop_front();
+      }
+      NativeResult result = Lookup(job.host, job.family);
+      MutexLock lock(&shared->mu);
+      if (shared->stopped) return;
+      shared->loop->Post(
+          [shared, job = std::move(job), result = std::move(result)]() mutable {
+            if (!shared->stopped_on_loop)
+              job.owner->Complete(job.id, std::move(result));
+          });
+    }
+  }
+
+  static NativeResult Lookup(const std::string& host, int family) {
+    addrinfo hints{};
+    hints.ai_family = family;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_CANONNAME;
+    addrinfo* list = nullptr;
+    const int rc = getaddrinfo(host.c_str(), nullptr, &hints, &list);
+    NativeResult result;
+    if (rc == EAI_NONAME) {
+      result.outcome = NativeResult::Outcome::kNxDomain;
+      return result;
+    }
+    if (rc == EAI_NODATA) {
+      result.outcome = NativeResult::Outcome::kNoData;
+      return result;
+    }
+    if (rc != 0) return Failed(gai_strerror(rc));
+    for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
+      std::optional<IpAddress> ip;
+      if (ai->ai_family == AF_INET) {
+        const auto* sin = reinterpret_cast<const sockaddr_in*>(ai->ai_addr);
+        ip = IpAddress::FromBytes(absl::MakeConstSpan(
+            reinterpret_cast<const uint8_t*>(&sin->sin_addr), 4));
+      } else if (ai->ai_family == AF_INET6) {
+        const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(ai->ai_addr);
+        ip = IpAddress::FromBytes(absl::MakeConstSpan(
+            reinterpret_cast<const uint8_t*>(&sin6->sin6_addr), 16));
+      }
+      if (ip && std::find(result.addresses.begin(), result.addresses.end(),
+                          *ip) == result.addresses.end()) {
+        result.addresses.push_back(*ip);
+      }
+      if (ai->ai_canonname != nullptr && result.canonical_name.empty()) {
+        result.canonical_name = ai->ai_canonname;
+      }
+    }
+    freeaddrinfo(list);
+    result.outcome = result.addresses.empty() ? NativeResult::Outcome::kNoData
+                                              : NativeResult::Outcome::kOk;
+    return result;
+  }
+
+  void Complete(uint64_t id, NativeResult result) {
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return;  // cancelled already
+    Callback done = std::move(it->second);
+    pending_.erase(it);
+    done(std::move(result));
+  }
+
+  EventLoop* const loop_;
+  std::shared_ptr<Shared> shared_;
+  absl::flat_hash_map<uint64_t, Callback> pending_;
+  uint64_t next_id_ = 1;
+  uint64_t lookups_ = 0;
+};
+
+// ---------------------------------------------------------------------------
+// Plain DNS to one server: UDP, then TCP when the answer is truncated.
+
+class PlainDnsResolver final : public NativeResolver {
+ public:
+  PlainDnsResolver(EventLoop* loop, IpAddress server, uint16_t port)
+      : loop_(loop),
+        server_(server),
+        port_(port),
+        random_(std::random_device{}()) {}
+
+  ~PlainDnsResolver() override { CancelAll(); }
+
+  void Resolve(const std::string& host, QueryKind kind, absl::Duration timeout,
+               Callback done) override {
+    auto lookup = std::make_shared<Lookup>();
+    lookup->id = next_lookup_++;
+    lookup->done = std::move(done);
+    lookups_map_[lookup->id] = lookup;
+    std::vector<uint16_t> types;
+    switch (kind) {
+      case QueryKind::kIpv4:
+        types = {dns::kTypeA};
+        break;
+      case QueryKind::kIpv6:
+        types = {dns::kTypeAAAA};
+        break;
+      case QueryKind::kUnspecified:
+        types = {dns::kTypeA, dns::kTypeAAAA};
+        break;
+      case QueryKind::kHttps:
+        types = {dns::kTypeHTTPS};
+        break;
+      case QueryKind::kTxt:
+        types = {dns::kTypeTXT};
+        break;
+    }
+    lookup->waiting = static_cast<int>(types.size());
+    for (uint16_t type : types) StartExchange(lookup, host, type, timeout);
+  }
+
+  void CancelAll() override {
+    auto all = std::move(exchanges_);
+    exchanges_.clear();
+    for (auto& [id, exchange] : all) CloseExchange(*exchange);
+    auto lookups = std::move(lookups_map_);
+    lookups_map_.clear();
+    for (auto& [id, lookup] : lookups) {
+      if (lookup->done) {
+        Callback done = std::move(lookup->done);
+        done(Failed("cancelled"));
+      }
+    }
+  }
+
+  std::string Describe() const override {
+    return absl::StrCat("udp://",
+                        server_.is_v6()
+                            ? absl::StrCat("[", server_.ToString(), "]")
+                            : server_.ToString(),
+                        ":", port_);
+  }
+  uint64_t lookups() const override { return queries_sent_; }
+
+ private:
+  struct Answer {
+    bool ok = false;
+    std::string error;
+    uint16_t rcode = 0;
+    std::vector<IpAddress> addresses;
+    std::vector<SvcbRecord> https;
+    std::vector<std::string> txt;
+    std::string canonical_name;
+    uint32_t ttl = 0;
+    std::optional<uint32_t> negative_ttl;
+  };
+  struct Lookup {
+    uint64_t id = 0;
+    Callback done;
+    int waiting = 0;
+    std::vector<Answer> answers;
+  };
+  struct Exchange {
+    uint64_t id = 0;
+    std::weak_ptr<Lookup> lookup;
+    std::string host;
+    uint16_t type = 0;
+    uint16_t dns_id = 0;
+    std::vector<uint8_t> query;
+    int fd = -1;
+    bool tcp = false;
+    std::vector<uint8_t> tcp_in;
+    size_t tcp_written = 0;
+    EventLoop::TimerId timer = 0;
+  };
+
+  sockaddr_storage ServerAddress(socklen_t& length) const {
+    sockaddr_storage storage{};
+    if (server_.is_v4()) {
+      auto* sin = reinterpret_cast<sockaddr_in*>(&storage);
+      sin->sin_family = AF_INET;
+      sin->sin_port = htons(port_);
+      std::memcpy(&sin->sin_addr, server_.bytes().data(), 4);
+      length = sizeof(sockaddr_in);
+    } else {
+      auto* sin6 = reinterpret_cast<sockaddr_in6*>(&storage);
+      sin6->sin6_family = AF_INET6;
+      sin6->sin6_port = htons(port_);
+      std::memcpy(&sin6->sin6_addr, server_.bytes().data(), 16);
+      length = sizeof(sockaddr_in6);
+    }
+    return storage;
+  }
+
+  void StartExchange(const std::shared_ptr<Lookup>& lookup,
+                     const std::string& host, uint16_t type,
+                     absl::Duration timeout) {
+    auto exchange = std::make_unique<Exchange>();
+    Exchange* x = exchange.get();
+    x->id = next_exchange_++;
+    x->lookup = lookup;
+    x->host = host;
+    x->type = type;
+    // A random ID (and the kernel's random source port) so that an off-path
+    // answer is unlikely to match; answers must match the question anyway.
+    x->dns_id = static_cast<uint16_t>(random_());
+    dns::QueryOptions options;
+    options.id = x->dns_id;
+    options.padding_block = 0;
+    options.disable_ecs = false;
+    if (!dns::EncodeQuery(host, type, options, x->query).ok()) {
+      exchanges_[x->id] = std::move(exchange);
+      const uint64_t id = x->id;
+      loop_->Post(
+          [this, id] { FinishExchange(id, BadAnswer("bad host name")); });
+      return;
+    }
+    const uint64_t id = x->id;
+    x->timer = loop_->AddTimer(timeout, [this, id] {
+      auto it = exchanges_.find(id);
+      if (it != exchanges_.end()) it->second->timer = 0;
+      FinishExchange(id, BadAnswer("timed out"));
+    });
+    exchanges_[x->id] = std::move(exchange);
+    SendUdp(*x);
+  }
+
+  static Answer BadAnswer(std::string error) {
+    Answer answer;
+    answer.error = std::move(error);
+    return answer;
+  }
+
+  void SendUdp(Exchange& x) {
+    socklen_t length;
+    const sockaddr_storage address = ServerAddress(length);
+    x.fd =
+        socket(address.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const uint64_t id = x.id;
+    if (x.fd < 0 ||
+        connect(x.fd, reinterpret_cast<const sockaddr*>(&address), length) !=
+            0 ||
+        send(x.fd, x.query.data(), x.query.size(), 0) < 0) {
+      const std::string error =
+          absl::StrCat("UDP to ", Describe(), ": ", std::strerror(errno));
+      loop_->Post([this, id, error] { FinishExchange(id, BadAnswer(error)); });
+      return;
+    }
+    ++queries_sent_;
+    loop_->WatchFd(x.fd, EPOLLIN, [this, id](uint32_t) { OnUdpReadable(id); });
+  }
+
+  void OnUdpReadable(uint64_t id) {
+    auto it = exchanges_.find(id);
+    if (it == exchanges_.end()) return;
+    Exchange& x = *it->second;
+    uint8_t buffer[65535];
+    while (true) {
+      const ssize_t n = recv(x.fd, buffer, sizeof(buffer), 0);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+        FinishExchange(
+            id, BadAnswer(absl::StrCat("UDP receive: ", std::strerror(errno))));
+        return;
+      }
+      dns::Response response;
+      const dns::WireError error = dns::ParseResponse(
+          absl::MakeConstSpan(buffer, static_cast<size_t>(n)),
+          dns::Question(x.host, x.type, x.dns_id), response);
+      // An answer to some other question is ignored: it may be spoofed.
+      if (!error.ok()) continue;
+      if (response.truncated) {
+        StartTcp(x);
+        return;
+      }
+      FinishExchange(id, ToAnswer(response));
+      return;
+    }
+  }
+
+  void StartTcp(Exchange& x) {
+    loop_->UnwatchFd(x.fd);
+    close(x.fd);
+    x.tcp = true;
+    socklen_t length;
+    const sockaddr_storage address = ServerAddress(length);
+    x.fd = socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                  0);
+    const uint64_t id = x.id;
+    if (x.fd < 0 || (connect(x.fd, reinterpret_cast<const sockaddr*>(&address),
+                             length) != 0 &&
+                     errno != EINPROGRESS)) {
+      const std::string error =
+          absl::StrCat("TCP to ", Describe(), ": ", std::strerror(errno));
+      loop_->Post([this, id, error] { FinishExchange(id, BadAnswer(error)); });
+      return;
+    }
+    const uint16_t size = static_cast<uint16_t>(x.query.size());
+    x.query.insert(x.query.begin(), {static_cast<uint8_t>(size >> 8),
+                                     static_cast<uint8_t>(size)});
+    loop_->WatchFd(x.fd, EPOLLOUT | EPOLLIN,
+                   [this, id](uint32_t events) { OnTcpEvent(id, events); });
+  }
+
+  void OnTcpEvent(uint64_t id, uint32_t events) {
+    auto it = exchanges_.find(id);
+    if (it == exchanges_.end()) return;
+    Exchange& x = *it->second;
+    if (events & EPOLLERR) {
+      FinishExchange(id, BadAnswer("TCP connection failed"));
+      return;
+    }
+    if ((events & EPOLLOUT) && x.tcp_written < x.query.size()) {
+      const ssize_t n = send(x.fd, x.query.data() + x.tcp_written,
+                             x.query.size() - x.tcp_written, MSG_NOSIGNAL);
+      if (n < 0 && errno != EAGAIN) {
+        FinishExchange(id, BadAnswer("TCP send failed"));
+        return;
+      }
+      if (n > 0) x.tcp_written += static_cast<size_t>(n);
+      if (x.tcp_written == x.query.size()) {
+        loop_->WatchFd(x.fd, EPOLLIN,
+                       [this, id](uint32_t e) { OnTcpEvent(id, e); });
+      }
+    }
+    if (!(events & (EPOLLIN | EPOLLHUP))) return;
+    uint8_t buffer[4096];
+    while (true) {
+      const ssize_t n = recv(x.fd, buffer, sizeof(buffer), 0);
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      if (n <= 0) {
+        FinishExchange(id, BadAnswer("TCP connection closed early"));
+        return;
+      }
+      x.tcp_in.insert(x.tcp_in.end(), buffer, buffer + n);
+      if (x.tcp_in.size() >= 2) {
+        const size_t want = (size_t{x.tcp_in[0]} << 8) | x.tcp_in[1];
+        if (x.tcp_in.size() >= want + 2) {
+          dns::Response response;
+          const dns::WireError error = dns::ParseResponse(
+              absl::MakeConstSpan(x.tcp_in.data() + 2, want),
+              dns::Question(x.host, x.type, x.dns_id), response);
+          FinishExchange(
+              id, error.ok()
+                      ? ToAnswer(response)
+                      : BadAnswer(std::string(error.ToStatus().message())));
+          return;
+        }
+      }
+    }
+  }
+
+  static Answer ToAnswer(const dns::Response& response) {
+    Answer answer;
+    answer.ok = true;
+    answer.rcode = response.rcode;
+    answer.addresses.assign(response.addresses.begin(),
+                            response.addresses.end());
+    answer.https = response.svcb;
+    answer.txt = response.txt;
+    answer.canonical_name = response.CanonicalName();
+    answer.ttl = response.ttl;
+    answer.negative_ttl = response.negative_ttl;
+    return answer;
+  }
+
+  void CloseExchange(Exchange& x) {
+    if (x.fd >= 0) {
+      loop_->UnwatchFd(x.fd);
+      close(x.fd);
+      x.fd = -1;
+    }
+    if (x.timer != 0) {
+      loop_->CancelTimer(x.timer);
+      x.timer = 0;
+    }
+  }
+
+  void FinishExchange(uint64_t id, Answer answer) {
+    auto it = exchanges_.find(id);
+    if (it == exchanges_.end()) return;
+    std::unique_ptr<Exchange> x = std::move(it->second);
+    exchanges_.erase(it);
+    CloseExchange(*x);
+    std::shared_ptr<Lookup> lookup = x->lookup.lock();
+    if (!lookup || !lookup->done) return;
+    lookup->answers.push_back(std::move(answer));
+    if (--lookup->waiting > 0) return;
+    lookups_map_.erase(lookup->id);
+    Callback done = std::move(lookup->done);
+    done(Merge(lookup->answers));
+  }
+
+  // One answer per type asked; for both families, their union.
+  static NativeResult Merge(const std::vector<Answer>& answers) {
+    NativeResult result;
+    bool any_ok = false, all_nx = true;
+    std::string error;
+    for (const Answer& a : answers) {
+      if (!a.ok) {
+        error = a.error;
+        all_nx = false;
+        continue;
+      }
+      if (a.rcode == dns::kRcodeNxDomain) {
+        if (a.negative_ttl) result.ttl_seconds = *a.negative_ttl;
+        continue;
+      }
+      all_nx = false;
+      if (a.rcode != dns::kRcodeNoError) {
+        error = absl::StrCat("server answered ", dns::RcodeName(a.rcode));
+        continue;
+      }
+      any_ok = true;
+      result.addresses.insert(result.addresses.end(), a.addresses.begin(),
+                              a.addresses.end());
+      result.https.insert(result.https.end(), a.https.begin(), a.https.end());
+      result.txt.insert(result.txt.end(), a.txt.begin(), a.txt.end());
+      if (result.canonical_name.empty())
+        result.canonical_name = a.canonical_name;
+      const bool has_data =
+          !a.addresses.empty() || !a.https.empty() || !a.txt.empty();
+      const uint32_t ttl = has_data ? a.ttl : a.negative_ttl.value_or(0);
+      result.ttl_seconds =
+          result.ttl_seconds ? std::min(*result.ttl_seconds, ttl) : ttl;
+    }
+    const bool has_data = !result.addresses.empty() || !result.https.empty() ||
+                          !result.txt.empty();
+    if (has_data) {
+      result.outcome = NativeResult::Outcome::kOk;
+    } else if (all_nx) {
+      result.outcome = NativeResult::Outcome::kNxDomain;
+    } else if (any_ok) {
+      result.outcome = NativeResult::Outcome::kNoData;
+    } else {
+      return Failed(error.empty() ? "no answer" : error);
+    }
+    return result;
+  }
+
+  EventLoop* const loop_;
+  const IpAddress server_;
+  const uint16_t port_;
+  std::mt19937 random_;
+  absl::flat_hash_map<uint64_t, std::unique_ptr<Exchange>> exchanges_;
+  absl::flat_hash_map<uint64_t, std::shared_ptr<Lookup>> lookups_map_;
+  uint64_t next_exchange_ = 1;
+  uint64_t next_lookup_ = 1;
+  uint64_t queries_sent_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<NativeResolver> MakeSystemResolver(EventLoop* loop,
+                                                   int threads) {
+  return std::make_unique<SystemResolver>(loop, threads);
+}
+
+std::unique_ptr<NativeResolver> MakePlainDnsResolver(EventLoop* loop,
+                                                     IpAddress server,
+                                                     uint16_t port) {
+  return std::make_unique<PlainDnsResolver>(loop, server, port);
+}
+
+}  // namespace trr

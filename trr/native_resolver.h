@@ -1,0 +1,64 @@
+// Native resolution, the path TRR falls back to: the system resolver
+// (getaddrinfo on a small worker pool) or, with
+// network.dns.native_nameserver, plain DNS to one server (UDP, TCP when the
+// answer is truncated). Results arrive on the EventLoop, exactly once.
+
+#ifndef TRR_TRR_NATIVE_RESOLVER_H_
+#define TRR_TRR_NATIVE_RESOLVER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "hostcache/host_record.h"
+#include "hostcache/ip_address.h"
+#include "trr/event_loop.h"
+
+namespace trr {
+
+struct NativeResult {
+  enum class Outcome : uint8_t { kOk, kNxDomain, kNoData, kFailed };
+  Outcome outcome = Outcome::kFailed;
+  std::vector<IpAddress> addresses;
+  std::vector<SvcbRecord> https;
+  std::vector<std::string> txt;
+  std::string canonical_name;
+  // Plain DNS answers carry a TTL (or a negative TTL); getaddrinfo's do not.
+  std::optional<uint32_t> ttl_seconds;
+  // For kFailed: what went wrong.
+  std::string error;
+};
+
+class NativeResolver {
+ public:
+  using Callback = std::function<void(NativeResult)>;
+  virtual ~NativeResolver() = default;
+  // Loop thread only. `done` runs on the loop, exactly once, never inside
+  // this call.
+  virtual void Resolve(const std::string& host, QueryKind kind,
+                       absl::Duration timeout, Callback done) = 0;
+  // Completes everything outstanding now (kFailed, "cancelled").
+  virtual void CancelAll() = 0;
+  // "system" or "udp://IP:PORT", for the dump.
+  virtual std::string Describe() const = 0;
+  // Queries sent so far (plain DNS) or lookups started (system).
+  virtual uint64_t lookups() const = 0;
+};
+
+std::unique_ptr<NativeResolver> MakeSystemResolver(EventLoop* loop,
+                                                   int threads);
+std::unique_ptr<NativeResolver> MakePlainDnsResolver(EventLoop* loop,
+                                                     IpAddress server,
+                                                     uint16_t port);
+
+// Parses "IP:PORT", "[IPv6]:PORT" or a bare IP (port 53).
+std::optional<std::pair<IpAddress, uint16_t>> ParseIpPort(
+    absl::string_view text);
+
+}  // namespace trr
+
+#endif  // TRR_TRR_NATIVE_RESOLVER_H_

@@ -1,0 +1,197 @@
+// Resolver: what an embedder links in place of its system resolver. Resolves
+// names over DoH under network.trr.mode, falls back to native resolution as
+// Firefox's TRR does, keeps a TTL host cache and shows all of it in a
+// snapshot (the about:networking#dns data).
+//
+// Threads: Resolve() may be called from any thread. A cache hit, an invalid
+// name and localhost complete on the calling thread before Resolve()
+// returns; everything else completes on the resolver's network thread.
+// Every Resolve() gets exactly one completion, also when cancelled and when
+// the resolver is destroyed (status Cancelled). Callbacks must not block;
+// they may call Resolve() again.
+
+#ifndef TRR_TRR_RESOLVER_H_
+#define TRR_TRR_RESOLVER_H_
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "hostcache/clock.h"
+#include "hostcache/host_cache.h"
+#include "hostcache/host_record.h"
+#include "prefs/pref_store.h"
+
+namespace trr {
+
+// Which path produced a result.
+enum class ResultSource : uint8_t { kTrr, kNative, kCache, kStale, kNone };
+// "trr", "native", "cache", "stale", "none".
+absl::string_view ResultSourceName(ResultSource source);
+
+// Why TRR was not used for a request.
+enum class SkipReason : uint8_t {
+  kNone,               // TRR was used or tried
+  kModeOff,            // network.trr.mode 0
+  kModeOffByChoice,    // mode 5 (or an unknown mode)
+  kDisabledByRequest,  // ResolveOptions::disable_trr
+  kExcluded,           // excluded-domains or builtin-excluded-domains
+  kEtcHosts,           // listed in /etc/hosts (exclude-etc-hosts)
+  kLocalhost,          // localhost: always loopback, no query
+  kBlocklisted,        // on the temporary blocklist
+  kSingleLabel,        // a name without a dot, in mode 2
+  kNotConfirmed,       // confirmation failed (mode 2)
+  kWaitingForPortal,   // wait-for-portal and no clear portal yet
+  kIpv6Disabled,       // AAAA asked with network.dns.disableIPv6
+  kNoUri,              // no valid DoH URI
+};
+// "none", "mode-off", "mode-off-by-choice", ...
+absl::string_view SkipReasonName(SkipReason reason);
+
+enum class CaptivePortalState : uint8_t { kUnknown, kLocked, kClear };
+
+struct ResolveOptions {
+  // What to ask for: both families (default), one, HTTPS or TXT records.
+  QueryKind type = QueryKind::kUnspecified;
+  // Skip the cache for this request (the answer still fills it).
+  bool bypass_cache = false;
+  // Resolve natively whatever the mode (except mode 3, which still allows
+  // only excluded names natively).
+  bool disable_trr = false;
+  // This request's TRR mode instead of network.trr.mode. A request may opt
+  // in to TRR under mode 0, never under mode 5.
+  std::optional<int> trr_mode;
+  // Entries in one partition are never served to another (private
+  // browsing, origin attributes).
+  std::string partition;
+};
+
+struct ResolveResult {
+  // OK; NotFound for NXDOMAIN or no records of the type (negative answers);
+  // Unavailable when every allowed path failed; InvalidArgument for a bad
+  // name; Cancelled; PermissionDenied when the trusted resolver blocked the
+  // name (Extended DNS Error) and no fallback is allowed.
+  absl::Status status;
+  std::vector<IpAddress> addresses;
+  std::vector<SvcbRecord> https;
+  std::vector<std::string> txt;
+  std::string canonical_name;
+  absl::Duration ttl;
+  ResultSource source = ResultSource::kNone;
+  SkipReason skip_reason = SkipReason::kNone;
+  // The answer was DNSSEC-validated by the resolver (AD bit).
+  bool authentic_data = false;
+  // When TRR was tried and did not answer: why ("timeout", "nxdomain"...).
+  std::string trr_failure;
+
+  bool ok() const { return status.ok(); }
+};
+
+struct ResolverCounters {
+  // Lookups started per effective mode (0-5).
+  std::array<uint64_t, 6> lookups_by_mode{};
+  uint64_t cache_hits = 0;
+  uint64_t stale_answers = 0;
+  uint64_t trr_ok = 0;
+  uint64_t trr_nxdomain = 0;
+  // TRR failures by reason ("timeout", "servfail", "private-address"...).
+  std::map<std::string, uint64_t> trr_failures;
+  uint64_t native_ok = 0;
+  uint64_t native_failed = 0;
+  uint64_t fallbacks = 0;
+  uint64_t race_trr_wins = 0;
+  uint64_t race_native_wins = 0;
+  uint64_t shadow_agree = 0;
+  uint64_t shadow_disagree = 0;
+  uint64_t shadow_trr_failed = 0;
+  uint64_t confirmation_attempts = 0;
+  uint64_t confirmation_state_changes = 0;
+  uint64_t blocklist_additions = 0;
+  uint64_t native_queries = 0;
+  uint64_t doh_requests = 0;
+  uint64_t doh_connections = 0;
+};
+
+// Everything the about:networking page shows.
+struct ResolverSnapshot {
+  int mode = 0;
+  std::string uri;
+  std::string confirmation_state;
+  std::string native_resolver;
+  // Mode 3 without bootstrapAddr: the DoH host itself is resolved by the
+  // system resolver (once), as Firefox does.
+  bool doh_host_resolved_natively = false;
+  CaptivePortalState captive_portal = CaptivePortalState::kUnknown;
+  // (name, seconds left).
+  std::vector<std::pair<std::string, int64_t>> blocklist;
+  ResolverCounters counters;
+  // Every pref with its layer; network.trr.credentials redacted.
+  std::vector<prefs::EffectivePref> prefs;
+  std::vector<CacheEntryInfo> cache;
+};
+
+class Resolver {
+ public:
+  struct Options {
+    const Clock* clock = RealClock::Get();
+    // Names listed here go native when network.trr.exclude-etc-hosts is on.
+    std::string etc_hosts_path = "/etc/hosts";
+    // Worker threads for getaddrinfo().
+    int native_threads = 4;
+  };
+  using Callback = std::function<void(const ResolveResult&)>;
+  using RequestId = uint64_t;
+
+  static absl::StatusOr<std::unique_ptr<Resolver>> Create(Options options);
+  static absl::StatusOr<std::unique_ptr<Resolver>> Create() {
+    return Create(Options());
+  }
+  // Completes every outstanding request with Cancelled, then stops.
+  ~Resolver();
+
+  // Starts a lookup; see the threading note at the top.
+  RequestId Resolve(absl::string_view host, const ResolveOptions& options,
+                    Callback done);
+  // The same, waiting for the result (never call it on a callback).
+  ResolveResult ResolveSync(absl::string_view host,
+                            const ResolveOptions& options = ResolveOptions());
+  // Completes that one request with Cancelled (others sharing its query go
+  // on). No-op once it has completed.
+  void Cancel(RequestId id);
+
+  // The prefs: load a file, set overrides, observe. Changes apply live;
+  // SetPrefs() and LoadPrefsFile() return once they are in effect (changes
+  // made through prefs() directly take effect a moment later).
+  prefs::PrefStore& prefs();
+  absl::Status SetPrefs(
+      const std::vector<std::pair<std::string, prefs::PrefValue>>& prefs);
+  absl::StatusOr<prefs::LoadReport> LoadPrefsFile(const std::string& path);
+
+  // The network changed: the cache goes stale and confirmation restarts.
+  void OnNetworkChanged();
+  // Clear restarts confirmation and lets wait-for-portal TRR start.
+  void SetCaptivePortalState(CaptivePortalState state);
+  void ClearCache();
+
+  ResolverSnapshot Snapshot() const;
+
+  class Impl;
+
+ private:
+  explicit Resolver(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace trr
+
+#endif  // TRR_TRR_RESOLVER_H_

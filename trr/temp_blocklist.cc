@@ -1,0 +1,74 @@
+#include "trr/temp_blocklist.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+
+namespace trr {
+
+void TempBlocklist::Add(absl::string_view host, absl::Time now,
+                        absl::Duration duration) {
+  until_[std::string(host)] = now + duration;
+}
+
+bool TempBlocklist::BlockedExactly(absl::string_view host, absl::Time now) {
+  auto it = until_.find(host);
+  if (it == until_.end()) return false;
+  if (now < it->second) return true;
+  until_.erase(it);
+  return false;
+}
+
+bool TempBlocklist::IsBlocked(absl::string_view host, absl::Time now) {
+  if (until_.empty()) return false;
+  if (BlockedExactly(host, now)) return true;
+  // Parents with at least two labels left.
+  size_t dot = host.find('.');
+  while (dot != absl::string_view::npos) {
+    absl::string_view parent = host.substr(dot + 1);
+    if (parent.find('.') == absl::string_view::npos) break;
+    if (BlockedExactly(parent, now)) return true;
+    dot = host.find('.', dot + 1);
+  }
+  return false;
+}
+
+std::vector<std::pair<std::string, int64_t>> TempBlocklist::Entries(
+    absl::Time now) const {
+  std::vector<std::pair<std::string, int64_t>> out;
+  for (const auto& [host, until] : until_) {
+    if (now < until) {
+      out.emplace_back(host, absl::ToInt64Seconds(
+                                 absl::Ceil(until - now, absl::Seconds(1))));
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+DomainList::DomainList(absl::string_view comma_separated) {
+  for (absl::string_view entry :
+       absl::StrSplit(comma_separated, ',', absl::SkipWhitespace())) {
+    entry = absl::StripAsciiWhitespace(entry);
+    while (absl::ConsumePrefix(&entry, ".")) {
+    }
+    while (absl::ConsumeSuffix(&entry, ".")) {
+    }
+    if (!entry.empty()) domains_.push_back(absl::AsciiStrToLower(entry));
+  }
+}
+
+bool DomainList::Matches(absl::string_view host) const {
+  for (const std::string& domain : domains_) {
+    if (host == domain) return true;
+    if (host.size() > domain.size() && absl::EndsWith(host, domain) &&
+        host[host.size() - domain.size() - 1] == '.') {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace trr
