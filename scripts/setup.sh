@@ -72,3 +72,11 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 else
   echo "setup.sh: all ${#PACKAGES[@]} packages are installed"
 fi
+
+# playwright-core for the dashboard's browser test (Chromium itself is
+# Debian's, above); versions pinned by the lock file.
+dashboard_test_dir="$(dirname "$0")/../tests/tools/dashboard"
+if [[ ! -d $dashboard_test_dir/node_modules/playwright-core ]]; then
+  echo "setup.sh: installing playwright-core for the dashboard test"
+  npm ci --prefix "$dashboard_test_dir" --no-audit --no-fund --loglevel=error
+fi

@@ -816,6 +816,11 @@ void Resolver::Impl::OnTrrPart(const JobPtr& job, uint16_t type,
 
 void Resolver::Impl::OnTrrDone(const JobPtr& job) {
   job->trr_done = true;
+  // A before AAAA whatever order they arrived in, so answers read the same
+  // every time.
+  std::stable_sort(
+      job->trr_parts.begin(), job->trr_parts.end(),
+      [](const auto& a, const auto& b) { return a.first < b.first; });
   // Combine the families: any addresses make an answer (a family that
   // failed alongside does not matter); otherwise the most telling failure.
   TrrOutcome combined;

@@ -1,0 +1,76 @@
+// The dashboard in real headless Chromium (Debian's, driven by
+// playwright-core): load the page, run a lookup, see its row appear in the
+// DNS table, clear the cache, see the row go.
+//   node dashboard_test.mjs TRR_BINARY TRR_TEST_UNBOUND_BINARY
+import {spawn} from 'node:child_process';
+import {createInterface} from 'node:readline';
+import {chromium} from 'playwright-core';
+
+const [trr, unboundTool] = process.argv.slice(2);
+
+// Resolves with the first line of `child`'s stdout that matches `pattern`.
+function waitForLine(child, pattern, what) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${what} in 20 s`)), 20000);
+    const lines = createInterface({input: child.stdout});
+    const seen = [];
+    lines.on('line', (line) => {
+      seen.push(line);
+      const match = line.match(pattern);
+      if (match) {
+        clearTimeout(timer);
+        resolve({match, seen});
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`${what}: exited with ${code}`)));
+  });
+}
+
+const unbound = spawn(unboundTool, [], {stdio: ['pipe', 'pipe', 'inherit']});
+let server;
+let browser;
+try {
+  const {seen} = await waitForLine(unbound, /^PID=/, 'unbound');
+  const env = Object.fromEntries(seen.map((l) => l.split('=', 2)));
+  server = spawn(trr, [
+    'serve', '--port', '0',
+    '--pref', 'network.trr.mode=3',
+    '--pref', `network.trr.uri=https://doh.test:${env.DOH_PORT}/dns-query`,
+    '--pref', 'network.trr.bootstrapAddr=127.0.0.1',
+    '--pref', `network.trr.ca_file=${env.CA_FILE}`,
+  ], {stdio: ['ignore', 'pipe', 'inherit']});
+  const {match} = await waitForLine(server, /dashboard on (http:\/\/127\.0\.0\.1:\d+\/)/,
+                                    'dashboard');
+  const url = match[1];
+
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+           '--disable-background-networking', '--disable-component-update',
+           '--disable-sync'],
+  });
+  const page = await browser.newPage();
+  await page.goto(url);
+  await page.waitForSelector('#trr-state >> text=Confirmation');
+  const row = 'tr[data-host="www.example.test"]';
+  if (await page.locator(row).count() !== 0) throw new Error('row before lookup');
+
+  await page.fill('#lookup-name', 'www.example.test');
+  await page.selectOption('#lookup-type', 'A');
+  await page.click('#lookup');
+  await page.waitForSelector(row, {timeout: 10000});
+  const cells = await page.locator(`${row} td`).allTextContents();
+  if (cells[1] !== 'ipv4' || cells[2] !== 'true' || cells[3] !== '192.0.2.1') {
+    throw new Error(`unexpected row: ${JSON.stringify(cells)}`);
+  }
+  const result = await page.textContent('#result');
+  if (!result.includes('192.0.2.1 (trr')) throw new Error(`result: ${result}`);
+
+  await page.click('#clear');
+  await page.waitForSelector(row, {state: 'detached', timeout: 10000});
+  console.log('dashboard: lookup row appeared and cleared in Chromium');
+} finally {
+  if (browser) await browser.close();
+  if (server) server.kill('SIGTERM');
+  unbound.kill('SIGTERM');
+}

@@ -1,0 +1,105 @@
+#include "tools/dump.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tools/json_writer.h"
+
+namespace trr::tools {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+ResolverSnapshot Sample() {
+  ResolverSnapshot s;
+  s.mode = 2;
+  s.uri = "https://dns.example/dns-query";
+  s.confirmation_state = "ok";
+  s.native_resolver = "system";
+  s.blocklist = {{"flaky.example", 42}};
+  s.counters.lookups_by_mode[2] = 7;
+  s.counters.trr_failures["timeout"] = 2;
+  CacheEntryInfo e;
+  e.host = "www.example.com";
+  e.kind = QueryKind::kIpv4;
+  e.trr = true;
+  e.addresses = {"192.0.2.1", "192.0.2.2"};
+  e.expires_in_seconds = 57;
+  e.partition = "private";
+  e.trr_mode = 2;
+  s.cache.push_back(e);
+  prefs::EffectivePref mode;
+  mode.name = "network.trr.mode";
+  mode.value = prefs::PrefValue(int32_t{2});
+  mode.layer = prefs::PrefLayer::kFile;
+  prefs::EffectivePref get;
+  get.name = "network.trr.useGET";
+  get.value = prefs::PrefValue(false);
+  s.prefs = {mode, get};
+  return s;
+}
+
+TEST(DumpTest, TextHasTheAboutNetworkingColumnsAndState) {
+  const std::string text = DumpText(Sample());
+  for (const char* column : {"Hostname", "Family", "TRR", "Addresses",
+                             "Expires (Seconds)", "Partition"}) {
+    EXPECT_THAT(text, HasSubstr(column));
+  }
+  EXPECT_THAT(text, HasSubstr("www.example.com"));
+  EXPECT_THAT(text, HasSubstr("192.0.2.1, 192.0.2.2"));
+  EXPECT_THAT(text, HasSubstr("private"));
+  EXPECT_THAT(text, HasSubstr("2 (first)"));
+  EXPECT_THAT(text, HasSubstr("flaky.example (42 s)"));
+  EXPECT_THAT(text, HasSubstr("trr_failed_timeout"));
+  // Prefs at their default are left out of the text view.
+  EXPECT_THAT(text, HasSubstr("network.trr.mode"));
+  EXPECT_THAT(text, Not(HasSubstr("network.trr.useGET")));
+}
+
+TEST(DumpTest, JsonHasEntriesAndTrrState) {
+  const std::string json = DumpJson(Sample());
+  EXPECT_THAT(json, HasSubstr(R"("entries":[{"hostname":"www.example.com",)"
+                              R"("family":"ipv4","trr":true,)"
+                              R"("addresses":["192.0.2.1","192.0.2.2"],)"
+                              R"("expires":57,"partition":"private")"));
+  EXPECT_THAT(
+      json,
+      HasSubstr(R"("blocklist":[{"name":"flaky.example","seconds_left":42}])"));
+  EXPECT_THAT(json, HasSubstr(R"("lookups_mode_2":7)"));
+  EXPECT_THAT(
+      json,
+      HasSubstr(R"({"name":"network.trr.mode","value":2,"origin":"file")"));
+  EXPECT_THAT(
+      json,
+      HasSubstr(
+          R"({"name":"network.trr.useGET","value":false,"origin":"default")"));
+}
+
+TEST(DumpTest, ResultJsonHasTheCliFields) {
+  ResolveResult r;
+  r.status = absl::NotFoundError("NXDOMAIN");
+  r.source = ResultSource::kTrr;
+  JsonWriter json;
+  WriteResultJson("nope.example", r, json);
+  EXPECT_EQ(
+      json.text(),
+      R"({"name":"nope.example","ok":false,"addresses":[],"source":"trr",)"
+      R"("ttl":0,"skip_reason":"none","error":"NXDOMAIN"})");
+}
+
+TEST(JsonWriterTest, EscapesStrings) {
+  EXPECT_EQ(JsonQuote("a\"b\\c\n\x01"), R"("a\"b\\c\n\u0001")");
+  JsonWriter json;
+  json.BeginArray()
+      .Int(1)
+      .String("x")
+      .Bool(true)
+      .Null()
+      .BeginObject()
+      .EndObject()
+      .EndArray();
+  EXPECT_EQ(json.text(), R"([1,"x",true,null,{}])");
+}
+
+}  // namespace
+}  // namespace trr::tools

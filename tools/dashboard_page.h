@@ -1,0 +1,114 @@
+// The dashboard's one page: plain HTML, CSS and script, no outside assets.
+
+#ifndef TRR_TOOLS_DASHBOARD_PAGE_H_
+#define TRR_TOOLS_DASHBOARD_PAGE_H_
+
+namespace trr::tools {
+
+inline constexpr char kDashboardPage[] = R"html(<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>trr — about:networking#dns</title>
+<style>
+  body { font: 14px system-ui, sans-serif; margin: 1.5em 2em; color: #15141a; }
+  h1 { font-size: 1.4em; } h2 { font-size: 1.1em; margin-top: 1.6em; }
+  table { border-collapse: collapse; min-width: 60%; }
+  th, td { text-align: left; padding: 3px 12px 3px 0; border-bottom: 1px solid #e0e0e6; }
+  th { font-weight: 600; }
+  td.addr { font-family: ui-monospace, monospace; }
+  .state { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; }
+  .muted { color: #6b6b75; }
+  form { margin: .6em 0; } input, select, button { font: inherit; padding: 2px 6px; }
+  #result { font-family: ui-monospace, monospace; white-space: pre-wrap; }
+</style>
+</head>
+<body>
+<h1>DNS</h1>
+<form id="lookup-form">
+  <label>Domain <input id="lookup-name" name="name" required placeholder="www.example.test"></label>
+  <select id="lookup-type" name="type">
+    <option value="">A and AAAA</option><option>A</option><option>AAAA</option>
+    <option>HTTPS</option><option>TXT</option>
+  </select>
+  <button id="lookup" type="submit">Resolve</button>
+  <button id="clear" type="button">Clear DNS Cache</button>
+</form>
+<div id="result" class="muted"></div>
+
+<h2>DNS cache</h2>
+<table id="dns">
+  <thead><tr><th>Hostname</th><th>Family</th><th>TRR</th><th>Addresses</th>
+  <th>Expires (Seconds)</th><th>Partition</th></tr></thead>
+  <tbody id="dns-rows"></tbody>
+</table>
+
+<h2>TRR</h2>
+<div class="state" id="trr-state"></div>
+<h2>Counters</h2>
+<div class="state" id="counters"></div>
+<p class="muted">Refreshes every 2 seconds. <span id="updated"></span></p>
+
+<script>
+function cell(row, text, cls) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (cls) td.className = cls;
+  row.appendChild(td);
+}
+function pairs(el, list) {
+  el.replaceChildren();
+  for (const [k, v] of list) {
+    const a = document.createElement('div'); a.textContent = k;
+    const b = document.createElement('div'); b.textContent = v;
+    el.append(a, b);
+  }
+}
+async function refresh() {
+  const dump = await (await fetch('/api/dump')).json();
+  const rows = document.getElementById('dns-rows');
+  rows.replaceChildren();
+  for (const e of dump.entries) {
+    const tr = document.createElement('tr');
+    tr.dataset.host = e.hostname;
+    cell(tr, e.hostname); cell(tr, e.family); cell(tr, String(e.trr));
+    cell(tr, e.addresses.join(', ') || e.flags, 'addr');
+    cell(tr, String(e.expires)); cell(tr, e.partition || '-');
+    rows.appendChild(tr);
+  }
+  const t = dump.trr;
+  pairs(document.getElementById('trr-state'), [
+    ['Mode', t.mode], ['URI', t.uri || '-'], ['Confirmation', t.confirmation_state],
+    ['Native resolver', t.native_resolver], ['Captive portal', t.captive_portal],
+    ['Blocklist', t.blocklist.map(b => `${b.name} (${b.seconds_left} s)`).join(', ') || '(empty)'],
+  ]);
+  pairs(document.getElementById('counters'),
+        Object.entries(t.counters).filter(([, v]) => v !== 0));
+  document.getElementById('updated').textContent =
+      'Updated ' + new Date().toLocaleTimeString() + '.';
+}
+document.getElementById('lookup-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const name = document.getElementById('lookup-name').value;
+  const type = document.getElementById('lookup-type').value;
+  const params = new URLSearchParams({name, type});
+  const r = await (await fetch('/api/resolve?' + params, {method: 'POST'})).json();
+  document.getElementById('result').textContent = r.ok
+      ? `${r.name}: ${r.addresses.join(', ')} (${r.source}, ttl ${r.ttl} s)`
+      : `${r.name}: ${r.error} (${r.source})`;
+  await refresh();
+});
+document.getElementById('clear').addEventListener('click', async () => {
+  await fetch('/api/clear', {method: 'POST'});
+  await refresh();
+});
+refresh();
+setInterval(refresh, 2000);
+</script>
+</body>
+</html>
+)html";
+
+}  // namespace trr::tools
+
+#endif  // TRR_TOOLS_DASHBOARD_PAGE_H_

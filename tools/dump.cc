@@ -1,0 +1,257 @@
+#include "tools/dump.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace trr::tools {
+namespace {
+
+std::string Pad(absl::string_view text, size_t width) {
+  std::string out(text);
+  if (out.size() < width) out.append(width - out.size(), ' ');
+  return out;
+}
+
+std::string ModeName(int mode) {
+  static const char* const kNames[] = {"off",  "race",   "first",
+                                       "only", "shadow", "off-by-choice"};
+  return absl::StrCat(mode, " (", kNames[mode >= 0 && mode <= 5 ? mode : 5],
+                      ")");
+}
+
+std::string PortalName(CaptivePortalState state) {
+  switch (state) {
+    case CaptivePortalState::kUnknown:
+      return "unknown";
+    case CaptivePortalState::kLocked:
+      return "locked";
+    case CaptivePortalState::kClear:
+      return "clear";
+  }
+  return "unknown";
+}
+
+// Counters as (name, value) pairs, in one place for text and JSON.
+std::vector<std::pair<std::string, uint64_t>> CounterList(
+    const ResolverCounters& c) {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (int mode = 0; mode < 6; ++mode) {
+    out.emplace_back(absl::StrCat("lookups_mode_", mode),
+                     c.lookups_by_mode[mode]);
+  }
+  out.insert(out.end(),
+             {{"cache_hits", c.cache_hits},
+              {"stale_answers", c.stale_answers},
+              {"trr_ok", c.trr_ok},
+              {"trr_nxdomain", c.trr_nxdomain},
+              {"native_ok", c.native_ok},
+              {"native_failed", c.native_failed},
+              {"fallbacks", c.fallbacks},
+              {"race_trr_wins", c.race_trr_wins},
+              {"race_native_wins", c.race_native_wins},
+              {"shadow_agree", c.shadow_agree},
+              {"shadow_disagree", c.shadow_disagree},
+              {"shadow_trr_failed", c.shadow_trr_failed},
+              {"confirmation_attempts", c.confirmation_attempts},
+              {"confirmation_state_changes", c.confirmation_state_changes},
+              {"blocklist_additions", c.blocklist_additions},
+              {"native_queries", c.native_queries},
+              {"doh_requests", c.doh_requests},
+              {"doh_connections", c.doh_connections}});
+  for (const auto& [reason, count] : c.trr_failures) {
+    out.emplace_back(absl::StrCat("trr_failed_", reason), count);
+  }
+  return out;
+}
+
+std::string Flags(const CacheEntryInfo& e) {
+  std::vector<std::string> flags;
+  flags.push_back(absl::StrCat("mode=", e.trr_mode));
+  if (e.trr_disabled) flags.push_back("trr-disabled");
+  if (e.negative == NegativeKind::kNxDomain) flags.push_back("nxdomain");
+  if (e.negative == NegativeKind::kNoData) flags.push_back("nodata");
+  if (e.stale) flags.push_back("stale");
+  return absl::StrJoin(flags, ",");
+}
+
+}  // namespace
+
+std::string DumpText(const ResolverSnapshot& s) {
+  std::string out = "DNS cache\n";
+  const size_t host_width = std::max<size_t>(
+      8, std::accumulate(s.cache.begin(), s.cache.end(), size_t{0},
+                         [](size_t w, const CacheEntryInfo& e) {
+                           return std::max(w, e.host.size());
+                         }));
+  absl::StrAppend(&out, Pad("Hostname", host_width + 2), Pad("Family", 8),
+                  Pad("TRR", 7), Pad("Expires (Seconds)", 19),
+                  Pad("Partition", 12), Pad("Flags", 22), "Addresses\n");
+  for (const CacheEntryInfo& e : s.cache) {
+    absl::StrAppend(
+        &out, Pad(e.host, host_width + 2), Pad(QueryKindName(e.kind), 8),
+        Pad(e.trr ? "true" : "false", 7),
+        Pad(absl::StrCat(e.expires_in_seconds), 19),
+        Pad(e.partition.empty() ? "-" : e.partition, 12), Pad(Flags(e), 22),
+        e.addresses.empty() ? "-" : absl::StrJoin(e.addresses, ", "), "\n");
+  }
+  if (s.cache.empty()) out += "(empty)\n";
+  absl::StrAppend(&out, "\nTRR\n", "  mode                 ", ModeName(s.mode),
+                  "\n  uri                  ", s.uri.empty() ? "-" : s.uri,
+                  "\n  confirmation         ", s.confirmation_state,
+                  "\n  native resolver      ", s.native_resolver,
+                  "\n  captive portal       ", PortalName(s.captive_portal),
+                  "\n  DoH host resolved natively: ",
+                  s.doh_host_resolved_natively ? "yes" : "no", "\n");
+  out += "  blocklist            ";
+  if (s.blocklist.empty()) out += "(empty)";
+  for (size_t i = 0; i < s.blocklist.size(); ++i) {
+    absl::StrAppend(&out, i > 0 ? ", " : "", s.blocklist[i].first, " (",
+                    s.blocklist[i].second, " s)");
+  }
+  out += "\n\nCounters\n";
+  for (const auto& [name, value] : CounterList(s.counters)) {
+    if (value != 0) absl::StrAppend(&out, "  ", Pad(name, 30), value, "\n");
+  }
+  out += "\nPrefs (not at their default)\n";
+  for (const prefs::EffectivePref& pref : s.prefs) {
+    if (pref.layer == prefs::PrefLayer::kDefault) continue;
+    absl::StrAppend(
+        &out, "  ", Pad(pref.name, 44), Pad(pref.value.ToLiteral(), 40),
+        prefs::PrefLayerName(pref.layer), pref.locked ? ", locked" : "",
+        pref.known ? "" : ", unknown", "\n");
+  }
+  return out;
+}
+
+void WriteDumpJson(const ResolverSnapshot& s, JsonWriter& json) {
+  json.BeginObject().Key("entries").BeginArray();
+  for (const CacheEntryInfo& e : s.cache) {
+    json.BeginObject()
+        .Key("hostname")
+        .String(e.host)
+        .Key("family")
+        .String(QueryKindName(e.kind))
+        .Key("trr")
+        .Bool(e.trr)
+        .Key("addresses")
+        .StringArray(e.addresses)
+        .Key("expires")
+        .Int(e.expires_in_seconds)
+        .Key("partition")
+        .String(e.partition)
+        .Key("flags")
+        .String(Flags(e))
+        .Key("canonical_name")
+        .String(e.canonical_name)
+        .Key("hits")
+        .Int(static_cast<int64_t>(e.hits))
+        .Key("stale")
+        .Bool(e.stale)
+        .EndObject();
+  }
+  json.EndArray()
+      .Key("trr")
+      .BeginObject()
+      .Key("mode")
+      .Int(s.mode)
+      .Key("uri")
+      .String(s.uri)
+      .Key("confirmation_state")
+      .String(s.confirmation_state)
+      .Key("native_resolver")
+      .String(s.native_resolver)
+      .Key("captive_portal")
+      .String(PortalName(s.captive_portal))
+      .Key("doh_host_resolved_natively")
+      .Bool(s.doh_host_resolved_natively)
+      .Key("blocklist")
+      .BeginArray();
+  for (const auto& [name, seconds] : s.blocklist) {
+    json.BeginObject()
+        .Key("name")
+        .String(name)
+        .Key("seconds_left")
+        .Int(seconds)
+        .EndObject();
+  }
+  json.EndArray().Key("counters").BeginObject();
+  for (const auto& [name, value] : CounterList(s.counters)) {
+    json.Key(name).Int(static_cast<int64_t>(value));
+  }
+  json.EndObject().Key("prefs").BeginArray();
+  for (const prefs::EffectivePref& pref : s.prefs) {
+    json.BeginObject().Key("name").String(pref.name).Key("value");
+    if (pref.value.is_bool()) {
+      json.Bool(pref.value.bool_value());
+    } else if (pref.value.is_int()) {
+      json.Int(pref.value.int_value());
+    } else {
+      json.String(pref.value.string_value());
+    }
+    json.Key("origin")
+        .String(prefs::PrefLayerName(pref.layer))
+        .Key("locked")
+        .Bool(pref.locked)
+        .Key("known")
+        .Bool(pref.known)
+        .EndObject();
+  }
+  json.EndArray().EndObject().EndObject();
+}
+
+std::string DumpJson(const ResolverSnapshot& snapshot) {
+  JsonWriter json;
+  WriteDumpJson(snapshot, json);
+  return json.text();
+}
+
+void WriteResultJson(absl::string_view name, const ResolveResult& r,
+                     JsonWriter& json) {
+  std::vector<std::string> addresses;
+  for (const IpAddress& ip : r.addresses) addresses.push_back(ip.ToString());
+  json.BeginObject()
+      .Key("name")
+      .String(name)
+      .Key("ok")
+      .Bool(r.ok())
+      .Key("addresses")
+      .StringArray(addresses)
+      .Key("source")
+      .String(ResultSourceName(r.source))
+      .Key("ttl")
+      .Int(absl::ToInt64Seconds(r.ttl))
+      .Key("skip_reason")
+      .String(SkipReasonName(r.skip_reason));
+  json.Key("error");
+  if (r.ok()) {
+    json.Null();
+  } else {
+    json.String(r.status.message());
+  }
+  if (!r.canonical_name.empty()) {
+    json.Key("canonical_name").String(r.canonical_name);
+  }
+  if (!r.trr_failure.empty()) json.Key("trr_failure").String(r.trr_failure);
+  if (!r.txt.empty()) json.Key("txt").StringArray(r.txt);
+  if (!r.https.empty()) {
+    json.Key("https").BeginArray();
+    for (const SvcbRecord& record : r.https) {
+      json.BeginObject()
+          .Key("priority")
+          .Int(record.priority)
+          .Key("target")
+          .String(record.target)
+          .Key("alpn")
+          .StringArray(record.alpn);
+      if (record.port) json.Key("port").Int(*record.port);
+      json.EndObject();
+    }
+    json.EndArray();
+  }
+  json.EndObject();
+}
+
+}  // namespace trr::tools

@@ -1,0 +1,28 @@
+// The about:networking#dns view of a resolver: its host cache as a table
+// (Hostname, Family, TRR, Addresses, Expires (Seconds), and our Partition),
+// and its TRR state: mode, URI, confirmation, blocklist, counters and the
+// effective prefs with where each came from. As text or as JSON.
+
+#ifndef TRR_TOOLS_DUMP_H_
+#define TRR_TOOLS_DUMP_H_
+
+#include <string>
+
+#include "tools/json_writer.h"
+#include "trr/resolver.h"
+
+namespace trr::tools {
+
+std::string DumpText(const ResolverSnapshot& snapshot);
+std::string DumpJson(const ResolverSnapshot& snapshot);
+// The dump as one value inside a larger document.
+void WriteDumpJson(const ResolverSnapshot& snapshot, JsonWriter& json);
+
+// One resolve result as the CLI's --json prints it: {"name", "ok",
+// "addresses", "source", "ttl", "skip_reason", "error"}.
+void WriteResultJson(absl::string_view name, const ResolveResult& result,
+                     JsonWriter& json);
+
+}  // namespace trr::tools
+
+#endif  // TRR_TOOLS_DUMP_H_

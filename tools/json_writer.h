@@ -1,0 +1,45 @@
+// JsonWriter: builds compact JSON text, escaping strings as RFC 8259 asks.
+// Enough for the dump and the CLI's output; not a general JSON library.
+
+#ifndef TRR_TOOLS_JSON_WRITER_H_
+#define TRR_TOOLS_JSON_WRITER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace trr::tools {
+
+class JsonWriter {
+ public:
+  JsonWriter& BeginObject();
+  JsonWriter& EndObject();
+  JsonWriter& BeginArray();
+  JsonWriter& EndArray();
+  // Inside an object: the key of the next value.
+  JsonWriter& Key(absl::string_view key);
+  JsonWriter& String(absl::string_view value);
+  JsonWriter& Int(int64_t value);
+  JsonWriter& Bool(bool value);
+  JsonWriter& Null();
+  JsonWriter& StringArray(const std::vector<std::string>& values);
+
+  const std::string& text() const { return out_; }
+
+ private:
+  // Writes a comma when a value already stands at this level.
+  void Separate();
+  std::string out_;
+  // Per open container: whether it holds a value yet.
+  std::vector<bool> has_value_;
+  bool after_key_ = false;
+};
+
+// `text` as a JSON string literal, quotes included.
+std::string JsonQuote(absl::string_view text);
+
+}  // namespace trr::tools
+
+#endif  // TRR_TOOLS_JSON_WRITER_H_
