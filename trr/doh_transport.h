@@ -70,11 +70,26 @@ struct DohTransportStats {
   uint64_t errors[static_cast<int>(DohError::kOther) + 1] = {};
 };
 
-class DohTransport {
+// What the resolver needs from a DoH transport: DohTransport, or a stand-in
+// in tests and fuzzers (trr/resolver_testing.h). Loop thread only.
+class DohSender {
  public:
   using Callback = std::function<void(DohResult)>;
   using RequestId = uint64_t;
+  virtual ~DohSender() = default;
+  virtual void Configure(DohConfig config) = 0;
+  // `done` runs exactly once, on the loop, never inside this call.
+  virtual RequestId Send(absl::Span<const uint8_t> query,
+                         absl::Duration timeout, Callback done) = 0;
+  // Completes the request with kCancelled now; no-op if already done.
+  virtual void Cancel(RequestId id) = 0;
+  virtual void CancelAll() = 0;
+  // Connections opened so far, for the dump.
+  virtual uint64_t connections_opened() const = 0;
+};
 
+class DohTransport final : public DohSender {
+ public:
   explicit DohTransport(EventLoop* loop);
   // Completes every outstanding request with kCancelled.
   ~DohTransport();
@@ -83,16 +98,18 @@ class DohTransport {
 
   // Applies to requests sent from now on. A new URI, bootstrap or CA means
   // a new connection (curl matches connections on all of them).
-  void Configure(DohConfig config);
+  void Configure(DohConfig config) override;
   const DohConfig& config() const { return config_; }
 
   // Sends `query`; `done` runs exactly once, on the loop, never inside this
   // call.
   RequestId Send(absl::Span<const uint8_t> query, absl::Duration timeout,
-                 Callback done);
-  // Completes the request with kCancelled now; no-op if already done.
-  void Cancel(RequestId id);
-  void CancelAll();
+                 Callback done) override;
+  void Cancel(RequestId id) override;
+  void CancelAll() override;
+  uint64_t connections_opened() const override {
+    return stats_.connections_opened;
+  }
 
   size_t in_flight() const { return requests_.size(); }
   const DohTransportStats& stats() const { return stats_; }

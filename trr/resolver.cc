@@ -19,6 +19,7 @@
 #include "trr/doh_transport.h"
 #include "trr/event_loop.h"
 #include "trr/native_resolver.h"
+#include "trr/resolver_testing.h"
 #include "trr/temp_blocklist.h"
 
 namespace trr {
@@ -227,7 +228,7 @@ struct TrrOutcome {
 
 class Resolver::Impl {
  public:
-  explicit Impl(Options options);
+  Impl(Options options, ResolverSeams seams);
   ~Impl();
 
   RequestId Resolve(absl::string_view host, const ResolveOptions& options,
@@ -307,6 +308,7 @@ class Resolver::Impl {
   void CancelEverything();
 
   const Options options_;
+  const ResolverSeams seams_;
   const Clock* const clock_;
   prefs::PrefStore prefs_;
   HostCache cache_;
@@ -319,7 +321,7 @@ class Resolver::Impl {
   EventLoop loop_;
   // Everything below is touched on the loop thread only.
   Settings settings_;
-  std::unique_ptr<DohTransport> transport_;
+  std::unique_ptr<DohSender> transport_;
   std::unique_ptr<NativeResolver> native_;
   Confirmation confirmation_;
   EventLoop::TimerId confirmation_timer_ = 0;
@@ -334,12 +336,14 @@ class Resolver::Impl {
   bool shutting_down_ = false;
 };
 
-Resolver::Impl::Impl(Options options)
+Resolver::Impl::Impl(Options options, ResolverSeams seams)
     : options_(std::move(options)),
+      seams_(std::move(seams)),
       clock_(options_.clock),
       cache_(HostCacheOptions(), options_.clock) {
   loop_.RunSync([this] {
-    transport_ = std::make_unique<DohTransport>(&loop_);
+    transport_ = seams_.make_transport ? seams_.make_transport(&loop_)
+                                       : std::make_unique<DohTransport>(&loop_);
     etc_hosts_ = ReadEtcHosts(options_.etc_hosts_path);
     ApplyPrefs();
   });
@@ -402,9 +406,13 @@ void Resolver::Impl::ApplyPrefs() {
   if (first || old.native_nameserver != now.native_nameserver) {
     if (native_) native_->CancelAll();
     auto server = ParseIpPort(now.native_nameserver);
-    native_ = server
-                  ? MakePlainDnsResolver(&loop_, server->first, server->second)
-                  : MakeSystemResolver(&loop_, options_.native_threads);
+    if (seams_.make_native) {
+      native_ = seams_.make_native(&loop_);
+    } else if (server) {
+      native_ = MakePlainDnsResolver(&loop_, server->first, server->second);
+    } else {
+      native_ = MakeSystemResolver(&loop_, options_.native_threads);
+    }
   }
   if (!first && old.uri_text != now.uri_text) blocklist_.Clear();
   const bool trr_prefs_changed = transport_changed || old.mode != now.mode ||
@@ -1248,7 +1256,7 @@ ResolverSnapshot Resolver::Impl::Snapshot() {
     snapshot.captive_portal = portal_;
     snapshot.blocklist = blocklist_.Entries(clock_->Now());
     snapshot.counters = counters_;
-    snapshot.counters.doh_connections = transport_->stats().connections_opened;
+    snapshot.counters.doh_connections = transport_->connections_opened();
   });
   snapshot.counters.cache_hits = cache_hits_.load();
   snapshot.prefs = prefs_.Effective();
@@ -1266,14 +1274,19 @@ ResolverSnapshot Resolver::Impl::Snapshot() {
 // ------------------------------------------------------------------
 
 absl::StatusOr<std::unique_ptr<Resolver>> Resolver::Create(Options options) {
+  return CreateResolverForTesting(std::move(options), ResolverSeams());
+}
+
+absl::StatusOr<std::unique_ptr<Resolver>> CreateResolverForTesting(
+    Resolver::Options options, ResolverSeams seams) {
   if (options.clock == nullptr) {
     return absl::InvalidArgumentError("Resolver::Options::clock is null");
   }
   if (options.native_threads < 1) {
     return absl::InvalidArgumentError("Resolver::Options::native_threads < 1");
   }
-  return std::unique_ptr<Resolver>(
-      new Resolver(std::make_unique<Impl>(std::move(options))));
+  return std::unique_ptr<Resolver>(new Resolver(
+      std::make_unique<Resolver::Impl>(std::move(options), std::move(seams))));
 }
 
 Resolver::Resolver(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -188,6 +188,8 @@ class Resolver {
   class Impl;
 
  private:
+  friend absl::StatusOr<std::unique_ptr<Resolver>> CreateResolverForTesting(
+      Options options, struct ResolverSeams seams);
   explicit Resolver(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

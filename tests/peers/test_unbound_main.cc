@@ -21,6 +21,8 @@
 
 int main(int argc, char** argv) {
   trr::testing::UnboundConfig config;
+  // Runs for as long as a demo or a benchmark: keep no query log.
+  config.log_queries = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--threads") == 0) {
       config.server_lines.push_back(absl::StrCat("num-threads: ", argv[i + 1]));

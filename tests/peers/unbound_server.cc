@@ -62,7 +62,9 @@ std::string DefaultTestZone(const std::string& net) {
       "svc 300 IN HTTPS 1 . alpn=\"h2,h3\" port=8443 ipv4hint=",
       net,
       ".1\n"
-      "txt 60 IN TXT \"hello\" \"world\"\n");
+      "txt 60 IN TXT \"hello\" \"world\"\n"
+      "*.fault 60 IN A ",
+      net, ".77\n");
 }
 
 bool UnboundServer::Available() { return !FindProgram("unbound").empty(); }
@@ -99,7 +101,8 @@ absl::StatusOr<std::unique_ptr<UnboundServer>> UnboundServer::Start(
       "  use-syslog: no",
       "  logfile: \"\"",
       "  verbosity: 1",
-      "  log-queries: yes",
+      absl::StrCat("  log-queries: ",
+                   server->config_.log_queries ? "yes" : "no"),
       "  so-reuseport: no",
       "  incoming-num-tcp: 256",
       "  num-threads: 1",

@@ -32,6 +32,9 @@ struct UnboundConfig {
   std::string zone_name = "example.test";
   std::string zone = DefaultTestZone();
   bool doh = true;
+  // Log every query (QueriesReceived() counts them). Off for long runs: the
+  // log is kept in memory.
+  bool log_queries = true;
   // Extra lines for the server: section, e.g. "local-zone: \"x.\" deny".
   std::vector<std::string> server_lines;
 };

@@ -1,0 +1,29 @@
+// Seams for tests and fuzzers: a Resolver whose DoH transport and native
+// resolver are stand-ins, so a fuzzer can answer every query itself, with
+// fuzzed bytes and fuzzed timing, and never touch the network.
+
+#ifndef TRR_TRR_RESOLVER_TESTING_H_
+#define TRR_TRR_RESOLVER_TESTING_H_
+
+#include <functional>
+#include <memory>
+
+#include "trr/doh_transport.h"
+#include "trr/event_loop.h"
+#include "trr/native_resolver.h"
+#include "trr/resolver.h"
+
+namespace trr {
+
+struct ResolverSeams {
+  // Each runs once, on the resolver's network thread. Empty: the real one.
+  std::function<std::unique_ptr<DohSender>(EventLoop*)> make_transport;
+  std::function<std::unique_ptr<NativeResolver>(EventLoop*)> make_native;
+};
+
+absl::StatusOr<std::unique_ptr<Resolver>> CreateResolverForTesting(
+    Resolver::Options options, ResolverSeams seams);
+
+}  // namespace trr
+
+#endif  // TRR_TRR_RESOLVER_TESTING_H_
