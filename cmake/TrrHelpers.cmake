@@ -70,3 +70,16 @@ function(trr_bench name)
   add_executable(${name} ${B_SOURCES})
   target_link_libraries(${name} PRIVATE ${B_DEPS})
 endfunction()
+
+# trr_library(NAME SOURCES...): one of the libraries that make up libtrr.
+# Built with hidden visibility, so that only what the public headers mark
+# TRR_EXPORT leaves libtrr.so. (Only these: abseil's flags compare type ids
+# across shared objects, which hidden visibility in a binary would break.)
+function(trr_library name)
+  add_library(${name} ${ARGN})
+  target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}
+                             ${PROJECT_SOURCE_DIR}/include)
+  set_target_properties(${name} PROPERTIES CXX_VISIBILITY_PRESET hidden
+                        C_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON)
+  set_property(GLOBAL APPEND PROPERTY TRR_LIBRARY_TARGETS ${name})
+endfunction()

@@ -24,8 +24,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "base/mutex.h"
-#include "hostcache/clock.h"
 #include "hostcache/host_record.h"
+#include "trr/clock.h"
 
 namespace trr {
 
@@ -58,23 +58,6 @@ struct CacheHit {
   // one refresh. Later grace hits do not ask again.
   bool refresh = false;
   absl::Time expires;
-};
-
-// One row of the about:networking#dns table, plus our columns.
-struct CacheEntryInfo {
-  std::string host;
-  QueryKind kind = QueryKind::kUnspecified;
-  bool trr = false;
-  std::vector<std::string> addresses;
-  std::string canonical_name;
-  // Seconds until expiry; negative once expired.
-  int64_t expires_in_seconds = 0;
-  std::string partition;
-  uint8_t trr_mode = 0;
-  bool trr_disabled = false;
-  NegativeKind negative = NegativeKind::kNone;
-  uint64_t hits = 0;
-  bool stale = false;
 };
 
 struct HostCacheStats {

@@ -12,28 +12,14 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "hostcache/ip_address.h"
-#include "hostcache/svcb_record.h"
+#include "trr/ip_address.h"
+#include "trr/svcb_record.h"
+#include "trr/types.h"
 
 namespace trr {
 
-// What a lookup asks for: an address family, both, or a record type.
-enum class QueryKind : uint8_t {
-  kUnspecified,  // A and AAAA
-  kIpv4,         // A
-  kIpv6,         // AAAA
-  kHttps,        // HTTPS (type 65)
-  kTxt,          // TXT
-};
-
-// "unspec", "ipv4", "ipv6", "https", "txt": the about:networking family.
-absl::string_view QueryKindName(QueryKind kind);
-
 // Which path produced a record.
 enum class RecordSource : uint8_t { kTrr, kNative };
-
-// Why a record holds no data: a negative answer cached (RFC 2308).
-enum class NegativeKind : uint8_t { kNone, kNxDomain, kNoData };
 
 struct HostRecord {
   std::vector<IpAddress> addresses;

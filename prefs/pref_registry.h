@@ -13,7 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "prefs/pref_value.h"
+#include "trr/pref_value.h"
 
 namespace trr::prefs {
 

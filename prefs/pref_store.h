@@ -24,37 +24,10 @@
 #include "absl/strings/string_view.h"
 #include "base/mutex.h"
 #include "prefs/pref_registry.h"
-#include "prefs/pref_value.h"
+#include "trr/pref_value.h"
+#include "trr/prefs.h"
 
 namespace trr::prefs {
-
-// Where an effective value comes from.
-enum class PrefLayer : uint8_t { kDefault, kFile, kOverride };
-// "default", "file", "override".
-absl::string_view PrefLayerName(PrefLayer layer);
-
-struct PrefChange {
-  std::string name;
-  PrefValue old_value;
-  PrefValue new_value;
-};
-
-struct LoadReport {
-  // Unknown prefs (kept, as Firefox keeps them) and deprecated names, each
-  // as "FILE:LINE:COLUMN: ...".
-  std::vector<std::string> warnings;
-  // Prefs whose effective value changed, in name order.
-  std::vector<std::string> changed;
-};
-
-struct EffectivePref {
-  std::string name;
-  PrefValue value;
-  PrefLayer layer = PrefLayer::kDefault;
-  bool locked = false;
-  // False for names not in the registry (kept from a file).
-  bool known = true;
-};
 
 class PrefStore {
  public:

@@ -1,4 +1,4 @@
-#include "prefs/pref_value.h"
+#include "trr/pref_value.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"

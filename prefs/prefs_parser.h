@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "prefs/pref_value.h"
+#include "trr/pref_value.h"
 
 namespace trr::prefs {
 

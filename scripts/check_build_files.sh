@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Fails when a tracked .cc file is not named by both builds: by a
 # CMakeLists.txt and by a BUILD.bazel in its own folder or a folder above it.
+# Left out: third_party/ (Bazel glue), cmake/ (CMake's own glue) and
+# tests/bazel_consumer/ (another Bazel workspace, built on its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +28,7 @@ while IFS= read -r file; do
     fi
   done
 done < <(git ls-files --cached --others --exclude-standard '*.cc' '*.c' |
-         grep -v '^third_party/')
+         grep -Ev '^(third_party|cmake|tests/bazel_consumer)/')
 if [[ $missing -eq 0 ]]; then
   echo "check_build_files: every .cc file is named by CMake and Bazel"
 fi

@@ -5,9 +5,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "tools/dashboard_page.h"
-#include "tools/dump.h"
+#include "api/dump.h"
 
 namespace trr::tools {
+
+using api::DumpJson;
+using api::JsonWriter;
+using api::WriteResultJson;
 
 std::optional<QueryKind> ParseQueryType(absl::string_view text) {
   const std::string type = absl::AsciiStrToUpper(text);

@@ -23,10 +23,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "base/mutex.h"
-#include "hostcache/ip_address.h"
+#include "trr/ip_address.h"
 #include "prefs/pref_registry.h"
 #include "tools/dashboard.h"
-#include "tools/dump.h"
+#include "api/dump.h"
 #include "trr/dns/base64url.h"
 #include "trr/doh_uri.h"
 #include "trr/resolver.h"
@@ -234,10 +234,10 @@ int Resolve(const std::vector<std::string>& names, const SplitArgs& args) {
 
   bool all_ok = true;
   if (absl::GetFlag(FLAGS_json)) {
-    trr::tools::JsonWriter json;
+    trr::api::JsonWriter json;
     json.BeginArray();
     for (size_t i = 0; i < names.size(); ++i) {
-      trr::tools::WriteResultJson(names[i], *results[i], json);
+      trr::api::WriteResultJson(names[i], *results[i], json);
       all_ok = all_ok && results[i]->ok();
     }
     json.EndArray();
@@ -268,9 +268,9 @@ int Resolve(const std::vector<std::string>& names, const SplitArgs& args) {
   if (!dump.empty()) {
     const trr::ResolverSnapshot snapshot = (*resolver)->Snapshot();
     if (dump == "json") {
-      std::printf("%s\n", trr::tools::DumpJson(snapshot).c_str());
+      std::printf("%s\n", trr::api::DumpJson(snapshot).c_str());
     } else {
-      std::printf("\n%s", trr::tools::DumpText(snapshot).c_str());
+      std::printf("\n%s", trr::api::DumpText(snapshot).c_str());
     }
   }
   std::fflush(stdout);
@@ -286,7 +286,7 @@ int Serve(const SplitArgs& args) {
   if (!absl::GetFlag(FLAGS_prefs).empty()) {
     // Edits to the pref file apply live; a broken edit keeps the old prefs.
     absl::Status watching =
-        (*resolver)->prefs().WatchFile([](const auto& result) {
+        (*resolver)->WatchPrefsFile([](const auto& result) {
           if (!result.ok()) {
             std::fprintf(stderr, "trr: pref file not reloaded: %s\n",
                          std::string(result.status().message()).c_str());

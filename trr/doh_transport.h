@@ -17,7 +17,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "hostcache/ip_address.h"
+#include "trr/ip_address.h"
 #include "trr/doh_uri.h"
 #include "trr/event_loop.h"
 

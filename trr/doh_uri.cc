@@ -5,7 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "hostcache/ip_address.h"
+#include "trr/ip_address.h"
 
 namespace trr {
 namespace {

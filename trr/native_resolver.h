@@ -15,7 +15,7 @@
 
 #include "absl/time/time.h"
 #include "hostcache/host_record.h"
-#include "hostcache/ip_address.h"
+#include "trr/ip_address.h"
 #include "trr/event_loop.h"
 
 namespace trr {

@@ -12,6 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "base/mutex.h"
+#include "hostcache/host_cache.h"
+#include "hostcache/host_record.h"
+#include "prefs/pref_store.h"
 #include "trr/confirmation.h"
 #include "trr/dns/dns_types.h"
 #include "trr/dns/query.h"
@@ -226,7 +229,8 @@ struct TrrOutcome {
 
 }  // namespace
 
-class Resolver::Impl {
+// Hidden: a class nested in an exported one would be exported too.
+class TRR_HIDDEN Resolver::Impl {
  public:
   Impl(Options options, ResolverSeams seams);
   ~Impl();
@@ -1314,7 +1318,25 @@ ResolveResult Resolver::ResolveSync(absl::string_view host,
 }
 
 void Resolver::Cancel(RequestId id) { impl_->Cancel(id); }
-prefs::PrefStore& Resolver::prefs() { return impl_->prefs(); }
+absl::Status Resolver::WatchPrefsFile(
+    std::function<void(const absl::StatusOr<prefs::LoadReport>&)> on_reload) {
+  return impl_->prefs().WatchFile(std::move(on_reload));
+}
+
+std::optional<prefs::EffectivePref> Resolver::GetPref(
+    absl::string_view name) const {
+  return impl_->prefs().Lookup(name);
+}
+
+uint64_t Resolver::AddPrefObserver(
+    absl::string_view prefix,
+    std::function<void(const prefs::PrefChange&)> observer) {
+  return impl_->prefs().AddPrefixObserver(prefix, std::move(observer));
+}
+
+void Resolver::RemovePrefObserver(uint64_t id) {
+  impl_->prefs().RemoveObserver(id);
+}
 
 absl::Status Resolver::SetPrefs(
     const std::vector<std::pair<std::string, prefs::PrefValue>>& values) {

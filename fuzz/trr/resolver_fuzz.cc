@@ -13,9 +13,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "base/mutex.h"
-#include "hostcache/clock.h"
+#include "trr/clock.h"
 #include "trr/resolver.h"
 #include "trr/resolver_testing.h"
+#include "hostcache/fake_clock.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "hostcache/ip_address.h"
+#include "trr/ip_address.h"
 
 #include "gtest/gtest.h"
 

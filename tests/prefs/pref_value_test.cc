@@ -1,4 +1,4 @@
-#include "prefs/pref_value.h"
+#include "trr/pref_value.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -55,7 +55,8 @@ prefs=(--pref network.trr.mode=3
 # packets in order, so everything before the marker is in by then (killing
 # it at once could lose packets still in the kernel's buffer).
 start_capture() {  # start_capture FILE FILTER
-  tcpdump -i lo -n -U --immediate-mode -w "$1" "$2" 2>"$1.log" &
+  # A large buffer: under load the kernel must not drop what we check.
+  tcpdump -i lo -n -U --immediate-mode -B 32768 -w "$1" "$2" 2>"$1.log" &
   capture=$!
   pids+=($capture)
   for _ in $(seq 200); do grep -q 'listening on' "$1.log" && break; sleep 0.05; done
@@ -66,6 +67,9 @@ stop_capture_when() {  # stop_capture_when FILE READ_FILTER COUNT
     sleep 0.05
   done
   kill -INT $capture; wait $capture 2>/dev/null || true
+  if grep -qE '^[1-9][0-9]* packets dropped by kernel' "$1.log"; then
+    fail "the capture dropped packets: $(cat "$1.log")"
+  fi
 }
 
 # 1. Nothing to the native server: the only packets to its port are the
@@ -89,18 +93,32 @@ SSLKEYLOGFILE="$work/keys.log" "$trr" resolve "${prefs[@]}" \
 (exec 5<>"/dev/tcp/127.0.0.1/$DOH_PORT") 2>/dev/null || true
 stop_capture_when "$work/doh.pcap" "dst port $DOH_PORT and tcp[tcpflags] & tcp-syn != 0" 2
 [[ -s $work/keys.log ]] || fail "no TLS key log was written"
+# One line per packet; a packet may carry several queries, so each field
+# lists its values comma-separated. The DATA frames of a request packet are
+# the queries themselves (POST bodies).
 tshark -r "$work/doh.pcap" -o "tls.keylog_file:$work/keys.log" \
   -Y 'dns && dns.flags.response == 0' \
-  -T fields -e dns.qry.name -e dns.opt.client.netmask -e http2.length \
+  -T fields -e dns.qry.name -e dns.opt.client.netmask -e http2.data.data \
   >"$work/queries" 2>/dev/null
-queries=$(wc -l <"$work/queries")
+queries=$(python3 - "$work/queries" <<'PY'
+import sys
+count = 0
+for line in open(sys.argv[1]):
+    names, netmasks, datas = (line.rstrip("\n").split("\t") + ["", "", ""])[:3]
+    names = names.split(",") if names else []
+    netmasks = netmasks.split(",") if netmasks else []
+    datas = datas.split(",") if datas else []
+    if netmasks != ["0"] * len(names):
+        sys.exit(f"ECS source prefix {netmasks} for {names}")
+    for data in datas:
+        length = len(data.replace(":", "")) // 2
+        if length % 128:
+            sys.exit(f"a {length}-byte query in a packet for {names}")
+    count += len(names)
+print(count)
+PY
+) || fail "$queries"
 [[ $queries -ge 8 ]] || fail "tshark decrypted only $queries queries"
-while IFS=$'\t' read -r name netmask length; do
-  [[ $netmask == 0 ]] || fail "query for $name: ECS source prefix '$netmask', not 0"
-  # The DATA frame carrying the query: its length is the query's.
-  data_length=${length##*,}
-  (( data_length % 128 == 0 )) || fail "query for $name is $data_length bytes"
-done <"$work/queries"
 tshark -r "$work/doh.pcap" -o "tls.keylog_file:$work/keys.log" -Y http2.type==1 \
   -T fields -e http2.header.name >"$work/headers" 2>/dev/null
 [[ -s $work/headers ]] || fail "no HTTP/2 headers decrypted"

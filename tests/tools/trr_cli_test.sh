@@ -13,7 +13,8 @@ grep -q 'GET https://dns.example:8443/dns-query?dns=AAABAAABAAAAAAAAA3d3dwdleGFt
   fail "uri: $out"
 out=$("$trr" ip 10.1.2.3 2606:4700::1111)
 grep -q '10.1.2.3 .*private .*rejected' <<<"$out" || fail "ip: $out"
-"$trr" --help | grep -q 'trr resolve' || fail "--help"
+help=$("$trr" --help)
+grep -q 'trr resolve' <<<"$help" || fail "--help"
 
 status() { set +e; "$@" >/dev/null 2>&1; local s=$?; set -e; echo $s; }
 [[ $(status "$trr") -eq 2 ]] || fail "no command: exit code"

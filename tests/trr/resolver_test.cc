@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/peers/unbound_server.h"
+#include "hostcache/fake_clock.h"
 
 namespace trr {
 namespace {

@@ -13,7 +13,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "hostcache/ip_address.h"
+#include "trr/ip_address.h"
 #include "trr/dns/svcb.h"
 #include "trr/dns/wire_error.h"
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "absl/types/span.h"
-#include "hostcache/svcb_record.h"
+#include "trr/svcb_record.h"
 #include "trr/dns/wire_error.h"
 
 namespace trr::dns {

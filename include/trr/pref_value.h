@@ -1,8 +1,8 @@
-// PrefValue: the value of one preference, typed as prefs.js types them:
-// a boolean, a 32-bit signed integer or a string.
+// trr/pref_value.h: PrefValue, the value of one preference, typed as prefs.js
+// types them: a boolean, a 32-bit signed integer or a string.
 
-#ifndef TRR_PREFS_PREF_VALUE_H_
-#define TRR_PREFS_PREF_VALUE_H_
+#ifndef TRR_INCLUDE_TRR_PREF_VALUE_H_
+#define TRR_INCLUDE_TRR_PREF_VALUE_H_
 
 #include <cstdint>
 #include <string>
@@ -10,15 +10,16 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "trr/export.h"
 
 namespace trr::prefs {
 
 enum class PrefType : uint8_t { kBool, kInt, kString };
 
 // "bool", "int" or "string".
-absl::string_view PrefTypeName(PrefType type);
+TRR_EXPORT absl::string_view PrefTypeName(PrefType type);
 
-class PrefValue {
+class TRR_EXPORT PrefValue {
  public:
   PrefValue() : value_(false) {}
   PrefValue(bool value) : value_(value) {}                      // NOLINT
@@ -60,8 +61,9 @@ class PrefValue {
 };
 
 // Appends `text` as a prefs.js double-quoted string literal.
-void AppendQuotedPrefString(absl::string_view text, std::string& out);
+TRR_EXPORT void AppendQuotedPrefString(absl::string_view text,
+                                       std::string& out);
 
 }  // namespace trr::prefs
 
-#endif  // TRR_PREFS_PREF_VALUE_H_
+#endif  // TRR_INCLUDE_TRR_PREF_VALUE_H_

@@ -1,4 +1,5 @@
-// Resolver: what an embedder links in place of its system resolver. Resolves
+// trr/resolver.h: Resolver, what an embedder links in place of its system
+// resolver. Resolves
 // names over DoH under network.trr.mode, falls back to native resolution as
 // Firefox's TRR does, keeps a TTL host cache and shows all of it in a
 // snapshot (the about:networking#dns data).
@@ -10,8 +11,8 @@
 // the resolver is destroyed (status Cancelled). Callbacks must not block;
 // they may call Resolve() again.
 
-#ifndef TRR_TRR_RESOLVER_H_
-#define TRR_TRR_RESOLVER_H_
+#ifndef TRR_INCLUDE_TRR_RESOLVER_H_
+#define TRR_INCLUDE_TRR_RESOLVER_H_
 
 #include <array>
 #include <cstdint>
@@ -27,17 +28,20 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "hostcache/clock.h"
-#include "hostcache/host_cache.h"
-#include "hostcache/host_record.h"
-#include "prefs/pref_store.h"
+#include "trr/clock.h"
+#include "trr/export.h"
+#include "trr/ip_address.h"
+#include "trr/pref_value.h"
+#include "trr/prefs.h"
+#include "trr/svcb_record.h"
+#include "trr/types.h"
 
 namespace trr {
 
 // Which path produced a result.
 enum class ResultSource : uint8_t { kTrr, kNative, kCache, kStale, kNone };
 // "trr", "native", "cache", "stale", "none".
-absl::string_view ResultSourceName(ResultSource source);
+TRR_EXPORT absl::string_view ResultSourceName(ResultSource source);
 
 // Why TRR was not used for a request.
 enum class SkipReason : uint8_t {
@@ -56,7 +60,7 @@ enum class SkipReason : uint8_t {
   kNoUri,              // no valid DoH URI
 };
 // "none", "mode-off", "mode-off-by-choice", ...
-absl::string_view SkipReasonName(SkipReason reason);
+TRR_EXPORT absl::string_view SkipReasonName(SkipReason reason);
 
 enum class CaptivePortalState : uint8_t { kUnknown, kLocked, kClear };
 
@@ -140,7 +144,7 @@ struct ResolverSnapshot {
   std::vector<CacheEntryInfo> cache;
 };
 
-class Resolver {
+class TRR_EXPORT Resolver {
  public:
   struct Options {
     const Clock* clock = RealClock::Get();
@@ -169,13 +173,25 @@ class Resolver {
   // on). No-op once it has completed.
   void Cancel(RequestId id);
 
-  // The prefs: load a file, set overrides, observe. Changes apply live;
-  // SetPrefs() and LoadPrefsFile() return once they are in effect (changes
-  // made through prefs() directly take effect a moment later).
-  prefs::PrefStore& prefs();
+  // Prefs, with Firefox's names (docs/prefs.md). Changes apply live and
+  // are in effect when these return. SetPrefs sets programmatic overrides
+  // (applied together or not at all); LoadPrefsFile reads a prefs.js file,
+  // applied whole or not at all, with "FILE:LINE:COLUMN: ..." errors.
   absl::Status SetPrefs(
       const std::vector<std::pair<std::string, prefs::PrefValue>>& prefs);
   absl::StatusOr<prefs::LoadReport> LoadPrefsFile(const std::string& path);
+  // Reloads the last pref file whenever it changes on disk; `on_reload`
+  // gets each result (on a thread of the resolver's), errors included.
+  absl::Status WatchPrefsFile(
+      std::function<void(const absl::StatusOr<prefs::LoadReport>&)> on_reload);
+  // The effective value of a pref and where it came from.
+  std::optional<prefs::EffectivePref> GetPref(absl::string_view name) const;
+  // Calls `observer` once per change of every pref starting with `prefix`,
+  // after the whole change is applied. Returns an id for RemovePrefObserver.
+  uint64_t AddPrefObserver(
+      absl::string_view prefix,
+      std::function<void(const prefs::PrefChange&)> observer);
+  void RemovePrefObserver(uint64_t id);
 
   // The network changed: the cache goes stale and confirmation restarts.
   void OnNetworkChanged();
@@ -196,4 +212,4 @@ class Resolver {
 
 }  // namespace trr
 
-#endif  // TRR_TRR_RESOLVER_H_
+#endif  // TRR_INCLUDE_TRR_RESOLVER_H_

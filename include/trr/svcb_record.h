@@ -1,15 +1,15 @@
-// SvcbRecord: one HTTPS or SVCB record (RFC 9460) as data, shared by the
-// wire codec that parses it and the host cache that keeps it.
+// trr/svcb_record.h: SvcbRecord, one HTTPS or SVCB record (RFC 9460) as data,
+// shared by the wire codec that parses it and the host cache that keeps it.
 
-#ifndef TRR_HOSTCACHE_SVCB_RECORD_H_
-#define TRR_HOSTCACHE_SVCB_RECORD_H_
+#ifndef TRR_INCLUDE_TRR_SVCB_RECORD_H_
+#define TRR_INCLUDE_TRR_SVCB_RECORD_H_
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "hostcache/ip_address.h"
+#include "trr/ip_address.h"
 
 namespace trr {
 
@@ -45,4 +45,4 @@ struct SvcbRecord {
 
 }  // namespace trr
 
-#endif  // TRR_HOSTCACHE_SVCB_RECORD_H_
+#endif  // TRR_INCLUDE_TRR_SVCB_RECORD_H_

@@ -1,10 +1,10 @@
-#include "tools/dump.h"
+#include "api/dump.h"
 
+#include "api/json_writer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tools/json_writer.h"
 
-namespace trr::tools {
+namespace trr::api {
 namespace {
 
 using ::testing::HasSubstr;
@@ -102,4 +102,4 @@ TEST(JsonWriterTest, EscapesStrings) {
 }
 
 }  // namespace
-}  // namespace trr::tools
+}  // namespace trr::api

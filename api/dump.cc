@@ -1,4 +1,4 @@
-#include "tools/dump.h"
+#include "api/dump.h"
 
 #include <algorithm>
 #include <numeric>
@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
-namespace trr::tools {
+namespace trr::api {
 namespace {
 
 std::string Pad(absl::string_view text, size_t width) {
@@ -254,4 +254,4 @@ void WriteResultJson(absl::string_view name, const ResolveResult& r,
   json.EndObject();
 }
 
-}  // namespace trr::tools
+}  // namespace trr::api

@@ -1,8 +1,8 @@
 // JsonWriter: builds compact JSON text, escaping strings as RFC 8259 asks.
 // Enough for the dump and the CLI's output; not a general JSON library.
 
-#ifndef TRR_TOOLS_JSON_WRITER_H_
-#define TRR_TOOLS_JSON_WRITER_H_
+#ifndef TRR_API_JSON_WRITER_H_
+#define TRR_API_JSON_WRITER_H_
 
 #include <cstdint>
 #include <string>
@@ -10,7 +10,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace trr::tools {
+namespace trr::api {
 
 class JsonWriter {
  public:
@@ -40,6 +40,6 @@ class JsonWriter {
 // `text` as a JSON string literal, quotes included.
 std::string JsonQuote(absl::string_view text);
 
-}  // namespace trr::tools
+}  // namespace trr::api
 
-#endif  // TRR_TOOLS_JSON_WRITER_H_
+#endif  // TRR_API_JSON_WRITER_H_

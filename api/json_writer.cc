@@ -1,9 +1,9 @@
-#include "tools/json_writer.h"
+#include "api/json_writer.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-namespace trr::tools {
+namespace trr::api {
 
 std::string JsonQuote(absl::string_view text) {
   std::string out = "\"";
@@ -111,4 +111,4 @@ JsonWriter& JsonWriter::StringArray(const std::vector<std::string>& values) {
   return EndArray();
 }
 
-}  // namespace trr::tools
+}  // namespace trr::api

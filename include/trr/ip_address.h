@@ -1,10 +1,11 @@
-// IpAddress: one IPv4 or IPv6 address, parsed, formatted and classified.
+// trr/ip_address.h: IpAddress, one IPv4 or IPv6 address, parsed, formatted and
+// classified.
 //
 // The classification answers the question network.trr.allow-rfc1918 asks:
 // is this an address that a public DNS answer should never point at?
 
-#ifndef TRR_HOSTCACHE_IP_ADDRESS_H_
-#define TRR_HOSTCACHE_IP_ADDRESS_H_
+#ifndef TRR_INCLUDE_TRR_IP_ADDRESS_H_
+#define TRR_INCLUDE_TRR_IP_ADDRESS_H_
 
 #include <array>
 #include <cstdint>
@@ -15,10 +16,11 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "trr/export.h"
 
 namespace trr {
 
-class IpAddress {
+class TRR_EXPORT IpAddress {
  public:
   enum class Family : uint8_t { kV4, kV6 };
 
@@ -98,4 +100,4 @@ class IpAddress {
 
 }  // namespace trr
 
-#endif  // TRR_HOSTCACHE_IP_ADDRESS_H_
+#endif  // TRR_INCLUDE_TRR_IP_ADDRESS_H_

@@ -3,15 +3,15 @@
 // and its TRR state: mode, URI, confirmation, blocklist, counters and the
 // effective prefs with where each came from. As text or as JSON.
 
-#ifndef TRR_TOOLS_DUMP_H_
-#define TRR_TOOLS_DUMP_H_
+#ifndef TRR_API_DUMP_H_
+#define TRR_API_DUMP_H_
 
 #include <string>
 
-#include "tools/json_writer.h"
+#include "api/json_writer.h"
 #include "trr/resolver.h"
 
-namespace trr::tools {
+namespace trr::api {
 
 std::string DumpText(const ResolverSnapshot& snapshot);
 std::string DumpJson(const ResolverSnapshot& snapshot);
@@ -23,6 +23,6 @@ void WriteDumpJson(const ResolverSnapshot& snapshot, JsonWriter& json);
 void WriteResultJson(absl::string_view name, const ResolveResult& result,
                      JsonWriter& json);
 
-}  // namespace trr::tools
+}  // namespace trr::api
 
-#endif  // TRR_TOOLS_DUMP_H_
+#endif  // TRR_API_DUMP_H_

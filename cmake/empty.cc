@@ -1,0 +1,1 @@
+// libtrr.so is assembled from the component libraries; CMake wants a source.

@@ -1,0 +1,131 @@
+/* trr/trr.h: the C API of trr, for C and for any language with a C FFI.
+ *
+ * A trr_resolver resolves host names over DNS-over-HTTPS under Firefox's
+ * network.trr.* prefs (see docs/prefs.md), with native fallback as the mode
+ * allows, and a TTL cache. One resolver per profile or private window:
+ * resolvers share nothing.
+ *
+ * Threads: every function may be called from any thread. trr_resolve()
+ * calls its callback exactly once: on the calling thread, before
+ * trr_resolve() returns, for cache hits, invalid names and localhost; on the
+ * resolver's network thread otherwise; with TRR_CANCELLED after
+ * trr_cancel() or trr_resolver_free(). Callbacks must not block and must not
+ * call trr_resolver_free(); they may call trr_resolve().
+ *
+ * Memory: strings passed in are copied; a trr_result and everything it
+ * points to live only during the callback; strings returned by trr_dump_json
+ * are freed with trr_free_string.
+ */
+
+#ifndef TRR_INCLUDE_TRR_TRR_H_
+#define TRR_INCLUDE_TRR_TRR_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trr/export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TRR_VERSION_MAJOR 0
+#define TRR_VERSION_MINOR 1
+#define TRR_VERSION_PATCH 0
+
+typedef enum {
+  TRR_OK = 0,
+  TRR_INVALID_ARGUMENT = 1,    /* a bad name, pref name, value or file */
+  TRR_NOT_FOUND = 2,           /* NXDOMAIN, or no records of the type */
+  TRR_UNAVAILABLE = 3,         /* every allowed path failed */
+  TRR_CANCELLED = 4,           /* trr_cancel, or the resolver went away */
+  TRR_PERMISSION_DENIED = 5,   /* the DoH resolver blocked the name (EDE) */
+  TRR_FAILED_PRECONDITION = 6, /* e.g. a pref locked by the pref file */
+  TRR_INTERNAL = 7
+} trr_status;
+
+typedef enum {
+  TRR_TYPE_UNSPEC = 0, /* A and AAAA */
+  TRR_TYPE_A = 1,
+  TRR_TYPE_AAAA = 2,
+  TRR_TYPE_HTTPS = 3,
+  TRR_TYPE_TXT = 4
+} trr_query_type;
+
+typedef enum {
+  TRR_PORTAL_UNKNOWN = 0,
+  TRR_PORTAL_LOCKED = 1,
+  TRR_PORTAL_CLEAR = 2
+} trr_portal_state;
+
+/* An error: a code and a message (may be NULL where errors are not wanted). */
+typedef struct {
+  trr_status code;
+  char message[512];
+} trr_error;
+
+typedef struct trr_resolver trr_resolver;
+
+typedef struct {
+  trr_status status;
+  const char* error; /* "" when status is TRR_OK */
+  size_t address_count;
+  const char* const* addresses; /* "192.0.2.1", "2001:db8::1", ... */
+  size_t txt_count;
+  const char* const* txt;
+  const char* canonical_name;
+  uint32_t ttl_seconds;
+  const char* source;      /* "trr", "native", "cache", "stale", "none" */
+  const char* skip_reason; /* why TRR was not used: "none", "excluded"... */
+  const char* trr_failure; /* why TRR failed, when it did: "timeout"... */
+} trr_result;
+
+typedef void (*trr_callback)(const trr_result* result, void* user_data);
+
+/* "0.1.0". */
+TRR_EXPORT const char* trr_version(void);
+/* "OK", "NOT_FOUND", ... */
+TRR_EXPORT const char* trr_status_name(trr_status status);
+
+/* A new resolver with Firefox's default prefs (mode 0), or NULL. */
+TRR_EXPORT trr_resolver* trr_resolver_new(trr_error* error);
+/* Completes every outstanding request with TRR_CANCELLED, then frees it. */
+TRR_EXPORT void trr_resolver_free(trr_resolver* resolver);
+
+/* Pref overrides, by Firefox's names; in effect when these return. */
+TRR_EXPORT trr_status trr_set_pref_bool(trr_resolver* resolver,
+                                        const char* name, int value,
+                                        trr_error* error);
+TRR_EXPORT trr_status trr_set_pref_int(trr_resolver* resolver, const char* name,
+                                       int32_t value, trr_error* error);
+TRR_EXPORT trr_status trr_set_pref_string(trr_resolver* resolver,
+                                          const char* name, const char* value,
+                                          trr_error* error);
+/* Loads a prefs.js file, whole or not at all; errors say FILE:LINE:COLUMN. */
+TRR_EXPORT trr_status trr_load_prefs_file(trr_resolver* resolver,
+                                          const char* path, trr_error* error);
+
+/* Starts a lookup; returns its id (for trr_cancel), never 0. */
+TRR_EXPORT uint64_t trr_resolve(trr_resolver* resolver, const char* host,
+                                trr_query_type type, trr_callback callback,
+                                void* user_data);
+/* The same with a cache partition (private browsing, origin attributes). */
+TRR_EXPORT uint64_t trr_resolve_in_partition(
+    trr_resolver* resolver, const char* host, trr_query_type type,
+    const char* partition, trr_callback callback, void* user_data);
+TRR_EXPORT void trr_cancel(trr_resolver* resolver, uint64_t request);
+
+TRR_EXPORT void trr_network_changed(trr_resolver* resolver);
+TRR_EXPORT void trr_set_captive_portal(trr_resolver* resolver,
+                                       trr_portal_state state);
+TRR_EXPORT void trr_clear_cache(trr_resolver* resolver);
+
+/* The about:networking#dns view as one JSON object (docs/CLI.md). */
+TRR_EXPORT char* trr_dump_json(trr_resolver* resolver);
+TRR_EXPORT void trr_free_string(char* string);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TRR_INCLUDE_TRR_TRR_H_ */

@@ -1,0 +1,50 @@
+// trr/types.h: small types shared by the public API: what a lookup asks
+// for, negative answers, and one row of the cache dump.
+
+#ifndef TRR_INCLUDE_TRR_TYPES_H_
+#define TRR_INCLUDE_TRR_TYPES_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "trr/export.h"
+
+namespace trr {
+
+// What a lookup asks for: an address family, both, or a record type.
+enum class QueryKind : uint8_t {
+  kUnspecified,  // A and AAAA
+  kIpv4,         // A
+  kIpv6,         // AAAA
+  kHttps,        // HTTPS (type 65)
+  kTxt,          // TXT
+};
+
+// "unspec", "ipv4", "ipv6", "https", "txt": the about:networking family.
+TRR_EXPORT absl::string_view QueryKindName(QueryKind kind);
+
+// Why a record holds no data: a negative answer cached (RFC 2308).
+enum class NegativeKind : uint8_t { kNone, kNxDomain, kNoData };
+
+// One row of the about:networking#dns table, plus our columns.
+struct CacheEntryInfo {
+  std::string host;
+  QueryKind kind = QueryKind::kUnspecified;
+  bool trr = false;
+  std::vector<std::string> addresses;
+  std::string canonical_name;
+  // Seconds until expiry; negative once expired.
+  int64_t expires_in_seconds = 0;
+  std::string partition;
+  uint8_t trr_mode = 0;
+  bool trr_disabled = false;
+  NegativeKind negative = NegativeKind::kNone;
+  uint64_t hits = 0;
+  bool stale = false;
+};
+
+}  // namespace trr
+
+#endif  // TRR_INCLUDE_TRR_TYPES_H_

@@ -1,0 +1,118 @@
+/* The C API, from C, against libtrr.so and a real unbound (its DoH URI and
+ * CA come from the environment: DOH_PORT, CA_FILE; see run_with_unbound.sh). */
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "trr/trr.h"
+
+static int failures = 0;
+#define CHECK(cond)                                                  \
+  do {                                                               \
+    if (!(cond)) {                                                   \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
+              #cond);                                                \
+      ++failures;                                                    \
+    }                                                                \
+  } while (0)
+
+typedef struct {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int calls;
+  trr_status status;
+  char first_address[64];
+  char source[16];
+} Outcome;
+
+static void OnResult(const trr_result* result, void* user_data) {
+  Outcome* out = (Outcome*)user_data;
+  pthread_mutex_lock(&out->mu);
+  out->calls++;
+  out->status = result->status;
+  snprintf(out->first_address, sizeof(out->first_address), "%s",
+           result->address_count > 0 ? result->addresses[0] : "");
+  snprintf(out->source, sizeof(out->source), "%s", result->source);
+  pthread_cond_broadcast(&out->cv);
+  pthread_mutex_unlock(&out->mu);
+}
+
+static void Init(Outcome* out) {
+  memset(out, 0, sizeof(*out));
+  pthread_mutex_init(&out->mu, NULL);
+  pthread_cond_init(&out->cv, NULL);
+}
+
+static void Wait(Outcome* out) {
+  pthread_mutex_lock(&out->mu);
+  while (out->calls == 0) pthread_cond_wait(&out->cv, &out->mu);
+  pthread_mutex_unlock(&out->mu);
+}
+
+int main(void) {
+  const char* doh_port = getenv("DOH_PORT");
+  const char* ca_file = getenv("CA_FILE");
+  if (doh_port == NULL || ca_file == NULL) {
+    fprintf(stderr, "DOH_PORT and CA_FILE must be set\n");
+    return 2;
+  }
+  CHECK(strcmp(trr_version(), "0.1.0") == 0);
+  CHECK(strcmp(trr_status_name(TRR_NOT_FOUND), "NOT_FOUND") == 0);
+
+  trr_error error;
+  trr_resolver* r = trr_resolver_new(&error);
+  CHECK(r != NULL && error.code == TRR_OK);
+
+  /* Errors are codes with messages. */
+  CHECK(trr_set_pref_int(r, "no.such.pref", 1, &error) == TRR_NOT_FOUND);
+  CHECK(strstr(error.message, "unknown pref no.such.pref") != NULL);
+  CHECK(trr_set_pref_string(r, "network.trr.mode", "three", &error) ==
+        TRR_INVALID_ARGUMENT);
+  CHECK(strstr(error.message, "network.trr.mode is a int pref") != NULL);
+  CHECK(trr_load_prefs_file(r, "/nonexistent/user.js", &error) == TRR_NOT_FOUND);
+
+  /* localhost and bad names complete before trr_resolve returns. */
+  Outcome local;
+  Init(&local);
+  CHECK(trr_resolve(r, "localhost", TRR_TYPE_A, OnResult, &local) != 0);
+  CHECK(local.calls == 1 && local.status == TRR_OK);
+  CHECK(strcmp(local.first_address, "127.0.0.1") == 0);
+  Outcome bad;
+  Init(&bad);
+  trr_resolve(r, "bad name", TRR_TYPE_A, OnResult, &bad);
+  CHECK(bad.calls == 1 && bad.status == TRR_INVALID_ARGUMENT);
+
+  /* Mode 3 through the test DoH server. */
+  char uri[128];
+  snprintf(uri, sizeof(uri), "https://doh.test:%s/dns-query", doh_port);
+  CHECK(trr_set_pref_int(r, "network.trr.mode", 3, &error) == TRR_OK);
+  CHECK(trr_set_pref_string(r, "network.trr.uri", uri, &error) == TRR_OK);
+  CHECK(trr_set_pref_string(r, "network.trr.bootstrapAddr", "127.0.0.1", &error) ==
+        TRR_OK);
+  CHECK(trr_set_pref_string(r, "network.trr.ca_file", ca_file, &error) == TRR_OK);
+  Outcome www;
+  Init(&www);
+  trr_resolve(r, "www.example.test", TRR_TYPE_A, OnResult, &www);
+  Wait(&www);
+  CHECK(www.status == TRR_OK);
+  CHECK(strcmp(www.first_address, "192.0.2.1") == 0);
+  CHECK(strcmp(www.source, "trr") == 0);
+  Outcome nx;
+  Init(&nx);
+  trr_resolve(r, "nope.example.test", TRR_TYPE_A, OnResult, &nx);
+  Wait(&nx);
+  CHECK(nx.status == TRR_NOT_FOUND);
+
+  char* dump = trr_dump_json(r);
+  CHECK(dump != NULL && strstr(dump, "\"hostname\":\"www.example.test\"") != NULL);
+  trr_free_string(dump);
+  trr_network_changed(r);
+  trr_set_captive_portal(r, TRR_PORTAL_CLEAR);
+  trr_clear_cache(r);
+  trr_resolver_free(r);
+
+  if (failures == 0) printf("C API: all checks passed\n");
+  return failures == 0 ? 0 : 1;
+}

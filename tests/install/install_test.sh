@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Installs trr into a temporary prefix and builds consumers against it:
+# once with find_package(trr) (shared and static) and once with pkg-config;
+# runs them against a local unbound. Also checks what is installed and what
+# libtrr.so exports.
+#   install_test.sh BUILD_DIR SOURCE_DIR TRR_TEST_UNBOUND
+set -euo pipefail
+build=$(cd "$1" && pwd)
+source=$(cd "$2" && pwd)
+unbound_tool=$3
+fail() { echo "FAIL: $*" >&2; exit 1; }
+prefix=$(mktemp -d)
+trap 'rm -rf "$prefix"' EXIT
+
+cmake --install "$build" --prefix "$prefix/usr" >/dev/null
+libdir=$(dirname "$(find "$prefix/usr" -name 'libtrr.so.0' | head -1)")
+[[ -n $libdir ]] || fail "libtrr.so.0 was not installed"
+
+# Only the public headers are installed.
+headers=$(cd "$prefix/usr/include" && find . -type f | sort | tr '\n' ' ')
+for h in $headers; do
+  [[ $h == ./trr/*.h ]] || fail "installed a header outside include/trr: $h"
+done
+[[ -f $prefix/usr/include/trr/trr.h && -f $prefix/usr/include/trr/resolver.h ]] ||
+  fail "public headers missing: $headers"
+# A versioned shared library exporting the API only.
+readelf -d "$libdir/libtrr.so.0" | grep -q 'SONAME.*libtrr.so.0' || fail "SONAME"
+[[ -f $libdir/libtrr.a ]] || fail "libtrr.a was not installed"
+exported=$(nm -D --defined-only -C "$libdir/libtrr.so.0")
+grep -q ' trr_resolve$' <<<"$exported" || fail "trr_resolve is not exported"
+grep -q 'trr::Resolver::Resolve' <<<"$exported" || fail "trr::Resolver is not exported"
+if grep -E 'trr::(dns|HostCache|prefs::PrefStore|DohTransport|EventLoop)|Resolver::Impl::' \
+     <<<"$exported"; then
+  fail "internal symbols are exported"
+fi
+
+# find_package(trr).
+cmake -S "$source/tests/install/consumer" -B "$prefix/consumer" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$prefix/usr" -DEXAMPLES_DIR="$source/examples" >/dev/null
+cmake --build "$prefix/consumer" >/dev/null
+export LD_LIBRARY_PATH=$libdir
+# (Outputs are read whole before grep: with pipefail, grep -q closing the
+# pipe early would fail the pipeline.)
+linked=$(ldd "$prefix/consumer/cpp_embedder")
+grep -qF "$libdir/libtrr.so.0" <<<"$linked" ||
+  fail "cpp_embedder is not linked to the installed libtrr.so: $linked"
+linked=$(ldd "$prefix/consumer/cpp_embedder_static")
+grep -q libtrr <<<"$linked" && fail "static link uses libtrr.so"
+for program in cpp_embedder cpp_embedder_static c_embedder; do
+  bash "$source/tests/api/run_with_unbound.sh" "$unbound_tool" \
+    "$prefix/consumer/$program" >"$prefix/$program.out" ||
+    fail "$program (find_package) failed: $(tail -5 "$prefix/$program.out")"
+done
+
+# pkg-config.
+export PKG_CONFIG_PATH=$libdir/pkgconfig
+[[ $(pkg-config --modversion trr) == 0.1.0 ]] || fail "pkg-config version"
+# shellcheck disable=SC2046
+cc -o "$prefix/c_embedder_pc" "$source/examples/c_embedder.c" \
+  $(pkg-config --cflags --libs trr) -lpthread
+# shellcheck disable=SC2046
+c++ -std=c++17 -o "$prefix/cpp_embedder_pc" "$source/examples/cpp_embedder.cc" \
+  $(pkg-config --cflags --libs trr) -lpthread
+for program in c_embedder_pc cpp_embedder_pc; do
+  bash "$source/tests/api/run_with_unbound.sh" "$unbound_tool" "$prefix/$program" \
+    >"$prefix/$program.out" ||
+    fail "$program (pkg-config) failed: $(tail -5 "$prefix/$program.out")"
+done
+echo "install: headers, SONAME, exports ok; find_package (shared, static) and pkg-config consumers ran"
