@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -141,8 +142,39 @@ bool TestProcess::running() {
   return true;
 }
 
+namespace {
+
+// Whether every thread of `pid` is in the stopped state ('T' in
+// /proc/PID/task/TID/stat).
+bool AllThreadsStopped(pid_t pid) {
+  std::error_code error;
+  const std::string tasks = absl::StrCat("/proc/", pid, "/task");
+  for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    // The state follows the ")" that ends the command name.
+    const size_t paren = line.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= line.size() ||
+        (line[paren + 2] != 't' && line[paren + 2] != 'T')) {
+      return false;
+    }
+  }
+  return !error;
+}
+
+}  // namespace
+
 void TestProcess::Pause() {
-  if (pid_ > 0) kill(pid_, SIGSTOP);
+  if (pid_ <= 0) return;
+  kill(pid_, SIGSTOP);
+  // SIGSTOP takes effect asynchronously, thread by thread: wait until the
+  // whole process has stopped, or a request sent right after could still
+  // be answered.
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (!AllThreadsStopped(pid_) && absl::Now() < deadline) {
+    sched_yield();
+  }
 }
 
 void TestProcess::Resume() {
