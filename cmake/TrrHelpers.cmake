@@ -14,6 +14,11 @@ if(TRR_SANITIZE)
   add_compile_options(-fsanitize=${TRR_SANITIZE} -fno-omit-frame-pointer
                       -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${TRR_SANITIZE})
+  # A C program linked against libtrr.so needs the C++ half of clang's
+  # sanitizer runtimes (UBSan's vptr check) and libstdc++, which the C
+  # driver leaves out.
+  add_link_options(
+    "$<$<AND:$<LINK_LANGUAGE:C>,$<C_COMPILER_ID:Clang>>:-fsanitize-link-c++-runtime;-lstdc++>")
 endif()
 
 if(TRR_FUZZ)

@@ -20,8 +20,13 @@ target_include_directories(trr_shared PUBLIC
   $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>)
 target_link_libraries(trr_shared PUBLIC absl::status absl::statusor
                       absl::strings absl::time absl::span)
-target_link_options(trr_shared PRIVATE -Wl,--no-undefined
+target_link_options(trr_shared PRIVATE
   -Wl,--version-script=${PROJECT_SOURCE_DIR}/cmake/libtrr.map)
+# Every symbol resolved at link time, except in sanitizer and fuzzer builds:
+# their runtimes are linked into the executable, never into a shared library.
+if(TRR_SANITIZE STREQUAL "" AND NOT TRR_FUZZ)
+  target_link_options(trr_shared PRIVATE -Wl,--no-undefined)
+endif()
 set_property(TARGET trr_shared APPEND PROPERTY LINK_DEPENDS
              ${PROJECT_SOURCE_DIR}/cmake/libtrr.map)
 set_target_properties(trr_shared PROPERTIES
