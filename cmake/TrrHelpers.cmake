@@ -21,6 +21,24 @@ if(TRR_SANITIZE)
     "$<$<AND:$<LINK_LANGUAGE:C>,$<C_COMPILER_ID:Clang>>:-fsanitize-link-c++-runtime;-lstdc++>")
 endif()
 
+if(TRR_SANITIZE STREQUAL "thread")
+  # Every test ctest runs, script tests and the programs they start
+  # included, gets the TSan options and suppressions: ctest includes this
+  # file before running the tests and passes its environment on.
+  file(WRITE ${PROJECT_BINARY_DIR}/tsan_environment.cmake
+       "set(ENV{TSAN_OPTIONS} \"halt_on_error=1 second_deadlock_stack=1 suppressions=${PROJECT_SOURCE_DIR}/tests/tsan.supp\")\n")
+  set_property(DIRECTORY ${PROJECT_SOURCE_DIR} APPEND PROPERTY
+               TEST_INCLUDE_FILES ${PROJECT_BINARY_DIR}/tsan_environment.cmake)
+endif()
+
+if(TRR_COVERAGE)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "TRR_COVERAGE needs clang: CC=clang CXX=clang++")
+  endif()
+  add_compile_options(-fprofile-instr-generate -fcoverage-mapping)
+  add_link_options(-fprofile-instr-generate)
+endif()
+
 if(TRR_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     message(FATAL_ERROR "TRR_FUZZ needs clang: CC=clang CXX=clang++")
@@ -37,10 +55,6 @@ function(trr_test name)
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_DEPS} GTest::gmock GTest::gtest_main)
   set(properties TIMEOUT 300)
-  if(TRR_SANITIZE STREQUAL "thread")
-    list(APPEND properties ENVIRONMENT
-         "TSAN_OPTIONS=halt_on_error=1 second_deadlock_stack=1 suppressions=${PROJECT_SOURCE_DIR}/tests/tsan.supp")
-  endif()
   if(T_LABELS)
     list(APPEND properties LABELS "${T_LABELS}")
   endif()

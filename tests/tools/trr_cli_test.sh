@@ -5,7 +5,16 @@
 set -euo pipefail
 trr=$1
 unbound_tool=$2
-fail() { echo "FAIL: $*" >&2; exit 1; }
+last_output=$(mktemp)
+trap 'rm -f "$last_output"' EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  if [[ -s $last_output ]]; then
+    echo "output of the last command checked by its exit code:" >&2
+    tail -n 40 "$last_output" >&2
+  fi
+  exit 1
+}
 
 # --- Commands that need no server ---------------------------------------
 out=$("$trr" uri 'https://Dns.Example:8443/dns-query{?dns}')
@@ -16,7 +25,7 @@ grep -q '10.1.2.3 .*private .*rejected' <<<"$out" || fail "ip: $out"
 help=$("$trr" --help)
 grep -q 'trr resolve' <<<"$help" || fail "--help"
 
-status() { set +e; "$@" >/dev/null 2>&1; local s=$?; set -e; echo $s; }
+status() { set +e; "$@" >"$last_output" 2>&1; local s=$?; set -e; echo $s; }
 [[ $(status "$trr") -eq 2 ]] || fail "no command: exit code"
 [[ $(status "$trr" resolve) -eq 2 ]] || fail "resolve without names"
 [[ $(status "$trr" resolve --bogus x) -eq 2 ]] || fail "unknown flag"
@@ -39,7 +48,7 @@ mkfifo "$work/in"
 "$unbound_tool" <"$work/in" >"$work/server" &
 server_pid=$!
 exec 3>"$work/in"
-trap 'exec 3>&-; kill $server_pid 2>/dev/null; wait; rm -rf "$work"' EXIT
+trap 'exec 3>&-; kill $server_pid 2>/dev/null; wait; rm -rf "$work" "$last_output"' EXIT
 for _ in $(seq 400); do grep -q '^PID=' "$work/server" 2>/dev/null && break; sleep 0.05; done
 # shellcheck disable=SC1090
 source "$work/server"
