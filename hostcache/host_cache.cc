@@ -214,6 +214,7 @@ class HostCache::Shard {
   void MarkAllStale() {
     MutexLock lock(&mu_);
     ++generation_;
+    if (entries_.empty()) return;  // the wheel is empty too
     for (Link& bucket : wheel_) expired_.SpliceBack(bucket);
     expired_.SpliceBack(far_);
   }
