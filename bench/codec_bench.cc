@@ -1,40 +1,22 @@
 // Benchmarks of the DNS wire codec (trr/dns/) against c-ares and ldns on the
 // same bytes: BM_Parse<Case>_trr / _cares / _ldns. The trr cases also report
-// "allocs", C++ heap allocations per parse, counted by this binary's
-// operator new. Results and ratios: docs/PERFORMANCE.md.
+// "allocs", C++ heap allocations per parse, counted by the operator new of
+// tests/trr/dns/counting_new.cc. Results and ratios: docs/PERFORMANCE.md.
 
 #include <ares.h>
 #include <ldns/ldns.h>
 
-#include <atomic>
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <string>
 #include <vector>
 
 #include "benchmark/benchmark.h"
+#include "tests/trr/dns/counting_new.h"
 #include "tests/trr/dns/message_builder.h"
 #include "trr/dns/base64url.h"
 #include "trr/dns/dns_types.h"
 #include "trr/dns/query.h"
 #include "trr/dns/response.h"
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-namespace {
-std::atomic<int64_t> g_allocations{0};
-}  // namespace
-
-void* operator new(size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -134,7 +116,7 @@ void ParseTrr(benchmark::State& state, const Case& c, size_t expected) {
     state.SkipWithError("trr failed to parse the case");
     return;
   }
-  const int64_t allocations_before = g_allocations.load();
+  const int64_t allocations_before = trr::dns::testing::HeapAllocations();
   for (auto _ : state) {
     dns::WireError error = dns::ParseResponse(c.message, question, response);
     benchmark::DoNotOptimize(error);
@@ -144,7 +126,7 @@ void ParseTrr(benchmark::State& state, const Case& c, size_t expected) {
                                                  : response.addresses.size();
   if (found != expected) state.SkipWithError("trr found the wrong count");
   state.counters["allocs"] = benchmark::Counter(
-      static_cast<double>(g_allocations.load() - allocations_before),
+      static_cast<double>(trr::dns::testing::HeapAllocations() - allocations_before),
       benchmark::Counter::kAvgIterations);
 }
 

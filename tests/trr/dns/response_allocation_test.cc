@@ -1,32 +1,13 @@
 // Proves that parsing A and AAAA answers allocates nothing: this binary
-// replaces the global operator new with one that counts.
+// links counting_new.cc, which replaces operator new with one that counts.
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
+#include <cstdint>
 
 #include "gtest/gtest.h"
+#include "tests/trr/dns/counting_new.h"
 #include "tests/trr/dns/message_builder.h"
 #include "trr/dns/dns_types.h"
 #include "trr/dns/response.h"
-
-// The replacements pair malloc with free on purpose; gcc cannot see that
-// through inlined standard allocators.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-namespace {
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-void* operator new(size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace trr::dns {
 namespace {
@@ -38,9 +19,9 @@ using testing::WireName;
 
 long AllocationsDuring(const Bytes& message, absl::string_view name,
                        uint16_t type, Response& response) {
-  const long before = g_allocations.load();
+  const int64_t before = testing::HeapAllocations();
   WireError error = ParseResponse(message, Question{name, type, 0}, response);
-  const long after = g_allocations.load();
+  const int64_t after = testing::HeapAllocations();
   EXPECT_TRUE(error.ok());
   return after - before;
 }
@@ -83,10 +64,10 @@ TEST(ResponseAllocationTest, ParsingAaaaAndCnameChainAllocatesNothing) {
 TEST(ResponseAllocationTest, CounterSeesAllocations) {
   // The check above could pass vacuously if the counter were not wired in.
   static void* volatile sink;
-  const long before = g_allocations.load();
+  const int64_t before = testing::HeapAllocations();
   sink = ::operator new(16);
   ::operator delete(sink);
-  EXPECT_EQ(g_allocations.load() - before, 1);
+  EXPECT_EQ(testing::HeapAllocations() - before, 1);
 }
 
 }  // namespace
