@@ -31,8 +31,14 @@ objects=()
 for name in "${targets[@]}"; do
   dirs=("fuzz/corpus/$name")
   [[ -n $campaign && -d $campaign/$name/corpus ]] && dirs+=("$campaign/$name/corpus")
-  LLVM_PROFILE_FILE="$profiles/fuzz-$name.profraw" "$build/fuzz/$name" "${dirs[@]}"
-  objects+=(-object "$build/fuzz/$name")
+  LLVM_PROFILE_FILE="$profiles/fuzz-$name.profraw" "$build/fuzz/$name" \
+    "${dirs[@]}" >/dev/null
+  # llvm-cov takes the first binary as an argument, the others as -object.
+  if [[ ${#objects[@]} -eq 0 ]]; then
+    objects=("$build/fuzz/$name")
+  else
+    objects+=(-object "$build/fuzz/$name")
+  fi
 done
 
 report() {  # report TITLE PROFRAW...
