@@ -126,7 +126,8 @@ void ParseTrr(benchmark::State& state, const Case& c, size_t expected) {
                                                  : response.addresses.size();
   if (found != expected) state.SkipWithError("trr found the wrong count");
   state.counters["allocs"] = benchmark::Counter(
-      static_cast<double>(trr::dns::testing::HeapAllocations() - allocations_before),
+      static_cast<double>(trr::dns::testing::HeapAllocations() -
+                          allocations_before),
       benchmark::Counter::kAvgIterations);
 }
 

@@ -4,8 +4,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "tools/dashboard_page.h"
 #include "api/dump.h"
+#include "tools/dashboard_page.h"
 
 namespace trr::tools {
 

@@ -22,13 +22,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "api/dump.h"
 #include "base/mutex.h"
-#include "trr/ip_address.h"
 #include "prefs/pref_registry.h"
 #include "tools/dashboard.h"
-#include "api/dump.h"
 #include "trr/dns/base64url.h"
 #include "trr/doh_uri.h"
+#include "trr/ip_address.h"
 #include "trr/resolver.h"
 
 ABSL_FLAG(std::string, prefs, "", "a prefs.js / user.js file to load");
@@ -285,13 +285,12 @@ int Serve(const SplitArgs& args) {
   }
   if (!absl::GetFlag(FLAGS_prefs).empty()) {
     // Edits to the pref file apply live; a broken edit keeps the old prefs.
-    absl::Status watching =
-        (*resolver)->WatchPrefsFile([](const auto& result) {
-          if (!result.ok()) {
-            std::fprintf(stderr, "trr: pref file not reloaded: %s\n",
-                         std::string(result.status().message()).c_str());
-          }
-        });
+    absl::Status watching = (*resolver)->WatchPrefsFile([](const auto& result) {
+      if (!result.ok()) {
+        std::fprintf(stderr, "trr: pref file not reloaded: %s\n",
+                     std::string(result.status().message()).c_str());
+      }
+    });
     if (!watching.ok()) {
       std::fprintf(stderr, "trr: not watching the pref file: %s\n",
                    std::string(watching.message()).c_str());

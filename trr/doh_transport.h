@@ -17,9 +17,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "trr/ip_address.h"
 #include "trr/doh_uri.h"
 #include "trr/event_loop.h"
+#include "trr/ip_address.h"
 
 namespace trr {
 

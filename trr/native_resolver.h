@@ -15,8 +15,8 @@
 
 #include "absl/time/time.h"
 #include "hostcache/host_record.h"
-#include "trr/ip_address.h"
 #include "trr/event_loop.h"
+#include "trr/ip_address.h"
 
 namespace trr {
 

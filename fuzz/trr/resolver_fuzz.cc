@@ -13,10 +13,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "base/mutex.h"
+#include "hostcache/fake_clock.h"
 #include "trr/clock.h"
 #include "trr/resolver.h"
 #include "trr/resolver_testing.h"
-#include "hostcache/fake_clock.h"
 
 namespace {
 
@@ -179,7 +179,9 @@ trr::FakeClock* g_clock = new trr::FakeClock;
 std::atomic<trr::EventLoop*> g_loop{nullptr};
 
 // Returns once the network thread has run everything posted before.
-void DrainLoop() { g_loop.load()->RunSync([] {}); }
+void DrainLoop() {
+  g_loop.load()->RunSync([] {});
+}
 
 trr::Resolver& SharedResolver() {
   // One resolver for the whole run: creating threads per input would

@@ -14,8 +14,8 @@
 #include "base/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/peers/unbound_server.h"
 #include "hostcache/fake_clock.h"
+#include "tests/peers/unbound_server.h"
 
 namespace trr {
 namespace {

@@ -13,9 +13,9 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
-#include "trr/ip_address.h"
 #include "trr/dns/svcb.h"
 #include "trr/dns/wire_error.h"
+#include "trr/ip_address.h"
 
 namespace trr::dns {
 

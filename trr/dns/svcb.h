@@ -6,8 +6,8 @@
 #include <cstdint>
 
 #include "absl/types/span.h"
-#include "trr/svcb_record.h"
 #include "trr/dns/wire_error.h"
+#include "trr/svcb_record.h"
 
 namespace trr::dns {
 
