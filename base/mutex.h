@@ -10,8 +10,11 @@
 #ifndef TRR_BASE_MUTEX_H_
 #define TRR_BASE_MUTEX_H_
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <mutex>
 
 #include "absl/base/thread_annotations.h"
@@ -45,6 +48,82 @@ class ABSL_SCOPED_LOCKABLE MutexLock {
 
  private:
   Mutex* const mu_;
+};
+
+// A reader-writer lock for data read far more often than written, whose
+// readers scale across threads: each thread reads through one of kSlots
+// mutexes, each on its own cache line, so readers on different threads
+// write no shared line; a writer takes every slot. std::shared_mutex keeps
+// one reader count that every reader writes, which is the line this avoids.
+// Readers that share a slot (more threads than slots) exclude each other.
+class ABSL_LOCKABLE ReadMostlyMutex {
+ public:
+  static constexpr size_t kSlots = 8;
+
+  ReadMostlyMutex() = default;
+  ReadMostlyMutex(const ReadMostlyMutex&) = delete;
+  ReadMostlyMutex& operator=(const ReadMostlyMutex&) = delete;
+
+  // Returns the caller's slot: it may write per-slot state while it holds
+  // it, as no other reader holds the same slot. Give it to ReaderUnlock.
+  size_t ReaderLock() ABSL_SHARED_LOCK_FUNCTION() {
+    const size_t slot = ThreadSlot();
+    slots_[slot].mu.lock();
+    return slot;
+  }
+  void ReaderUnlock(size_t slot) ABSL_UNLOCK_FUNCTION() {
+    slots_[slot].mu.unlock();
+  }
+  // Always in slot order, so two writers cannot deadlock.
+  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
+    for (Slot& s : slots_) s.mu.lock();
+  }
+  void Unlock() ABSL_UNLOCK_FUNCTION() {
+    for (size_t i = kSlots; i-- > 0;) slots_[i].mu.unlock();
+  }
+
+  // The slot of the calling thread: threads take slots in turn as they
+  // first read, so up to kSlots threads never share one.
+  static size_t ThreadSlot() {
+    static std::atomic<size_t> next{0};
+    thread_local const size_t slot =
+        next.fetch_add(1, std::memory_order_relaxed) % kSlots;
+    return slot;
+  }
+
+ private:
+  struct alignas(64) Slot {
+    std::mutex mu;
+  };
+  std::array<Slot, kSlots> slots_;
+};
+
+class ABSL_SCOPED_LOCKABLE ReaderMutexLock {
+ public:
+  explicit ReaderMutexLock(ReadMostlyMutex* mu) ABSL_SHARED_LOCK_FUNCTION(mu)
+      : mu_(mu), slot_(mu->ReaderLock()) {}
+  ~ReaderMutexLock() ABSL_UNLOCK_FUNCTION() { mu_->ReaderUnlock(slot_); }
+  ReaderMutexLock(const ReaderMutexLock&) = delete;
+  ReaderMutexLock& operator=(const ReaderMutexLock&) = delete;
+  size_t slot() const { return slot_; }
+
+ private:
+  ReadMostlyMutex* const mu_;
+  const size_t slot_;
+};
+
+class ABSL_SCOPED_LOCKABLE WriterMutexLock {
+ public:
+  explicit WriterMutexLock(ReadMostlyMutex* mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu)
+      : mu_(mu) {
+    mu_->Lock();
+  }
+  ~WriterMutexLock() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
+  WriterMutexLock(const WriterMutexLock&) = delete;
+  WriterMutexLock& operator=(const WriterMutexLock&) = delete;
+
+ private:
+  ReadMostlyMutex* const mu_;
 };
 
 class CondVar {

@@ -2,10 +2,11 @@
 // negative entries, serve-stale (RFC 8767) and the data behind the
 // about:networking#dns table.
 //
-// Lookups from any thread; a hit takes one shard lock, copies a shared
-// pointer and marks the entry used. When full, the cache evicts an expired
-// entry if there is one, else the least recently used one, approximated by
-// second chance (CLOCK); both in O(1). Time is
+// Lookups from any thread; a hit takes the calling thread's reader slot of
+// one shard's lock (so hits on different threads write no shared cache
+// line), copies a shared pointer and marks the entry used. When full, the
+// cache evicts an expired entry if there is one, else the least recently
+// used one, approximated by second chance (CLOCK); both in O(1). Time is
 // read from the Clock given at construction, so tests move time instead of
 // sleeping.
 

@@ -376,6 +376,37 @@ TEST_F(HostCacheTest, ConcurrentReadersAndWriters) {
   EXPECT_LE(cache.size(), 256u);
 }
 
+// Hits run in parallel (each thread under its own reader slot): one refresh
+// is still asked for in all, and every hit and miss is counted.
+TEST_F(HostCacheTest, ParallelGraceHitsAskForOneRefreshAndAreAllCounted) {
+  HostCache& cache = Cache();  // grace 60 s
+  cache.Insert(Key("a.example"), Record({Ip("192.0.2.1")}, absl::Seconds(10)));
+  clock_.Advance(absl::Seconds(20));
+  constexpr int kThreads = 4;
+  constexpr int kLookups = 2000;
+  std::atomic<int> refreshes{0};
+  std::atomic<int> grace_hits{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kLookups; ++i) {
+        if (auto hit = cache.Lookup(Key("a.example"))) {
+          if (hit->freshness == CacheFreshness::kGrace) ++grace_hits;
+          if (hit->refresh) ++refreshes;
+        }
+        (void)cache.Lookup(Key("missing.example"));
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(refreshes.load(), 1);
+  EXPECT_EQ(grace_hits.load(), kThreads * kLookups);
+  const HostCacheStats stats = cache.stats();
+  EXPECT_EQ(stats.grace_hits, uint64_t{kThreads * kLookups});
+  EXPECT_EQ(stats.misses, uint64_t{kThreads * kLookups});
+  EXPECT_EQ(cache.Dump().at(0).hits, uint32_t{kThreads * kLookups});
+}
+
 TEST(NormalizeHostNameTest, LowerCasesAndDropsOneTrailingDot) {
   EXPECT_EQ(NormalizeHostName("WWW.Example.COM."), "www.example.com");
   EXPECT_EQ(NormalizeHostName("a.b"), "a.b");
