@@ -7,7 +7,10 @@
 # Usage: scripts/fuzz_campaign.sh [RUNS] [TARGET...]
 #   RUNS defaults to 10000000; no TARGET means all of them.
 #   env: BUILD_DIR (build-fuzz), WORK (/tmp/trr-fuzz-campaign), JOBS (2),
-#        MAX_SECONDS (7200)
+#        MAX_SECONDS (7200), WORKERS (1: processes per target, sharing its
+#        corpus, RUNS split between them; the table sums them),
+#        FLAGS (more libFuzzer flags, e.g. "-entropic=0 -detect_leaks=0"),
+#        NICE (0: the niceness the fuzzers run at)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10000000}
@@ -16,6 +19,9 @@ build=${BUILD_DIR:-build-fuzz}
 work=${WORK:-/tmp/trr-fuzz-campaign}
 jobs=${JOBS:-2}
 max_seconds=${MAX_SECONDS:-7200}
+workers=${WORKERS:-1}
+read -r -a flags <<<"${FLAGS:-}"
+niceness=${NICE:-0}
 
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja \
   -DTRR_SANITIZE=address,undefined -DTRR_FUZZ=ON -DTRR_BENCH=OFF >/dev/null
@@ -28,13 +34,17 @@ fi
 cmake --build "$build" -j2 --target "${targets[@]}" >/dev/null
 
 run_one() {  # run_one TARGET
-  local name=$1 dir="$work/$1" start
+  local name=$1 dir="$work/$1" start w
   rm -rf "$dir"
   mkdir -p "$dir/corpus" "$dir/artifacts"
   start=$(date +%s.%N)
-  "$build/fuzz/$name" -runs="$runs" -max_total_time="$max_seconds" \
-    -print_final_stats=1 -artifact_prefix="$dir/artifacts/" \
-    "$dir/corpus" "fuzz/corpus/$name" >"$dir/log" 2>&1 || true
+  for ((w = 0; w < workers; w++)); do
+    nice -n "$niceness" "$build/fuzz/$name" -runs="$((runs / workers))" \
+      -max_total_time="$max_seconds" "${flags[@]}" \
+      -print_final_stats=1 -artifact_prefix="$dir/artifacts/" \
+      "$dir/corpus" "fuzz/corpus/$name" >"$dir/log.$w" 2>&1 &
+  done
+  wait || true
   echo "$start $(date +%s.%N)" >"$dir/times"
 }
 
@@ -50,14 +60,19 @@ echo "| target | executions | seconds | exec/s | crashes | corpus files | edges 
 echo "|---|---|---|---|---|---|---|---|"
 for name in "${targets[@]}"; do
   dir="$work/$name"
-  units=$(awk '/^stat::number_of_executed_units/ {print $2}' "$dir/log")
-  rss=$(awk '/^stat::peak_rss_mb/ {print $2}' "$dir/log")
-  cov=$(grep -oE 'cov: [0-9]+' "$dir/log" | tail -1 | cut -d' ' -f2)
+  logs=("$dir"/log.*)
+  # Summed over the workers; a worker that printed no stats leaves it empty.
+  units=$(awk '/^stat::number_of_executed_units/ {n++; s += $2}
+               END {if (n == '"${#logs[@]}"') print s}' "${logs[@]}")
+  rss=$(awk '/^stat::peak_rss_mb/ {if ($2 > m) m = $2} END {print m}' \
+    "${logs[@]}")
+  cov=$(cat "${logs[@]}" | grep -oE 'cov: [0-9]+' | cut -d' ' -f2 |
+    sort -n | tail -1)
   read -r start end <"$dir/times"
   seconds=$(awk -v s="$start" -v e="$end" 'BEGIN {printf "%.0f", e - s}')
   rate=$(awk -v u="${units:-0}" -v s="$seconds" 'BEGIN {printf "%.0f", u / (s ? s : 1)}')
   crashes=$(find "$dir/artifacts" -type f | wc -l)
-  if [[ -z $units ]] || grep -qE '^==[0-9]+==ERROR|deadly signal' "$dir/log"; then
+  if [[ -z $units ]] || grep -qE '^==[0-9]+==ERROR|deadly signal' "${logs[@]}"; then
     crashes=$((crashes > 0 ? crashes : 1))
   fi
   ((crashes == 0)) || crashed=1
