@@ -22,11 +22,11 @@ cleanup() {
 trap cleanup EXIT
 
 # The server: trr_test_unbound runs until its stdin closes.
-mkfifo "$work/in"
-"$build/tests/peers/trr_test_unbound" --threads 1 <"$work/in" >"$work/server" &
-server_pid=$!
-exec 3>"$work/in"
-for _ in $(seq 200); do grep -q '^PID=' "$work/server" && break; sleep 0.05; done
+# shellcheck source=../tests/peers/test_unbound.sh
+source tests/peers/test_unbound.sh
+start_test_unbound "$build/tests/peers/trr_test_unbound" "$work/server" 3 \
+  --threads 1
+server_pid=$TEST_UNBOUND_PID
 # shellcheck disable=SC1090
 source "$work/server"
 

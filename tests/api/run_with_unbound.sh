@@ -5,13 +5,11 @@
 set -euo pipefail
 unbound_tool=$1
 shift
+# shellcheck source=../peers/test_unbound.sh
+source "$(dirname "$0")/../peers/test_unbound.sh"
 work=$(mktemp -d)
-mkfifo "$work/in"
-"$unbound_tool" <"$work/in" >"$work/env" &
-server=$!
-exec 3>"$work/in"
-trap 'exec 3>&-; kill $server 2>/dev/null; wait; rm -rf "$work"' EXIT
-for _ in $(seq 400); do grep -q '^PID=' "$work/env" 2>/dev/null && break; sleep 0.05; done
+trap 'exec 3>&-; kill ${TEST_UNBOUND_PID:-} 2>/dev/null; wait; rm -rf "$work"' EXIT
+start_test_unbound "$unbound_tool" "$work/env" 3
 set -a
 # shellcheck disable=SC1090
 source "$work/env"

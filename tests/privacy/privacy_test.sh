@@ -27,14 +27,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_unbound() {  # start_unbound NAME FD: sources NAME's variables
+# shellcheck source=../peers/test_unbound.sh
+source "$(dirname "$0")/../peers/test_unbound.sh"
+start_unbound() {  # start_unbound NAME FD: NAME's variables go to NAME.env
   local name=$1 fd=$2
-  mkfifo "$work/$name.in"
-  "$unbound_tool" <"$work/$name.in" >"$work/$name.env" &
-  pids+=($!)
-  eval "exec $fd>\"$work/$name.in\""
-  for _ in $(seq 400); do grep -q '^PID=' "$work/$name.env" 2>/dev/null && break; sleep 0.05; done
-  grep -q '^PID=' "$work/$name.env" || fail "unbound $name did not start"
+  start_test_unbound "$unbound_tool" "$work/$name.env" "$fd" ||
+    fail "unbound $name did not start"
+  pids+=("$TEST_UNBOUND_PID")
 }
 start_unbound doh 3
 start_unbound native 4

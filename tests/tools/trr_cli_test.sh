@@ -43,13 +43,11 @@ grep -q "$bad_prefs:2:29: expected ','" <<<"$err" || fail "pref file error: $err
 rm -f "$bad_prefs"
 
 # --- Against a real DoH server ----------------------------------------------
+# shellcheck source=../peers/test_unbound.sh
+source "$(dirname "$0")/../peers/test_unbound.sh"
 work=$(mktemp -d)
-mkfifo "$work/in"
-"$unbound_tool" <"$work/in" >"$work/server" &
-server_pid=$!
-exec 3>"$work/in"
-trap 'exec 3>&-; kill $server_pid 2>/dev/null; wait; rm -rf "$work" "$last_output"' EXIT
-for _ in $(seq 400); do grep -q '^PID=' "$work/server" 2>/dev/null && break; sleep 0.05; done
+trap 'exec 3>&-; kill ${TEST_UNBOUND_PID:-} 2>/dev/null; wait; rm -rf "$work" "$last_output"' EXIT
+start_test_unbound "$unbound_tool" "$work/server" 3 || fail "unbound did not start"
 # shellcheck disable=SC1090
 source "$work/server"
 prefs=(--pref network.trr.mode=3 --pref "network.trr.uri=https://doh.test:$DOH_PORT/dns-query"
