@@ -4,6 +4,8 @@
 #include <array>
 #include <atomic>
 #include <cstddef>
+#include <cstring>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -59,12 +61,50 @@ struct Link {
   }
 };
 
+// An entry's key. The host name is kept inside the entry when it is short
+// (most are), so a hit compares it without reading another allocation.
+class EntryKey {
+ public:
+  explicit EntryKey(const CacheKeyView& k)
+      : size_(static_cast<uint32_t>(k.host.size())),
+        kind_(k.kind),
+        trr_mode_(k.trr_mode),
+        trr_disabled_(k.trr_disabled),
+        partition_(k.partition) {
+    char* to = size_ <= sizeof(inline_) ? inline_ : (heap_ = new char[size_]);
+    std::memcpy(to, k.host.data(), size_);
+  }
+  ~EntryKey() {
+    if (size_ > sizeof(inline_)) delete[] heap_;
+  }
+  EntryKey(const EntryKey&) = delete;
+  EntryKey& operator=(const EntryKey&) = delete;
+
+  absl::string_view host() const {
+    return {size_ <= sizeof(inline_) ? inline_ : heap_, size_};
+  }
+  CacheKeyView view() const {
+    return CacheKeyView{host(), kind_, trr_mode_, trr_disabled_, partition_};
+  }
+
+ private:
+  uint32_t size_;
+  QueryKind kind_;
+  uint8_t trr_mode_;
+  bool trr_disabled_;
+  union {
+    char inline_[40];
+    char* heap_;
+  };
+  std::string partition_;
+};
+
 // One allocation per entry (std::make_shared): the control block, the key,
 // the record and the links together, so a hit touches one place in memory.
 // Kept small: at 100,000 entries every byte here is 100 kB.
 struct Entry {
   Entry(const CacheKeyView& k, size_t h, HostRecord r)
-      : hash(h), key(CacheKey::From(k)), record(std::move(r)) {}
+      : hash(h), key(k), record(std::move(r)) {}
 
   static Entry* FromLru(const Link* link);
   static Entry* FromExpiry(const Link* link);
@@ -83,7 +123,7 @@ struct Entry {
   std::atomic<bool> refresh_requested{false};
   // Hit since the eviction hand last passed it.
   std::atomic<bool> referenced{false};
-  CacheKey key;
+  EntryKey key;
   // Never changed after insert: a new answer makes a new entry, so readers
   // holding this one keep a consistent record.
   const HostRecord record;
@@ -251,7 +291,7 @@ class HostCache::Shard {
     WriterMutexLock lock(&mu_);
     std::vector<Entry*> doomed;
     for (Entry* e : entries_) {
-      if (e->key.partition == partition) doomed.push_back(e);
+      if (e->key.view().partition == partition) doomed.push_back(e);
     }
     for (Entry* e : doomed) Erase(e);
   }
@@ -295,11 +335,12 @@ class HostCache::Shard {
     for (const Link* l = lru_.next; l != &lru_; l = l->next) {
       const Entry* e = Entry::FromLru(l);
       CacheEntryInfo info;
-      info.host = e->key.host;
-      info.kind = e->key.kind;
-      info.partition = e->key.partition;
-      info.trr_mode = e->key.trr_mode;
-      info.trr_disabled = e->key.trr_disabled;
+      const CacheKeyView key = e->key.view();
+      info.host = std::string(key.host);
+      info.kind = key.kind;
+      info.partition = std::string(key.partition);
+      info.trr_mode = key.trr_mode;
+      info.trr_disabled = key.trr_disabled;
       info.trr = e->record.source == RecordSource::kTrr;
       for (const IpAddress& ip : e->record.addresses) {
         info.addresses.push_back(ip.ToString());
