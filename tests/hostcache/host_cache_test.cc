@@ -1,6 +1,7 @@
 #include "hostcache/host_cache.h"
 
 #include <atomic>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -205,6 +206,31 @@ TEST_F(HostCacheTest, LongTtlEntriesAreSeenExpiredHoursLater) {
   EXPECT_FALSE(cache.LookupStale(Key("two-hours")).has_value());
   EXPECT_TRUE(cache.Lookup(Key("ten-hours")).has_value());
   EXPECT_EQ(cache.stats().evicted_expired, 1u);
+}
+
+// Short names are kept inside the entry, longer ones in their own buffer:
+// both ends of that line find their entry, and only their own.
+TEST_F(HostCacheTest, NamesOfEveryLengthFindTheirOwnEntry) {
+  HostCache& cache = Cache();
+  std::vector<std::string> names;
+  for (size_t length : {1, 39, 40, 41, 253}) {
+    names.push_back(std::string(length - 1, 'a') + "b");
+    names.push_back(std::string(length - 1, 'a') + "c");
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    cache.Insert(Key(names[i]),
+                 Record({IpAddress::V4(192, 0, 2, static_cast<uint8_t>(i))},
+                        absl::Seconds(60)));
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    auto hit = cache.Lookup(Key(names[i]));
+    ASSERT_TRUE(hit.has_value()) << names[i].size();
+    EXPECT_EQ(hit->record->addresses.at(0),
+              IpAddress::V4(192, 0, 2, static_cast<uint8_t>(i)));
+  }
+  std::set<std::string> dumped;
+  for (const CacheEntryInfo& info : cache.Dump()) dumped.insert(info.host);
+  EXPECT_EQ(dumped, std::set<std::string>(names.begin(), names.end()));
 }
 
 TEST_F(HostCacheTest, PartitionsNeverSeeEachOther) {
