@@ -50,7 +50,9 @@ void EventLoop::Post(Task task) {
     tasks_.push_back(std::move(task));
   }
   // One wake-up per batch: the loop drains the whole queue when it wakes.
-  if (was_empty) {
+  // The loop itself needs none: it looks at the queue before it waits
+  // (Run), which saves two system calls per task posted from callbacks.
+  if (was_empty && !IsLoopThread()) {
     const uint64_t one = 1;
     (void)!write(wake_fd_, &one, sizeof(one));
   }
@@ -139,7 +141,13 @@ void EventLoop::RunDueTimers() {
 void EventLoop::Run() {
   epoll_event events[64];
   while (true) {
-    const int n = epoll_wait(epoll_fd_, events, 64, NextTimeoutMs());
+    bool tasks_waiting;
+    {
+      MutexLock lock(&mu_);
+      tasks_waiting = !tasks_.empty();
+    }
+    const int n =
+        epoll_wait(epoll_fd_, events, 64, tasks_waiting ? 0 : NextTimeoutMs());
     if (n < 0 && errno != EINTR) break;
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
