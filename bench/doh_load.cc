@@ -17,6 +17,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_split.h"
 #include "base/mutex.h"
+#include "bench/h2_probe_sender.h"
 #include "trr/dns/dns_types.h"
 #include "trr/dns/query.h"
 #include "trr/doh_transport.h"
@@ -31,6 +32,9 @@ ABSL_FLAG(int, concurrency, 16, "queries in flight on the one connection");
 ABSL_FLAG(double, duration, 10, "seconds to run");
 ABSL_FLAG(bool, get, false, "GET ?dns= instead of POST");
 ABSL_FLAG(double, warmup, 0.5, "seconds to run before measuring");
+ABSL_FLAG(std::string, transport, "curl",
+          "curl: trr's DohTransport; nghttp2-probe: bench/h2_probe_sender, "
+          "nghttp2 directly over OpenSSL (a measuring probe, issue 6)");
 
 namespace {
 
@@ -50,7 +54,11 @@ class Load {
   void Start(trr::DohConfig config, absl::Duration warmup,
              absl::Duration duration) {
     loop_->RunSync([&] {
-      transport_ = std::make_unique<trr::DohTransport>(loop_);
+      if (absl::GetFlag(FLAGS_transport) == "nghttp2-probe") {
+        transport_ = std::make_unique<trr_bench::H2ProbeSender>(loop_);
+      } else {
+        transport_ = std::make_unique<trr::DohTransport>(loop_);
+      }
       transport_->Configure(std::move(config));
       const absl::Time now = trr::EventLoop::MonotonicNow();
       measure_from_ = now + warmup;
@@ -108,7 +116,7 @@ class Load {
   trr::EventLoop* loop_;
   std::vector<std::vector<uint8_t>> queries_;
   int concurrency_;
-  std::unique_ptr<trr::DohTransport> transport_;
+  std::unique_ptr<trr::DohSender> transport_;
   size_t next_ = 0;
   int in_flight_ = 0;
   bool measuring_ = false;
