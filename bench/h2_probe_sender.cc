@@ -85,8 +85,7 @@ H2ProbeSender::RequestId H2ProbeSender::Send(absl::Span<const uint8_t> query,
     // burst of answers set off share one TLS record and one write.
     if (!flush_posted_) {
       flush_posted_ = true;
-      loop_->Post([this, alive = std::weak_ptr<bool>(alive_)] {
-        if (alive.expired()) return;
+      PostWhileAlive([this] {
         flush_posted_ = false;
         Flush();
       });
@@ -142,9 +141,16 @@ void H2ProbeSender::Fail(DohError error, const std::string& detail) {
   waiting_.clear();
 }
 
+void H2ProbeSender::PostWhileAlive(std::function<void()> task) {
+  loop_->Post([alive = std::weak_ptr<bool>(alive_), task = std::move(task)] {
+    if (!alive.expired()) task();
+  });
+}
+
 void H2ProbeSender::Connect() {
   if (config_.bootstrap.empty()) {
-    loop_->Post([this] { Fail(DohError::kConnect, "probe needs bootstrap"); });
+    PostWhileAlive(
+        [this] { Fail(DohError::kConnect, "probe needs bootstrap"); });
     return;
   }
   conn_ = std::make_unique<Connection>();
@@ -172,7 +178,7 @@ void H2ProbeSender::Connect() {
   if (connect(conn_->fd, reinterpret_cast<sockaddr*>(&addr), length) != 0 &&
       errno != EINPROGRESS) {
     const std::string why = strerror(errno);
-    loop_->Post([this, why] { Fail(DohError::kConnect, why); });
+    PostWhileAlive([this, why] { Fail(DohError::kConnect, why); });
     return;
   }
   conn_->ctx = SSL_CTX_new(TLS_client_method());
@@ -388,7 +394,6 @@ void H2ProbeSender::Pump() {
       Fail(DohError::kReset, nghttp2_strerror(static_cast<int>(used)));
       return;
     }
-    if (!conn_) return;
   }
   Flush();
 }

@@ -13,6 +13,7 @@
 #define TRR_BENCH_H2_PROBE_SENDER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,8 @@ class H2ProbeSender final : public trr::DohSender {
   struct Request;
   struct Connection;
 
+  // Posts `task`, which runs only if this sender still exists by then.
+  void PostWhileAlive(std::function<void()> task);
   void Connect();
   void OnEvents(uint32_t events);
   void Handshake();
@@ -64,7 +67,7 @@ class H2ProbeSender final : public trr::DohSender {
   // Sent before the session was up: submitted once it is.
   std::vector<RequestId> waiting_;
   bool flush_posted_ = false;
-  // Tasks this posts check it, as they may run after it is gone.
+  // PostWhileAlive's tasks check it, as they may run after this is gone.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
