@@ -16,8 +16,8 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_split.h"
+#include "trr/curl_doh_transport.h"
 #include "base/mutex.h"
-#include "bench/h2_probe_sender.h"
 #include "trr/dns/dns_types.h"
 #include "trr/dns/query.h"
 #include "trr/doh_transport.h"
@@ -32,9 +32,9 @@ ABSL_FLAG(int, concurrency, 16, "queries in flight on the one connection");
 ABSL_FLAG(double, duration, 10, "seconds to run");
 ABSL_FLAG(bool, get, false, "GET ?dns= instead of POST");
 ABSL_FLAG(double, warmup, 0.5, "seconds to run before measuring");
-ABSL_FLAG(std::string, transport, "curl",
-          "curl: trr's DohTransport; nghttp2-probe: bench/h2_probe_sender, "
-          "nghttp2 directly over OpenSSL (a measuring probe, issue 6)");
+ABSL_FLAG(std::string, transport, "trr",
+          "trr: DohTransport, the resolver's (nghttp2 over OpenSSL); curl: "
+          "CurlDohTransport, the libcurl one it replaced");
 
 namespace {
 
@@ -54,8 +54,8 @@ class Load {
   void Start(trr::DohConfig config, absl::Duration warmup,
              absl::Duration duration) {
     loop_->RunSync([&] {
-      if (absl::GetFlag(FLAGS_transport) == "nghttp2-probe") {
-        transport_ = std::make_unique<trr_bench::H2ProbeSender>(loop_);
+      if (absl::GetFlag(FLAGS_transport) == "curl") {
+        transport_ = std::make_unique<trr::CurlDohTransport>(loop_);
       } else {
         transport_ = std::make_unique<trr::DohTransport>(loop_);
       }

@@ -50,7 +50,7 @@ done <"$work/names"
 trr() {  # trr CONCURRENCY [TRANSPORT] -> the doh_load summary line
   "$build/bench/doh_load" --uri="$DOH_URI" --ca_file="$CA_FILE" \
     --bootstrap=127.0.0.1 --names="$work/names" --concurrency="$1" \
-    --duration="$seconds" --get --transport="${2:-curl}" | tail -n 1
+    --duration="$seconds" --get --transport="${2:-trr}" | tail -n 1
 }
 
 h2() {  # h2 CONCURRENCY -> "qps mean_us cpu_us_per_query"
@@ -76,9 +76,9 @@ echo "unbound pid $PID, DoH on 127.0.0.1:$DOH_PORT; $seconds s per run, $rounds 
 for round in $(seq "$rounds"); do
   echo "--- round $round"
   echo "trr    c=1:  $(trr 1)"
-  echo "probe  c=1:  $(trr 1 nghttp2-probe)"
+  echo "curl   c=1:  $(trr 1 curl)"
   echo "h2load c=1:  qps mean_us cpu_us = $(h2 1)"
   echo "trr    c=16: $(trr 16)"
-  echo "probe  c=16: $(trr 16 nghttp2-probe)"
+  echo "curl   c=16: $(trr 16 curl)"
   echo "h2load c=16: qps mean_us cpu_us = $(h2 16)"
 done

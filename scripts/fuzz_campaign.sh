@@ -10,7 +10,9 @@
 #        MAX_SECONDS (7200), WORKERS (1: processes per target, sharing its
 #        corpus, RUNS split between them; the table sums them),
 #        FLAGS (more libFuzzer flags, e.g. "-entropic=0 -detect_leaks=0"),
-#        NICE (0: the niceness the fuzzers run at)
+#        NICE (0: the niceness the fuzzers run at),
+#        SEED_CORPUS (a directory read as well, e.g. a previous run's corpus
+#        copied out of WORK, which each run clears)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10000000}
@@ -22,6 +24,8 @@ max_seconds=${MAX_SECONDS:-7200}
 workers=${WORKERS:-1}
 read -r -a flags <<<"${FLAGS:-}"
 niceness=${NICE:-0}
+seeds=()
+[[ -z ${SEED_CORPUS:-} ]] || seeds=("$SEED_CORPUS")
 
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja \
   -DTRR_SANITIZE=address,undefined -DTRR_FUZZ=ON -DTRR_BENCH=OFF >/dev/null
@@ -42,7 +46,7 @@ run_one() {  # run_one TARGET
     nice -n "$niceness" "$build/fuzz/$name" -runs="$((runs / workers))" \
       -max_total_time="$max_seconds" "${flags[@]}" \
       -print_final_stats=1 -artifact_prefix="$dir/artifacts/" \
-      "$dir/corpus" "fuzz/corpus/$name" >"$dir/log.$w" 2>&1 &
+      "$dir/corpus" "fuzz/corpus/$name" "${seeds[@]}" >"$dir/log.$w" 2>&1 &
   done
   wait || true
   echo "$start $(date +%s.%N)" >"$dir/times"

@@ -1,59 +1,130 @@
 #include "trr/doh_transport.h"
 
-#include <curl/curl.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <nghttp2/nghttp2.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "trr/dns/base64url.h"
 
 namespace trr {
 namespace {
 
-constexpr size_t kMaxBody = 65535;
+// How long one address may take to accept a connection before the next
+// bootstrap (or resolved) address is tried. The request timeouts still
+// bound the whole attempt.
+constexpr absl::Duration kConnectAttempt = absl::Seconds(3);
+// A connection not up (TCP and TLS) within this fails, and the next request
+// starts another: a server that accepted and went quiet is not waited on
+// for ever.
+constexpr absl::Duration kConnectionSetup = absl::Seconds(10);
 
-// curl_global_init is not thread-safe; do it once per process, before any
-// transport exists.
-void InitCurlOnce() {
-  static const bool initialized = [] {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    return true;
-  }();
-  (void)initialized;
+SSL_CTX* Ctx(void* tls) { return static_cast<SSL_CTX*>(tls); }
+
+int BioFd(BIO* bio) {
+  return static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(bio)));
 }
 
-DohError ErrorFor(CURLcode code) {
-  switch (code) {
-    case CURLE_OK:
-      return DohError::kOk;
-    case CURLE_OPERATION_TIMEDOUT:
-      return DohError::kTimeout;
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-      return DohError::kConnect;
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
-      return DohError::kTls;
-    case CURLE_RECV_ERROR:
-    case CURLE_SEND_ERROR:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-    case CURLE_GOT_NOTHING:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_WEIRD_SERVER_REPLY:
-      return DohError::kReset;
-    default:
-      return DohError::kOther;
+bool WouldBlock() {
+  return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
+
+// A BIO over a non-blocking socket that sends with MSG_NOSIGNAL: writing to
+// a connection the server has closed must give EPIPE, not a SIGPIPE that
+// kills the process that embeds us.
+BIO_METHOD* SocketBioMethod() {
+  static BIO_METHOD* const method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+                                 "trr socket");
+    BIO_meth_set_write(m, [](BIO* bio, const char* data, int length) -> int {
+      BIO_clear_retry_flags(bio);
+      const ssize_t n = send(BioFd(bio), data, static_cast<size_t>(length),
+                             MSG_NOSIGNAL);
+      if (n < 0 && WouldBlock()) BIO_set_retry_write(bio);
+      return static_cast<int>(n);
+    });
+    BIO_meth_set_read(m, [](BIO* bio, char* data, int length) -> int {
+      BIO_clear_retry_flags(bio);
+      const ssize_t n = recv(BioFd(bio), data, static_cast<size_t>(length), 0);
+      if (n < 0 && WouldBlock()) BIO_set_retry_read(bio);
+      return static_cast<int>(n);
+    });
+    BIO_meth_set_ctrl(m, [](BIO*, int command, long, void*) -> long {
+      return command == BIO_CTRL_FLUSH ? 1 : 0;
+    });
+    BIO_meth_set_create(m, [](BIO* bio) -> int {
+      BIO_set_init(bio, 1);
+      return 1;
+    });
+    return m;
+  }();
+  return method;
+}
+
+// The first error OpenSSL queued, or `fallback`.
+std::string OpenSslError(const char* fallback) {
+  const unsigned long code = ERR_get_error();
+  if (code == 0) return fallback;
+  char text[256];
+  ERR_error_string_n(code, text, sizeof(text));
+  return text;
+}
+
+sockaddr_storage SocketAddress(const IpAddress& ip, uint16_t port,
+                               socklen_t* length) {
+  sockaddr_storage address{};
+  if (ip.is_v4()) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&address);
+    in->sin_family = AF_INET;
+    in->sin_port = htons(port);
+    std::memcpy(&in->sin_addr, ip.bytes().data(), 4);
+    *length = sizeof(*in);
+  } else {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&address);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(port);
+    std::memcpy(&in6->sin6_addr, ip.bytes().data(), 16);
+    *length = sizeof(*in6);
   }
+  return address;
+}
+
+// SSLKEYLOGFILE, as curl, Firefox and Chromium honour it: TLS secrets for
+// a person decrypting a capture of their own traffic (tests/privacy does).
+// Only when the variable is set; one line per secret, appended.
+void WriteKeyLog(const SSL*, const char* line) {
+  const char* path = std::getenv("SSLKEYLOGFILE");
+  if (path == nullptr || *path == '\0') return;
+  const int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  const std::string text = absl::StrCat(line, "\n");
+  (void)!write(fd, text.data(), text.size());
+  close(fd);
+}
+
+nghttp2_nv Header(absl::string_view name, absl::string_view value,
+                  uint8_t flags = NGHTTP2_NV_FLAG_NONE) {
+  return nghttp2_nv{
+      reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+      reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
+      value.size(), flags};
 }
 
 }  // namespace
@@ -84,303 +155,836 @@ const char* DohErrorName(DohError error) {
   return "unknown";
 }
 
-// An owned curl_slist.
-struct DohTransport::SList {
-  curl_slist* list = nullptr;
-  explicit SList(const std::vector<std::string>& lines) {
-    for (const std::string& line : lines) {
-      list = curl_slist_append(list, line.c_str());
-    }
+DohResult CheckedAnswer(int http_status, absl::string_view content_type,
+                        std::vector<uint8_t> body) {
+  DohResult result;
+  result.http_status = http_status;
+  if (http_status != 200) {
+    result.error = DohError::kHttpStatus;
+    result.detail = absl::StrCat("HTTP status ", http_status);
+    return result;
   }
-  ~SList() { curl_slist_free_all(list); }
-};
+  absl::string_view media = content_type.substr(0, content_type.find(';'));
+  media = absl::StripAsciiWhitespace(media);
+  if (!absl::EqualsIgnoreCase(media, "application/dns-message")) {
+    result.error = DohError::kContentType;
+    result.detail = absl::StrCat("content type \"", content_type, "\"");
+    return result;
+  }
+  result.body = std::move(body);
+  return result;
+}
 
 struct DohTransport::Request {
   RequestId id = 0;
-  CURL* easy = nullptr;
-  uint64_t generation = 0;
-  std::vector<uint8_t> query;  // POST body; must live until done
-  std::string url;             // GET URL; must live until done
-  std::vector<uint8_t> body;
-  bool too_large = false;
   Callback done;
-  char error[CURL_ERROR_SIZE] = {};
+  std::vector<uint8_t> query;
+  size_t query_sent = 0;  // POST: how much of it nghttp2 has taken
+  EventLoop::TimerId timer = 0;
+  // Where it was sent; none while it waits for a connection.
+  Connection* conn = nullptr;
+  int32_t stream = -1;
+  // The response so far.
+  bool answered = false;  // a final status arrived
+  int status = 0;
+  std::string content_type;
+  std::vector<uint8_t> body;
+  // Sent again once already, after its first connection failed it.
+  bool retried = false;
+};
+
+struct DohTransport::Connection {
+  enum class State : uint8_t {
+    kResolving,    // looking up the DoH host's addresses
+    kConnecting,   // TCP connect to addresses[next_address - 1]
+    kHandshaking,  // TLS
+    kReady,        // HTTP/2 up
+    kDead,         // failed or closed; swept when nothing is on the stack
+  };
+  DohTransport* owner = nullptr;
+  uint64_t serial = 0;
+  State state = State::kResolving;
+  // After GOAWAY or a new configuration: takes no new requests and closes
+  // when its last stream does.
+  bool draining = false;
+  std::vector<IpAddress> addresses;
+  size_t next_address = 0;
+  std::string last_error;
+  EventLoop::TimerId connect_timer = 0;  // moves on to the next address
+  EventLoop::TimerId setup_timer = 0;    // gives up on the whole setup
+  int fd = -1;
+  uint32_t watched = 0;  // the epoll events asked for; 0 when not watched
+  SSL* ssl = nullptr;
+  nghttp2_session* session = nullptr;
+  // Bytes nghttp2 produced that TLS has not taken yet.
+  std::string pending;
+  absl::flat_hash_map<int32_t, Request*> streams;
+
+  ~Connection() {
+    if (session != nullptr) nghttp2_session_del(session);
+    if (ssl != nullptr) SSL_free(ssl);
+    if (fd >= 0) close(fd);
+  }
+};
+
+// Marks a stretch of work driven by the network (or a timer): completions
+// found inside it wait until it ends, when connections that died are swept,
+// waiting requests dispatched, and the callbacks run with nothing of
+// nghttp2's or OpenSSL's on the stack.
+class DohTransport::DeliveryScope {
+ public:
+  explicit DeliveryScope(DohTransport* transport) : transport_(transport) {
+    ++transport_->io_depth_;
+  }
+  ~DeliveryScope() {
+    if (--transport_->io_depth_ > 0) return;
+    transport_->Sweep();
+    transport_->Dispatch();
+    transport_->Deliver();
+  }
+  DeliveryScope(const DeliveryScope&) = delete;
+  DeliveryScope& operator=(const DeliveryScope&) = delete;
+
+ private:
+  DohTransport* const transport_;
+};
+
+struct DohTransport::Callbacks {
+  static Connection* Conn(void* user) { return static_cast<Connection*>(user); }
+
+  static Request* Find(Connection* conn, int32_t stream) {
+    auto it = conn->streams.find(stream);
+    return it == conn->streams.end() ? nullptr : it->second;
+  }
+
+  static int OnHeader(nghttp2_session*, const nghttp2_frame* frame,
+                      const uint8_t* name, size_t name_length,
+                      const uint8_t* value, size_t value_length, uint8_t,
+                      void* user) {
+    if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+    Request* r = Find(Conn(user), frame->hd.stream_id);
+    if (r == nullptr) return 0;
+    const absl::string_view n(reinterpret_cast<const char*>(name),
+                              name_length);
+    const absl::string_view v(reinterpret_cast<const char*>(value),
+                              value_length);
+    if (n == ":status") {
+      int status = 0;
+      // 1xx are interim; the final status is what counts.
+      if (absl::SimpleAtoi(v, &status) && status >= 200) {
+        r->answered = true;
+        r->status = status;
+      }
+    } else if (n == "content-type") {
+      r->content_type.assign(v.data(), v.size());
+    }
+    return 0;
+  }
+
+  static int OnData(nghttp2_session* session, uint8_t, int32_t stream,
+                    const uint8_t* data, size_t length, void* user) {
+    Connection* conn = Conn(user);
+    Request* r = Find(conn, stream);
+    if (r == nullptr) return 0;
+    if (r->body.size() + length > kMaxDohBody) {
+      nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream,
+                                NGHTTP2_CANCEL);
+      conn->owner->Finish(r, DohError::kTooLarge,
+                          "answer body over 65535 bytes");
+      return 0;
+    }
+    r->body.insert(r->body.end(), data, data + length);
+    return 0;
+  }
+
+  static int OnFrame(nghttp2_session*, const nghttp2_frame* frame,
+                     void* user) {
+    if (frame->hd.type != NGHTTP2_GOAWAY) return 0;
+    // Streams above the server's last one are refused (and sent again, in
+    // OnStreamClose); the rest finish here, and new ones go elsewhere.
+    Connection* conn = Conn(user);
+    conn->draining = true;
+    if (conn->owner->active_ == conn) conn->owner->active_ = nullptr;
+    return 0;
+  }
+
+  static int OnStreamClose(nghttp2_session*, int32_t stream, uint32_t error,
+                           void* user) {
+    Connection* conn = Conn(user);
+    Request* r = Find(conn, stream);
+    if (r == nullptr) return 0;
+    DohTransport* self = conn->owner;
+    conn->streams.erase(stream);
+    r->conn = nullptr;
+    r->stream = -1;
+    if (error == NGHTTP2_REFUSED_STREAM && self->Requeue(r)) return 0;
+    if (error != NGHTTP2_NO_ERROR) {
+      self->Finish(r, DohError::kReset,
+                   absl::StrCat("the server reset the stream: ",
+                                nghttp2_http2_strerror(error)));
+    } else if (!r->answered) {
+      self->Finish(r, DohError::kReset, "the stream ended without a response");
+    } else {
+      self->Finish(
+          r, CheckedAnswer(r->status, r->content_type, std::move(r->body)));
+    }
+    return 0;
+  }
+
+  // POST bodies: looked up by stream, as the request may be gone (timed
+  // out or cancelled) by the time nghttp2 asks.
+  static ssize_t ReadBody(nghttp2_session*, int32_t stream, uint8_t* buffer,
+                          size_t length, uint32_t* flags, nghttp2_data_source*,
+                          void* user) {
+    Request* r = Find(Conn(user), stream);
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (r == nullptr) return 0;
+    // Queries over one frame (16384 bytes) take several calls.
+    const size_t n = std::min(length, r->query.size() - r->query_sent);
+    std::memcpy(buffer, r->query.data() + r->query_sent, n);
+    r->query_sent += n;
+    if (r->query_sent < r->query.size()) *flags &= ~NGHTTP2_DATA_FLAG_EOF;
+    return static_cast<ssize_t>(n);
+  }
+
+  static nghttp2_session_callbacks* Get() {
+    static nghttp2_session_callbacks* const callbacks = [] {
+      nghttp2_session_callbacks* c = nullptr;
+      nghttp2_session_callbacks_new(&c);
+      nghttp2_session_callbacks_set_on_header_callback(c, &OnHeader);
+      nghttp2_session_callbacks_set_on_data_chunk_recv_callback(c, &OnData);
+      nghttp2_session_callbacks_set_on_frame_recv_callback(c, &OnFrame);
+      nghttp2_session_callbacks_set_on_stream_close_callback(c,
+                                                             &OnStreamClose);
+      return c;
+    }();
+    return callbacks;
+  }
 };
 
 DohTransport::DohTransport(EventLoop* loop) : loop_(loop) {
-  InitCurlOnce();
-  multi_ = curl_multi_init();
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &DohTransport::OnSocket);
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &DohTransport::OnTimer);
-  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
-  curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-  // Every query on one HTTP/2 connection; the server's stream limit queues
-  // the rest rather than opening more.
-  curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 1L);
-  curl_multi_setopt(multi_, CURLMOPT_MAX_CONCURRENT_STREAMS, 1000L);
   Configure(DohConfig());
 }
 
 DohTransport::~DohTransport() {
+  shutting_down_ = true;
   CancelAll();
-  for (auto& [easy, generation] : idle_handles_) curl_easy_cleanup(easy);
-  if (curl_timer_ != 0) loop_->CancelTimer(curl_timer_);
-  curl_multi_cleanup(multi_);
+  Deliver();
+  // Its CancelAll runs our callbacks, which see shutting_down_.
+  host_resolver_.reset();
+  for (auto& conn : connections_) CloseSocket(conn.get());
+  connections_.clear();
+  SSL_CTX_free(Ctx(tls_));
 }
 
 void DohTransport::Configure(DohConfig config) {
   config_ = std::move(config);
-  ++config_generation_;
-  std::vector<std::string> common = {
-      "Accept: application/dns-message",
-      // RFC 8484 section 5.1 lets caches keep answers; nothing of ours
-      // should sit in a shared cache.
-      "Cache-Control: no-store",
-      "Accept-Encoding: identity",
-      // curl adds these for POST bodies; a DoH query needs neither.
-      "Expect:",
-  };
-  if (!config_.credentials.empty()) {
-    common.push_back(absl::StrCat("Authorization: ", config_.credentials));
+  authority_ = config_.uri.Authority();
+  SSL_CTX_free(Ctx(tls_));
+  tls_error_.clear();
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  tls_ = ctx;
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  // Flush() retries a write with the rest of its buffer, moved.
+  SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  static const unsigned char kAlpn[] = {2, 'h', '2'};
+  SSL_CTX_set_alpn_protos(ctx, kAlpn, sizeof(kAlpn));
+  const char* key_log = std::getenv("SSLKEYLOGFILE");
+  if (key_log != nullptr && *key_log != '\0') {
+    SSL_CTX_set_keylog_callback(ctx, &WriteKeyLog);
   }
-  get_headers_ = std::make_unique<SList>(common);
-  common.push_back("Content-Type: application/dns-message");
-  post_headers_ = std::make_unique<SList>(common);
-  std::vector<std::string> resolve;
-  // Forget what an earlier configuration put in curl's DNS cache.
-  for (const std::string& host_port : resolved_host_ports_) {
-    resolve.push_back(absl::StrCat("-", host_port));
-  }
-  resolved_host_ports_.clear();
-  if (!config_.bootstrap.empty() && !config_.uri.host.empty()) {
-    resolved_host_ports_.push_back(
-        absl::StrCat(config_.uri.host, ":", config_.uri.port));
-    std::vector<std::string> addresses;
-    for (const IpAddress& ip : config_.bootstrap) {
-      addresses.push_back(ip.is_v6() ? absl::StrCat("[", ip.ToString(), "]")
-                                     : ip.ToString());
+  ERR_clear_error();
+  if (!config_.ca_file.empty()) {
+    if (SSL_CTX_load_verify_locations(ctx, config_.ca_file.c_str(),
+                                      nullptr) != 1) {
+      tls_error_ = absl::StrCat("cannot load the CA file ", config_.ca_file,
+                                ": ", OpenSslError("unreadable"));
     }
-    resolve.push_back(absl::StrCat(config_.uri.host, ":", config_.uri.port, ":",
-                                   absl::StrJoin(addresses, ",")));
+  } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+    tls_error_ = absl::StrCat("cannot load the system CA store: ",
+                              OpenSslError("unknown error"));
   }
-  resolve_ = std::make_unique<SList>(resolve);
-  resolve_loaded_ = resolve.empty();
-}
-
-void DohTransport::ApplyConnectionOptions(void* handle) {
-  CURL* easy = static_cast<CURL*>(handle);
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
-  curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(easy, CURLOPT_CAINFO,
-                   config_.ca_file.empty() ? nullptr : config_.ca_file.c_str());
-  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "https");
-  // No proxy from the environment: the DoH server is reached directly (and
-  // curl skips looking for *_proxy variables on every transfer).
-  curl_easy_setopt(easy, CURLOPT_PROXY, "");
-  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &DohTransport::OnBody);
-}
-
-void* DohTransport::TakeEasyHandle() {
-  while (!idle_handles_.empty()) {
-    auto [easy, generation] = idle_handles_.back();
-    idle_handles_.pop_back();
-    if (generation == config_generation_) return easy;
-    curl_easy_cleanup(static_cast<CURL*>(easy));
+  // Connections made for the old configuration take no new requests: ones
+  // that are up finish what they carry, the rest are dropped (their
+  // requests wait for a connection of the new one).
+  for (auto& conn : connections_) {
+    if (conn->state == Connection::State::kReady) {
+      conn->draining = true;
+    } else if (conn->state != Connection::State::kDead) {
+      CloseSocket(conn.get());
+      conn->state = Connection::State::kDead;
+    }
   }
-  CURL* easy = curl_easy_init();
-  ApplyConnectionOptions(easy);
-  return easy;
+  active_ = nullptr;
+  if (!connections_.empty() || !waiting_.empty()) Tick();
 }
 
 DohTransport::RequestId DohTransport::Send(absl::Span<const uint8_t> query,
                                            absl::Duration timeout,
                                            Callback done) {
-  auto request = std::make_unique<Request>();
-  Request* r = request.get();
+  auto owned = std::make_unique<Request>();
+  Request* r = owned.get();
   r->id = next_id_++;
   r->done = std::move(done);
-  r->generation = config_generation_;
+  const RequestId id = r->id;
+  requests_.emplace(id, std::move(owned));
   ++stats_.requests;
   if (config_.uri.host.empty()) {
-    requests_[r->id] = std::move(request);
-    // Never inside Send: finish on the next turn of the loop.
-    const RequestId id = r->id;
-    loop_->Post([this, id] {
+    PostWhileAlive([this, id] {
       auto it = requests_.find(id);
-      if (it == requests_.end()) return;
-      DohResult result;
-      result.error = DohError::kConnect;
-      result.detail = "no DoH URI is configured";
-      Finish(it->second.get(), std::move(result));
+      if (it != requests_.end()) {
+        Finish(it->second.get(), DohError::kConnect,
+               "no DoH URI is configured");
+      }
     });
     return id;
   }
-  r->easy = static_cast<CURL*>(TakeEasyHandle());
-  CURL* easy = r->easy;
-  if (config_.use_get) {
-    std::string encoded;
-    dns::Base64UrlEncodeTo(query, encoded);
-    r->url = config_.uri.GetUrl(encoded);
-    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, get_headers_->list);
+  r->query.assign(query.begin(), query.end());
+  r->timer = loop_->AddTimer(timeout, [this, id, timeout] {
+    auto it = requests_.find(id);
+    if (it == requests_.end()) return;
+    Abandon(it->second.get(), DohError::kTimeout,
+            absl::StrCat("no answer within ", absl::FormatDuration(timeout)));
+  });
+  // Whatever completes now is delivered on a later turn, never inside Send.
+  ++io_depth_;
+  if (active_ != nullptr && active_->state == Connection::State::kReady &&
+      waiting_.empty()) {
+    Submit(active_, r);
+    Tick();
   } else {
-    r->url = config_.uri.Url();
-    r->query.assign(query.begin(), query.end());
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, r->query.data());
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE,
-                     static_cast<long>(r->query.size()));
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, post_headers_->list);
+    waiting_.push_back(id);
+    Dispatch();
   }
-  curl_easy_setopt(easy, CURLOPT_URL, r->url.c_str());
-  // The bootstrap addresses go into the multi handle's DNS cache, where
-  // CURLOPT_RESOLVE entries stay for good; curl parses the list on every
-  // transfer that carries it, so only the first of a configuration does.
-  curl_easy_setopt(easy, CURLOPT_RESOLVE,
-                   resolve_loaded_ ? nullptr : resolve_->list);
-  resolve_loaded_ = true;
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
-                   static_cast<long>(absl::ToInt64Milliseconds(timeout)));
-  curl_easy_setopt(easy, CURLOPT_PRIVATE, r);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, r);
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, r->error);
-  requests_[r->id] = std::move(request);
-  curl_multi_add_handle(multi_, easy);
-  return r->id;
+  --io_depth_;
+  if (!deliveries_.empty()) Tick();
+  return id;
 }
 
 void DohTransport::Cancel(RequestId id) {
   auto it = requests_.find(id);
   if (it == requests_.end()) return;
-  DohResult result;
-  result.error = DohError::kCancelled;
-  result.detail = "cancelled";
-  Finish(it->second.get(), std::move(result));
+  Abandon(it->second.get(), DohError::kCancelled, "cancelled");
 }
 
 void DohTransport::CancelAll() {
   std::vector<RequestId> ids;
+  ids.reserve(requests_.size());
   for (const auto& [id, request] : requests_) ids.push_back(id);
   for (RequestId id : ids) Cancel(id);
 }
 
-void DohTransport::Finish(Request* request, DohResult result) {
-  if (request->easy != nullptr) {
-    curl_multi_remove_handle(multi_, request->easy);
-    if (request->generation == config_generation_ &&
-        result.error == DohError::kOk) {
-      idle_handles_.emplace_back(request->easy, request->generation);
-    } else {
-      // A handle that failed may hold a broken connection's state; start
-      // the next request on a clean one.
-      curl_easy_cleanup(request->easy);
-    }
-    request->easy = nullptr;
+void DohTransport::Abandon(Request* r, DohError error, std::string detail) {
+  Connection* conn = r->conn;
+  if (conn != nullptr && conn->state == Connection::State::kReady &&
+      r->stream >= 0) {
+    // Tell the server to stop: the stream's id is not reused either way.
+    nghttp2_submit_rst_stream(conn->session, NGHTTP2_FLAG_NONE, r->stream,
+                              NGHTTP2_CANCEL);
+    Tick();
+  }
+  Finish(r, error, std::move(detail));
+}
+
+void DohTransport::Finish(Request* r, DohError error, std::string detail) {
+  DohResult result;
+  result.error = error;
+  result.detail = std::move(detail);
+  result.http_status = r->status;
+  Finish(r, std::move(result));
+}
+
+void DohTransport::Finish(Request* r, DohResult result) {
+  auto it = requests_.find(r->id);
+  if (it == requests_.end()) return;
+  loop_->CancelTimer(r->timer);
+  if (r->conn != nullptr) {
+    r->conn->streams.erase(r->stream);
+    // A draining connection that is now empty closes on the next sweep.
+    if (r->conn->draining && r->conn->streams.empty()) Tick();
   }
   ++stats_.errors[static_cast<int>(result.error)];
   if (result.ok()) ++stats_.completed_ok;
-  Callback done = std::move(request->done);
-  requests_.erase(request->id);  // frees `request`
-  done(std::move(result));
+  deliveries_.push_back(Delivery{std::move(r->done), std::move(result)});
+  requests_.erase(it);  // frees r
+  if (io_depth_ == 0) Deliver();
 }
 
-size_t DohTransport::OnBody(char* data, size_t size, size_t n, void* user) {
-  auto* request = static_cast<Request*>(user);
-  const size_t bytes = size * n;
-  if (request->body.size() + bytes > kMaxBody) {
-    request->too_large = true;
-    return 0;  // aborts the transfer
+void DohTransport::Deliver() {
+  // A callback may send, cancel or configure; what that completes joins
+  // the queue and runs after it, in order.
+  while (!deliveries_.empty()) {
+    Delivery delivery = std::move(deliveries_.front());
+    deliveries_.pop_front();
+    delivery.done(std::move(delivery.result));
   }
-  request->body.insert(request->body.end(), data, data + bytes);
-  return bytes;
 }
 
-int DohTransport::OnSocket(void*, int fd, int what, void* self, void*) {
-  auto* transport = static_cast<DohTransport*>(self);
-  if (what == CURL_POLL_REMOVE) {
-    transport->loop_->UnwatchFd(fd);
-    return 0;
+bool DohTransport::Requeue(Request* r) {
+  if (r->answered || r->retried || shutting_down_) return false;
+  r->retried = true;
+  r->body.clear();
+  r->content_type.clear();
+  r->status = 0;
+  ++stats_.retried;
+  waiting_.push_back(r->id);
+  return true;
+}
+
+void DohTransport::Dispatch() {
+  if (shutting_down_ || waiting_.empty()) return;
+  if (active_ == nullptr) {
+    StartConnection();
+    return;
   }
-  uint32_t events = 0;
-  if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) events |= EPOLLIN;
-  if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) events |= EPOLLOUT;
-  transport->loop_->WatchFd(fd, events, [transport, fd](uint32_t fired) {
-    int action = 0;
-    if (fired & (EPOLLIN | EPOLLHUP)) action |= CURL_CSELECT_IN;
-    if (fired & EPOLLOUT) action |= CURL_CSELECT_OUT;
-    if (fired & EPOLLERR) action |= CURL_CSELECT_ERR;
-    transport->SocketAction(fd, action);
+  if (active_->state != Connection::State::kReady) return;
+  std::vector<RequestId> ids;
+  ids.swap(waiting_);
+  for (RequestId id : ids) {
+    auto it = requests_.find(id);
+    if (it != requests_.end() && it->second->conn == nullptr) {
+      Submit(active_, it->second.get());
+    }
+  }
+  Tick();
+}
+
+void DohTransport::StartConnection() {
+  connections_.push_back(std::make_unique<Connection>());
+  Connection* conn = connections_.back().get();
+  conn->owner = this;
+  conn->serial = next_serial_++;
+  active_ = conn;
+  ++stats_.connections_opened;
+  const uint64_t serial = conn->serial;
+  conn->setup_timer = loop_->AddTimer(kConnectionSetup, [this, serial] {
+    Connection* conn = FindConnection(serial);
+    if (conn == nullptr) return;
+    conn->setup_timer = 0;
+    DeliveryScope scope(this);
+    Fail(conn, DohError::kTimeout,
+         absl::StrCat("no connection to ", config_.uri.host, " within ",
+                      absl::FormatDuration(kConnectionSetup)));
   });
-  return 0;
-}
-
-int DohTransport::OnTimer(void*, long timeout_ms, void* self) {
-  auto* transport = static_cast<DohTransport*>(self);
-  if (transport->curl_timer_ != 0) {
-    transport->loop_->CancelTimer(transport->curl_timer_);
-    transport->curl_timer_ = 0;
+  if (!tls_error_.empty()) {
+    Fail(conn, DohError::kTls, tls_error_);
+    return;
   }
-  if (timeout_ms >= 0) {
-    transport->curl_timer_ =
-        transport->loop_->AddTimer(absl::Milliseconds(timeout_ms), [transport] {
-          transport->curl_timer_ = 0;
-          transport->SocketAction(CURL_SOCKET_TIMEOUT, 0);
-        });
+  if (!config_.bootstrap.empty()) {
+    conn->addresses = config_.bootstrap;
+    TryNextAddress(conn);
+    return;
   }
-  return 0;
+  if (auto literal = IpAddress::Parse(config_.uri.host)) {
+    conn->addresses = {*literal};
+    TryNextAddress(conn);
+    return;
+  }
+  // No bootstrap address: the system resolves the DoH host, as Firefox
+  // does without network.trr.bootstrapAddr.
+  if (host_resolver_ == nullptr) host_resolver_ = MakeSystemResolver(loop_, 1);
+  host_resolver_->Resolve(
+      config_.uri.host, QueryKind::kUnspecified, kConnectAttempt,
+      [this, serial](NativeResult result) {
+        if (shutting_down_) return;
+        Connection* conn = FindConnection(serial);
+        if (conn == nullptr ||
+            conn->state != Connection::State::kResolving) {
+          return;
+        }
+        DeliveryScope scope(this);
+        if (result.outcome != NativeResult::Outcome::kOk ||
+            result.addresses.empty()) {
+          Fail(conn, DohError::kConnect,
+               absl::StrCat("cannot resolve the DoH host ", config_.uri.host,
+                            result.error.empty() ? "" : ": ", result.error));
+          return;
+        }
+        conn->addresses = std::move(result.addresses);
+        TryNextAddress(conn);
+      });
 }
 
-void DohTransport::SocketAction(int fd, int events) {
-  int running = 0;
-  curl_multi_socket_action(multi_, fd, events, &running);
-  CollectDone();
+DohTransport::Connection* DohTransport::FindConnection(uint64_t serial) {
+  for (auto& conn : connections_) {
+    if (conn->serial == serial) return conn.get();
+  }
+  return nullptr;
 }
 
-void DohTransport::CollectDone() {
-  CURLMsg* message;
-  int left = 0;
-  while ((message = curl_multi_info_read(multi_, &left)) != nullptr) {
-    if (message->msg != CURLMSG_DONE) continue;
-    Request* request = nullptr;
-    curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &request);
-    const CURLcode code = message->data.result;
-    long connects = 0;
-    curl_easy_getinfo(request->easy, CURLINFO_NUM_CONNECTS, &connects);
-    stats_.connections_opened += static_cast<uint64_t>(connects);
-    DohResult result;
-    long status = 0;
-    curl_easy_getinfo(request->easy, CURLINFO_RESPONSE_CODE, &status);
-    result.http_status = static_cast<int>(status);
-    if (request->too_large) {
-      result.error = DohError::kTooLarge;
-      result.detail = "answer body over 65535 bytes";
-    } else if (code != CURLE_OK) {
-      result.error = ErrorFor(code);
-      result.detail =
-          request->error[0] != '\0' ? request->error : curl_easy_strerror(code);
-    } else if (status != 200) {
-      result.error = DohError::kHttpStatus;
-      result.detail = absl::StrCat("HTTP status ", status);
-    } else {
-      const char* type = nullptr;
-      curl_easy_getinfo(request->easy, CURLINFO_CONTENT_TYPE, &type);
-      absl::string_view media = type != nullptr ? type : "";
-      media = media.substr(0, media.find(';'));
-      media = absl::StripAsciiWhitespace(media);
-      if (!absl::EqualsIgnoreCase(media, "application/dns-message")) {
-        result.error = DohError::kContentType;
-        result.detail =
-            absl::StrCat("content type \"", type != nullptr ? type : "", "\"");
+void DohTransport::CloseSocket(Connection* conn) {
+  for (EventLoop::TimerId* timer : {&conn->connect_timer, &conn->setup_timer}) {
+    if (*timer != 0) loop_->CancelTimer(*timer);
+    *timer = 0;
+  }
+  if (conn->watched != 0) {
+    loop_->UnwatchFd(conn->fd);
+    conn->watched = 0;
+  }
+}
+
+void DohTransport::TryNextAddress(Connection* conn) {
+  if (conn->connect_timer != 0) loop_->CancelTimer(conn->connect_timer);
+  conn->connect_timer = 0;
+  if (conn->watched != 0) loop_->UnwatchFd(conn->fd);
+  conn->watched = 0;
+  if (conn->fd >= 0) {
+    close(conn->fd);
+    conn->fd = -1;
+  }
+  while (conn->next_address < conn->addresses.size()) {
+    const IpAddress& ip = conn->addresses[conn->next_address++];
+    socklen_t length = 0;
+    const sockaddr_storage address =
+        SocketAddress(ip, config_.uri.port, &length);
+    const std::string where = absl::StrCat(
+        ip.is_v6() ? absl::StrCat("[", ip.ToString(), "]") : ip.ToString(),
+        ":", config_.uri.port);
+    conn->fd = socket(address.ss_family,
+                      SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (conn->fd < 0) {
+      conn->last_error = absl::StrCat("socket: ", strerror(errno));
+      continue;
+    }
+    const int one = 1;
+    setsockopt(conn->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    conn->state = Connection::State::kConnecting;
+    if (connect(conn->fd, reinterpret_cast<const sockaddr*>(&address),
+                length) == 0) {
+      OnConnected(conn);
+      return;
+    }
+    if (errno == EINPROGRESS) {
+      Watch(conn, EPOLLOUT);
+      if (conn->next_address < conn->addresses.size()) {
+        const uint64_t serial = conn->serial;
+        conn->connect_timer =
+            loop_->AddTimer(kConnectAttempt, [this, serial, where] {
+              Connection* conn = FindConnection(serial);
+              if (conn == nullptr) return;
+              conn->connect_timer = 0;
+              DeliveryScope scope(this);
+              conn->last_error = absl::StrCat("connect to ", where,
+                                              ": no answer");
+              TryNextAddress(conn);
+            });
+      }
+      return;
+    }
+    conn->last_error =
+        absl::StrCat("connect to ", where, ": ", strerror(errno));
+    close(conn->fd);
+    conn->fd = -1;
+  }
+  Fail(conn, DohError::kConnect,
+       conn->last_error.empty() ? "no address to connect to"
+                                : conn->last_error);
+}
+
+void DohTransport::Watch(Connection* conn, uint32_t events) {
+  if (events == conn->watched) return;  // an epoll_ctl saved
+  conn->watched = events;
+  const uint64_t serial = conn->serial;
+  loop_->WatchFd(conn->fd, events, [this, serial](uint32_t fired) {
+    Connection* conn = FindConnection(serial);
+    if (conn == nullptr) return;
+    DeliveryScope scope(this);
+    OnEvents(conn, fired);
+  });
+}
+
+void DohTransport::OnEvents(Connection* conn, uint32_t events) {
+  switch (conn->state) {
+    case Connection::State::kConnecting: {
+      int error = 0;
+      socklen_t length = sizeof(error);
+      getsockopt(conn->fd, SOL_SOCKET, SO_ERROR, &error, &length);
+      if (error != 0) {
+        conn->last_error = absl::StrCat("connect: ", strerror(error));
+        TryNextAddress(conn);
       } else {
-        result.body = std::move(request->body);
+        OnConnected(conn);
+      }
+      return;
+    }
+    case Connection::State::kHandshaking:
+      Handshake(conn);
+      return;
+    case Connection::State::kReady:
+      if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) Pump(conn);
+      if (conn->state == Connection::State::kReady && (events & EPOLLOUT)) {
+        Flush(conn);
+      }
+      return;
+    case Connection::State::kResolving:
+    case Connection::State::kDead:
+      return;
+  }
+}
+
+void DohTransport::OnConnected(Connection* conn) {
+  if (conn->connect_timer != 0) {
+    loop_->CancelTimer(conn->connect_timer);
+    conn->connect_timer = 0;
+  }
+  conn->state = Connection::State::kHandshaking;
+  conn->ssl = SSL_new(Ctx(tls_));
+  BIO* bio = BIO_new(SocketBioMethod());
+  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(conn->fd)));
+  SSL_set_bio(conn->ssl, bio, bio);
+  const std::string& host = config_.uri.host;
+  if (IpAddress::Parse(host)) {
+    // An IP literal is checked against the certificate's IP addresses, and
+    // SNI carries no addresses (RFC 6066 section 3).
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(conn->ssl), host.c_str());
+  } else {
+    SSL_set_tlsext_host_name(conn->ssl, host.c_str());
+    SSL_set1_host(conn->ssl, host.c_str());
+  }
+  SSL_set_connect_state(conn->ssl);
+  Handshake(conn);
+}
+
+void DohTransport::Handshake(Connection* conn) {
+  ERR_clear_error();
+  const int rc = SSL_do_handshake(conn->ssl);
+  if (rc == 1) {
+    const unsigned char* protocol = nullptr;
+    unsigned int length = 0;
+    SSL_get0_alpn_selected(conn->ssl, &protocol, &length);
+    if (length != 2 || std::memcmp(protocol, "h2", 2) != 0) {
+      Fail(conn, DohError::kTls, "the server does not speak HTTP/2 (ALPN h2)");
+      return;
+    }
+    StartSession(conn);
+    return;
+  }
+  const int error = SSL_get_error(conn->ssl, rc);
+  if (error == SSL_ERROR_WANT_READ) {
+    Watch(conn, EPOLLIN);
+    return;
+  }
+  if (error == SSL_ERROR_WANT_WRITE) {
+    Watch(conn, EPOLLOUT);
+    return;
+  }
+  const long verify = SSL_get_verify_result(conn->ssl);
+  std::string why;
+  if (verify != X509_V_OK) {
+    why = absl::StrCat("certificate not trusted: ",
+                       X509_verify_cert_error_string(verify));
+  } else if (error == SSL_ERROR_SYSCALL && errno != 0) {
+    why = strerror(errno);
+  } else {
+    why = OpenSslError("the connection closed");
+  }
+  Fail(conn, DohError::kTls,
+       absl::StrCat("TLS with ", config_.uri.host, " failed: ", why));
+}
+
+void DohTransport::StartSession(Connection* conn) {
+  loop_->CancelTimer(conn->setup_timer);
+  conn->setup_timer = 0;
+  nghttp2_session_client_new(&conn->session, Callbacks::Get(), conn);
+  // No server push: a resolver has no use for it.
+  const nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_ENABLE_PUSH, 0}};
+  nghttp2_submit_settings(conn->session, NGHTTP2_FLAG_NONE, settings, 1);
+  conn->state = Connection::State::kReady;
+  Watch(conn, EPOLLIN);
+  if (active_ == conn) Dispatch();
+  Flush(conn);
+}
+
+void DohTransport::Submit(Connection* conn, Request* r) {
+  static constexpr absl::string_view kType = "application/dns-message";
+  std::string path;
+  if (config_.use_get) {
+    std::string encoded;
+    dns::Base64UrlEncodeTo(r->query, encoded);
+    path = config_.uri.GetPath(encoded);
+  }
+  const std::string length = absl::StrCat(r->query.size());
+  // Nothing that tells one user from another: no user agent, cookies or
+  // languages. Credentials are not kept in HPACK's table.
+  nghttp2_nv headers[10];
+  size_t n = 0;
+  headers[n++] = Header(":method", config_.use_get ? "GET" : "POST");
+  headers[n++] = Header(":scheme", "https");
+  headers[n++] = Header(":authority", authority_);
+  headers[n++] = Header(":path", config_.use_get ? path : config_.uri.path);
+  headers[n++] = Header("accept", kType);
+  // RFC 8484 section 5.1 lets caches keep answers; none of ours should sit
+  // in a shared cache.
+  headers[n++] = Header("cache-control", "no-store");
+  headers[n++] = Header("accept-encoding", "identity");
+  if (!config_.credentials.empty()) {
+    headers[n++] = Header("authorization", config_.credentials,
+                          NGHTTP2_NV_FLAG_NO_INDEX);
+  }
+  nghttp2_data_provider body{};
+  if (!config_.use_get) {
+    headers[n++] = Header("content-type", kType);
+    headers[n++] = Header("content-length", length);
+    body.read_callback = &Callbacks::ReadBody;
+  }
+  r->query_sent = 0;
+  const int32_t stream =
+      nghttp2_submit_request(conn->session, nullptr, headers, n,
+                             config_.use_get ? nullptr : &body, nullptr);
+  if (stream < 0) {
+    // Stream ids run out after 2^30 requests: finish on a new connection.
+    if (stream == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE) {
+      conn->draining = true;
+      if (active_ == conn) active_ = nullptr;
+      waiting_.push_back(r->id);
+      return;
+    }
+    Finish(r, DohError::kOther,
+           absl::StrCat("HTTP/2: ", nghttp2_strerror(stream)));
+    return;
+  }
+  r->conn = conn;
+  r->stream = stream;
+  conn->streams[stream] = r;
+}
+
+void DohTransport::Pump(Connection* conn) {
+  uint8_t buffer[16384];
+  ERR_clear_error();
+  for (;;) {
+    const int n = SSL_read(conn->ssl, buffer, sizeof(buffer));
+    if (n <= 0) {
+      const int error = SSL_get_error(conn->ssl, n);
+      if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) break;
+      Fail(conn, DohError::kReset,
+           error == SSL_ERROR_ZERO_RETURN || error == SSL_ERROR_SYSCALL
+               ? "the server closed the connection"
+               : absl::StrCat("TLS: ", OpenSslError("read failed")));
+      return;
+    }
+    const ssize_t used = nghttp2_session_mem_recv(conn->session, buffer,
+                                                  static_cast<size_t>(n));
+    if (used < 0) {
+      Fail(conn, DohError::kReset,
+           absl::StrCat("HTTP/2: ", nghttp2_strerror(static_cast<int>(used))));
+      return;
+    }
+  }
+  Flush(conn);
+}
+
+void DohTransport::Flush(Connection* conn) {
+  if (conn->state != Connection::State::kReady) return;
+  ERR_clear_error();
+  for (;;) {
+    if (conn->pending.empty()) {
+      const uint8_t* data = nullptr;
+      const ssize_t n = nghttp2_session_mem_send(conn->session, &data);
+      if (n < 0) {
+        Fail(conn, DohError::kOther,
+             absl::StrCat("HTTP/2: ", nghttp2_strerror(static_cast<int>(n))));
+        return;
+      }
+      if (n == 0) break;
+      conn->pending.assign(reinterpret_cast<const char*>(data),
+                           static_cast<size_t>(n));
+    }
+    const int written = SSL_write(conn->ssl, conn->pending.data(),
+                                  static_cast<int>(conn->pending.size()));
+    if (written <= 0) {
+      const int error = SSL_get_error(conn->ssl, written);
+      if (error == SSL_ERROR_WANT_WRITE || error == SSL_ERROR_WANT_READ) break;
+      Fail(conn, DohError::kReset, "the connection broke while writing");
+      return;
+    }
+    conn->pending.erase(0, static_cast<size_t>(written));
+  }
+  // Both sides done (after GOAWAY, with every stream closed): close it.
+  if (!nghttp2_session_want_read(conn->session) &&
+      !nghttp2_session_want_write(conn->session) && conn->pending.empty()) {
+    conn->draining = true;
+    if (active_ == conn) active_ = nullptr;
+  }
+  Watch(conn, conn->pending.empty() ? EPOLLIN : EPOLLIN | EPOLLOUT);
+}
+
+void DohTransport::Tick() {
+  if (tick_posted_) return;
+  tick_posted_ = true;
+  // At the end of this turn of the loop: what a burst of requests (or the
+  // answers that set them off) produced goes out in one TLS record.
+  PostWhileAlive([this] {
+    tick_posted_ = false;
+    DeliveryScope scope(this);
+    for (size_t i = 0; i < connections_.size(); ++i) {
+      Flush(connections_[i].get());
+    }
+  });
+}
+
+void DohTransport::Fail(Connection* conn, DohError error,
+                        const std::string& detail) {
+  const bool was_ready = conn->state == Connection::State::kReady;
+  CloseSocket(conn);
+  conn->state = Connection::State::kDead;
+  if (active_ == conn) active_ = nullptr;
+  std::vector<Request*> carried;
+  carried.reserve(conn->streams.size());
+  for (const auto& [stream, r] : conn->streams) carried.push_back(r);
+  conn->streams.clear();
+  for (Request* r : carried) {
+    r->conn = nullptr;
+    r->stream = -1;
+    // Not answered: the query may not even have reached the server, and a
+    // DNS query is safe to send twice. Once.
+    if (!Requeue(r)) Finish(r, error, detail);
+  }
+  if (!was_ready) {
+    // It never came up: what waited for it fails the same way.
+    std::vector<RequestId> ids;
+    ids.swap(waiting_);
+    for (RequestId id : ids) {
+      auto it = requests_.find(id);
+      if (it != requests_.end()) Finish(it->second.get(), error, detail);
+    }
+  }
+  Tick();  // sweeps it
+}
+
+void DohTransport::Sweep() {
+  for (size_t i = 0; i < connections_.size();) {
+    Connection* conn = connections_[i].get();
+    const bool ready = conn->state == Connection::State::kReady;
+    if (!(conn->state == Connection::State::kDead ||
+          (ready && conn->draining && conn->streams.empty()))) {
+      ++i;
+      continue;
+    }
+    if (ready) {
+      // A polite goodbye, if the socket takes it now.
+      nghttp2_session_terminate_session(conn->session, NGHTTP2_NO_ERROR);
+      const uint8_t* data = nullptr;
+      const ssize_t n = nghttp2_session_mem_send(conn->session, &data);
+      if (n > 0) {
+        ERR_clear_error();
+        conn->pending.append(reinterpret_cast<const char*>(data),
+                             static_cast<size_t>(n));
+        SSL_write(conn->ssl, conn->pending.data(),
+                  static_cast<int>(conn->pending.size()));
       }
     }
-    Finish(request, std::move(result));
+    CloseSocket(conn);
+    if (active_ == conn) active_ = nullptr;
+    connections_.erase(connections_.begin() + static_cast<ptrdiff_t>(i));
   }
+}
+
+void DohTransport::PostWhileAlive(std::function<void()> task) {
+  loop_->Post([alive = std::weak_ptr<bool>(alive_), task = std::move(task)] {
+    if (!alive.expired()) task();
+  });
 }
 
 }  // namespace trr

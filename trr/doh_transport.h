@@ -1,7 +1,11 @@
-// DohTransport: sends DNS messages to a DoH server over HTTP/2 (RFC 8484)
-// with libcurl, all on one EventLoop thread: the curl multi handle is driven
-// by the loop's epoll through curl's socket interface, queries share one
-// multiplexed connection, and every request ends in exactly one callback.
+// DoH transports (RFC 8484): what the resolver needs from one (DohSender),
+// the typed result, and DohTransport, the one it uses: HTTP/2 through
+// nghttp2, fed straight from and to OpenSSL on the resolver's EventLoop.
+// Queries share one multiplexed connection per configuration; a connection
+// that breaks or says GOAWAY is replaced, and a query it never answered is
+// sent once more on the new one. (CurlDohTransport in
+// trr/curl_doh_transport.h does the same on libcurl; docs/PERFORMANCE.md
+// has why this one replaced it.)
 //
 // Loop thread only: construct, call and destroy it on its EventLoop.
 
@@ -9,17 +13,20 @@
 #define TRR_TRR_DOH_TRANSPORT_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "trr/doh_uri.h"
 #include "trr/event_loop.h"
 #include "trr/ip_address.h"
+#include "trr/native_resolver.h"
 
 namespace trr {
 
@@ -65,8 +72,11 @@ struct DohConfig {
 struct DohTransportStats {
   uint64_t requests = 0;
   uint64_t completed_ok = 0;
-  // Connections curl had to open (CURLINFO_NUM_CONNECTS summed).
+  // Connections opened (TCP connects started), reconnects included.
   uint64_t connections_opened = 0;
+  // Queries sent again on a new connection after the old one broke or
+  // refused their stream before answering.
+  uint64_t retried = 0;
   uint64_t errors[static_cast<int>(DohError::kOther) + 1] = {};
 };
 
@@ -86,23 +96,31 @@ class DohSender {
   virtual void CancelAll() = 0;
   // Connections opened so far, for the dump.
   virtual uint64_t connections_opened() const = 0;
+  virtual const DohTransportStats& stats() const = 0;
 };
+
+// The largest answer body accepted (a DNS message's own limit).
+inline constexpr size_t kMaxDohBody = 65535;
+
+// The checks every transport makes on a complete answer: HTTP status 200
+// and the media type application/dns-message (any case, parameters
+// allowed). Returns the body on success, else the typed error.
+DohResult CheckedAnswer(int http_status, absl::string_view content_type,
+                        std::vector<uint8_t> body);
 
 class DohTransport final : public DohSender {
  public:
   explicit DohTransport(EventLoop* loop);
   // Completes every outstanding request with kCancelled.
-  ~DohTransport();
+  ~DohTransport() override;
   DohTransport(const DohTransport&) = delete;
   DohTransport& operator=(const DohTransport&) = delete;
 
-  // Applies to requests sent from now on. A new URI, bootstrap or CA means
-  // a new connection (curl matches connections on all of them).
+  // Applies to requests sent from now on; requests in flight finish on the
+  // connection they were sent on, which then closes.
   void Configure(DohConfig config) override;
   const DohConfig& config() const { return config_; }
 
-  // Sends `query`; `done` runs exactly once, on the loop, never inside this
-  // call.
   RequestId Send(absl::Span<const uint8_t> query, absl::Duration timeout,
                  Callback done) override;
   void Cancel(RequestId id) override;
@@ -110,36 +128,87 @@ class DohTransport final : public DohSender {
   uint64_t connections_opened() const override {
     return stats_.connections_opened;
   }
+  const DohTransportStats& stats() const override { return stats_; }
 
   size_t in_flight() const { return requests_.size(); }
-  const DohTransportStats& stats() const { return stats_; }
 
  private:
   struct Request;
-  static int OnSocket(void* easy, int fd, int what, void* self, void*);
-  static int OnTimer(void* multi, long timeout_ms, void* self);
-  static size_t OnBody(char* data, size_t size, size_t n, void* request);
-  void SocketAction(int fd, int events);
-  void CollectDone();
+  struct Connection;
+  struct Delivery {
+    Callback done;
+    DohResult result;
+  };
+
+  // Work driven by the network or a timer: completions found inside it are
+  // delivered when it ends, with nothing of nghttp2's on the stack (a
+  // callback may call Send or Configure).
+  class DeliveryScope;
+  // Ends a request still in flight: resets its stream, then finishes it.
+  void Abandon(Request* request, DohError error, std::string detail);
+  void Finish(Request* request, DohError error, std::string detail);
   void Finish(Request* request, DohResult result);
-  void* TakeEasyHandle();
-  void ApplyConnectionOptions(void* easy);
+  void Deliver();
+  // Queues a request its connection failed before answering to go again,
+  // once; false if it has had its second chance (or was answered).
+  bool Requeue(Request* request);
+
+  // Puts waiting requests on the active connection, or starts one.
+  void Dispatch();
+  void StartConnection();
+  Connection* FindConnection(uint64_t serial);
+  void TryNextAddress(Connection* conn);
+  void Watch(Connection* conn, uint32_t events);
+  void OnEvents(Connection* conn, uint32_t events);
+  void OnConnected(Connection* conn);
+  void Handshake(Connection* conn);
+  void StartSession(Connection* conn);
+  void Submit(Connection* conn, Request* request);
+  // Reads what TLS has into nghttp2, then flushes.
+  void Pump(Connection* conn);
+  // Writes what nghttp2 has to send, as far as the socket takes it.
+  void Flush(Connection* conn);
+  // Stops watching the socket and cancels the connection's timers.
+  void CloseSocket(Connection* conn);
+  // Ends `conn`: requests it never answered go again (once) on a new
+  // connection, the rest fail with `error`.
+  void Fail(Connection* conn, DohError error, const std::string& detail);
+  // Closes connections that failed, or drained after GOAWAY or Configure.
+  void Sweep();
+  // Soon (once, at the end of this turn of the loop): flush every
+  // connection, sweep, dispatch and deliver.
+  void Tick();
+  void PostWhileAlive(std::function<void()> task);
+
+  // nghttp2's callbacks (in the .cc, where its types are).
+  struct Callbacks;
 
   EventLoop* const loop_;
-  void* multi_ = nullptr;  // CURLM*
   DohConfig config_;
-  // Bumped by Configure(); pooled handles from an older one are set up again.
-  uint64_t config_generation_ = 0;
-  struct SList;
-  std::unique_ptr<SList> post_headers_, get_headers_, resolve_;
-  bool resolve_loaded_ = true;
-  // "host:port" entries this transport added to curl's DNS cache.
-  std::vector<std::string> resolved_host_ports_;
-  std::vector<std::pair<void*, uint64_t>> idle_handles_;
+  // Built by Configure: SSL_CTX* with the CA, ALPN h2 and verification on;
+  // or why it could not be.
+  void* tls_ = nullptr;
+  std::string tls_error_;
+  std::string authority_;
+  // Resolves the DoH host when there is no bootstrap address and the host
+  // is not an IP literal; made when first needed.
+  std::unique_ptr<NativeResolver> host_resolver_;
+
+  std::vector<std::unique_ptr<Connection>> connections_;
+  Connection* active_ = nullptr;  // where new requests go; may be connecting
+  uint64_t next_serial_ = 1;
+
   absl::flat_hash_map<RequestId, std::unique_ptr<Request>> requests_;
+  // Sent, but not yet on a connection (it is being set up).
+  std::vector<RequestId> waiting_;
   RequestId next_id_ = 1;
-  EventLoop::TimerId curl_timer_ = 0;
+  std::deque<Delivery> deliveries_;
+  int io_depth_ = 0;
+  bool tick_posted_ = false;
+  bool shutting_down_ = false;
   DohTransportStats stats_;
+  // Posted tasks check it: they may run after this transport is gone.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace trr

@@ -46,16 +46,23 @@ std::string DohUri::HostPort() const {
                               : absl::StrCat(host, ":", port);
 }
 
+std::string DohUri::Authority() const {
+  return port == 443
+             ? (host_is_ipv6_literal ? absl::StrCat("[", host, "]") : host)
+             : HostPort();
+}
+
 std::string DohUri::Url() const {
-  const std::string authority =
-      port == 443 ? (host_is_ipv6_literal ? absl::StrCat("[", host, "]") : host)
-                  : HostPort();
-  return absl::StrCat("https://", authority, path);
+  return absl::StrCat("https://", Authority(), path);
+}
+
+std::string DohUri::GetPath(absl::string_view base64url_message) const {
+  const bool has_query = path.find('?') != std::string::npos;
+  return absl::StrCat(path, has_query ? "&dns=" : "?dns=", base64url_message);
 }
 
 std::string DohUri::GetUrl(absl::string_view base64url_message) const {
-  const bool has_query = path.find('?') != std::string::npos;
-  return absl::StrCat(Url(), has_query ? "&dns=" : "?dns=", base64url_message);
+  return absl::StrCat("https://", Authority(), GetPath(base64url_message));
 }
 
 absl::StatusOr<DohUri> ParseDohUri(absl::string_view text) {

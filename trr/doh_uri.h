@@ -26,6 +26,11 @@ struct DohUri {
   // The GET URL for one query: the path with "?dns=" or, when the path
   // already carries a query, "&dns=" and the base64url message.
   std::string GetUrl(absl::string_view base64url_message) const;
+  // GetUrl's path and query alone (HTTP/2's :path).
+  std::string GetPath(absl::string_view base64url_message) const;
+  // "host[:port]" as the URL and HTTP/2's :authority carry it: IPv6
+  // literals bracketed, the port left out when it is 443.
+  std::string Authority() const;
   // "host:port" with IPv6 literals bracketed, as CURLOPT_RESOLVE wants it.
   std::string HostPort() const;
 };

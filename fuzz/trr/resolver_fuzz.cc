@@ -126,9 +126,11 @@ class FuzzTransport final : public trr::DohSender {
     while (!pending_.empty()) Cancel(pending_.begin()->first);
   }
   uint64_t connections_opened() const override { return 0; }
+  const trr::DohTransportStats& stats() const override { return stats_; }
 
  private:
   trr::EventLoop* loop_;
+  trr::DohTransportStats stats_;
   RequestId next_ = 1;
   absl::flat_hash_map<RequestId, Callback> pending_;
 };

@@ -1,4 +1,6 @@
-// DohTransport against a real unbound serving DoH on loopback.
+// Both DoH transports (DohTransport on nghttp2, CurlDohTransport on
+// libcurl) against a real unbound serving DoH on loopback: each test runs
+// once for each.
 
 #include "trr/doh_transport.h"
 
@@ -10,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/peers/unbound_server.h"
+#include "trr/curl_doh_transport.h"
 #include "trr/dns/dns_types.h"
 #include "trr/dns/query.h"
 #include "trr/dns/response.h"
@@ -19,12 +22,17 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// Runs a DohTransport on its own loop and lets the test wait for results.
+std::unique_ptr<DohSender> MakeTransport(const std::string& kind,
+                                         EventLoop* loop) {
+  if (kind == "curl") return std::make_unique<CurlDohTransport>(loop);
+  return std::make_unique<DohTransport>(loop);
+}
+
+// Runs a transport on its own loop and lets the test wait for results.
 class TransportHarness {
  public:
-  TransportHarness() {
-    loop_.RunSync(
-        [this] { transport_ = std::make_unique<DohTransport>(&loop_); });
+  explicit TransportHarness(const std::string& kind) {
+    loop_.RunSync([&] { transport_ = MakeTransport(kind, &loop_); });
   }
   ~TransportHarness() {
     loop_.RunSync([this] { transport_.reset(); });
@@ -35,11 +43,11 @@ class TransportHarness {
   }
 
   // Sends a query for `name`/`type`; the result lands in results().
-  DohTransport::RequestId Send(absl::string_view name, uint16_t type,
+  DohSender::RequestId Send(absl::string_view name, uint16_t type,
                                absl::Duration timeout = absl::Seconds(5)) {
     std::vector<uint8_t> query;
     EXPECT_TRUE(dns::EncodeQuery(name, type, dns::QueryOptions(), query).ok());
-    DohTransport::RequestId id = 0;
+    DohSender::RequestId id = 0;
     loop_.RunSync([&] {
       id = transport_->Send(query, timeout, [this](DohResult result) {
         MutexLock lock(&mu_);
@@ -82,14 +90,14 @@ class TransportHarness {
   }
 
   EventLoop& loop() { return loop_; }
-  DohTransport& transport() { return *transport_; }
+  DohSender& transport() { return *transport_; }
   void Destroy() {
     loop_.RunSync([this] { transport_.reset(); });
   }
 
  private:
   EventLoop loop_;
-  std::unique_ptr<DohTransport> transport_;
+  std::unique_ptr<DohSender> transport_;
   Mutex mu_;
   CondVar cv_;
   std::vector<DohResult> results_;
@@ -115,7 +123,7 @@ void ExpectAnswer(const DohResult& result, absl::string_view name,
   EXPECT_EQ(response.addresses[0].ToString(), address);
 }
 
-class DohTransportTest : public ::testing::Test {
+class DohTransportTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     TRR_REQUIRE_UNBOUND();
@@ -126,8 +134,8 @@ class DohTransportTest : public ::testing::Test {
   std::unique_ptr<testing::UnboundServer> server_;
 };
 
-TEST_F(DohTransportTest, PostReturnsTheAnswer) {
-  TransportHarness h;
+TEST_P(DohTransportTest, PostReturnsTheAnswer) {
+  TransportHarness h(GetParam());
   h.Configure(ConfigFor(*server_));
   ExpectAnswer(h.SendAndWait("www.example.test", dns::kTypeA),
                "www.example.test", dns::kTypeA, "192.0.2.1");
@@ -135,8 +143,8 @@ TEST_F(DohTransportTest, PostReturnsTheAnswer) {
   EXPECT_EQ(server_->QueriesReceived("www.example.test"), 1);
 }
 
-TEST_F(DohTransportTest, GetReturnsTheAnswer) {
-  TransportHarness h;
+TEST_P(DohTransportTest, GetReturnsTheAnswer) {
+  TransportHarness h(GetParam());
   DohConfig config = ConfigFor(*server_);
   config.use_get = true;
   h.Configure(config);
@@ -144,8 +152,8 @@ TEST_F(DohTransportTest, GetReturnsTheAnswer) {
                "www.example.test", dns::kTypeAAAA, "2001:db8::1");
 }
 
-TEST_F(DohTransportTest, BootstrapReachesAHostThatResolvesNowhere) {
-  TransportHarness h;
+TEST_P(DohTransportTest, BootstrapReachesAHostThatResolvesNowhere) {
+  TransportHarness h(GetParam());
   // "doh.test" is in no zone and no hosts file; only bootstrapAddr knows
   // it. (Not shown by resolving it without bootstrapAddr: that would send
   // a query to the machine's real DNS server, and tests stay on loopback.)
@@ -156,8 +164,8 @@ TEST_F(DohTransportTest, BootstrapReachesAHostThatResolvesNowhere) {
                "www.example.test", dns::kTypeA, "192.0.2.1");
 }
 
-TEST_F(DohTransportTest, BootstrapOverIpv6AndSeveralAddresses) {
-  TransportHarness h;
+TEST_P(DohTransportTest, BootstrapOverIpv6AndSeveralAddresses) {
+  TransportHarness h(GetParam());
   DohConfig config = ConfigFor(*server_, "doh.test");
   config.bootstrap = {*IpAddress::Parse("::1")};
   h.Configure(config);
@@ -171,11 +179,11 @@ TEST_F(DohTransportTest, BootstrapOverIpv6AndSeveralAddresses) {
                "v4only.example.test", dns::kTypeA, "192.0.2.4");
 }
 
-TEST_F(DohTransportTest, AnUntrustedCertificateFailsTls) {
+TEST_P(DohTransportTest, AnUntrustedCertificateFailsTls) {
   testing::TempDir dir;
   auto other_ca = testing::MakeTestCertificate(dir, "other");
   ASSERT_TRUE(other_ca.ok());
-  TransportHarness h;
+  TransportHarness h(GetParam());
   DohConfig config = ConfigFor(*server_);
   config.ca_file = other_ca->cert_file;
   h.Configure(config);
@@ -188,8 +196,8 @@ TEST_F(DohTransportTest, AnUntrustedCertificateFailsTls) {
             DohError::kTls);
 }
 
-TEST_F(DohTransportTest, HostNameMustMatchTheCertificate) {
-  TransportHarness h;
+TEST_P(DohTransportTest, HostNameMustMatchTheCertificate) {
+  TransportHarness h(GetParam());
   // The server is reached, but the name asked for is not in its certificate.
   DohConfig config = ConfigFor(*server_, "wrong-name.test");
   config.bootstrap = {*IpAddress::Parse("127.0.0.1")};
@@ -198,8 +206,8 @@ TEST_F(DohTransportTest, HostNameMustMatchTheCertificate) {
             DohError::kTls);
 }
 
-TEST_F(DohTransportTest, WrongPathIsAnHttpStatusError) {
-  TransportHarness h;
+TEST_P(DohTransportTest, WrongPathIsAnHttpStatusError) {
+  TransportHarness h(GetParam());
   DohConfig config = ConfigFor(*server_);
   config.uri.path = "/not-dns";
   h.Configure(config);
@@ -209,8 +217,8 @@ TEST_F(DohTransportTest, WrongPathIsAnHttpStatusError) {
   EXPECT_THAT(result.detail, HasSubstr("404"));
 }
 
-TEST_F(DohTransportTest, HundredConcurrentQueriesShareOneConnection) {
-  TransportHarness h;
+TEST_P(DohTransportTest, HundredConcurrentQueriesShareOneConnection) {
+  TransportHarness h(GetParam());
   h.Configure(ConfigFor(*server_));
   for (int i = 0; i < 100; ++i) {
     h.Send(i % 2 == 0 ? "www.example.test" : "multi.example.test", dns::kTypeA);
@@ -223,8 +231,8 @@ TEST_F(DohTransportTest, HundredConcurrentQueriesShareOneConnection) {
   EXPECT_EQ(server_->QueriesReceived(), 100);
 }
 
-TEST_F(DohTransportTest, ReconnectsAfterTheServerRestarts) {
-  TransportHarness h;
+TEST_P(DohTransportTest, ReconnectsAfterTheServerRestarts) {
+  TransportHarness h(GetParam());
   h.Configure(ConfigFor(*server_));
   ASSERT_TRUE(h.SendAndWait("www.example.test", dns::kTypeA).ok());
   server_->Kill();
@@ -239,8 +247,8 @@ TEST_F(DohTransportTest, ReconnectsAfterTheServerRestarts) {
   EXPECT_GE(h.Stats().connections_opened, 2u);
 }
 
-TEST_F(DohTransportTest, HungServerTimesOut) {
-  TransportHarness h;
+TEST_P(DohTransportTest, HungServerTimesOut) {
+  TransportHarness h(GetParam());
   h.Configure(ConfigFor(*server_));
   ASSERT_TRUE(h.SendAndWait("www.example.test", dns::kTypeA).ok());
   server_->Pause();
@@ -252,8 +260,8 @@ TEST_F(DohTransportTest, HungServerTimesOut) {
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(250));
 }
 
-TEST_F(DohTransportTest, CancelCompletesOnceWithCancelled) {
-  TransportHarness h;
+TEST_P(DohTransportTest, CancelCompletesOnceWithCancelled) {
+  TransportHarness h(GetParam());
   h.Configure(ConfigFor(*server_));
   server_->Pause();
   const auto id = h.Send("www.example.test", dns::kTypeA);
@@ -270,8 +278,8 @@ TEST_F(DohTransportTest, CancelCompletesOnceWithCancelled) {
   EXPECT_EQ(h.ResultCount(), 2u);
 }
 
-TEST_F(DohTransportTest, ShutdownCompletesEveryOutstandingRequest) {
-  TransportHarness h;
+TEST_P(DohTransportTest, ShutdownCompletesEveryOutstandingRequest) {
+  TransportHarness h(GetParam());
   h.Configure(ConfigFor(*server_));
   server_->Pause();
   for (int i = 0; i < 10; ++i) h.Send("www.example.test", dns::kTypeA);
@@ -282,12 +290,16 @@ TEST_F(DohTransportTest, ShutdownCompletesEveryOutstandingRequest) {
   for (const DohResult& r : results) EXPECT_EQ(r.error, DohError::kCancelled);
 }
 
-TEST_F(DohTransportTest, NoUriFailsWithoutCrashing) {
-  TransportHarness h;
+TEST_P(DohTransportTest, NoUriFailsWithoutCrashing) {
+  TransportHarness h(GetParam());
   DohResult result = h.SendAndWait("www.example.test", dns::kTypeA);
   EXPECT_EQ(result.error, DohError::kConnect);
   EXPECT_THAT(result.detail, HasSubstr("no DoH URI"));
 }
+
+INSTANTIATE_TEST_SUITE_P(Transports, DohTransportTest,
+                         ::testing::Values("nghttp2", "curl"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace trr

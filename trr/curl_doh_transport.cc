@@ -1,0 +1,346 @@
+#include "trr/curl_doh_transport.h"
+
+#include <curl/curl.h>
+#include <sys/epoll.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "trr/dns/base64url.h"
+
+namespace trr {
+namespace {
+
+// curl_global_init is not thread-safe; do it once per process, before any
+// transport exists.
+void InitCurlOnce() {
+  static const bool initialized = [] {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return true;
+  }();
+  (void)initialized;
+}
+
+DohError ErrorFor(CURLcode code) {
+  switch (code) {
+    case CURLE_OK:
+      return DohError::kOk;
+    case CURLE_OPERATION_TIMEDOUT:
+      return DohError::kTimeout;
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      return DohError::kConnect;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+      return DohError::kTls;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_WEIRD_SERVER_REPLY:
+      return DohError::kReset;
+    default:
+      return DohError::kOther;
+  }
+}
+
+}  // namespace
+
+// An owned curl_slist.
+struct CurlDohTransport::SList {
+  curl_slist* list = nullptr;
+  explicit SList(const std::vector<std::string>& lines) {
+    for (const std::string& line : lines) {
+      list = curl_slist_append(list, line.c_str());
+    }
+  }
+  ~SList() { curl_slist_free_all(list); }
+};
+
+struct CurlDohTransport::Request {
+  RequestId id = 0;
+  CURL* easy = nullptr;
+  uint64_t generation = 0;
+  std::vector<uint8_t> query;  // POST body; must live until done
+  std::string url;             // GET URL; must live until done
+  std::vector<uint8_t> body;
+  bool too_large = false;
+  Callback done;
+  char error[CURL_ERROR_SIZE] = {};
+};
+
+CurlDohTransport::CurlDohTransport(EventLoop* loop) : loop_(loop) {
+  InitCurlOnce();
+  multi_ = curl_multi_init();
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlDohTransport::OnSocket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlDohTransport::OnTimer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  // Every query on one HTTP/2 connection; the server's stream limit queues
+  // the rest rather than opening more.
+  curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 1L);
+  curl_multi_setopt(multi_, CURLMOPT_MAX_CONCURRENT_STREAMS, 1000L);
+  Configure(DohConfig());
+}
+
+CurlDohTransport::~CurlDohTransport() {
+  CancelAll();
+  for (auto& [easy, generation] : idle_handles_) curl_easy_cleanup(easy);
+  if (curl_timer_ != 0) loop_->CancelTimer(curl_timer_);
+  curl_multi_cleanup(multi_);
+}
+
+void CurlDohTransport::Configure(DohConfig config) {
+  config_ = std::move(config);
+  ++config_generation_;
+  std::vector<std::string> common = {
+      "Accept: application/dns-message",
+      // RFC 8484 section 5.1 lets caches keep answers; nothing of ours
+      // should sit in a shared cache.
+      "Cache-Control: no-store",
+      "Accept-Encoding: identity",
+      // curl adds these for POST bodies; a DoH query needs neither.
+      "Expect:",
+  };
+  if (!config_.credentials.empty()) {
+    common.push_back(absl::StrCat("Authorization: ", config_.credentials));
+  }
+  get_headers_ = std::make_unique<SList>(common);
+  common.push_back("Content-Type: application/dns-message");
+  post_headers_ = std::make_unique<SList>(common);
+  std::vector<std::string> resolve;
+  // Forget what an earlier configuration put in curl's DNS cache.
+  for (const std::string& host_port : resolved_host_ports_) {
+    resolve.push_back(absl::StrCat("-", host_port));
+  }
+  resolved_host_ports_.clear();
+  if (!config_.bootstrap.empty() && !config_.uri.host.empty()) {
+    resolved_host_ports_.push_back(
+        absl::StrCat(config_.uri.host, ":", config_.uri.port));
+    std::vector<std::string> addresses;
+    for (const IpAddress& ip : config_.bootstrap) {
+      addresses.push_back(ip.is_v6() ? absl::StrCat("[", ip.ToString(), "]")
+                                     : ip.ToString());
+    }
+    resolve.push_back(absl::StrCat(config_.uri.host, ":", config_.uri.port, ":",
+                                   absl::StrJoin(addresses, ",")));
+  }
+  resolve_ = std::make_unique<SList>(resolve);
+  resolve_loaded_ = resolve.empty();
+}
+
+void CurlDohTransport::ApplyConnectionOptions(void* handle) {
+  CURL* easy = static_cast<CURL*>(handle);
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+  curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+  curl_easy_setopt(easy, CURLOPT_CAINFO,
+                   config_.ca_file.empty() ? nullptr : config_.ca_file.c_str());
+  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "https");
+  // No proxy from the environment: the DoH server is reached directly (and
+  // curl skips looking for *_proxy variables on every transfer).
+  curl_easy_setopt(easy, CURLOPT_PROXY, "");
+  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &CurlDohTransport::OnBody);
+}
+
+void* CurlDohTransport::TakeEasyHandle() {
+  while (!idle_handles_.empty()) {
+    auto [easy, generation] = idle_handles_.back();
+    idle_handles_.pop_back();
+    if (generation == config_generation_) return easy;
+    curl_easy_cleanup(static_cast<CURL*>(easy));
+  }
+  CURL* easy = curl_easy_init();
+  ApplyConnectionOptions(easy);
+  return easy;
+}
+
+CurlDohTransport::RequestId CurlDohTransport::Send(absl::Span<const uint8_t> query,
+                                           absl::Duration timeout,
+                                           Callback done) {
+  auto request = std::make_unique<Request>();
+  Request* r = request.get();
+  r->id = next_id_++;
+  r->done = std::move(done);
+  r->generation = config_generation_;
+  ++stats_.requests;
+  if (config_.uri.host.empty()) {
+    requests_[r->id] = std::move(request);
+    // Never inside Send: finish on the next turn of the loop.
+    const RequestId id = r->id;
+    loop_->Post([this, id] {
+      auto it = requests_.find(id);
+      if (it == requests_.end()) return;
+      DohResult result;
+      result.error = DohError::kConnect;
+      result.detail = "no DoH URI is configured";
+      Finish(it->second.get(), std::move(result));
+    });
+    return id;
+  }
+  r->easy = static_cast<CURL*>(TakeEasyHandle());
+  CURL* easy = r->easy;
+  if (config_.use_get) {
+    std::string encoded;
+    dns::Base64UrlEncodeTo(query, encoded);
+    r->url = config_.uri.GetUrl(encoded);
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, get_headers_->list);
+  } else {
+    r->url = config_.uri.Url();
+    r->query.assign(query.begin(), query.end());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, r->query.data());
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE,
+                     static_cast<long>(r->query.size()));
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, post_headers_->list);
+  }
+  curl_easy_setopt(easy, CURLOPT_URL, r->url.c_str());
+  // The bootstrap addresses go into the multi handle's DNS cache, where
+  // CURLOPT_RESOLVE entries stay for good; curl parses the list on every
+  // transfer that carries it, so only the first of a configuration does.
+  curl_easy_setopt(easy, CURLOPT_RESOLVE,
+                   resolve_loaded_ ? nullptr : resolve_->list);
+  resolve_loaded_ = true;
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
+                   static_cast<long>(absl::ToInt64Milliseconds(timeout)));
+  curl_easy_setopt(easy, CURLOPT_PRIVATE, r);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, r);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, r->error);
+  requests_[r->id] = std::move(request);
+  curl_multi_add_handle(multi_, easy);
+  return r->id;
+}
+
+void CurlDohTransport::Cancel(RequestId id) {
+  auto it = requests_.find(id);
+  if (it == requests_.end()) return;
+  DohResult result;
+  result.error = DohError::kCancelled;
+  result.detail = "cancelled";
+  Finish(it->second.get(), std::move(result));
+}
+
+void CurlDohTransport::CancelAll() {
+  std::vector<RequestId> ids;
+  for (const auto& [id, request] : requests_) ids.push_back(id);
+  for (RequestId id : ids) Cancel(id);
+}
+
+void CurlDohTransport::Finish(Request* request, DohResult result) {
+  if (request->easy != nullptr) {
+    curl_multi_remove_handle(multi_, request->easy);
+    if (request->generation == config_generation_ &&
+        result.error == DohError::kOk) {
+      idle_handles_.emplace_back(request->easy, request->generation);
+    } else {
+      // A handle that failed may hold a broken connection's state; start
+      // the next request on a clean one.
+      curl_easy_cleanup(request->easy);
+    }
+    request->easy = nullptr;
+  }
+  ++stats_.errors[static_cast<int>(result.error)];
+  if (result.ok()) ++stats_.completed_ok;
+  Callback done = std::move(request->done);
+  requests_.erase(request->id);  // frees `request`
+  done(std::move(result));
+}
+
+size_t CurlDohTransport::OnBody(char* data, size_t size, size_t n, void* user) {
+  auto* request = static_cast<Request*>(user);
+  const size_t bytes = size * n;
+  if (request->body.size() + bytes > kMaxDohBody) {
+    request->too_large = true;
+    return 0;  // aborts the transfer
+  }
+  request->body.insert(request->body.end(), data, data + bytes);
+  return bytes;
+}
+
+int CurlDohTransport::OnSocket(void*, int fd, int what, void* self, void*) {
+  auto* transport = static_cast<CurlDohTransport*>(self);
+  if (what == CURL_POLL_REMOVE) {
+    transport->loop_->UnwatchFd(fd);
+    return 0;
+  }
+  uint32_t events = 0;
+  if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) events |= EPOLLIN;
+  if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) events |= EPOLLOUT;
+  transport->loop_->WatchFd(fd, events, [transport, fd](uint32_t fired) {
+    int action = 0;
+    if (fired & (EPOLLIN | EPOLLHUP)) action |= CURL_CSELECT_IN;
+    if (fired & EPOLLOUT) action |= CURL_CSELECT_OUT;
+    if (fired & EPOLLERR) action |= CURL_CSELECT_ERR;
+    transport->SocketAction(fd, action);
+  });
+  return 0;
+}
+
+int CurlDohTransport::OnTimer(void*, long timeout_ms, void* self) {
+  auto* transport = static_cast<CurlDohTransport*>(self);
+  if (transport->curl_timer_ != 0) {
+    transport->loop_->CancelTimer(transport->curl_timer_);
+    transport->curl_timer_ = 0;
+  }
+  if (timeout_ms >= 0) {
+    transport->curl_timer_ =
+        transport->loop_->AddTimer(absl::Milliseconds(timeout_ms), [transport] {
+          transport->curl_timer_ = 0;
+          transport->SocketAction(CURL_SOCKET_TIMEOUT, 0);
+        });
+  }
+  return 0;
+}
+
+void CurlDohTransport::SocketAction(int fd, int events) {
+  int running = 0;
+  curl_multi_socket_action(multi_, fd, events, &running);
+  CollectDone();
+}
+
+void CurlDohTransport::CollectDone() {
+  CURLMsg* message;
+  int left = 0;
+  while ((message = curl_multi_info_read(multi_, &left)) != nullptr) {
+    if (message->msg != CURLMSG_DONE) continue;
+    Request* request = nullptr;
+    curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &request);
+    const CURLcode code = message->data.result;
+    long connects = 0;
+    curl_easy_getinfo(request->easy, CURLINFO_NUM_CONNECTS, &connects);
+    stats_.connections_opened += static_cast<uint64_t>(connects);
+    DohResult result;
+    long status = 0;
+    curl_easy_getinfo(request->easy, CURLINFO_RESPONSE_CODE, &status);
+    result.http_status = static_cast<int>(status);
+    if (request->too_large) {
+      result.error = DohError::kTooLarge;
+      result.detail = "answer body over 65535 bytes";
+    } else if (code != CURLE_OK) {
+      result.error = ErrorFor(code);
+      result.detail =
+          request->error[0] != '\0' ? request->error : curl_easy_strerror(code);
+    } else {
+      const char* type = nullptr;
+      curl_easy_getinfo(request->easy, CURLINFO_CONTENT_TYPE, &type);
+      result = CheckedAnswer(static_cast<int>(status),
+                             type != nullptr ? type : "",
+                             std::move(request->body));
+    }
+    Finish(request, std::move(result));
+  }
+}
+
+}  // namespace trr

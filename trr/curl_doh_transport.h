@@ -1,0 +1,75 @@
+// CurlDohTransport: the first DoH transport, on libcurl's multi interface,
+// kept as a second implementation of DohSender. DohTransport (nghttp2 over
+// OpenSSL, trr/doh_transport.h) replaced it on the resolver's path because
+// it measured faster and cheaper (docs/PERFORMANCE.md); this one stays for
+// comparison in bench/doh_load and for embedders who pass it through
+// ResolverSeams. Same behaviour, same tests (tests/trr/doh_transport_test).
+//
+// Loop thread only: construct, call and destroy it on its EventLoop.
+
+#ifndef TRR_TRR_CURL_DOH_TRANSPORT_H_
+#define TRR_TRR_CURL_DOH_TRANSPORT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "trr/doh_transport.h"
+#include "trr/event_loop.h"
+
+namespace trr {
+
+class CurlDohTransport final : public DohSender {
+ public:
+  explicit CurlDohTransport(EventLoop* loop);
+  // Completes every outstanding request with kCancelled.
+  ~CurlDohTransport() override;
+  CurlDohTransport(const CurlDohTransport&) = delete;
+  CurlDohTransport& operator=(const CurlDohTransport&) = delete;
+
+  // Applies to requests sent from now on. A new URI, bootstrap or CA means
+  // a new connection (curl matches connections on all of them).
+  void Configure(DohConfig config) override;
+  RequestId Send(absl::Span<const uint8_t> query, absl::Duration timeout,
+                 Callback done) override;
+  void Cancel(RequestId id) override;
+  void CancelAll() override;
+  uint64_t connections_opened() const override {
+    return stats_.connections_opened;
+  }
+  const DohTransportStats& stats() const override { return stats_; }
+
+ private:
+  struct Request;
+  static int OnSocket(void* easy, int fd, int what, void* self, void*);
+  static int OnTimer(void* multi, long timeout_ms, void* self);
+  static size_t OnBody(char* data, size_t size, size_t n, void* request);
+  void SocketAction(int fd, int events);
+  void CollectDone();
+  void Finish(Request* request, DohResult result);
+  void* TakeEasyHandle();
+  void ApplyConnectionOptions(void* easy);
+
+  EventLoop* const loop_;
+  void* multi_ = nullptr;  // CURLM*
+  DohConfig config_;
+  // Bumped by Configure(); pooled handles from an older one are set up again.
+  uint64_t config_generation_ = 0;
+  struct SList;
+  std::unique_ptr<SList> post_headers_, get_headers_, resolve_;
+  bool resolve_loaded_ = true;
+  // "host:port" entries this transport added to curl's DNS cache.
+  std::vector<std::string> resolved_host_ports_;
+  std::vector<std::pair<void*, uint64_t>> idle_handles_;
+  absl::flat_hash_map<RequestId, std::unique_ptr<Request>> requests_;
+  RequestId next_id_ = 1;
+  EventLoop::TimerId curl_timer_ = 0;
+  DohTransportStats stats_;
+};
+
+}  // namespace trr
+
+#endif  // TRR_TRR_CURL_DOH_TRANSPORT_H_
