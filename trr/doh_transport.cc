@@ -571,13 +571,14 @@ void DohTransport::StartConnection() {
     Fail(conn, DohError::kTls, tls_error_);
     return;
   }
-  if (!config_.bootstrap.empty()) {
-    conn->addresses = config_.bootstrap;
+  // An IP literal is where to go; bootstrapAddr is for host names.
+  if (auto literal = IpAddress::Parse(config_.uri.host)) {
+    conn->addresses = {*literal};
     TryNextAddress(conn);
     return;
   }
-  if (auto literal = IpAddress::Parse(config_.uri.host)) {
-    conn->addresses = {*literal};
+  if (!config_.bootstrap.empty()) {
+    conn->addresses = config_.bootstrap;
     TryNextAddress(conn);
     return;
   }

@@ -179,6 +179,17 @@ TEST_P(DohTransportTest, BootstrapOverIpv6AndSeveralAddresses) {
                "v4only.example.test", dns::kTypeA, "192.0.2.4");
 }
 
+TEST_P(DohTransportTest, IpLiteralUrisAreCheckedAgainstTheCertificate) {
+  TransportHarness h(GetParam());
+  // The certificate names 127.0.0.1 and ::1 among its addresses.
+  h.Configure(ConfigFor(*server_, "127.0.0.1"));
+  ExpectAnswer(h.SendAndWait("www.example.test", dns::kTypeA),
+               "www.example.test", dns::kTypeA, "192.0.2.1");
+  h.Configure(ConfigFor(*server_, "[::1]"));
+  ExpectAnswer(h.SendAndWait("www.example.test", dns::kTypeA),
+               "www.example.test", dns::kTypeA, "192.0.2.1");
+}
+
 TEST_P(DohTransportTest, AnUntrustedCertificateFailsTls) {
   testing::TempDir dir;
   auto other_ca = testing::MakeTestCertificate(dir, "other");
@@ -245,6 +256,42 @@ TEST_P(DohTransportTest, ReconnectsAfterTheServerRestarts) {
   ExpectAnswer(h.SendAndWait("www.example.test", dns::kTypeA),
                "www.example.test", dns::kTypeA, "192.0.2.1");
   EXPECT_GE(h.Stats().connections_opened, 2u);
+}
+
+TEST_P(DohTransportTest, ARestartBetweenQueriesLosesNone) {
+  TransportHarness h(GetParam());
+  h.Configure(ConfigFor(*server_));
+  ASSERT_TRUE(h.SendAndWait("www.example.test", dns::kTypeA).ok());
+  // The connection the transport holds is dead, whether it has noticed yet
+  // or not: a query sent on it goes again on a new one.
+  server_->Kill();
+  ASSERT_TRUE(server_->Restart().ok());
+  for (int i = 0; i < 3; ++i) {
+    ExpectAnswer(h.SendAndWait("www.example.test", dns::kTypeA),
+                 "www.example.test", dns::kTypeA, "192.0.2.1");
+  }
+  EXPECT_EQ(h.Stats().connections_opened, 2u);
+}
+
+// DohTransport's own: a query its connection lost before any answer is
+// sent once more, on a new connection, and only once.
+TEST_F(DohTransportTest, AQueryALostConnectionNeverAnsweredGoesOnceMore) {
+  TransportHarness h("nghttp2");
+  h.Configure(ConfigFor(*server_));
+  ASSERT_TRUE(h.SendAndWait("www.example.test", dns::kTypeA).ok());
+  server_->Pause();
+  h.Send("www.example.test", dns::kTypeA);
+  h.loop().RunSync([] {});  // after the posted write: the query is out
+  // Killed with our query unread: the kernel resets the connection.
+  server_->Kill();
+  DohResult result = h.Wait(2).back();
+  // The second try found nothing listening.
+  EXPECT_EQ(result.error, DohError::kConnect) << result.detail;
+  EXPECT_EQ(h.Stats().retried, 1u);
+  EXPECT_EQ(h.Stats().connections_opened, 2u);
+  ASSERT_TRUE(server_->Restart().ok());
+  ExpectAnswer(h.SendAndWait("www.example.test", dns::kTypeA),
+               "www.example.test", dns::kTypeA, "192.0.2.1");
 }
 
 TEST_P(DohTransportTest, HungServerTimesOut) {

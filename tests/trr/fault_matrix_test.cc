@@ -30,6 +30,8 @@ namespace {
 using dns::testing::MessageBuilder;
 using dns::testing::Pointer;
 
+constexpr char kCredentials[] = "Bearer s3cret";
+
 // A Lua string literal holding `bytes`.
 std::string LuaBytes(const std::vector<uint8_t>& bytes) {
   std::string out = "\"";
@@ -116,6 +118,11 @@ class FaultMatrixTest : public ::testing::Test {
         Rule("mismatch",
              absl::StrCat("HTTPStatusAction(200, ", LuaBytes(mismatch),
                           ", \"application/dns-message\")")),
+        // 401 unless network.trr.credentials arrived as Authorization.
+        absl::StrCat("addAction(AndRule({QNameRule(\"auth.fault.example.test."
+                     "\"), NotRule(HTTPHeaderRule(\"authorization\", \"^",
+                     kCredentials, "$\"))}), HTTPStatusAction(401, \"no\", "
+                     "\"text/plain\"))"),
         Rule("servfail", "RCodeAction(DNSRCode.SERVFAIL)"),
         Rule("refused", "RCodeAction(DNSRCode.REFUSED)"),
         Rule("nxdomain", "RCodeAction(DNSRCode.NXDOMAIN)"),
@@ -291,6 +298,19 @@ void WriteTable(const std::vector<Row>& rows) {
   if (b == std::string::npos || e == std::string::npos) return;
   text.replace(b + begin.size(), e - b - begin.size(), table);
   std::ofstream(path) << text;
+}
+
+TEST_F(FaultMatrixTest, CredentialsGoAsTheAuthorizationHeader) {
+  auto resolver = Make(3, dnsdist_->doh_port());
+  auto [refused, completions] = Lookup(*resolver, "auth.fault.example.test");
+  EXPECT_EQ(Outcome(refused), "UNAVAILABLE:http-status");
+  ASSERT_TRUE(resolver
+                  ->SetPrefs({{"network.trr.credentials",
+                               std::string(kCredentials)}})
+                  .ok());
+  auto [allowed, again] = Lookup(*resolver, "auth.fault.example.test");
+  EXPECT_EQ(Outcome(allowed), "trr");
+  EXPECT_EQ(completions + again, 2);
 }
 
 TEST_F(FaultMatrixTest, EveryFaultInModes2And3) {
