@@ -38,9 +38,14 @@ constexpr absl::Duration kConnectionSetup = absl::Seconds(10);
 
 SSL_CTX* Ctx(void* tls) { return static_cast<SSL_CTX*>(tls); }
 
-int BioFd(BIO* bio) {
-  return static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(bio)));
-}
+// What the socket BIO works on: the socket, and whether the last read
+// found it empty (then Pump() stops without one more recv for EAGAIN).
+struct BioSocket {
+  int fd = -1;
+  bool drained = false;
+};
+
+BioSocket* Socket(BIO* bio) { return static_cast<BioSocket*>(BIO_get_data(bio)); }
 
 bool WouldBlock() {
   return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
@@ -55,15 +60,17 @@ BIO_METHOD* SocketBioMethod() {
                                  "trr socket");
     BIO_meth_set_write(m, [](BIO* bio, const char* data, int length) -> int {
       BIO_clear_retry_flags(bio);
-      const ssize_t n = send(BioFd(bio), data, static_cast<size_t>(length),
+      const ssize_t n = send(Socket(bio)->fd, data, static_cast<size_t>(length),
                              MSG_NOSIGNAL);
       if (n < 0 && WouldBlock()) BIO_set_retry_write(bio);
       return static_cast<int>(n);
     });
     BIO_meth_set_read(m, [](BIO* bio, char* data, int length) -> int {
       BIO_clear_retry_flags(bio);
-      const ssize_t n = recv(BioFd(bio), data, static_cast<size_t>(length), 0);
+      BioSocket* socket = Socket(bio);
+      const ssize_t n = recv(socket->fd, data, static_cast<size_t>(length), 0);
       if (n < 0 && WouldBlock()) BIO_set_retry_read(bio);
+      socket->drained = n < length;
       return static_cast<int>(n);
     });
     BIO_meth_set_ctrl(m, [](BIO*, int command, long, void*) -> long {
@@ -212,7 +219,7 @@ struct DohTransport::Connection {
   std::string last_error;
   EventLoop::TimerId connect_timer = 0;  // moves on to the next address
   EventLoop::TimerId setup_timer = 0;    // gives up on the whole setup
-  int fd = -1;
+  BioSocket io;
   uint32_t watched = 0;  // the epoll events asked for; 0 when not watched
   SSL* ssl = nullptr;
   nghttp2_session* session = nullptr;
@@ -223,7 +230,7 @@ struct DohTransport::Connection {
   ~Connection() {
     if (session != nullptr) nghttp2_session_del(session);
     if (ssl != nullptr) SSL_free(ssl);
-    if (fd >= 0) close(fd);
+    if (io.fd >= 0) close(io.fd);
   }
 };
 
@@ -388,6 +395,9 @@ void DohTransport::Configure(DohConfig config) {
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   // Flush() retries a write with the rest of its buffer, moved.
   SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // Read whatever the socket has in one recv, not each record's header and
+  // body apart.
+  SSL_CTX_set_read_ahead(ctx, 1);
   static const unsigned char kAlpn[] = {2, 'h', '2'};
   SSL_CTX_set_alpn_protos(ctx, kAlpn, sizeof(kAlpn));
   const char* key_log = std::getenv("SSLKEYLOGFILE");
@@ -620,7 +630,7 @@ void DohTransport::CloseSocket(Connection* conn) {
     *timer = 0;
   }
   if (conn->watched != 0) {
-    loop_->UnwatchFd(conn->fd);
+    loop_->UnwatchFd(conn->io.fd);
     conn->watched = 0;
   }
 }
@@ -628,11 +638,11 @@ void DohTransport::CloseSocket(Connection* conn) {
 void DohTransport::TryNextAddress(Connection* conn) {
   if (conn->connect_timer != 0) loop_->CancelTimer(conn->connect_timer);
   conn->connect_timer = 0;
-  if (conn->watched != 0) loop_->UnwatchFd(conn->fd);
+  if (conn->watched != 0) loop_->UnwatchFd(conn->io.fd);
   conn->watched = 0;
-  if (conn->fd >= 0) {
-    close(conn->fd);
-    conn->fd = -1;
+  if (conn->io.fd >= 0) {
+    close(conn->io.fd);
+    conn->io.fd = -1;
   }
   while (conn->next_address < conn->addresses.size()) {
     const IpAddress& ip = conn->addresses[conn->next_address++];
@@ -642,16 +652,16 @@ void DohTransport::TryNextAddress(Connection* conn) {
     const std::string where = absl::StrCat(
         ip.is_v6() ? absl::StrCat("[", ip.ToString(), "]") : ip.ToString(),
         ":", config_.uri.port);
-    conn->fd = socket(address.ss_family,
+    conn->io.fd = socket(address.ss_family,
                       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-    if (conn->fd < 0) {
+    if (conn->io.fd < 0) {
       conn->last_error = absl::StrCat("socket: ", strerror(errno));
       continue;
     }
     const int one = 1;
-    setsockopt(conn->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    setsockopt(conn->io.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     conn->state = Connection::State::kConnecting;
-    if (connect(conn->fd, reinterpret_cast<const sockaddr*>(&address),
+    if (connect(conn->io.fd, reinterpret_cast<const sockaddr*>(&address),
                 length) == 0) {
       OnConnected(conn);
       return;
@@ -675,8 +685,8 @@ void DohTransport::TryNextAddress(Connection* conn) {
     }
     conn->last_error =
         absl::StrCat("connect to ", where, ": ", strerror(errno));
-    close(conn->fd);
-    conn->fd = -1;
+    close(conn->io.fd);
+    conn->io.fd = -1;
   }
   Fail(conn, DohError::kConnect,
        conn->last_error.empty() ? "no address to connect to"
@@ -687,7 +697,7 @@ void DohTransport::Watch(Connection* conn, uint32_t events) {
   if (events == conn->watched) return;  // an epoll_ctl saved
   conn->watched = events;
   const uint64_t serial = conn->serial;
-  loop_->WatchFd(conn->fd, events, [this, serial](uint32_t fired) {
+  loop_->WatchFd(conn->io.fd, events, [this, serial](uint32_t fired) {
     Connection* conn = FindConnection(serial);
     if (conn == nullptr) return;
     DeliveryScope scope(this);
@@ -700,7 +710,7 @@ void DohTransport::OnEvents(Connection* conn, uint32_t events) {
     case Connection::State::kConnecting: {
       int error = 0;
       socklen_t length = sizeof(error);
-      getsockopt(conn->fd, SOL_SOCKET, SO_ERROR, &error, &length);
+      getsockopt(conn->io.fd, SOL_SOCKET, SO_ERROR, &error, &length);
       if (error != 0) {
         conn->last_error = absl::StrCat("connect: ", strerror(error));
         TryNextAddress(conn);
@@ -732,7 +742,7 @@ void DohTransport::OnConnected(Connection* conn) {
   conn->state = Connection::State::kHandshaking;
   conn->ssl = SSL_new(Ctx(tls_));
   BIO* bio = BIO_new(SocketBioMethod());
-  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(conn->fd)));
+  BIO_set_data(bio, &conn->io);
   SSL_set_bio(conn->ssl, bio, bio);
   const std::string& host = config_.uri.host;
   if (IpAddress::Parse(host)) {
@@ -854,6 +864,7 @@ void DohTransport::Submit(Connection* conn, Request* r) {
 void DohTransport::Pump(Connection* conn) {
   uint8_t buffer[16384];
   ERR_clear_error();
+  conn->io.drained = false;
   for (;;) {
     const int n = SSL_read(conn->ssl, buffer, sizeof(buffer));
     if (n <= 0) {
@@ -872,6 +883,9 @@ void DohTransport::Pump(Connection* conn) {
            absl::StrCat("HTTP/2: ", nghttp2_strerror(static_cast<int>(used))));
       return;
     }
+    // The socket is empty and TLS holds nothing more: epoll says when there
+    // is more (it is level-triggered), so no recv just to hear EAGAIN.
+    if (conn->io.drained && !SSL_has_pending(conn->ssl)) break;
   }
   Flush(conn);
 }
@@ -879,8 +893,11 @@ void DohTransport::Pump(Connection* conn) {
 void DohTransport::Flush(Connection* conn) {
   if (conn->state != Connection::State::kReady) return;
   ERR_clear_error();
+  // nghttp2 hands out a frame or less at a time; what it has goes out
+  // together, up to a full TLS record, in one write.
+  constexpr size_t kRecord = 16384;
   for (;;) {
-    if (conn->pending.empty()) {
+    while (conn->pending.size() < kRecord) {
       const uint8_t* data = nullptr;
       const ssize_t n = nghttp2_session_mem_send(conn->session, &data);
       if (n < 0) {
@@ -889,9 +906,12 @@ void DohTransport::Flush(Connection* conn) {
         return;
       }
       if (n == 0) break;
-      conn->pending.assign(reinterpret_cast<const char*>(data),
+      // After a write that would have blocked, TLS wants the same bytes
+      // again; more after them is allowed (and the buffer may move).
+      conn->pending.append(reinterpret_cast<const char*>(data),
                            static_cast<size_t>(n));
     }
+    if (conn->pending.empty()) break;
     const int written = SSL_write(conn->ssl, conn->pending.data(),
                                   static_cast<int>(conn->pending.size()));
     if (written <= 0) {
