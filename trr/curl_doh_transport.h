@@ -1,9 +1,10 @@
 // CurlDohTransport: the first DoH transport, on libcurl's multi interface,
 // kept as a second implementation of DohSender. DohTransport (nghttp2 over
 // OpenSSL, trr/doh_transport.h) replaced it on the resolver's path because
-// it measured faster and cheaper (docs/PERFORMANCE.md); this one stays for
-// comparison in bench/doh_load and for embedders who pass it through
-// ResolverSeams. Same behaviour, same tests (tests/trr/doh_transport_test).
+// it measured faster and cheaper (docs/PERFORMANCE.md). The resolver does
+// not use this one; it stays so that the comparison can be run again
+// (`doh_load --transport=curl`), and the transport tests
+// (tests/trr/doh_transport_test) hold it to the same behaviour.
 //
 // Loop thread only: construct, call and destroy it on its EventLoop.
 
