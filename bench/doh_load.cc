@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "trr/curl_doh_transport.h"
 #include "base/mutex.h"
+#include "trr/dns/base64url.h"
 #include "trr/dns/dns_types.h"
 #include "trr/dns/query.h"
 #include "trr/doh_transport.h"
@@ -31,6 +32,9 @@ ABSL_FLAG(std::string, names, "", "file with one host name per line");
 ABSL_FLAG(int, concurrency, 16, "queries in flight on the one connection");
 ABSL_FLAG(double, duration, 10, "seconds to run");
 ABSL_FLAG(bool, get, false, "GET ?dns= instead of POST");
+ABSL_FLAG(bool, print_get_urls, false,
+          "print the GET URL of each query, exactly as sent, and exit (so "
+          "h2load can send the same bytes)");
 ABSL_FLAG(double, warmup, 0.5, "seconds to run before measuring");
 ABSL_FLAG(std::string, transport, "trr",
           "trr: DohTransport, the resolver's (nghttp2 over OpenSSL); curl: "
@@ -162,6 +166,13 @@ int main(int argc, char** argv) {
   if (queries.empty()) {
     std::fprintf(stderr, "doh_load: --names must name a file of host names\n");
     return 2;
+  }
+  if (absl::GetFlag(FLAGS_print_get_urls)) {
+    for (const auto& query : queries) {
+      std::printf("%s\n",
+                  uri->GetUrl(trr::dns::Base64UrlEncode(query)).c_str());
+    }
+    return 0;
   }
   trr::DohConfig config;
   config.uri = *uri;

@@ -32,20 +32,12 @@ source "$work/server"
 
 printf '%s\n' www.example.test multi.example.test alias.example.test \
   v4only.example.test ns.example.test >"$work/names"
-# h2load gets the same five queries as GET URIs.
-uris=()
-while read -r name; do
-  b64=$(python3 - "$name" <<'PY'
-import base64, struct, sys
-name = sys.argv[1]
-q = struct.pack('!HHHHHH', 0, 0x0100, 1, 0, 0, 0)
-q += b''.join(bytes([len(l)]) + l.encode() for l in name.split('.')) + b'\0'
-q += struct.pack('!HH', 1, 1)
-print(base64.urlsafe_b64encode(q).decode().rstrip('='))
-PY
-)
-  uris+=("https://127.0.0.1:$DOH_PORT/dns-query?dns=$b64")
-done <"$work/names"
+# h2load sends the very bytes doh_load sends: trr's queries as the resolver
+# makes them (ID 0, EDNS with ECS source prefix 0, padded to 128 bytes), as
+# GET URLs (the same path and base64url).
+mapfile -t uris < <("$build/bench/doh_load" --uri="$DOH_URI" \
+  --names="$work/names" --get --print_get_urls |
+  sed "s|^https://[^/]*|https://127.0.0.1:$DOH_PORT|")
 
 trr() {  # trr CONCURRENCY [TRANSPORT] -> the doh_load summary line
   "$build/bench/doh_load" --uri="$DOH_URI" --ca_file="$CA_FILE" \
