@@ -781,17 +781,30 @@ void DohTransport::Handshake(Connection* conn) {
     return;
   }
   const long verify = SSL_get_verify_result(conn->ssl);
-  std::string why;
   if (verify != X509_V_OK) {
-    why = absl::StrCat("certificate not trusted: ",
-                       X509_verify_cert_error_string(verify));
-  } else if (error == SSL_ERROR_SYSCALL && errno != 0) {
-    why = strerror(errno);
-  } else {
-    why = OpenSslError("the connection closed");
+    Fail(conn, DohError::kTls,
+         absl::StrCat("TLS with ", config_.uri.host,
+                      " failed: certificate not trusted: ",
+                      X509_verify_cert_error_string(verify)));
+    return;
+  }
+  // A server that accepted and then reset or closed before TLS was up (one
+  // going down, say) is a connection that failed, not a TLS failure.
+  const int saved_errno = errno;
+  const bool eof = ERR_GET_REASON(ERR_peek_error()) ==
+                   SSL_R_UNEXPECTED_EOF_WHILE_READING;
+  if (error == SSL_ERROR_SYSCALL || eof) {
+    Fail(conn, DohError::kConnect,
+         absl::StrCat("the connection to ", config_.uri.host,
+                      " broke during the TLS handshake: ",
+                      error == SSL_ERROR_SYSCALL && saved_errno != 0
+                          ? strerror(saved_errno)
+                          : "closed by the server"));
+    return;
   }
   Fail(conn, DohError::kTls,
-       absl::StrCat("TLS with ", config_.uri.host, " failed: ", why));
+       absl::StrCat("TLS with ", config_.uri.host, " failed: ",
+                    OpenSslError("handshake failed")));
 }
 
 void DohTransport::StartSession(Connection* conn) {
