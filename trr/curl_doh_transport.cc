@@ -80,7 +80,8 @@ struct CurlDohTransport::Request {
 CurlDohTransport::CurlDohTransport(EventLoop* loop) : loop_(loop) {
   InitCurlOnce();
   multi_ = curl_multi_init();
-  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlDohTransport::OnSocket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION,
+                    &CurlDohTransport::OnSocket);
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlDohTransport::OnTimer);
   curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
@@ -167,9 +168,8 @@ void* CurlDohTransport::TakeEasyHandle() {
   return easy;
 }
 
-CurlDohTransport::RequestId CurlDohTransport::Send(absl::Span<const uint8_t> query,
-                                           absl::Duration timeout,
-                                           Callback done) {
+CurlDohTransport::RequestId CurlDohTransport::Send(
+    absl::Span<const uint8_t> query, absl::Duration timeout, Callback done) {
   auto request = std::make_unique<Request>();
   Request* r = request.get();
   r->id = next_id_++;
@@ -335,9 +335,9 @@ void CurlDohTransport::CollectDone() {
     } else {
       const char* type = nullptr;
       curl_easy_getinfo(request->easy, CURLINFO_CONTENT_TYPE, &type);
-      result = CheckedAnswer(static_cast<int>(status),
-                             type != nullptr ? type : "",
-                             std::move(request->body));
+      result =
+          CheckedAnswer(static_cast<int>(status), type != nullptr ? type : "",
+                        std::move(request->body));
     }
     Finish(request, std::move(result));
   }

@@ -1,6 +1,5 @@
 #include "trr/doh_transport.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -23,6 +22,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "trr/dns/base64url.h"
+#include "trr/socket_address.h"
 
 namespace trr {
 namespace {
@@ -45,7 +45,9 @@ struct BioSocket {
   bool drained = false;
 };
 
-BioSocket* Socket(BIO* bio) { return static_cast<BioSocket*>(BIO_get_data(bio)); }
+BioSocket* Socket(BIO* bio) {
+  return static_cast<BioSocket*>(BIO_get_data(bio));
+}
 
 bool WouldBlock() {
   return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
@@ -56,8 +58,8 @@ bool WouldBlock() {
 // kills the process that embeds us.
 BIO_METHOD* SocketBioMethod() {
   static BIO_METHOD* const method = [] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
-                                 "trr socket");
+    BIO_METHOD* m =
+        BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "trr socket");
     BIO_meth_set_write(m, [](BIO* bio, const char* data, int length) -> int {
       BIO_clear_retry_flags(bio);
       const ssize_t n = send(Socket(bio)->fd, data, static_cast<size_t>(length),
@@ -94,25 +96,6 @@ std::string OpenSslError(const char* fallback) {
   return text;
 }
 
-sockaddr_storage SocketAddress(const IpAddress& ip, uint16_t port,
-                               socklen_t* length) {
-  sockaddr_storage address{};
-  if (ip.is_v4()) {
-    auto* in = reinterpret_cast<sockaddr_in*>(&address);
-    in->sin_family = AF_INET;
-    in->sin_port = htons(port);
-    std::memcpy(&in->sin_addr, ip.bytes().data(), 4);
-    *length = sizeof(*in);
-  } else {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&address);
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons(port);
-    std::memcpy(&in6->sin6_addr, ip.bytes().data(), 16);
-    *length = sizeof(*in6);
-  }
-  return address;
-}
-
 // SSLKEYLOGFILE, as curl, Firefox and Chromium honour it: TLS secrets for
 // a person decrypting a capture of their own traffic (tests/privacy does).
 // Only when the variable is set; one line per secret, appended.
@@ -128,10 +111,9 @@ void WriteKeyLog(const SSL*, const char* line) {
 
 nghttp2_nv Header(absl::string_view name, absl::string_view value,
                   uint8_t flags = NGHTTP2_NV_FLAG_NONE) {
-  return nghttp2_nv{
-      reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-      reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
-      value.size(), flags};
+  return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())),
+                    name.size(), value.size(), flags};
 }
 
 }  // namespace
@@ -271,8 +253,7 @@ struct DohTransport::Callbacks {
     if (frame->hd.type != NGHTTP2_HEADERS) return 0;
     Request* r = Find(Conn(user), frame->hd.stream_id);
     if (r == nullptr) return 0;
-    const absl::string_view n(reinterpret_cast<const char*>(name),
-                              name_length);
+    const absl::string_view n(reinterpret_cast<const char*>(name), name_length);
     const absl::string_view v(reinterpret_cast<const char*>(value),
                               value_length);
     if (n == ":status") {
@@ -304,8 +285,7 @@ struct DohTransport::Callbacks {
     return 0;
   }
 
-  static int OnFrame(nghttp2_session*, const nghttp2_frame* frame,
-                     void* user) {
+  static int OnFrame(nghttp2_session*, const nghttp2_frame* frame, void* user) {
     if (frame->hd.type != NGHTTP2_GOAWAY) return 0;
     // Streams above the server's last one are refused (and sent again, in
     // OnStreamClose); the rest finish here, and new ones go elsewhere.
@@ -361,8 +341,7 @@ struct DohTransport::Callbacks {
       nghttp2_session_callbacks_set_on_header_callback(c, &OnHeader);
       nghttp2_session_callbacks_set_on_data_chunk_recv_callback(c, &OnData);
       nghttp2_session_callbacks_set_on_frame_recv_callback(c, &OnFrame);
-      nghttp2_session_callbacks_set_on_stream_close_callback(c,
-                                                             &OnStreamClose);
+      nghttp2_session_callbacks_set_on_stream_close_callback(c, &OnStreamClose);
       return c;
     }();
     return callbacks;
@@ -387,6 +366,7 @@ DohTransport::~DohTransport() {
 void DohTransport::Configure(DohConfig config) {
   config_ = std::move(config);
   authority_ = config_.uri.Authority();
+  host_ip_ = IpAddress::Parse(config_.uri.host);
   SSL_CTX_free(Ctx(tls_));
   tls_error_.clear();
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
@@ -406,8 +386,8 @@ void DohTransport::Configure(DohConfig config) {
   }
   ERR_clear_error();
   if (!config_.ca_file.empty()) {
-    if (SSL_CTX_load_verify_locations(ctx, config_.ca_file.c_str(),
-                                      nullptr) != 1) {
+    if (SSL_CTX_load_verify_locations(ctx, config_.ca_file.c_str(), nullptr) !=
+        1) {
       tls_error_ = absl::StrCat("cannot load the CA file ", config_.ca_file,
                                 ": ", OpenSslError("unreadable"));
     }
@@ -582,8 +562,8 @@ void DohTransport::StartConnection() {
     return;
   }
   // An IP literal is where to go; bootstrapAddr is for host names.
-  if (auto literal = IpAddress::Parse(config_.uri.host)) {
-    conn->addresses = {*literal};
+  if (host_ip_) {
+    conn->addresses = {*host_ip_};
     TryNextAddress(conn);
     return;
   }
@@ -600,8 +580,7 @@ void DohTransport::StartConnection() {
       [this, serial](NativeResult result) {
         if (shutting_down_) return;
         Connection* conn = FindConnection(serial);
-        if (conn == nullptr ||
-            conn->state != Connection::State::kResolving) {
+        if (conn == nullptr || conn->state != Connection::State::kResolving) {
           return;
         }
         DeliveryScope scope(this);
@@ -650,10 +629,11 @@ void DohTransport::TryNextAddress(Connection* conn) {
     const sockaddr_storage address =
         SocketAddress(ip, config_.uri.port, &length);
     const std::string where = absl::StrCat(
-        ip.is_v6() ? absl::StrCat("[", ip.ToString(), "]") : ip.ToString(),
-        ":", config_.uri.port);
-    conn->io.fd = socket(address.ss_family,
-                      SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+        ip.is_v6() ? absl::StrCat("[", ip.ToString(), "]") : ip.ToString(), ":",
+        config_.uri.port);
+    conn->io.fd =
+        socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+               IPPROTO_TCP);
     if (conn->io.fd < 0) {
       conn->last_error = absl::StrCat("socket: ", strerror(errno));
       continue;
@@ -676,8 +656,8 @@ void DohTransport::TryNextAddress(Connection* conn) {
               if (conn == nullptr) return;
               conn->connect_timer = 0;
               DeliveryScope scope(this);
-              conn->last_error = absl::StrCat("connect to ", where,
-                                              ": no answer");
+              conn->last_error =
+                  absl::StrCat("connect to ", where, ": no answer");
               TryNextAddress(conn);
             });
       }
@@ -688,9 +668,9 @@ void DohTransport::TryNextAddress(Connection* conn) {
     close(conn->io.fd);
     conn->io.fd = -1;
   }
-  Fail(conn, DohError::kConnect,
-       conn->last_error.empty() ? "no address to connect to"
-                                : conn->last_error);
+  Fail(
+      conn, DohError::kConnect,
+      conn->last_error.empty() ? "no address to connect to" : conn->last_error);
 }
 
 void DohTransport::Watch(Connection* conn, uint32_t events) {
@@ -745,7 +725,7 @@ void DohTransport::OnConnected(Connection* conn) {
   BIO_set_data(bio, &conn->io);
   SSL_set_bio(conn->ssl, bio, bio);
   const std::string& host = config_.uri.host;
-  if (IpAddress::Parse(host)) {
+  if (host_ip_) {
     // An IP literal is checked against the certificate's IP addresses, and
     // SNI carries no addresses (RFC 6066 section 3).
     X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(conn->ssl), host.c_str());
@@ -791,8 +771,8 @@ void DohTransport::Handshake(Connection* conn) {
   // A server that accepted and then reset or closed before TLS was up (one
   // going down, say) is a connection that failed, not a TLS failure.
   const int saved_errno = errno;
-  const bool eof = ERR_GET_REASON(ERR_peek_error()) ==
-                   SSL_R_UNEXPECTED_EOF_WHILE_READING;
+  const bool eof =
+      ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
   if (error == SSL_ERROR_SYSCALL || eof) {
     Fail(conn, DohError::kConnect,
          absl::StrCat("the connection to ", config_.uri.host,
@@ -803,8 +783,8 @@ void DohTransport::Handshake(Connection* conn) {
     return;
   }
   Fail(conn, DohError::kTls,
-       absl::StrCat("TLS with ", config_.uri.host, " failed: ",
-                    OpenSslError("handshake failed")));
+       absl::StrCat("TLS with ", config_.uri.host,
+                    " failed: ", OpenSslError("handshake failed")));
 }
 
 void DohTransport::StartSession(Connection* conn) {
@@ -812,8 +792,7 @@ void DohTransport::StartSession(Connection* conn) {
   conn->setup_timer = 0;
   nghttp2_session_client_new(&conn->session, Callbacks::Get(), conn);
   // No server push: a resolver has no use for it.
-  const nghttp2_settings_entry settings[] = {
-      {NGHTTP2_SETTINGS_ENABLE_PUSH, 0}};
+  const nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0}};
   nghttp2_submit_settings(conn->session, NGHTTP2_FLAG_NONE, settings, 1);
   conn->state = Connection::State::kReady;
   Watch(conn, EPOLLIN);
@@ -844,8 +823,8 @@ void DohTransport::Submit(Connection* conn, Request* r) {
   headers[n++] = Header("cache-control", "no-store");
   headers[n++] = Header("accept-encoding", "identity");
   if (!config_.credentials.empty()) {
-    headers[n++] = Header("authorization", config_.credentials,
-                          NGHTTP2_NV_FLAG_NO_INDEX);
+    headers[n++] =
+        Header("authorization", config_.credentials, NGHTTP2_NV_FLAG_NO_INDEX);
   }
   nghttp2_data_provider body{};
   if (!config_.use_get) {
@@ -889,8 +868,8 @@ void DohTransport::Pump(Connection* conn) {
                : absl::StrCat("TLS: ", OpenSslError("read failed")));
       return;
     }
-    const ssize_t used = nghttp2_session_mem_recv(conn->session, buffer,
-                                                  static_cast<size_t>(n));
+    const ssize_t used =
+        nghttp2_session_mem_recv(conn->session, buffer, static_cast<size_t>(n));
     if (used < 0) {
       Fail(conn, DohError::kReset,
            absl::StrCat("HTTP/2: ", nghttp2_strerror(static_cast<int>(used))));

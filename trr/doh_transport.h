@@ -16,6 +16,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -119,7 +120,6 @@ class DohTransport final : public DohSender {
   // Applies to requests sent from now on; requests in flight finish on the
   // connection they were sent on, which then closes.
   void Configure(DohConfig config) override;
-  const DohConfig& config() const { return config_; }
 
   RequestId Send(absl::Span<const uint8_t> query, absl::Duration timeout,
                  Callback done) override;
@@ -129,8 +129,6 @@ class DohTransport final : public DohSender {
     return stats_.connections_opened;
   }
   const DohTransportStats& stats() const override { return stats_; }
-
-  size_t in_flight() const { return requests_.size(); }
 
  private:
   struct Request;
@@ -190,6 +188,9 @@ class DohTransport final : public DohSender {
   void* tls_ = nullptr;
   std::string tls_error_;
   std::string authority_;
+  // The URI's host when it is an IP literal: connected to as is, and
+  // checked against the certificate's addresses.
+  std::optional<IpAddress> host_ip_;
   // Resolves the DoH host when there is no bootstrap address and the host
   // is not an IP literal; made when first needed.
   std::unique_ptr<NativeResolver> host_resolver_;

@@ -21,6 +21,7 @@
 #include "trr/dns/dns_types.h"
 #include "trr/dns/query.h"
 #include "trr/dns/response.h"
+#include "trr/socket_address.h"
 
 namespace trr {
 
@@ -309,24 +310,6 @@ class PlainDnsResolver final : public NativeResolver {
     EventLoop::TimerId timer = 0;
   };
 
-  sockaddr_storage ServerAddress(socklen_t& length) const {
-    sockaddr_storage storage{};
-    if (server_.is_v4()) {
-      auto* sin = reinterpret_cast<sockaddr_in*>(&storage);
-      sin->sin_family = AF_INET;
-      sin->sin_port = htons(port_);
-      std::memcpy(&sin->sin_addr, server_.bytes().data(), 4);
-      length = sizeof(sockaddr_in);
-    } else {
-      auto* sin6 = reinterpret_cast<sockaddr_in6*>(&storage);
-      sin6->sin6_family = AF_INET6;
-      sin6->sin6_port = htons(port_);
-      std::memcpy(&sin6->sin6_addr, server_.bytes().data(), 16);
-      length = sizeof(sockaddr_in6);
-    }
-    return storage;
-  }
-
   void StartExchange(const std::shared_ptr<Lookup>& lookup,
                      const std::string& host, uint16_t type,
                      absl::Duration timeout) {
@@ -368,7 +351,7 @@ class PlainDnsResolver final : public NativeResolver {
 
   void SendUdp(Exchange& x) {
     socklen_t length;
-    const sockaddr_storage address = ServerAddress(length);
+    const sockaddr_storage address = SocketAddress(server_, port_, &length);
     x.fd =
         socket(address.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     const uint64_t id = x.id;
@@ -418,7 +401,7 @@ class PlainDnsResolver final : public NativeResolver {
     close(x.fd);
     x.tcp = true;
     socklen_t length;
-    const sockaddr_storage address = ServerAddress(length);
+    const sockaddr_storage address = SocketAddress(server_, port_, &length);
     x.fd = socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
                   0);
     const uint64_t id = x.id;

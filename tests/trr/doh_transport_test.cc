@@ -44,7 +44,7 @@ class TransportHarness {
 
   // Sends a query for `name`/`type`; the result lands in results().
   DohSender::RequestId Send(absl::string_view name, uint16_t type,
-                               absl::Duration timeout = absl::Seconds(5)) {
+                            absl::Duration timeout = absl::Seconds(5)) {
     std::vector<uint8_t> query;
     EXPECT_TRUE(dns::EncodeQuery(name, type, dns::QueryOptions(), query).ok());
     DohSender::RequestId id = 0;

@@ -121,7 +121,8 @@ class FaultMatrixTest : public ::testing::Test {
         // 401 unless network.trr.credentials arrived as Authorization.
         absl::StrCat("addAction(AndRule({QNameRule(\"auth.fault.example.test."
                      "\"), NotRule(HTTPHeaderRule(\"authorization\", \"^",
-                     kCredentials, "$\"))}), HTTPStatusAction(401, \"no\", "
+                     kCredentials,
+                     "$\"))}), HTTPStatusAction(401, \"no\", "
                      "\"text/plain\"))"),
         Rule("servfail", "RCodeAction(DNSRCode.SERVFAIL)"),
         Rule("refused", "RCodeAction(DNSRCode.REFUSED)"),
@@ -304,10 +305,10 @@ TEST_F(FaultMatrixTest, CredentialsGoAsTheAuthorizationHeader) {
   auto resolver = Make(3, dnsdist_->doh_port());
   auto [refused, completions] = Lookup(*resolver, "auth.fault.example.test");
   EXPECT_EQ(Outcome(refused), "UNAVAILABLE:http-status");
-  ASSERT_TRUE(resolver
-                  ->SetPrefs({{"network.trr.credentials",
-                               std::string(kCredentials)}})
-                  .ok());
+  ASSERT_TRUE(
+      resolver
+          ->SetPrefs({{"network.trr.credentials", std::string(kCredentials)}})
+          .ok());
   auto [allowed, again] = Lookup(*resolver, "auth.fault.example.test");
   EXPECT_EQ(Outcome(allowed), "trr");
   EXPECT_EQ(completions + again, 2);

@@ -1,0 +1,40 @@
+// SocketAddress: an IpAddress and port as the sockaddr that socket calls
+// take, for the DoH transport and the plain-DNS native resolver.
+
+#ifndef TRR_TRR_SOCKET_ADDRESS_H_
+#define TRR_TRR_SOCKET_ADDRESS_H_
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "trr/ip_address.h"
+
+namespace trr {
+
+// Fills `*length` with the size of the sockaddr_in or sockaddr_in6 inside.
+inline sockaddr_storage SocketAddress(const IpAddress& ip, uint16_t port,
+                                      socklen_t* length) {
+  sockaddr_storage address{};
+  if (ip.is_v4()) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&address);
+    in->sin_family = AF_INET;
+    in->sin_port = htons(port);
+    std::memcpy(&in->sin_addr, ip.bytes().data(), 4);
+    *length = sizeof(*in);
+  } else {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&address);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(port);
+    std::memcpy(&in6->sin6_addr, ip.bytes().data(), 16);
+    *length = sizeof(*in6);
+  }
+  return address;
+}
+
+}  // namespace trr
+
+#endif  // TRR_TRR_SOCKET_ADDRESS_H_
