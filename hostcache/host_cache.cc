@@ -5,12 +5,14 @@
 #include <atomic>
 #include <cstddef>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/hash/hash.h"
 #include "base/mutex.h"
 
@@ -61,15 +63,34 @@ struct Link {
   }
 };
 
+// The key's small fields (kind, TRR mode, TRR disabled) as one word, so a
+// probe compares them in one go.
+uint32_t SmallFields(const CacheKeyView& k) {
+  return static_cast<uint32_t>(k.kind) | uint32_t{k.trr_mode} << 8 |
+         uint32_t{k.trr_disabled} << 16;
+}
+
+// absl's hash of the name (seeded per process, so names cannot be chosen
+// to collide in advance), with the small fields and the partition, when
+// there is one, folded in by odd multipliers: most lookups have no
+// partition, and hash one string, not two.
+size_t HashKey(const CacheKeyView& k) {
+  uint64_t h = absl::Hash<absl::string_view>{}(k.host) ^
+               (SmallFields(k) * uint64_t{0x9e3779b97f4a7c15});
+  if (!k.partition.empty()) {
+    h ^= absl::Hash<absl::string_view>{}(k.partition) *
+         uint64_t{0xc2b2ae3d27d4eb4f};
+  }
+  return static_cast<size_t>(h);
+}
+
 // An entry's key. The host name is kept inside the entry when it is short
 // (most are), so a hit compares it without reading another allocation.
 class EntryKey {
  public:
   explicit EntryKey(const CacheKeyView& k)
       : size_(static_cast<uint32_t>(k.host.size())),
-        kind_(k.kind),
-        trr_mode_(k.trr_mode),
-        trr_disabled_(k.trr_disabled),
+        small_(SmallFields(k)),
         partition_(k.partition) {
     char* to = size_ <= sizeof(inline_) ? inline_ : (heap_ = new char[size_]);
     std::memcpy(to, k.host.data(), size_);
@@ -84,14 +105,24 @@ class EntryKey {
     return {size_ <= sizeof(inline_) ? inline_ : heap_, size_};
   }
   CacheKeyView view() const {
-    return CacheKeyView{host(), kind_, trr_mode_, trr_disabled_, partition_};
+    CacheKeyView v;
+    v.host = host();
+    v.kind = static_cast<QueryKind>(small_ & 0xff);
+    v.trr_mode = static_cast<uint8_t>(small_ >> 8);
+    v.trr_disabled = (small_ >> 16) != 0;
+    v.partition = partition_;
+    return v;
+  }
+  // `small` is SmallFields(k), computed once per lookup.
+  bool Matches(const CacheKeyView& k, uint32_t small) const {
+    return small_ == small && size_ == k.host.size() &&
+           std::memcmp(host().data(), k.host.data(), size_) == 0 &&
+           absl::string_view(partition_) == k.partition;
   }
 
  private:
   uint32_t size_;
-  QueryKind kind_;
-  uint8_t trr_mode_;
-  bool trr_disabled_;
+  uint32_t small_;
   union {
     char inline_[40];
     char* heap_;
@@ -99,8 +130,8 @@ class EntryKey {
   std::string partition_;
 };
 
-// One allocation per entry (std::make_shared): the control block, the key,
-// the record and the links together, so a hit touches one place in memory.
+// One allocation per entry: the key, the record and the links together, so
+// a hit touches one place in memory.
 // Kept small: at 100,000 entries every byte here is 100 kB.
 struct Entry {
   Entry(const CacheKeyView& k, size_t h, HostRecord r)
@@ -109,29 +140,30 @@ struct Entry {
   static Entry* FromLru(const Link* link);
   static Entry* FromExpiry(const Link* link);
 
-  // Read on every hit: first.
+  // Read on every hit, in this order: first.
   size_t hash;
   // Unix nanoseconds: compared on every hit, so plain integers.
   int64_t expires_ns = 0;
   int64_t grace_end_ns = 0;
-  // Written by hits, which run in parallel under the shard's reader lock:
-  // atomics, relaxed (nothing else is published through them).
-  std::atomic<uint32_t> hits{0};
   // The shard's generation at insert; an older one means a network change
   // came since, and the entry is stale.
   uint32_t generation = 0;
+  // Written by hits, which run in parallel under the shard's reader lock:
+  // atomics, relaxed (nothing else is published through them).
   std::atomic<bool> refresh_requested{false};
   // Hit since the eviction hand last passed it.
   std::atomic<bool> referenced{false};
   EntryKey key;
-  // Never changed after insert: a new answer makes a new entry, so readers
-  // holding this one keep a consistent record.
+  // Hits, one count per reader slot of the shard's lock: only the thread
+  // holding a slot writes its count, so an increment needs no atomic
+  // read-modify-write, and still no hit is lost.
+  std::array<std::atomic<uint32_t>, ReadMostlyMutex::kSlots> hits{};
+  // Never changed after insert: a new answer makes a new entry. Readers
+  // see it only under the shard's lock, and entries are freed only under
+  // the writer lock, so none is freed while read.
   const HostRecord record;
   Link lru;
   Link expiry;
-  // The cache's own reference; hits hand out aliases of it. Dropped when the
-  // entry leaves the cache, which frees it once the last reader is done.
-  std::shared_ptr<Entry> self;
 };
 
 // The links know their entry by their offset in it, which standard layout
@@ -149,8 +181,11 @@ Entry* Entry::FromExpiry(const Link* link) {
 // The flat set holds Entry pointers; lookups probe it with a key view and
 // the hash already computed to pick the shard.
 struct Probe {
+  Probe(const CacheKeyView& k, size_t h)
+      : key(&k), hash(h), small(SmallFields(k)) {}
   const CacheKeyView* key;
   size_t hash;
+  uint32_t small;
 };
 
 struct EntryHash {
@@ -163,7 +198,7 @@ struct EntryEq {
   using is_transparent = void;
   bool operator()(const Entry* a, const Entry* b) const { return a == b; }
   bool operator()(const Entry* a, const Probe& b) const {
-    return a->hash == b.hash && a->key.view() == *b.key;
+    return a->hash == b.hash && a->key.Matches(*b.key, b.small);
   }
   bool operator()(const Probe& a, const Entry* b) const {
     return (*this)(b, a);
@@ -185,68 +220,71 @@ class HostCache::Shard {
 
   ~Shard() { Clear(); }
 
-  std::optional<CacheHit> Lookup(const CacheKeyView& key, size_t hash,
-                                 int64_t now_ns, bool stale_ok) {
+  // Calls `visit` on a usable entry, under this thread's reader slot.
+  bool Lookup(const CacheKeyView& key, size_t hash, int64_t now_ns,
+              bool stale_ok,
+              absl::FunctionRef<void(const CacheHitView&)> visit) {
     Entry* unusable = nullptr;
     {
       ReaderMutexLock lock(&mu_);
       ReaderStats& stats = reader_stats_[lock.slot()];
-      auto it = entries_.find(Probe{&key, hash});
+      auto it = entries_.find(Probe(key, hash));
       if (it == entries_.end()) {
         ++stats.misses;
-        return std::nullopt;
+        return false;
       }
       Entry* e = *it;
       const bool stale = e->generation != generation_;
-      CacheHit hit;
+      CacheFreshness freshness;
+      bool refresh = false;
       if (!stale && now_ns < e->expires_ns) {
-        hit.freshness = CacheFreshness::kFresh;
+        freshness = CacheFreshness::kFresh;
         ++stats.hits;
       } else if (!stale && now_ns < e->grace_end_ns) {
-        hit.freshness = CacheFreshness::kGrace;
-        hit.refresh =
+        freshness = CacheFreshness::kGrace;
+        refresh =
             !e->refresh_requested.exchange(true, std::memory_order_relaxed);
         ++stats.grace_hits;
       } else if (stale_ok && options_.serve_stale &&
                  now_ns < e->grace_end_ns + max_stale_ns_) {
-        hit.freshness = CacheFreshness::kStale;
+        freshness = CacheFreshness::kStale;
         ++stats.stale_hits;
       } else {
         ++stats.misses;
-        if (!PastUse(e, now_ns)) return std::nullopt;
+        if (!PastUse(e, now_ns)) return false;
         unusable = e;
       }
       if (unusable == nullptr) {
-        e->hits.fetch_add(1, std::memory_order_relaxed);
+        std::atomic<uint32_t>& count = e->hits[lock.slot()];
+        count.store(count.load(std::memory_order_relaxed) + 1,
+                    std::memory_order_relaxed);
         // Second chance (CLOCK) instead of moving to the front: a hit
         // writes only its own entry, not its neighbours' links.
         if (!e->referenced.load(std::memory_order_relaxed)) {
           e->referenced.store(true, std::memory_order_relaxed);
         }
-        hit.record = std::shared_ptr<const HostRecord>(e->self, &e->record);
-        hit.expires = absl::FromUnixNanos(e->expires_ns);
-        return hit;
+        visit(CacheHitView{e->record, freshness, refresh,
+                           absl::FromUnixNanos(e->expires_ns)});
+        return true;
       }
     }
     // Past any use: drop it now rather than wait for eviction, if no writer
     // replaced it in between.
     WriterMutexLock lock(&mu_);
-    auto it = entries_.find(Probe{&key, hash});
+    auto it = entries_.find(Probe(key, hash));
     if (it != entries_.end() && *it == unusable && PastUse(unusable, now_ns)) {
       Erase(unusable);
     }
-    return std::nullopt;
+    return false;
   }
 
   void Insert(const CacheKeyView& key, size_t hash, HostRecord record,
               absl::Time expires, absl::Time now) {
-    auto entry = std::make_shared<Entry>(key, hash, std::move(record));
-    Entry* e = entry.get();
-    e->self = std::move(entry);
+    auto* e = new Entry(key, hash, std::move(record));
     e->expires_ns = absl::ToUnixNanos(expires);
     WriterMutexLock lock(&mu_);
     Advance(now);
-    auto it = entries_.find(Probe{&key, hash});
+    auto it = entries_.find(Probe(key, hash));
     if (it != entries_.end()) Erase(*it);
     entries_.insert(e);
     total_->fetch_add(1, std::memory_order_relaxed);
@@ -260,7 +298,7 @@ class HostCache::Shard {
 
   bool Remove(const CacheKeyView& key, size_t hash) {
     WriterMutexLock lock(&mu_);
-    auto it = entries_.find(Probe{&key, hash});
+    auto it = entries_.find(Probe(key, hash));
     if (it == entries_.end()) return false;
     Erase(*it);
     return true;
@@ -279,7 +317,7 @@ class HostCache::Shard {
     std::vector<Entry*> all(entries_.begin(), entries_.end());
     entries_.clear();
     total_->fetch_sub(all.size(), std::memory_order_relaxed);
-    for (Entry* e : all) e->self.reset();
+    for (Entry* e : all) delete e;
     // The entries are gone; reset the sentinels that pointed at them.
     lru_.Reset();
     far_.Reset();
@@ -349,7 +387,10 @@ class HostCache::Shard {
       const absl::Time expires = absl::FromUnixNanos(e->expires_ns);
       info.expires_in_seconds = absl::ToInt64Seconds(expires - now);
       info.negative = e->record.negative;
-      info.hits = e->hits.load(std::memory_order_relaxed);
+      info.hits = 0;
+      for (const auto& count : e->hits) {
+        info.hits += count.load(std::memory_order_relaxed);
+      }
       info.stale = e->generation != generation_ || now >= expires;
       out.push_back(std::move(info));
     }
@@ -367,7 +408,7 @@ class HostCache::Shard {
     e->expiry.Unlink();
     entries_.erase(e);
     total_->fetch_sub(1, std::memory_order_relaxed);
-    e->self.reset();  // may free e
+    delete e;
   }
 
   // The whole cache holds at most max_entries; a shard gives up its own
@@ -468,10 +509,14 @@ class HostCache::Shard {
 
 namespace {
 
-// One shard per 64 entries of capacity, up to 16: small caches keep one
-// exact LRU order; large ones spread their lock.
+// One shard per 64 entries of capacity or so, up to 16: small caches keep
+// one exact LRU order; large ones spread their lock. A power of two, so a
+// hash picks its shard with a mask, not a division.
 size_t ShardCount(size_t max_entries) {
-  return std::clamp<size_t>(max_entries / 64, 1, 16);
+  const size_t wanted = std::clamp<size_t>(max_entries / 64, 1, 16);
+  size_t count = 1;
+  while (count * 2 <= wanted) count *= 2;
+  return count;
 }
 
 size_t PerShardCapacity(size_t max_entries, size_t shards) {
@@ -496,8 +541,16 @@ HostCache::~HostCache() = default;
 
 HostCache::Shard& HostCache::ShardFor(size_t hash) const {
   // The set uses the low bits; pick the shard from the high ones.
-  return *shards_[(hash >> 48) % shards_.size()];
+  return *shards_[(hash >> 48) & (shards_.size() - 1)];
 }
+
+namespace {
+
+CacheHit CopyOut(const CacheHitView& view) {
+  return CacheHit{view.record, view.freshness, view.refresh, view.expires};
+}
+
+}  // namespace
 
 std::optional<CacheHit> HostCache::Lookup(const CacheKeyView& key) {
   return Lookup(key, clock_->Now());
@@ -505,56 +558,69 @@ std::optional<CacheHit> HostCache::Lookup(const CacheKeyView& key) {
 
 std::optional<CacheHit> HostCache::Lookup(const CacheKeyView& key,
                                           absl::Time now) {
-  const size_t hash = absl::Hash<CacheKeyView>{}(key);
-  auto hit = ShardFor(hash).Lookup(key, hash, absl::ToUnixNanos(now), false);
-  if (!hit && key.kind == QueryKind::kUnspecified) {
-    return LookupUnspecifiedFromFamilies(key, now);
-  }
+  std::optional<CacheHit> hit;
+  Lookup(key, now, [&](const CacheHitView& view) { hit = CopyOut(view); });
   return hit;
 }
 
-std::optional<CacheHit> HostCache::LookupStale(const CacheKeyView& key) {
-  const size_t hash = absl::Hash<CacheKeyView>{}(key);
-  return ShardFor(hash).Lookup(key, hash, absl::ToUnixNanos(clock_->Now()),
-                               true);
+bool HostCache::Lookup(const CacheKeyView& key, absl::Time now,
+                       absl::FunctionRef<void(const CacheHitView&)> visit) {
+  const size_t hash = HashKey(key);
+  if (ShardFor(hash).Lookup(key, hash, absl::ToUnixNanos(now), false, visit)) {
+    return true;
+  }
+  return key.kind == QueryKind::kUnspecified &&
+         LookupUnspecifiedFromFamilies(key, now, visit);
 }
 
-std::optional<CacheHit> HostCache::LookupUnspecifiedFromFamilies(
-    const CacheKeyView& key, absl::Time now) {
+std::optional<CacheHit> HostCache::LookupStale(const CacheKeyView& key) {
+  const size_t hash = HashKey(key);
+  std::optional<CacheHit> hit;
+  ShardFor(hash).Lookup(key, hash, absl::ToUnixNanos(clock_->Now()), true,
+                        [&](const CacheHitView& view) { hit = CopyOut(view); });
+  return hit;
+}
+
+bool HostCache::LookupUnspecifiedFromFamilies(
+    const CacheKeyView& key, absl::Time now,
+    absl::FunctionRef<void(const CacheHitView&)> visit) {
   CacheKeyView v4 = key;
   v4.kind = QueryKind::kIpv4;
   CacheKeyView v6 = key;
   v6.kind = QueryKind::kIpv6;
-  const size_t h4 = absl::Hash<CacheKeyView>{}(v4);
-  const size_t h6 = absl::Hash<CacheKeyView>{}(v6);
+  const size_t h4 = HashKey(v4);
+  const size_t h6 = HashKey(v6);
   const int64_t now_ns = absl::ToUnixNanos(now);
-  auto a = ShardFor(h4).Lookup(v4, h4, now_ns, false);
-  if (!a) return std::nullopt;
-  auto aaaa = ShardFor(h6).Lookup(v6, h6, now_ns, false);
-  if (!aaaa) return std::nullopt;
+  std::optional<CacheHit> a;
+  std::optional<CacheHit> aaaa;
+  const auto copy_to = [](std::optional<CacheHit>& to) {
+    return [&to](const CacheHitView& view) { to = CopyOut(view); };
+  };
+  if (!ShardFor(h4).Lookup(v4, h4, now_ns, false, copy_to(a)) ||
+      !ShardFor(h6).Lookup(v6, h6, now_ns, false, copy_to(aaaa))) {
+    return false;
+  }
   // Both families answered. NXDOMAIN for either is NXDOMAIN for the name;
   // otherwise the addresses of both, negative only if neither has any.
-  auto merged = std::make_shared<HostRecord>(*a->record);
-  const HostRecord& other = *aaaa->record;
-  merged->addresses.insert(merged->addresses.end(), other.addresses.begin(),
-                           other.addresses.end());
-  if (merged->canonical_name.empty()) {
-    merged->canonical_name = other.canonical_name;
+  HostRecord& merged = a->record;
+  const HostRecord& other = aaaa->record;
+  merged.addresses.insert(merged.addresses.end(), other.addresses.begin(),
+                          other.addresses.end());
+  if (merged.canonical_name.empty()) {
+    merged.canonical_name = other.canonical_name;
   }
-  if (a->record->negative == NegativeKind::kNxDomain ||
+  if (merged.negative == NegativeKind::kNxDomain ||
       other.negative == NegativeKind::kNxDomain) {
-    merged->negative = NegativeKind::kNxDomain;
+    merged.negative = NegativeKind::kNxDomain;
   } else {
-    merged->negative =
-        merged->addresses.empty() ? NegativeKind::kNoData : NegativeKind::kNone;
+    merged.negative =
+        merged.addresses.empty() ? NegativeKind::kNoData : NegativeKind::kNone;
   }
-  merged->authentic_data = a->record->authentic_data && other.authentic_data;
-  CacheHit hit;
-  hit.record = std::move(merged);
-  hit.freshness = std::max(a->freshness, aaaa->freshness);
-  hit.refresh = a->refresh || aaaa->refresh;
-  hit.expires = std::min(a->expires, aaaa->expires);
-  return hit;
+  merged.authentic_data = merged.authentic_data && other.authentic_data;
+  visit(CacheHitView{merged, std::max(a->freshness, aaaa->freshness),
+                     a->refresh || aaaa->refresh,
+                     std::min(a->expires, aaaa->expires)});
+  return true;
 }
 
 void HostCache::Insert(const CacheKeyView& key, HostRecord record) {
@@ -565,12 +631,12 @@ void HostCache::Insert(const CacheKeyView& key, HostRecord record) {
   if (record.negative != NegativeKind::kNone) {
     lifetime = std::min(lifetime, o.max_negative_ttl);
   }
-  const size_t hash = absl::Hash<CacheKeyView>{}(key);
+  const size_t hash = HashKey(key);
   ShardFor(hash).Insert(key, hash, std::move(record), now + lifetime, now);
 }
 
 bool HostCache::Remove(const CacheKeyView& key) {
-  const size_t hash = absl::Hash<CacheKeyView>{}(key);
+  const size_t hash = HashKey(key);
   return ShardFor(hash).Remove(key, hash);
 }
 

@@ -4,7 +4,8 @@
 //
 // Lookups from any thread; a hit takes the calling thread's reader slot of
 // one shard's lock (so hits on different threads write no shared cache
-// line), copies a shared pointer and marks the entry used. When full, the
+// line) and marks the entry used. The fast lookup shows the record in place
+// to a visitor, under that slot; the others copy it out. When full, the
 // cache evicts an expired entry if there is one, else the least recently
 // used one, approximated by second chance (CLOCK); both in O(1). Time is
 // read from the Clock given at construction, so tests move time instead of
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "base/mutex.h"
@@ -52,8 +54,19 @@ enum class CacheFreshness : uint8_t {
   kStale,  // expired past grace (or marked by a network change): serve-stale
 };
 
+// A hit seen in place, by Lookup's visitor. Valid only during the call.
+struct CacheHitView {
+  const HostRecord& record;
+  CacheFreshness freshness = CacheFreshness::kFresh;
+  // Set on the first hit in the grace period only: the caller should start
+  // one refresh. Later grace hits do not ask again.
+  bool refresh = false;
+  absl::Time expires;
+};
+
+// A hit copied out: the caller owns it.
 struct CacheHit {
-  std::shared_ptr<const HostRecord> record;
+  HostRecord record;
   CacheFreshness freshness = CacheFreshness::kFresh;
   // Set on the first hit in the grace period only: the caller should start
   // one refresh. Later grace hits do not ask again.
@@ -85,6 +98,12 @@ class HostCache {
   // The same at a time the caller read already (a resolver reads the clock
   // once per request).
   std::optional<CacheHit> Lookup(const CacheKeyView& key, absl::Time now);
+  // The fast path, with nothing copied or counted out: on a hit, calls
+  // `visit` with the record in place and returns true. The visitor runs
+  // under the calling thread's reader slot of a shard lock: it must be
+  // short and must not call into this cache.
+  bool Lookup(const CacheKeyView& key, absl::Time now,
+              absl::FunctionRef<void(const CacheHitView&)> visit);
 
   // Serve-stale, for after a fresh lookup failed: any entry, however
   // expired, up to max_stale past its grace period. Nothing unless
@@ -113,8 +132,9 @@ class HostCache {
  private:
   class Shard;
   Shard& ShardFor(size_t hash) const;
-  std::optional<CacheHit> LookupUnspecifiedFromFamilies(const CacheKeyView& key,
-                                                        absl::Time now);
+  bool LookupUnspecifiedFromFamilies(
+      const CacheKeyView& key, absl::Time now,
+      absl::FunctionRef<void(const CacheHitView&)> visit);
 
   const Clock* const clock_;
   std::atomic<size_t> total_entries_{0};

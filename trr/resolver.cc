@@ -282,7 +282,7 @@ class TRR_HIDDEN Resolver::Impl {
   // Any thread.
   CacheKeyView KeyFor(const std::string& host, const ResolveOptions& options,
                       int mode) const;
-  static ResolveResult FromCache(const CacheHit& hit, absl::Time now,
+  static ResolveResult FromCache(const CacheHitView& hit, absl::Time now,
                                  ResultSource source);
 
   // Loop thread.
@@ -445,10 +445,10 @@ CacheKeyView Resolver::Impl::KeyFor(const std::string& host,
   return key;
 }
 
-ResolveResult Resolver::Impl::FromCache(const CacheHit& hit, absl::Time now,
+ResolveResult Resolver::Impl::FromCache(const CacheHitView& hit, absl::Time now,
                                         ResultSource source) {
   ResolveResult result;
-  const HostRecord& record = *hit.record;
+  const HostRecord& record = hit.record;
   result.addresses = record.addresses;
   result.https = record.https;
   result.txt = record.txt;
@@ -499,16 +499,24 @@ Resolver::RequestId Resolver::Impl::Resolve(absl::string_view raw_host,
   const int mode = RequestMode(mode_.load(), options.trr_mode);
   if (!options.bypass_cache) {
     const absl::Time now = clock_->Now();
-    if (auto hit = cache_.Lookup(KeyFor(host, options, mode), now)) {
+    // The answer is copied out under the cache's lock and delivered after.
+    std::optional<ResolveResult> cached;
+    bool refresh = false;
+    if (cache_.Lookup(KeyFor(host, options, mode), now,
+                      [&](const CacheHitView& hit) {
+                        cached = FromCache(hit, now, ResultSource::kCache);
+                        refresh = hit.refresh;
+                      })) {
       cache_hits_.fetch_add(1, std::memory_order_relaxed);
-      if (hit->refresh) {
+      if (refresh) {
         // The first hit in the grace period refreshes in the background.
-        ResolveOptions refresh = options;
-        refresh.bypass_cache = true;
-        loop_.Post(
-            [this, host, refresh] { StartRequest(0, host, refresh, nullptr); });
+        ResolveOptions refresh_options = options;
+        refresh_options.bypass_cache = true;
+        loop_.Post([this, host, refresh_options] {
+          StartRequest(0, host, refresh_options, nullptr);
+        });
       }
-      done(FromCache(*hit, now, ResultSource::kCache));
+      done(*cached);
       return id;
     }
   }
@@ -1138,7 +1146,9 @@ void Resolver::Impl::Finish(const JobPtr& job, ResolveResult result,
     // serve-stale is on (RFC 8767).
     if (auto stale = cache_.LookupStale(key)) {
       ResolveResult from_stale =
-          FromCache(*stale, clock_->Now(), ResultSource::kStale);
+          FromCache(CacheHitView{stale->record, stale->freshness,
+                                 stale->refresh, stale->expires},
+                    clock_->Now(), ResultSource::kStale);
       from_stale.skip_reason = result.skip_reason;
       from_stale.trr_failure = result.trr_failure;
       result = std::move(from_stale);

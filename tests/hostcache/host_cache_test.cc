@@ -59,7 +59,7 @@ TEST_F(HostCacheTest, FreshUntilTheTtlRunsOut) {
   auto hit = cache.Lookup(Key("a.example"));
   ASSERT_TRUE(hit.has_value());
   EXPECT_EQ(hit->freshness, CacheFreshness::kFresh);
-  EXPECT_THAT(hit->record->addresses, ElementsAre(Ip("192.0.2.1")));
+  EXPECT_THAT(hit->record.addresses, ElementsAre(Ip("192.0.2.1")));
   clock_.Advance(absl::Seconds(29));
   EXPECT_TRUE(cache.Lookup(Key("a.example")).has_value());
   clock_.Advance(absl::Seconds(1));
@@ -116,7 +116,7 @@ TEST_F(HostCacheTest, NegativeEntriesUseTheirTtlCapped) {
   cache.Insert(Key("nodata.example"), long_nx);
   auto hit = cache.Lookup(Key("nx.example"));
   ASSERT_TRUE(hit.has_value());
-  EXPECT_EQ(hit->record->negative, NegativeKind::kNxDomain);
+  EXPECT_EQ(hit->record.negative, NegativeKind::kNxDomain);
   clock_.Advance(absl::Seconds(100));
   EXPECT_FALSE(cache.Lookup(Key("nx.example")).has_value());
   clock_.Advance(absl::Seconds(199));
@@ -144,7 +144,7 @@ TEST_F(HostCacheTest, ServeStaleAnswersUpToMaxStale) {
   auto stale = cache.LookupStale(Key("a.example"));
   ASSERT_TRUE(stale.has_value());
   EXPECT_EQ(stale->freshness, CacheFreshness::kStale);
-  EXPECT_THAT(stale->record->addresses, ElementsAre(Ip("192.0.2.1")));
+  EXPECT_THAT(stale->record.addresses, ElementsAre(Ip("192.0.2.1")));
   clock_.Advance(absl::Seconds(10 + 60 + 3600 - 100 - 1));
   EXPECT_TRUE(cache.LookupStale(Key("a.example")).has_value());
   clock_.Advance(absl::Seconds(1));
@@ -225,7 +225,7 @@ TEST_F(HostCacheTest, NamesOfEveryLengthFindTheirOwnEntry) {
   for (size_t i = 0; i < names.size(); ++i) {
     auto hit = cache.Lookup(Key(names[i]));
     ASSERT_TRUE(hit.has_value()) << names[i].size();
-    EXPECT_EQ(hit->record->addresses.at(0),
+    EXPECT_EQ(hit->record.addresses.at(0),
               IpAddress::V4(192, 0, 2, static_cast<uint8_t>(i)));
   }
   std::set<std::string> dumped;
@@ -292,7 +292,7 @@ TEST_F(HostCacheTest, UnspecifiedIsServedFromBothFamilies) {
                Record({Ip("2001:db8::1")}, absl::Seconds(30)));
   auto hit = cache.Lookup(Key("d.example", QueryKind::kUnspecified));
   ASSERT_TRUE(hit.has_value());
-  EXPECT_THAT(hit->record->addresses,
+  EXPECT_THAT(hit->record.addresses,
               UnorderedElementsAre(Ip("192.0.2.1"), Ip("2001:db8::1")));
   EXPECT_EQ(hit->expires, clock_.Now() + absl::Seconds(30));
 }
@@ -306,16 +306,16 @@ TEST_F(HostCacheTest, UnspecifiedFromFamiliesKeepsNegativeAnswers) {
   cache.Insert(Key("v4.example", QueryKind::kIpv6), nodata);
   auto hit = cache.Lookup(Key("v4.example", QueryKind::kUnspecified));
   ASSERT_TRUE(hit.has_value());
-  EXPECT_EQ(hit->record->negative, NegativeKind::kNone);
-  EXPECT_THAT(hit->record->addresses, ElementsAre(Ip("192.0.2.1")));
+  EXPECT_EQ(hit->record.negative, NegativeKind::kNone);
+  EXPECT_THAT(hit->record.addresses, ElementsAre(Ip("192.0.2.1")));
 
   HostRecord nx = Record({}, absl::Seconds(60));
   nx.negative = NegativeKind::kNxDomain;
   cache.Insert(Key("nx.example", QueryKind::kIpv4), nx);
   cache.Insert(Key("nx.example", QueryKind::kIpv6), nx);
-  EXPECT_EQ(cache.Lookup(Key("nx.example", QueryKind::kUnspecified))
-                ->record->negative,
-            NegativeKind::kNxDomain);
+  EXPECT_EQ(
+      cache.Lookup(Key("nx.example", QueryKind::kUnspecified))->record.negative,
+      NegativeKind::kNxDomain);
 }
 
 TEST_F(HostCacheTest, DumpHasTheAboutNetworkingFields) {
@@ -347,7 +347,7 @@ TEST_F(HostCacheTest, InsertReplacesAndClearEmpties) {
   cache.Insert(Key("a"), Record({Ip("192.0.2.1")}, absl::Seconds(60)));
   cache.Insert(Key("a"), Record({Ip("192.0.2.2")}, absl::Seconds(60)));
   EXPECT_EQ(cache.size(), 1u);
-  EXPECT_THAT(cache.Lookup(Key("a"))->record->addresses,
+  EXPECT_THAT(cache.Lookup(Key("a"))->record.addresses,
               ElementsAre(Ip("192.0.2.2")));
   EXPECT_TRUE(cache.Remove(Key("a")));
   EXPECT_FALSE(cache.Remove(Key("a")));
@@ -387,7 +387,7 @@ TEST_F(HostCacheTest, ConcurrentReadersAndWriters) {
           cache.Insert(Key(host), Record({IpAddress::V4(192, 0, 2, t)},
                                          absl::Seconds(30)));
         } else if (auto hit = cache.Lookup(Key(host))) {
-          if (hit->record->addresses.size() != 1) failed = true;
+          if (hit->record.addresses.size() != 1) failed = true;
         }
         if (i % 1000 == 0 && t == 0) {
           clock_.Advance(absl::Seconds(7));
