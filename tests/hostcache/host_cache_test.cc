@@ -66,6 +66,41 @@ TEST_F(HostCacheTest, FreshUntilTheTtlRunsOut) {
   EXPECT_FALSE(cache.Lookup(Key("a.example")).has_value());
 }
 
+// The fast lookup shows the entry in place, once per hit, and nothing on a
+// miss; it counts as a hit like the copying one.
+TEST_F(HostCacheTest, VisitorSeesTheRecordInPlace) {
+  HostCache& cache = Cache();  // grace 60 s
+  cache.Insert(Key("a.example"), Record({Ip("192.0.2.1")}, absl::Seconds(10)));
+  int calls = 0;
+  std::vector<IpAddress> seen;
+  CacheFreshness freshness = CacheFreshness::kStale;
+  bool refresh = true;
+  absl::Time expires;
+  const auto visit = [&](const CacheHitView& hit) {
+    ++calls;
+    seen = hit.record.addresses;
+    freshness = hit.freshness;
+    refresh = hit.refresh;
+    expires = hit.expires;
+  };
+  EXPECT_TRUE(cache.Lookup(Key("a.example"), clock_.Now(), visit));
+  EXPECT_EQ(calls, 1);
+  EXPECT_THAT(seen, ElementsAre(Ip("192.0.2.1")));
+  EXPECT_EQ(freshness, CacheFreshness::kFresh);
+  EXPECT_FALSE(refresh);
+  EXPECT_EQ(expires, clock_.Now() + absl::Seconds(10));
+
+  clock_.Advance(absl::Seconds(15));
+  EXPECT_TRUE(cache.Lookup(Key("a.example"), clock_.Now(), visit));
+  EXPECT_EQ(freshness, CacheFreshness::kGrace);
+  EXPECT_TRUE(refresh);
+
+  EXPECT_FALSE(cache.Lookup(Key("b.example"), clock_.Now(), visit));
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(cache.Dump().at(0).hits, 2u);
+  EXPECT_EQ(cache.stats().misses, 1u);
+}
+
 TEST_F(HostCacheTest, GraceHitAsksForRefreshExactlyOnce) {
   HostCache& cache = Cache();  // grace 60 s
   cache.Insert(Key("a.example"), Record({Ip("192.0.2.1")}, absl::Seconds(10)));
