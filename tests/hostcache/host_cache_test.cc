@@ -125,6 +125,29 @@ TEST_F(HostCacheTest, GraceHitAsksForRefreshExactlyOnce) {
   EXPECT_TRUE(cache.Lookup(Key("a.example"))->refresh);
 }
 
+// The grace period and max-stale are the cache's current options, also for
+// entries inserted before they changed; huge values do not overflow.
+TEST_F(HostCacheTest, GraceAndMaxStaleFollowTheCurrentOptions) {
+  HostCacheOptions options;  // grace 60 s
+  HostCache& cache = Cache(options);
+  cache.Insert(Key("a.example"), Record({Ip("192.0.2.1")}, absl::Seconds(10)));
+  clock_.Advance(absl::Seconds(30));
+  EXPECT_TRUE(cache.Lookup(Key("a.example")).has_value());
+  options.grace = absl::Seconds(5);
+  cache.SetOptions(options);
+  EXPECT_FALSE(cache.Lookup(Key("a.example")).has_value());
+
+  options.grace = absl::InfiniteDuration();
+  options.serve_stale = true;
+  options.max_stale = absl::InfiniteDuration();
+  cache.SetOptions(options);
+  cache.Insert(Key("b.example"), Record({Ip("192.0.2.2")}, absl::Seconds(10)));
+  clock_.Advance(absl::Hours(24 * 365));
+  auto hit = cache.Lookup(Key("b.example"));
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->freshness, CacheFreshness::kGrace);
+}
+
 TEST_F(HostCacheTest, RecordsWithoutTtlLiveTheDefault) {
   HostCacheOptions options;
   options.default_ttl = absl::Seconds(60);
