@@ -93,10 +93,11 @@ constexpr auto SeeRecord = [](const trr::CacheHitView& view) {
   benchmark::DoNotOptimize(&view.record);
 };
 
-// A hit as the resolver makes it: the time read once per request, here
-// once per batch of 64 hits (BM_HitReadingClock_trr reads it every time),
-// and the record seen in place, as map.find's iterator shows it.
-void BM_Hit_trr(benchmark::State& state) {
+// Walks this thread's names with the time read once per batch of 64 hits,
+// as the resolver reads it once per request (BM_HitReadingClock_trr reads
+// it every time), and gives each name and that time to `lookup`.
+template <typename LookupFn>
+void WalkHits(benchmark::State& state, LookupFn lookup) {
   Fixture& f = FixtureFor(static_cast<int>(state.range(0)));
   Walk walk(state, f.hosts.size());
   absl::Time now = trr::RealClock::Get()->Now();
@@ -106,10 +107,19 @@ void BM_Hit_trr(benchmark::State& state) {
       now = trr::RealClock::Get()->Now();
       until_clock = 64;
     }
-    const bool hit = f.cache->Lookup(Key(f.hosts[walk.Next()]), now, SeeRecord);
+    auto hit = lookup(*f.cache, Key(f.hosts[walk.Next()]), now);
     benchmark::DoNotOptimize(hit);
   }
   state.SetItemsProcessed(state.iterations());
+}
+
+// A hit as the resolver makes it: the record seen in place, as map.find's
+// iterator shows it.
+void BM_Hit_trr(benchmark::State& state) {
+  WalkHits(state,
+           [](HostCache& cache, const CacheKeyView& key, absl::Time now) {
+             return cache.Lookup(key, now, SeeRecord);
+           });
 }
 BENCHMARK(BM_Hit_trr)
     ->Arg(100)
@@ -122,19 +132,8 @@ BENCHMARK(BM_Hit_trr)
 // The same hit copied out (std::optional<CacheHit>): one allocation for the
 // address list.
 void BM_HitCopy_trr(benchmark::State& state) {
-  Fixture& f = FixtureFor(static_cast<int>(state.range(0)));
-  Walk walk(state, f.hosts.size());
-  absl::Time now = trr::RealClock::Get()->Now();
-  int until_clock = 0;
-  for (auto _ : state) {
-    if (--until_clock < 0) {
-      now = trr::RealClock::Get()->Now();
-      until_clock = 64;
-    }
-    auto hit = f.cache->Lookup(Key(f.hosts[walk.Next()]), now);
-    benchmark::DoNotOptimize(hit);
-  }
-  state.SetItemsProcessed(state.iterations());
+  WalkHits(state, [](HostCache& cache, const CacheKeyView& key,
+                     absl::Time now) { return cache.Lookup(key, now); });
 }
 BENCHMARK(BM_HitCopy_trr)->Arg(100)->Arg(10000)->Arg(100000)->UseRealTime();
 

@@ -277,8 +277,7 @@ class HostCache::Shard {
         refresh =
             !e->refresh_requested.exchange(true, std::memory_order_relaxed);
         ++stats.grace_hits;
-      } else if (stale_ok && options_.serve_stale &&
-                 now_ns < e->expires_ns + grace_ns_ + max_stale_ns_) {
+      } else if (stale_ok && options_.serve_stale && now_ns < StaleEnd(e)) {
         freshness = CacheFreshness::kStale;
         ++stats.stale_hits;
       } else {
@@ -432,8 +431,11 @@ class HostCache::Shard {
   // Neither fresh, nor in grace, nor (with serve-stale) within max_stale.
   bool PastUse(const Entry* e, int64_t now_ns) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-    return !options_.serve_stale ||
-           now_ns >= e->expires_ns + grace_ns_ + max_stale_ns_;
+    return !options_.serve_stale || now_ns >= StaleEnd(e);
+  }
+  // When serve-stale stops answering from the entry.
+  int64_t StaleEnd(const Entry* e) const ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return e->expires_ns + grace_ns_ + max_stale_ns_;
   }
 
   void Erase(Entry* e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -580,8 +582,11 @@ HostCache::Shard& HostCache::ShardFor(size_t hash) const {
 
 namespace {
 
-CacheHit CopyOut(const CacheHitView& view) {
-  return CacheHit{view.record, view.freshness, view.refresh, view.expires};
+// A visitor that copies the hit into `to`.
+auto CopyTo(std::optional<CacheHit>& to) {
+  return [&to](const CacheHitView& view) {
+    to = CacheHit{view.record, view.freshness, view.refresh, view.expires};
+  };
 }
 
 }  // namespace
@@ -593,7 +598,7 @@ std::optional<CacheHit> HostCache::Lookup(const CacheKeyView& key) {
 std::optional<CacheHit> HostCache::Lookup(const CacheKeyView& key,
                                           absl::Time now) {
   std::optional<CacheHit> hit;
-  Lookup(key, now, [&](const CacheHitView& view) { hit = CopyOut(view); });
+  Lookup(key, now, CopyTo(hit));
   return hit;
 }
 
@@ -611,7 +616,7 @@ std::optional<CacheHit> HostCache::LookupStale(const CacheKeyView& key) {
   const size_t hash = HashKey(key);
   std::optional<CacheHit> hit;
   ShardFor(hash).Lookup(key, hash, absl::ToUnixNanos(clock_->Now()), true,
-                        [&](const CacheHitView& view) { hit = CopyOut(view); });
+                        CopyTo(hit));
   return hit;
 }
 
@@ -627,11 +632,8 @@ bool HostCache::LookupUnspecifiedFromFamilies(
   const int64_t now_ns = absl::ToUnixNanos(now);
   std::optional<CacheHit> a;
   std::optional<CacheHit> aaaa;
-  const auto copy_to = [](std::optional<CacheHit>& to) {
-    return [&to](const CacheHitView& view) { to = CopyOut(view); };
-  };
-  if (!ShardFor(h4).Lookup(v4, h4, now_ns, false, copy_to(a)) ||
-      !ShardFor(h6).Lookup(v6, h6, now_ns, false, copy_to(aaaa))) {
+  if (!ShardFor(h4).Lookup(v4, h4, now_ns, false, CopyTo(a)) ||
+      !ShardFor(h6).Lookup(v6, h6, now_ns, false, CopyTo(aaaa))) {
     return false;
   }
   // Both families answered. NXDOMAIN for either is NXDOMAIN for the name;

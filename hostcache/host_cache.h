@@ -64,14 +64,16 @@ struct CacheHitView {
   absl::Time expires;
 };
 
-// A hit copied out: the caller owns it.
+// A hit copied out: the caller owns it. The fields are CacheHitView's.
 struct CacheHit {
   HostRecord record;
   CacheFreshness freshness = CacheFreshness::kFresh;
-  // Set on the first hit in the grace period only: the caller should start
-  // one refresh. Later grace hits do not ask again.
   bool refresh = false;
   absl::Time expires;
+
+  CacheHitView view() const {
+    return CacheHitView{record, freshness, refresh, expires};
+  }
 };
 
 struct HostCacheStats {

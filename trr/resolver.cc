@@ -1146,9 +1146,7 @@ void Resolver::Impl::Finish(const JobPtr& job, ResolveResult result,
     // serve-stale is on (RFC 8767).
     if (auto stale = cache_.LookupStale(key)) {
       ResolveResult from_stale =
-          FromCache(CacheHitView{stale->record, stale->freshness,
-                                 stale->refresh, stale->expires},
-                    clock_->Now(), ResultSource::kStale);
+          FromCache(stale->view(), clock_->Now(), ResultSource::kStale);
       from_stale.skip_reason = result.skip_reason;
       from_stale.trr_failure = result.trr_failure;
       result = std::move(from_stale);
