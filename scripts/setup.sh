@@ -17,8 +17,10 @@ PACKAGES=(
   # Bazel, offline, against the system libraries.
   bazel-bootstrap bazel-rules-java
   # Real DNS peers, reference clients and packet captures.
-  unbound dnsdist nghttp2-client knot-dnsutils bind9-dnsutils openssl
-  tcpdump tshark iproute2 procps psmisc
+  unbound dnsdist bind9 knot-resolver haproxy nghttp2-client knot-dnsutils
+  bind9-dnsutils openssl tcpdump tshark iproute2 procps psmisc
+  # A misbehaving HTTP/2 server for the noisy-peer tests (Debian's python3).
+  python3-h2
   # Dashboard end-to-end test: a real headless browser.
   chromium
 )
@@ -45,8 +47,9 @@ done
 
 if [[ ${#missing[@]} -gt 0 ]]; then
   echo "setup.sh: installing ${missing[*]}"
-  # apt must not start the daemons it installs (unbound, dnsdist): tests start
-  # their own on loopback. A policy-rc.d that exits 101 tells invoke-rc.d so.
+  # apt must not start the daemons it installs (unbound, dnsdist, named,
+  # kresd, haproxy): tests start their own on loopback. A policy-rc.d that
+  # exits 101 tells invoke-rc.d so.
   created_policy=0
   if [[ ! -e /usr/sbin/policy-rc.d ]]; then
     printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee /usr/sbin/policy-rc.d >/dev/null
@@ -62,13 +65,8 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   if [[ $created_policy -eq 1 ]]; then
     "${SUDO[@]}" rm -f /usr/sbin/policy-rc.d
   fi
-  # Some packages start their service despite policy-rc.d through systemd
-  # presets; stop any that did, so tests own every port they use.
-  for daemon in unbound dnsdist; do
-    if pgrep -x "$daemon" >/dev/null 2>&1; then
-      "${SUDO[@]}" pkill -x "$daemon" || true
-    fi
-  done
+  # A daemon the machine already runs (or one a package started anyway) is
+  # left alone: the tests start their own on free loopback ports.
 else
   echo "setup.sh: all ${#PACKAGES[@]} packages are installed"
 fi
