@@ -60,7 +60,10 @@ std::vector<std::pair<std::string, uint64_t>> CounterList(
               {"blocklist_additions", c.blocklist_additions},
               {"native_queries", c.native_queries},
               {"doh_requests", c.doh_requests},
-              {"doh_connections", c.doh_connections}});
+              {"doh_connections", c.doh_connections},
+              {"doh_refused_streams", c.doh_refused_streams},
+              {"doh_retried", c.doh_retried},
+              {"doh_window_decreases", c.doh_window_decreases}});
   for (const auto& [reason, count] : c.trr_failures) {
     out.emplace_back(absl::StrCat("trr_failed_", reason), count);
   }
@@ -111,7 +114,15 @@ std::string DumpText(const ResolverSnapshot& s) {
     absl::StrAppend(&out, i > 0 ? ", " : "", s.blocklist[i].first, " (",
                     s.blocklist[i].second, " s)");
   }
-  out += "\n\nCounters\n";
+  out += "\n\nDoH connections\n";
+  if (s.doh_connections.empty()) out += "  (none)\n";
+  for (const DohConnectionInfo& c : s.doh_connections) {
+    absl::StrAppend(&out, "  ", Pad(c.protocol, 10), Pad(c.state, 12),
+                    Pad(c.address.empty() ? "-" : c.address, 24), "in flight ",
+                    c.in_flight, "/", c.stream_limit, " (server allows ",
+                    c.server_max_streams, "), answered ", c.answered, "\n");
+  }
+  out += "\nCounters\n";
   for (const auto& [name, value] : CounterList(s.counters)) {
     if (value != 0) absl::StrAppend(&out, "  ", Pad(name, 30), value, "\n");
   }
@@ -175,6 +186,25 @@ void WriteDumpJson(const ResolverSnapshot& s, JsonWriter& json) {
         .String(name)
         .Key("seconds_left")
         .Int(seconds)
+        .EndObject();
+  }
+  json.EndArray().Key("connections").BeginArray();
+  for (const DohConnectionInfo& c : s.doh_connections) {
+    json.BeginObject()
+        .Key("protocol")
+        .String(c.protocol)
+        .Key("state")
+        .String(c.state)
+        .Key("address")
+        .String(c.address)
+        .Key("in_flight")
+        .Int(c.in_flight)
+        .Key("stream_limit")
+        .Int(c.stream_limit)
+        .Key("server_max_streams")
+        .Int(c.server_max_streams)
+        .Key("answered")
+        .Int(static_cast<int64_t>(c.answered))
         .EndObject();
   }
   json.EndArray().Key("counters").BeginObject();

@@ -45,6 +45,12 @@ inline constexpr char kDashboardPage[] = R"html(<!DOCTYPE html>
 
 <h2>TRR</h2>
 <div class="state" id="trr-state"></div>
+<h2>DoH connections</h2>
+<table id="connections">
+  <thead><tr><th>Protocol</th><th>State</th><th>Address</th><th>In flight</th>
+  <th>Stream limit</th><th>Server allows</th><th>Answered</th></tr></thead>
+  <tbody id="connection-rows"></tbody>
+</table>
 <h2>Counters</h2>
 <div class="state" id="counters"></div>
 <p class="muted">Refreshes every 2 seconds. <span id="updated"></span></p>
@@ -82,6 +88,16 @@ async function refresh() {
     ['Native resolver', t.native_resolver], ['Captive portal', t.captive_portal],
     ['Blocklist', t.blocklist.map(b => `${b.name} (${b.seconds_left} s)`).join(', ') || '(empty)'],
   ]);
+  const connections = document.getElementById('connection-rows');
+  connections.replaceChildren();
+  for (const c of t.connections) {
+    const tr = document.createElement('tr');
+    for (const v of [c.protocol, c.state, c.address || '-', c.in_flight,
+                     c.stream_limit, c.server_max_streams, c.answered]) {
+      cell(tr, String(v));
+    }
+    connections.appendChild(tr);
+  }
   pairs(document.getElementById('counters'),
         Object.entries(t.counters).filter(([, v]) => v !== 0));
   document.getElementById('updated').textContent =

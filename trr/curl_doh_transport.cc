@@ -1,11 +1,17 @@
 #include "trr/curl_doh_transport.h"
 
 #include <curl/curl.h>
+#include <netinet/in.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "trr/dns/base64url.h"
+#include "trr/socket_address.h"
 
 namespace trr {
 namespace {
@@ -77,7 +83,8 @@ struct CurlDohTransport::Request {
   char error[CURL_ERROR_SIZE] = {};
 };
 
-CurlDohTransport::CurlDohTransport(EventLoop* loop) : loop_(loop) {
+CurlDohTransport::CurlDohTransport(EventLoop* loop, Options options)
+    : loop_(loop), options_(options) {
   InitCurlOnce();
   multi_ = curl_multi_init();
   curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION,
@@ -85,11 +92,19 @@ CurlDohTransport::CurlDohTransport(EventLoop* loop) : loop_(loop) {
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlDohTransport::OnTimer);
   curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
-  curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-  // Every query on one HTTP/2 connection; the server's stream limit queues
-  // the rest rather than opening more.
-  curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, 1L);
-  curl_multi_setopt(multi_, CURLMOPT_MAX_CONCURRENT_STREAMS, 1000L);
+  const long connections = std::max(1, options_.max_connections);
+  if (options_.http == Http::k2) {
+    // Every query on one HTTP/2 connection; the server's stream limit
+    // queues the rest rather than opening more.
+    curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    curl_multi_setopt(multi_, CURLMOPT_MAX_CONCURRENT_STREAMS, 1000L);
+  } else {
+    // One request at a time per connection, each kept alive for the next;
+    // past the pool's size requests wait for a free connection.
+    curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_NOTHING);
+    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, connections);
+  }
+  curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, connections);
   Configure(DohConfig());
 }
 
@@ -142,8 +157,18 @@ void CurlDohTransport::Configure(DohConfig config) {
 void CurlDohTransport::ApplyConnectionOptions(void* handle) {
   CURL* easy = static_cast<CURL*>(handle);
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
-  curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+  if (options_.http == Http::k2) {
+    curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+  } else {
+    curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  }
+  curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION,
+                   &CurlDohTransport::OpenSocket);
+  curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, this);
+  curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION,
+                   &CurlDohTransport::CloseSocket);
+  curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, this);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(easy, CURLOPT_CAINFO,
@@ -269,6 +294,62 @@ size_t CurlDohTransport::OnBody(char* data, size_t size, size_t n, void* user) {
   return bytes;
 }
 
+int CurlDohTransport::OpenSocket(void* self, int purpose, void* address) {
+  auto* transport = static_cast<CurlDohTransport*>(self);
+  const auto* where = static_cast<const curl_sockaddr*>(address);
+  if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKET_BAD;
+  const int fd =
+      socket(where->family, where->socktype | SOCK_CLOEXEC, where->protocol);
+  if (fd < 0) return CURL_SOCKET_BAD;
+  std::string peer;
+  if (where->family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&where->addr);
+    peer = HostPort(
+        IpAddress::FromV4Bytes(reinterpret_cast<const uint8_t*>(&in->sin_addr)),
+        ntohs(in->sin_port));
+  } else if (where->family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&where->addr);
+    peer = HostPort(IpAddress::FromV6Bytes(
+                        reinterpret_cast<const uint8_t*>(&in6->sin6_addr)),
+                    ntohs(in6->sin6_port));
+  }
+  transport->sockets_[fd].peer = std::move(peer);
+  return fd;
+}
+
+int CurlDohTransport::CloseSocket(void* self, int fd) {
+  static_cast<CurlDohTransport*>(self)->sockets_.erase(fd);
+  return close(fd);
+}
+
+std::vector<DohConnectionInfo> CurlDohTransport::Connections() const {
+  // Requests on each connection now (HTTP/1.1: one at most).
+  absl::flat_hash_map<int, uint32_t> in_flight;
+  for (const auto& [id, request] : requests_) {
+    curl_socket_t fd = CURL_SOCKET_BAD;
+    if (request->easy != nullptr &&
+        curl_easy_getinfo(request->easy, CURLINFO_ACTIVESOCKET, &fd) ==
+            CURLE_OK &&
+        fd != CURL_SOCKET_BAD) {
+      ++in_flight[fd];
+    }
+  }
+  std::vector<DohConnectionInfo> out;
+  for (const auto& [fd, socket] : sockets_) {
+    DohConnectionInfo info;
+    info.protocol = options_.http == Http::k2 ? "h2" : "http/1.1";
+    info.state = "open";
+    info.address = socket.peer;
+    info.answered = socket.answered;
+    auto it = in_flight.find(fd);
+    info.in_flight = it == in_flight.end() ? 0 : it->second;
+    info.stream_limit = options_.http == Http::k2 ? 0 : 1;
+    info.server_max_streams = info.stream_limit;
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
 int CurlDohTransport::OnSocket(void*, int fd, int what, void* self, void*) {
   auto* transport = static_cast<CurlDohTransport*>(self);
   if (what == CURL_POLL_REMOVE) {
@@ -320,6 +401,13 @@ void CurlDohTransport::CollectDone() {
     const CURLcode code = message->data.result;
     long connects = 0;
     curl_easy_getinfo(request->easy, CURLINFO_NUM_CONNECTS, &connects);
+    curl_socket_t fd = CURL_SOCKET_BAD;
+    if (code == CURLE_OK &&
+        curl_easy_getinfo(request->easy, CURLINFO_ACTIVESOCKET, &fd) ==
+            CURLE_OK) {
+      auto it = sockets_.find(fd);
+      if (it != sockets_.end()) ++it->second.answered;
+    }
     stats_.connections_opened += static_cast<uint64_t>(connects);
     DohResult result;
     long status = 0;

@@ -1,10 +1,12 @@
-// CurlDohTransport: the first DoH transport, on libcurl's multi interface,
-// kept as a second implementation of DohSender. DohTransport (nghttp2 over
-// OpenSSL, trr/doh_transport.h) replaced it on the resolver's path because
-// it measured faster and cheaper (docs/PERFORMANCE.md). The resolver does
-// not use this one; it stays so that the comparison can be run again
-// (`doh_load --transport=curl`), and the transport tests
-// (tests/trr/doh_transport_test) hold it to the same behaviour.
+// CurlDohTransport: DoH on libcurl's multi interface. Two jobs:
+// - HTTP/1.1, for servers that do not speak HTTP/2: DohTransport hands
+//   their requests to one of these, which keeps a small pool of kept-alive
+//   connections (libcurl does HTTP/1.1 well; trr has no parser of its own).
+// - HTTP/2, as the first DoH transport was, before DohTransport (nghttp2
+//   over OpenSSL, trr/doh_transport.h) replaced it because it measured
+//   faster and cheaper (docs/PERFORMANCE.md). It stays so that comparison
+//   can be run again (`doh_load --transport=curl`), and the transport
+//   tests (tests/trr/doh_transport_test) hold both to the same behaviour.
 //
 // Loop thread only: construct, call and destroy it on its EventLoop.
 
@@ -25,7 +27,15 @@ namespace trr {
 
 class CurlDohTransport final : public DohSender {
  public:
-  explicit CurlDohTransport(EventLoop* loop);
+  enum class Http : uint8_t { k2, k1_1 };
+  struct Options {
+    Http http = Http::k2;
+    // Connections to the server at most; more requests wait for one.
+    // HTTP/2 multiplexes everything on one.
+    int max_connections = 1;
+  };
+  explicit CurlDohTransport(EventLoop* loop) : CurlDohTransport(loop, {}) {}
+  CurlDohTransport(EventLoop* loop, Options options);
   // Completes every outstanding request with kCancelled.
   ~CurlDohTransport() override;
   CurlDohTransport(const CurlDohTransport&) = delete;
@@ -41,11 +51,16 @@ class CurlDohTransport final : public DohSender {
   uint64_t connections_opened() const override {
     return stats_.connections_opened;
   }
-  const DohTransportStats& stats() const override { return stats_; }
+  DohTransportStats stats() const override { return stats_; }
+  std::vector<DohConnectionInfo> Connections() const override;
 
  private:
   struct Request;
   static int OnSocket(void* easy, int fd, int what, void* self, void*);
+  // libcurl opens and closes its connections' sockets through these, so
+  // the dump can list them.
+  static int OpenSocket(void* self, int purpose, void* address);
+  static int CloseSocket(void* self, int fd);
   static int OnTimer(void* multi, long timeout_ms, void* self);
   static size_t OnBody(char* data, size_t size, size_t n, void* request);
   void SocketAction(int fd, int events);
@@ -55,7 +70,14 @@ class CurlDohTransport final : public DohSender {
   void ApplyConnectionOptions(void* easy);
 
   EventLoop* const loop_;
+  const Options options_;
   void* multi_ = nullptr;  // CURLM*
+  // The connections libcurl has open, by socket.
+  struct Socket {
+    std::string peer;
+    uint64_t answered = 0;
+  };
+  absl::flat_hash_map<int, Socket> sockets_;
   DohConfig config_;
   // Bumped by Configure(); pooled handles from an older one are set up again.
   uint64_t config_generation_ = 0;

@@ -21,6 +21,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "trr/curl_doh_transport.h"
 #include "trr/dns/base64url.h"
 #include "trr/socket_address.h"
 
@@ -35,6 +36,17 @@ constexpr absl::Duration kConnectAttempt = absl::Seconds(3);
 // starts another: a server that accepted and went quiet is not waited on
 // for ever.
 constexpr absl::Duration kConnectionSetup = absl::Seconds(10);
+// nghttp2 ends a session that owes more than 1,000 PING and SETTINGS ACKs
+// (its flood guard). Fed at most this much at a time, with what it owes
+// taken out in between, a legal storm of them never reaches that: 4,096
+// bytes hold at most 455 empty SETTINGS frames.
+constexpr size_t kFeedChunk = 4096;
+// Bytes owed to a server that is not reading them, beyond which nothing more
+// is read from it until it takes some.
+constexpr size_t kMaxPendingOutput = 256 * 1024;
+// The HTTP/1.1 pool: few connections, kept alive, as a browser keeps a
+// handful per host.
+constexpr int kHttp1Connections = 4;
 
 SSL_CTX* Ctx(void* tls) { return static_cast<SSL_CTX*>(tls); }
 
@@ -136,6 +148,8 @@ const char* DohErrorName(DohError error) {
       return "timeout";
     case DohError::kReset:
       return "reset";
+    case DohError::kRefused:
+      return "refused";
     case DohError::kCancelled:
       return "cancelled";
     case DohError::kOther:
@@ -173,13 +187,22 @@ struct DohTransport::Request {
   // Where it was sent; none while it waits for a connection.
   Connection* conn = nullptr;
   int32_t stream = -1;
+  // Its place in the stream window's count (StreamWindow::NextSequence).
+  uint64_t sequence = 0;
   // The response so far.
   bool answered = false;  // a final status arrived
   int status = 0;
   std::string content_type;
   std::vector<uint8_t> body;
-  // Sent again once already, after its first connection failed it.
-  bool retried = false;
+  // Times it was sent again after a refusal, and the timer it waits on
+  // before the next time.
+  int retries = 0;
+  EventLoop::TimerId retry_timer = 0;
+  // Sent over HTTP/1.1: its id in http1_ (0 when not), and which sending
+  // that was (a new configuration sends it again).
+  RequestId http1_id = 0;
+  uint64_t http1_attempt = 0;
+  absl::Time deadline;
 };
 
 struct DohTransport::Connection {
@@ -196,9 +219,19 @@ struct DohTransport::Connection {
   // After GOAWAY or a new configuration: takes no new requests and closes
   // when its last stream does.
   bool draining = false;
+  // The last stream a GOAWAY said the server will answer; the ones above
+  // it were refused. -1 when no GOAWAY came.
+  int32_t goaway_last_stream = -1;
+  // A POST whose body nghttp2 has not taken yet (flow control): no other
+  // stream starts before it has, or its HEADERS would go first.
+  int32_t unsent_body_stream = -1;
+  // Stopped reading: it owes the server more than kMaxPendingOutput.
+  bool reading_paused = false;
+  uint64_t answered = 0;
   std::vector<IpAddress> addresses;
   size_t next_address = 0;
   std::string last_error;
+  std::string session_error;  // why nghttp2 ended the session, if it did
   EventLoop::TimerId connect_timer = 0;  // moves on to the next address
   EventLoop::TimerId setup_timer = 0;    // gives up on the whole setup
   BioSocket io;
@@ -291,6 +324,7 @@ struct DohTransport::Callbacks {
     // OnStreamClose); the rest finish here, and new ones go elsewhere.
     Connection* conn = Conn(user);
     conn->draining = true;
+    conn->goaway_last_stream = frame->goaway.last_stream_id;
     if (conn->owner->active_ == conn) conn->owner->active_ = nullptr;
     return 0;
   }
@@ -301,10 +335,28 @@ struct DohTransport::Callbacks {
     Request* r = Find(conn, stream);
     if (r == nullptr) return 0;
     DohTransport* self = conn->owner;
+    const auto in_flight = static_cast<uint32_t>(conn->streams.size());
     conn->streams.erase(stream);
     r->conn = nullptr;
     r->stream = -1;
-    if (error == NGHTTP2_REFUSED_STREAM && self->Requeue(r)) return 0;
+    if (error == NGHTTP2_REFUSED_STREAM && !r->answered) {
+      // RFC 9113 section 8.7: the server did not process it, so it is safe
+      // to send again. A GOAWAY's refusal is the server going away, not a
+      // sign that it is busy: the window keeps its size.
+      ++self->stats_.refused;
+      const bool by_goaway =
+          conn->goaway_last_stream >= 0 && stream > conn->goaway_last_stream;
+      if (!by_goaway) self->window_.OnRefused(r->sequence, in_flight);
+      if (self->Requeue(r)) return 0;
+      self->Finish(r, DohError::kRefused,
+                   absl::StrCat("the server refused the stream ",
+                                r->retries + 1, " times"));
+      return 0;
+    }
+    if (r->answered && error == NGHTTP2_NO_ERROR) {
+      ++conn->answered;
+      self->window_.OnAnswer(in_flight);
+    }
     if (error != NGHTTP2_NO_ERROR) {
       self->Finish(r, DohError::kReset,
                    absl::StrCat("the server reset the stream: ",
@@ -323,15 +375,32 @@ struct DohTransport::Callbacks {
   static ssize_t ReadBody(nghttp2_session*, int32_t stream, uint8_t* buffer,
                           size_t length, uint32_t* flags, nghttp2_data_source*,
                           void* user) {
-    Request* r = Find(Conn(user), stream);
-    *flags |= NGHTTP2_DATA_FLAG_EOF;
-    if (r == nullptr) return 0;
-    // Queries over one frame (16384 bytes) take several calls.
-    const size_t n = std::min(length, r->query.size() - r->query_sent);
-    std::memcpy(buffer, r->query.data() + r->query_sent, n);
-    r->query_sent += n;
-    if (r->query_sent < r->query.size()) *flags &= ~NGHTTP2_DATA_FLAG_EOF;
+    Connection* conn = Conn(user);
+    Request* r = Find(conn, stream);
+    size_t n = 0;
+    if (r != nullptr) {
+      // Queries over one frame (16384 bytes) take several calls.
+      n = std::min(length, r->query.size() - r->query_sent);
+      std::memcpy(buffer, r->query.data() + r->query_sent, n);
+      r->query_sent += n;
+    }
+    if (r == nullptr || r->query_sent == r->query.size()) {
+      *flags |= NGHTTP2_DATA_FLAG_EOF;
+      // This body is all out: the next stream may start.
+      if (conn->unsent_body_stream == stream) {
+        conn->unsent_body_stream = -1;
+        conn->owner->Tick();
+      }
+    }
     return static_cast<ssize_t>(n);
+  }
+
+  // Why nghttp2 is ending the session (a protocol error of the server's),
+  // for the failure's detail.
+  static int OnError(nghttp2_session*, int, const char* message, size_t length,
+                     void* user) {
+    Conn(user)->session_error.assign(message, length);
+    return 0;
   }
 
   static nghttp2_session_callbacks* Get() {
@@ -342,6 +411,7 @@ struct DohTransport::Callbacks {
       nghttp2_session_callbacks_set_on_data_chunk_recv_callback(c, &OnData);
       nghttp2_session_callbacks_set_on_frame_recv_callback(c, &OnFrame);
       nghttp2_session_callbacks_set_on_stream_close_callback(c, &OnStreamClose);
+      nghttp2_session_callbacks_set_error_callback2(c, &OnError);
       return c;
     }();
     return callbacks;
@@ -358,15 +428,44 @@ DohTransport::~DohTransport() {
   Deliver();
   // Its CancelAll runs our callbacks, which see shutting_down_.
   host_resolver_.reset();
+  http1_.reset();
   for (auto& conn : connections_) CloseSocket(conn.get());
   connections_.clear();
   SSL_CTX_free(Ctx(tls_));
+}
+
+uint64_t DohTransport::connections_opened() const {
+  return stats_.connections_opened +
+         (http1_ != nullptr ? http1_->connections_opened() : 0);
+}
+
+DohTransportStats DohTransport::stats() const {
+  DohTransportStats stats = stats_;
+  stats.connections_opened = connections_opened();
+  stats.window_decreases = window_.decreases();
+  return stats;
+}
+
+absl::Duration DohTransport::RetryDelay(int retry) {
+  return retry <= 1 ? absl::ZeroDuration()
+                    : absl::Milliseconds(10) * (1 << (retry - 2));
 }
 
 void DohTransport::Configure(DohConfig config) {
   config_ = std::move(config);
   authority_ = config_.uri.Authority();
   host_ip_ = IpAddress::Parse(config_.uri.host);
+  // A new server (or the same one anew): nothing learnt about the old one
+  // holds. Requests in flight over HTTP/1.1 go again under the new one.
+  window_ = StreamWindow();
+  if (http1_ != nullptr) {
+    for (auto& [id, r] : requests_) {
+      if (r->http1_id == 0) continue;
+      r->http1_id = 0;
+      Enqueue(r.get());
+    }
+    http1_.reset();  // its cancellations find nothing to finish
+  }
   SSL_CTX_free(Ctx(tls_));
   tls_error_.clear();
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
@@ -378,7 +477,10 @@ void DohTransport::Configure(DohConfig config) {
   // Read whatever the socket has in one recv, not each record's header and
   // body apart.
   SSL_CTX_set_read_ahead(ctx, 1);
-  static const unsigned char kAlpn[] = {2, 'h', '2'};
+  // HTTP/2 first; a server that only speaks HTTP/1.1 (or says nothing) is
+  // still a DoH server, as Firefox treats it.
+  static const unsigned char kAlpn[] = {2,   'h', '2', 8,   'h', 't',
+                                        't', 'p', '/', '1', '.', '1'};
   SSL_CTX_set_alpn_protos(ctx, kAlpn, sizeof(kAlpn));
   const char* key_log = std::getenv("SSLKEYLOGFILE");
   if (key_log != nullptr && *key_log != '\0') {
@@ -431,16 +533,17 @@ DohTransport::RequestId DohTransport::Send(absl::Span<const uint8_t> query,
     return id;
   }
   r->query.assign(query.begin(), query.end());
+  r->deadline = EventLoop::MonotonicNow() + timeout;
   r->timer = loop_->AddTimer(timeout, [this, id, timeout] {
     auto it = requests_.find(id);
     if (it == requests_.end()) return;
+    DeliveryScope scope(this);
     Abandon(it->second.get(), DohError::kTimeout,
             absl::StrCat("no answer within ", absl::FormatDuration(timeout)));
   });
   // Whatever completes now is delivered on a later turn, never inside Send.
   ++io_depth_;
-  if (active_ != nullptr && active_->state == Connection::State::kReady &&
-      waiting_.empty()) {
+  if (waiting_.empty() && active_ != nullptr && HasRoom(active_)) {
     Submit(active_, r);
     Tick();
   } else {
@@ -474,7 +577,10 @@ void DohTransport::Abandon(Request* r, DohError error, std::string detail) {
                               NGHTTP2_CANCEL);
     Tick();
   }
-  Finish(r, error, std::move(detail));
+  const RequestId http1_id = r->http1_id;
+  Finish(r, error, std::move(detail));  // frees r
+  // Its completion finds the request gone and does nothing.
+  if (http1_id != 0 && http1_ != nullptr) http1_->Cancel(http1_id);
 }
 
 void DohTransport::Finish(Request* r, DohError error, std::string detail) {
@@ -489,10 +595,17 @@ void DohTransport::Finish(Request* r, DohResult result) {
   auto it = requests_.find(r->id);
   if (it == requests_.end()) return;
   loop_->CancelTimer(r->timer);
+  if (r->retry_timer != 0) loop_->CancelTimer(r->retry_timer);
   if (r->conn != nullptr) {
-    r->conn->streams.erase(r->stream);
+    Connection* conn = r->conn;
+    conn->streams.erase(r->stream);
+    if (conn->unsent_body_stream == r->stream) {
+      // Reset before its body went: nghttp2 will not ask for it now.
+      conn->unsent_body_stream = -1;
+      Tick();
+    }
     // A draining connection that is now empty closes on the next sweep.
-    if (r->conn->draining && r->conn->streams.empty()) Tick();
+    if (conn->draining && conn->streams.empty()) Tick();
   }
   ++stats_.errors[static_cast<int>(result.error)];
   if (result.ok()) ++stats_.completed_ok;
@@ -512,32 +625,80 @@ void DohTransport::Deliver() {
 }
 
 bool DohTransport::Requeue(Request* r) {
-  if (r->answered || r->retried || shutting_down_) return false;
-  r->retried = true;
+  if (r->answered || shutting_down_ || r->retries >= kMaxRefusedRetries) {
+    return false;
+  }
+  ++r->retries;
+  ++stats_.retried;
   r->body.clear();
   r->content_type.clear();
   r->status = 0;
-  ++stats_.retried;
-  waiting_.push_back(r->id);
+  const absl::Duration delay = RetryDelay(r->retries);
+  if (delay == absl::ZeroDuration()) {
+    Enqueue(r);
+    return true;
+  }
+  const RequestId id = r->id;
+  r->retry_timer = loop_->AddTimer(delay, [this, id] {
+    auto it = requests_.find(id);
+    if (it == requests_.end()) return;
+    it->second->retry_timer = 0;
+    DeliveryScope scope(this);
+    Enqueue(it->second.get());
+  });
   return true;
+}
+
+void DohTransport::Enqueue(Request* r) {
+  // Older requests first: a retried one goes back before those sent after.
+  waiting_.insert(std::lower_bound(waiting_.begin(), waiting_.end(), r->id),
+                  r->id);
+  Tick();
+}
+
+bool DohTransport::HasRoom(Connection* conn) const {
+  if (conn->state != Connection::State::kReady || conn->draining ||
+      conn->unsent_body_stream >= 0) {
+    return false;
+  }
+  const uint32_t server_max = nghttp2_session_get_remote_settings(
+      conn->session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+  return conn->streams.size() < window_.Limit(server_max);
 }
 
 void DohTransport::Dispatch() {
   if (shutting_down_ || waiting_.empty()) return;
+  // Submitting runs nghttp2, whose callbacks may finish requests: their
+  // callbacks wait until nghttp2 is off the stack (our caller delivers).
+  ++io_depth_;
+  DispatchWaiting();
+  --io_depth_;
+  if (io_depth_ == 0 && !deliveries_.empty()) Tick();
+}
+
+void DohTransport::DispatchWaiting() {
+  if (http1_ != nullptr) {
+    while (!waiting_.empty()) {
+      auto it = requests_.find(waiting_.front());
+      waiting_.pop_front();
+      if (it != requests_.end()) SendHttp1(it->second.get());
+    }
+    return;
+  }
   if (active_ == nullptr) {
     StartConnection();
     return;
   }
-  if (active_->state != Connection::State::kReady) return;
-  std::vector<RequestId> ids;
-  ids.swap(waiting_);
-  for (RequestId id : ids) {
-    auto it = requests_.find(id);
-    if (it != requests_.end() && it->second->conn == nullptr) {
-      Submit(active_, it->second.get());
-    }
+  bool submitted = false;
+  // Submit may retire the connection (stream ids run out).
+  while (!waiting_.empty() && active_ != nullptr && HasRoom(active_)) {
+    auto it = requests_.find(waiting_.front());
+    waiting_.pop_front();
+    if (it == requests_.end() || it->second->conn != nullptr) continue;
+    Submit(active_, it->second.get());
+    submitted = true;
   }
-  Tick();
+  if (submitted) Tick();
 }
 
 void DohTransport::StartConnection() {
@@ -628,9 +789,7 @@ void DohTransport::TryNextAddress(Connection* conn) {
     socklen_t length = 0;
     const sockaddr_storage address =
         SocketAddress(ip, config_.uri.port, &length);
-    const std::string where = absl::StrCat(
-        ip.is_v6() ? absl::StrCat("[", ip.ToString(), "]") : ip.ToString(), ":",
-        config_.uri.port);
+    const std::string where = HostPort(ip, config_.uri.port);
     conn->io.fd =
         socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
                IPPROTO_TCP);
@@ -745,7 +904,7 @@ void DohTransport::Handshake(Connection* conn) {
     unsigned int length = 0;
     SSL_get0_alpn_selected(conn->ssl, &protocol, &length);
     if (length != 2 || std::memcmp(protocol, "h2", 2) != 0) {
-      Fail(conn, DohError::kTls, "the server does not speak HTTP/2 (ALPN h2)");
+      SwitchToHttp1(conn);
       return;
     }
     StartSession(conn);
@@ -841,7 +1000,7 @@ void DohTransport::Submit(Connection* conn, Request* r) {
     if (stream == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE) {
       conn->draining = true;
       if (active_ == conn) active_ = nullptr;
-      waiting_.push_back(r->id);
+      Enqueue(r);
       return;
     }
     Finish(r, DohError::kOther,
@@ -850,7 +1009,30 @@ void DohTransport::Submit(Connection* conn, Request* r) {
   }
   r->conn = conn;
   r->stream = stream;
+  r->sequence = window_.NextSequence();
   conn->streams[stream] = r;
+  if (config_.use_get) return;
+  // Its HEADERS and DATA now, together. If flow control holds the body
+  // back, nothing else starts until it has gone (ReadBody says when).
+  conn->unsent_body_stream = stream;
+  Produce(conn);
+}
+
+bool DohTransport::Produce(Connection* conn) {
+  for (;;) {
+    const uint8_t* data = nullptr;
+    const ssize_t n = nghttp2_session_mem_send(conn->session, &data);
+    if (n < 0) {
+      Fail(conn, DohError::kOther,
+           absl::StrCat("HTTP/2: ", nghttp2_strerror(static_cast<int>(n))));
+      return false;
+    }
+    if (n == 0) return true;
+    // After a write that would have blocked, TLS wants the same bytes
+    // again; more after them is allowed (and the buffer may move).
+    conn->pending.append(reinterpret_cast<const char*>(data),
+                         static_cast<size_t>(n));
+  }
 }
 
 void DohTransport::Pump(Connection* conn) {
@@ -858,6 +1040,12 @@ void DohTransport::Pump(Connection* conn) {
   ERR_clear_error();
   conn->io.drained = false;
   for (;;) {
+    if (conn->pending.size() > kMaxPendingOutput) {
+      // The server is not reading what we owe it (ACKs of its PINGs, say):
+      // read no more from it until it has taken some.
+      conn->reading_paused = true;
+      break;
+    }
     const int n = SSL_read(conn->ssl, buffer, sizeof(buffer));
     if (n <= 0) {
       const int error = SSL_get_error(conn->ssl, n);
@@ -868,12 +1056,20 @@ void DohTransport::Pump(Connection* conn) {
                : absl::StrCat("TLS: ", OpenSslError("read failed")));
       return;
     }
-    const ssize_t used =
-        nghttp2_session_mem_recv(conn->session, buffer, static_cast<size_t>(n));
-    if (used < 0) {
-      Fail(conn, DohError::kReset,
-           absl::StrCat("HTTP/2: ", nghttp2_strerror(static_cast<int>(used))));
-      return;
+    for (size_t fed = 0; fed < static_cast<size_t>(n);) {
+      const size_t chunk = std::min(kFeedChunk, static_cast<size_t>(n) - fed);
+      const ssize_t used =
+          nghttp2_session_mem_recv(conn->session, buffer + fed, chunk);
+      if (used < 0) {
+        Fail(
+            conn, DohError::kReset,
+            absl::StrCat("HTTP/2: ", nghttp2_strerror(static_cast<int>(used))));
+        return;
+      }
+      fed += chunk;
+      // Take out the ACKs it owes now, so that no storm of PINGs or
+      // SETTINGS piles them up past nghttp2's flood guard.
+      if (!Produce(conn)) return;
     }
     // The socket is empty and TLS holds nothing more: epoll says when there
     // is more (it is level-triggered), so no recv just to hear EAGAIN.
@@ -898,8 +1094,6 @@ void DohTransport::Flush(Connection* conn) {
         return;
       }
       if (n == 0) break;
-      // After a write that would have blocked, TLS wants the same bytes
-      // again; more after them is allowed (and the buffer may move).
       conn->pending.append(reinterpret_cast<const char*>(data),
                            static_cast<size_t>(n));
     }
@@ -914,13 +1108,35 @@ void DohTransport::Flush(Connection* conn) {
     }
     conn->pending.erase(0, static_cast<size_t>(written));
   }
-  // Both sides done (after GOAWAY, with every stream closed): close it.
+  // Both sides done: after a GOAWAY with every stream closed, or nghttp2
+  // ended the session (the server broke the protocol, or flooded us past
+  // what it takes); then the streams left will not be answered.
   if (!nghttp2_session_want_read(conn->session) &&
       !nghttp2_session_want_write(conn->session) && conn->pending.empty()) {
+    if (!conn->streams.empty()) {
+      Fail(conn, DohError::kReset,
+           absl::StrCat("HTTP/2 session ended: ", conn->session_error.empty()
+                                                      ? "GOAWAY"
+                                                      : conn->session_error));
+      return;
+    }
     conn->draining = true;
     if (active_ == conn) active_ = nullptr;
   }
-  Watch(conn, conn->pending.empty() ? EPOLLIN : EPOLLIN | EPOLLOUT);
+  if (conn->reading_paused && conn->pending.size() <= kMaxPendingOutput / 2) {
+    // The server took enough: read again, starting with what TLS holds.
+    conn->reading_paused = false;
+    Tick();
+    PostWhileAlive([this, serial = conn->serial] {
+      Connection* conn = FindConnection(serial);
+      if (conn == nullptr || conn->state != Connection::State::kReady) return;
+      DeliveryScope scope(this);
+      Pump(conn);
+    });
+  }
+  uint32_t events = conn->reading_paused ? 0u : uint32_t{EPOLLIN};
+  if (!conn->pending.empty()) events |= EPOLLOUT;
+  Watch(conn, events);
 }
 
 void DohTransport::Tick() {
@@ -943,20 +1159,35 @@ void DohTransport::Fail(Connection* conn, DohError error,
   CloseSocket(conn);
   conn->state = Connection::State::kDead;
   if (active_ == conn) active_ = nullptr;
+  // In the order they were sent, so that they go again in that order.
   std::vector<Request*> carried;
   carried.reserve(conn->streams.size());
   for (const auto& [stream, r] : conn->streams) carried.push_back(r);
   conn->streams.clear();
+  std::sort(carried.begin(), carried.end(),
+            [](const Request* a, const Request* b) { return a->id < b->id; });
+  uint64_t newest = 0;
+  size_t unanswered = 0;
+  for (const Request* r : carried) {
+    if (r->answered) continue;
+    ++unanswered;
+    newest = std::max(newest, r->sequence);
+  }
+  // A server that drops a connection with streams in flight may have had
+  // more than it could take (BIND 9.18 did with bursts): carry fewer.
+  if (was_ready && unanswered > 0) {
+    window_.OnRefused(newest, static_cast<uint32_t>(carried.size()));
+  }
   for (Request* r : carried) {
     r->conn = nullptr;
     r->stream = -1;
     // Not answered: the query may not even have reached the server, and a
-    // DNS query is safe to send twice. Once.
+    // DNS query is safe to send again.
     if (!Requeue(r)) Finish(r, error, detail);
   }
   if (!was_ready) {
     // It never came up: what waited for it fails the same way.
-    std::vector<RequestId> ids;
+    std::deque<RequestId> ids;
     ids.swap(waiting_);
     for (RequestId id : ids) {
       auto it = requests_.find(id);
@@ -964,6 +1195,83 @@ void DohTransport::Fail(Connection* conn, DohError error,
     }
   }
   Tick();  // sweeps it
+}
+
+void DohTransport::SwitchToHttp1(Connection* conn) {
+  // libcurl connects where this connection did, so the DoH host is not
+  // looked up a second time.
+  DohConfig config = config_;
+  if (!host_ip_) config.bootstrap = conn->addresses;
+  auto http1 = std::make_unique<CurlDohTransport>(
+      loop_, CurlDohTransport::Options{CurlDohTransport::Http::k1_1,
+                                       kHttp1Connections});
+  http1->Configure(std::move(config));
+  http1_ = std::move(http1);
+  // This TLS connection only told us so: libcurl makes its own.
+  CloseSocket(conn);
+  conn->state = Connection::State::kDead;
+  if (active_ == conn) active_ = nullptr;
+  Tick();  // sweeps it and hands what waited to libcurl
+}
+
+void DohTransport::SendHttp1(Request* r) {
+  const absl::Duration left = r->deadline - EventLoop::MonotonicNow();
+  const RequestId id = r->id;
+  const uint64_t attempt = ++r->http1_attempt;
+  auto done = [this, id, attempt](DohResult result) {
+    auto it = requests_.find(id);
+    // Timed out, cancelled, or sent again under a new configuration.
+    if (it == requests_.end() || it->second->http1_attempt != attempt ||
+        it->second->http1_id == 0) {
+      return;
+    }
+    DeliveryScope scope(this);
+    it->second->http1_id = 0;
+    Finish(it->second.get(), std::move(result));
+  };
+  r->http1_id =
+      http1_->Send(r->query, std::max(left, absl::Milliseconds(1)), done);
+}
+
+std::vector<DohConnectionInfo> DohTransport::Connections() const {
+  std::vector<DohConnectionInfo> out;
+  for (const auto& conn : connections_) {
+    if (conn->state == Connection::State::kDead) continue;
+    DohConnectionInfo info;
+    info.protocol = "h2";
+    switch (conn->state) {
+      case Connection::State::kResolving:
+        info.state = "resolving";
+        break;
+      case Connection::State::kConnecting:
+        info.state = "connecting";
+        break;
+      case Connection::State::kHandshaking:
+        info.state = "tls";
+        break;
+      default:
+        info.state = conn->draining ? "draining" : "open";
+        break;
+    }
+    if (conn->next_address > 0) {
+      info.address =
+          HostPort(conn->addresses[conn->next_address - 1], config_.uri.port);
+    }
+    info.in_flight = static_cast<uint32_t>(conn->streams.size());
+    if (conn->session != nullptr) {
+      info.server_max_streams = nghttp2_session_get_remote_settings(
+          conn->session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+      info.stream_limit = window_.Limit(info.server_max_streams);
+    }
+    info.answered = conn->answered;
+    out.push_back(std::move(info));
+  }
+  if (http1_ != nullptr) {
+    for (DohConnectionInfo& info : http1_->Connections()) {
+      out.push_back(std::move(info));
+    }
+  }
+  return out;
 }
 
 void DohTransport::Sweep() {

@@ -1,11 +1,16 @@
 // DoH transports (RFC 8484): what the resolver needs from one (DohSender),
 // the typed result, and DohTransport, the one it uses: HTTP/2 through
 // nghttp2, fed straight from and to OpenSSL on the resolver's EventLoop.
-// Queries share one multiplexed connection per configuration; a connection
-// that breaks or says GOAWAY is replaced, and a query it never answered is
-// sent once more on the new one. (CurlDohTransport in
-// trr/curl_doh_transport.h does the same on libcurl; docs/PERFORMANCE.md
-// has why this one replaced it.)
+// Queries share one multiplexed connection per configuration, as many at
+// once as the server takes (a StreamWindow that adapts), the rest queued in
+// order. A connection that breaks or says GOAWAY is replaced; a stream the
+// server refused, or that a dropped connection never answered, is sent
+// again, a bounded number of times with back-off (RFC 9113 section 8.7).
+// A server that does not speak HTTP/2 (ALPN http/1.1, or none) is spoken to
+// in HTTP/1.1 through libcurl, on a small pool of kept-alive connections.
+// (CurlDohTransport in trr/curl_doh_transport.h is that libcurl path, and
+// also a whole second HTTP/2 transport; docs/PERFORMANCE.md has why this
+// one replaced it for HTTP/2.)
 //
 // Loop thread only: construct, call and destroy it on its EventLoop.
 
@@ -28,6 +33,8 @@
 #include "trr/event_loop.h"
 #include "trr/ip_address.h"
 #include "trr/native_resolver.h"
+#include "trr/stream_window.h"
+#include "trr/types.h"
 
 namespace trr {
 
@@ -40,6 +47,7 @@ enum class DohError : uint8_t {
   kConnect,      // could not connect, or could not resolve the DoH host
   kTimeout,      // no complete answer within the request's timeout
   kReset,        // the connection or stream broke (RST, GOAWAY, truncation)
+  kRefused,      // the server refused the stream every time it was sent
   kCancelled,    // cancelled, or the transport shut down
   kOther,
 };
@@ -75,9 +83,13 @@ struct DohTransportStats {
   uint64_t completed_ok = 0;
   // Connections opened (TCP connects started), reconnects included.
   uint64_t connections_opened = 0;
-  // Queries sent again on a new connection after the old one broke or
-  // refused their stream before answering.
+  // Queries sent again after the server refused their stream (REFUSED_STREAM,
+  // or above a GOAWAY's last stream) or dropped the connection before
+  // answering.
   uint64_t retried = 0;
+  // Streams the server refused, and times the stream window shrank for it.
+  uint64_t refused = 0;
+  uint64_t window_decreases = 0;
   uint64_t errors[static_cast<int>(DohError::kOther) + 1] = {};
 };
 
@@ -97,7 +109,9 @@ class DohSender {
   virtual void CancelAll() = 0;
   // Connections opened so far, for the dump.
   virtual uint64_t connections_opened() const = 0;
-  virtual const DohTransportStats& stats() const = 0;
+  virtual DohTransportStats stats() const = 0;
+  // The connections open now, for the dump.
+  virtual std::vector<DohConnectionInfo> Connections() const = 0;
 };
 
 // The largest answer body accepted (a DNS message's own limit).
@@ -125,10 +139,15 @@ class DohTransport final : public DohSender {
                  Callback done) override;
   void Cancel(RequestId id) override;
   void CancelAll() override;
-  uint64_t connections_opened() const override {
-    return stats_.connections_opened;
-  }
-  const DohTransportStats& stats() const override { return stats_; }
+  uint64_t connections_opened() const override;
+  DohTransportStats stats() const override;
+  std::vector<DohConnectionInfo> Connections() const override;
+
+  // How a request that the server refused waits before it goes again: the
+  // first retry at once (on a new connection, when the old one went), then
+  // 10, 20 and 40 ms; after kMaxRefusedRetries it fails with kRefused.
+  static constexpr int kMaxRefusedRetries = 4;
+  static absl::Duration RetryDelay(int retry);
 
  private:
   struct Request;
@@ -147,12 +166,19 @@ class DohTransport final : public DohSender {
   void Finish(Request* request, DohError error, std::string detail);
   void Finish(Request* request, DohResult result);
   void Deliver();
-  // Queues a request its connection failed before answering to go again,
-  // once; false if it has had its second chance (or was answered).
+  // The server refused `request` or dropped its connection before
+  // answering: it goes again after RetryDelay(); false once it has used
+  // its retries (or was answered, or the transport is going away).
   bool Requeue(Request* request);
+  // Puts a request back in the queue, in the order requests were sent.
+  void Enqueue(Request* request);
 
-  // Puts waiting requests on the active connection, or starts one.
+  // Puts waiting requests on the active connection as far as its stream
+  // window allows, or starts one; in HTTP/1.1 hands them to libcurl.
   void Dispatch();
+  void DispatchWaiting();
+  // Whether `conn` may take one more stream now.
+  bool HasRoom(Connection* conn) const;
   void StartConnection();
   Connection* FindConnection(uint64_t serial);
   void TryNextAddress(Connection* conn);
@@ -161,11 +187,23 @@ class DohTransport final : public DohSender {
   void OnConnected(Connection* conn);
   void Handshake(Connection* conn);
   void StartSession(Connection* conn);
+  // Opens a stream for `request` and takes its HEADERS and DATA out of
+  // nghttp2 together, before another stream's HEADERS can go (knot-resolver
+  // refuses a stream while an earlier one's body is incomplete, and BIND
+  // drops a connection that opens many streams without their bodies).
   void Submit(Connection* conn, Request* request);
-  // Reads what TLS has into nghttp2, then flushes.
+  // Moves what nghttp2 has to send into the connection's buffer.
+  bool Produce(Connection* conn);
+  // Reads what TLS has into nghttp2, then flushes. Stops reading while the
+  // buffer holds more than the server has taken (a peer that floods us
+  // with PINGs and never reads their ACKs gets no more of our memory).
   void Pump(Connection* conn);
   // Writes what nghttp2 has to send, as far as the socket takes it.
   void Flush(Connection* conn);
+  // The server chose HTTP/1.1 (or no ALPN): this configuration goes over
+  // libcurl from now on, and what waited for `conn` goes with it.
+  void SwitchToHttp1(Connection* conn);
+  void SendHttp1(Request* request);
   // Stops watching the socket and cancels the connection's timers.
   void CloseSocket(Connection* conn);
   // Ends `conn`: requests it never answered go again (once) on a new
@@ -194,14 +232,21 @@ class DohTransport final : public DohSender {
   // Resolves the DoH host when there is no bootstrap address and the host
   // is not an IP literal; made when first needed.
   std::unique_ptr<NativeResolver> host_resolver_;
+  // How many streams a connection to this server may carry; per
+  // configuration, so what one connection learnt the next one keeps.
+  StreamWindow window_;
+  // The server does not speak HTTP/2: requests go through this (made on
+  // the first connection that says so; dropped by Configure).
+  std::unique_ptr<DohSender> http1_;
 
   std::vector<std::unique_ptr<Connection>> connections_;
   Connection* active_ = nullptr;  // where new requests go; may be connecting
   uint64_t next_serial_ = 1;
 
   absl::flat_hash_map<RequestId, std::unique_ptr<Request>> requests_;
-  // Sent, but not yet on a connection (it is being set up).
-  std::vector<RequestId> waiting_;
+  // Sent, but not yet on a connection: in the order they were sent (ids
+  // grow), refused ones put back in their place.
+  std::deque<RequestId> waiting_;
   RequestId next_id_ = 1;
   std::deque<Delivery> deliveries_;
   int io_depth_ = 0;

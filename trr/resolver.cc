@@ -1268,7 +1268,12 @@ ResolverSnapshot Resolver::Impl::Snapshot() {
     snapshot.captive_portal = portal_;
     snapshot.blocklist = blocklist_.Entries(clock_->Now());
     snapshot.counters = counters_;
-    snapshot.counters.doh_connections = transport_->connections_opened();
+    const DohTransportStats stats = transport_->stats();
+    snapshot.counters.doh_connections = stats.connections_opened;
+    snapshot.counters.doh_refused_streams = stats.refused;
+    snapshot.counters.doh_retried = stats.retried;
+    snapshot.counters.doh_window_decreases = stats.window_decreases;
+    snapshot.doh_connections = transport_->Connections();
   });
   snapshot.counters.cache_hits = cache_hits_.load();
   snapshot.prefs = prefs_.Effective();

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
 
 #include "trr/ip_address.h"
 
@@ -33,6 +34,13 @@ inline sockaddr_storage SocketAddress(const IpAddress& ip, uint16_t port,
     *length = sizeof(*in6);
   }
   return address;
+}
+
+// "192.0.2.1:443", "[2001:db8::1]:443": where a connection goes, for
+// messages and the dump.
+inline std::string HostPort(const IpAddress& ip, uint16_t port) {
+  const std::string host = ip.ToString();
+  return (ip.is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
 }  // namespace trr

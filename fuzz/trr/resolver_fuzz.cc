@@ -126,7 +126,10 @@ class FuzzTransport final : public trr::DohSender {
     while (!pending_.empty()) Cancel(pending_.begin()->first);
   }
   uint64_t connections_opened() const override { return 0; }
-  const trr::DohTransportStats& stats() const override { return stats_; }
+  trr::DohTransportStats stats() const override { return stats_; }
+  std::vector<trr::DohConnectionInfo> Connections() const override {
+    return {};
+  }
 
  private:
   trr::EventLoop* loop_;

@@ -124,6 +124,12 @@ struct ResolverCounters {
   uint64_t native_queries = 0;
   uint64_t doh_requests = 0;
   uint64_t doh_connections = 0;
+  // Streams the DoH server refused (REFUSED_STREAM, above a GOAWAY's last
+  // stream), requests sent again after a refusal or a dropped connection,
+  // and times the stream window shrank for it.
+  uint64_t doh_refused_streams = 0;
+  uint64_t doh_retried = 0;
+  uint64_t doh_window_decreases = 0;
 };
 
 // Everything the about:networking page shows.
@@ -139,6 +145,9 @@ struct ResolverSnapshot {
   // (name, seconds left).
   std::vector<std::pair<std::string, int64_t>> blocklist;
   ResolverCounters counters;
+  // The connections to the DoH server open now, and the protocol each
+  // speaks.
+  std::vector<DohConnectionInfo> doh_connections;
   // Every pref with its layer; network.trr.credentials redacted.
   std::vector<prefs::EffectivePref> prefs;
   std::vector<CacheEntryInfo> cache;

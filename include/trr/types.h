@@ -1,5 +1,6 @@
 // trr/types.h: small types shared by the public API: what a lookup asks
-// for, negative answers, and one row of the cache dump.
+// for, negative answers, one row of the cache dump, and one connection to
+// the DoH server.
 
 #ifndef TRR_INCLUDE_TRR_TYPES_H_
 #define TRR_INCLUDE_TRR_TYPES_H_
@@ -43,6 +44,21 @@ struct CacheEntryInfo {
   NegativeKind negative = NegativeKind::kNone;
   uint64_t hits = 0;
   bool stale = false;
+};
+
+// One connection to the DoH server, as the dump shows it.
+struct DohConnectionInfo {
+  std::string protocol;  // "h2" or "http/1.1"
+  // "resolving", "connecting", "tls", "open", "draining".
+  std::string state;
+  std::string address;     // "127.0.0.1:443", "[::1]:443"; "" before connecting
+  uint32_t in_flight = 0;  // requests on it now
+  // HTTP/2: how many it may carry at once now (trr's adaptive window,
+  // within the server's SETTINGS_MAX_CONCURRENT_STREAMS), and that
+  // setting. 1 and 1 for HTTP/1.1.
+  uint32_t stream_limit = 0;
+  uint32_t server_max_streams = 0;
+  uint64_t answered = 0;  // HTTP/2: responses it carried
 };
 
 }  // namespace trr

@@ -8,11 +8,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "base/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/peers/unbound_server.h"
-#include "trr/curl_doh_transport.h"
+#include "tests/trr/transport_harness.h"
 #include "trr/dns/dns_types.h"
 #include "trr/dns/query.h"
 #include "trr/dns/response.h"
@@ -21,87 +20,6 @@ namespace trr {
 namespace {
 
 using ::testing::HasSubstr;
-
-std::unique_ptr<DohSender> MakeTransport(const std::string& kind,
-                                         EventLoop* loop) {
-  if (kind == "curl") return std::make_unique<CurlDohTransport>(loop);
-  return std::make_unique<DohTransport>(loop);
-}
-
-// Runs a transport on its own loop and lets the test wait for results.
-class TransportHarness {
- public:
-  explicit TransportHarness(const std::string& kind) {
-    loop_.RunSync([&] { transport_ = MakeTransport(kind, &loop_); });
-  }
-  ~TransportHarness() {
-    loop_.RunSync([this] { transport_.reset(); });
-  }
-
-  void Configure(DohConfig config) {
-    loop_.RunSync([&] { transport_->Configure(std::move(config)); });
-  }
-
-  // Sends a query for `name`/`type`; the result lands in results().
-  DohSender::RequestId Send(absl::string_view name, uint16_t type,
-                            absl::Duration timeout = absl::Seconds(5)) {
-    std::vector<uint8_t> query;
-    EXPECT_TRUE(dns::EncodeQuery(name, type, dns::QueryOptions(), query).ok());
-    DohSender::RequestId id = 0;
-    loop_.RunSync([&] {
-      id = transport_->Send(query, timeout, [this](DohResult result) {
-        MutexLock lock(&mu_);
-        results_.push_back(std::move(result));
-        cv_.SignalAll();
-      });
-    });
-    return id;
-  }
-
-  // Waits until `count` results are in (or 20 s pass) and returns them.
-  std::vector<DohResult> Wait(size_t count) {
-    MutexLock lock(&mu_);
-    cv_.AwaitWithDeadline(&mu_, absl::Now() + absl::Seconds(20),
-                          [&] { return results_.size() >= count; });
-    return results_;
-  }
-
-  DohResult SendAndWait(absl::string_view name, uint16_t type,
-                        absl::Duration timeout = absl::Seconds(5)) {
-    size_t before;
-    {
-      MutexLock lock(&mu_);
-      before = results_.size();
-    }
-    Send(name, type, timeout);
-    auto all = Wait(before + 1);
-    return all.size() > before ? all[before] : DohResult{};
-  }
-
-  size_t ResultCount() {
-    MutexLock lock(&mu_);
-    return results_.size();
-  }
-
-  DohTransportStats Stats() {
-    DohTransportStats stats;
-    loop_.RunSync([&] { stats = transport_->stats(); });
-    return stats;
-  }
-
-  EventLoop& loop() { return loop_; }
-  DohSender& transport() { return *transport_; }
-  void Destroy() {
-    loop_.RunSync([this] { transport_.reset(); });
-  }
-
- private:
-  EventLoop loop_;
-  std::unique_ptr<DohSender> transport_;
-  Mutex mu_;
-  CondVar cv_;
-  std::vector<DohResult> results_;
-};
 
 DohConfig ConfigFor(const testing::UnboundServer& server,
                     const std::string& host = "localhost") {

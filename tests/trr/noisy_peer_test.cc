@@ -1,0 +1,240 @@
+// DohTransport against a DoH server that misbehaves (tests/peers/
+// noisy_doh_server.py): storms that HTTP/2 allows keep the connection;
+// refused streams, a GOAWAY with streams in flight and a connection dropped
+// under a burst lose no query and shrink the stream window; what nghttp2
+// rightly treats as an attack ends the connection with a typed error.
+// docs/INTEROP.md says which is which.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/peers/noisy_doh_server.h"
+#include "tests/trr/transport_harness.h"
+#include "trr/dns/dns_types.h"
+#include "trr/dns/response.h"
+
+namespace trr {
+namespace {
+
+using testing::NoisyDohServer;
+
+std::unique_ptr<NoisyDohServer> StartNoisy(std::vector<std::string> flags) {
+  auto server = NoisyDohServer::Start(std::move(flags));
+  EXPECT_TRUE(server.ok()) << server.status();
+  return server.ok() ? std::move(*server) : nullptr;
+}
+
+DohConfig ConfigFor(const NoisyDohServer& server, bool use_get = false) {
+  DohConfig config;
+  config.uri = *ParseDohUri(server.DohUri());
+  config.bootstrap = {*IpAddress::Parse("127.0.0.1")};
+  config.ca_file = server.ca_file();
+  config.use_get = use_get;
+  return config;
+}
+
+// The server's one answer: name A 192.0.2.1.
+void ExpectAnswered(const DohResult& result, const std::string& name) {
+  ASSERT_TRUE(result.ok()) << DohErrorName(result.error) << ": "
+                           << result.detail;
+  dns::Response response;
+  ASSERT_TRUE(dns::ParseResponse(result.body, dns::Question(name, dns::kTypeA),
+                                 response)
+                  .ok());
+  ASSERT_EQ(response.addresses.size(), 1u);
+  EXPECT_EQ(response.addresses[0].ToString(), "192.0.2.1");
+}
+
+// `count` names sent at once; every one must come back answered.
+void ExpectBurstAnswered(TransportHarness& h, int count) {
+  std::vector<std::string> names;
+  for (int i = 0; i < count; ++i) {
+    names.push_back("n" + std::to_string(i) + ".example.test");
+  }
+  const size_t before = h.ResultCount();
+  h.SendBurst(names, dns::kTypeA);
+  const std::vector<DohResult> results = h.Wait(before + count);
+  ASSERT_EQ(results.size(), before + count);
+  int ok = 0;
+  for (size_t i = before; i < results.size(); ++i) {
+    const DohResult& r = results[i];
+    if (r.ok()) {
+      ++ok;
+    } else {
+      ADD_FAILURE() << DohErrorName(r.error) << ": " << r.detail;
+    }
+  }
+  EXPECT_EQ(ok, count);
+}
+
+// One connection, flooded once before its first answer: that answer and
+// the next both arrive on it.
+void ExpectConnectionSurvives(NoisyDohServer& server) {
+  TransportHarness h("nghttp2");
+  h.Configure(ConfigFor(server));
+  ExpectAnswered(h.SendAndWait("first.example.test", dns::kTypeA),
+                 "first.example.test");
+  ExpectAnswered(h.SendAndWait("second.example.test", dns::kTypeA),
+                 "second.example.test");
+  EXPECT_EQ(h.Stats().connections_opened, 1u);
+}
+
+class NoisyPeerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { TRR_REQUIRE_NOISY_DOH_SERVER(); }
+};
+
+TEST_F(NoisyPeerTest, APingFloodKeepsTheConnectionInTwentyRunsOfTwenty) {
+  auto server = StartNoisy({"--ping-flood", "1000"});
+  ASSERT_NE(server, nullptr);
+  for (int run = 0; run < 20; ++run) {
+    SCOPED_TRACE(run);
+    ExpectConnectionSurvives(*server);
+  }
+  EXPECT_EQ(server->Count("flooded"), 20);
+  EXPECT_EQ(server->Count("connection"), 20);
+}
+
+TEST_F(NoisyPeerTest, ASettingsFloodKeepsTheConnection) {
+  // 1,000 empty SETTINGS frames, each owed an ACK.
+  auto server = StartNoisy({"--settings-flood", "1000"});
+  ASSERT_NE(server, nullptr);
+  for (int run = 0; run < 5; ++run) ExpectConnectionSurvives(*server);
+}
+
+TEST_F(NoisyPeerTest, AWindowUpdateStormKeepsTheConnection) {
+  auto server = StartNoisy({"--window-update-flood", "10000"});
+  ASSERT_NE(server, nullptr);
+  for (int run = 0; run < 5; ++run) ExpectConnectionSurvives(*server);
+}
+
+TEST_F(NoisyPeerTest, HeadersInManySmallContinuationFramesAreRead) {
+  // Within nghttp2's limit of CONTINUATION frames per header block.
+  auto server = StartNoisy({"--continuation", "7"});
+  ASSERT_NE(server, nullptr);
+  ExpectConnectionSurvives(*server);
+}
+
+TEST_F(NoisyPeerTest, AttacksEndTheConnectionWithATypedErrorInTime) {
+  // What nghttp2 takes for an attack or a protocol error: an endless
+  // CONTINUATION chain, a SETTINGS frame of 100 entries, a flow-control
+  // window past 2^31-1. Each ends the connection, safely and in time.
+  const std::vector<std::vector<std::string>> attacks = {
+      {"--continuation", "100"},
+      {"--settings-entries", "100"},
+      {"--window-overflow"},
+  };
+  for (const auto& flags : attacks) {
+    SCOPED_TRACE(flags[0]);
+    auto server = StartNoisy(flags);
+    ASSERT_NE(server, nullptr);
+    TransportHarness h("nghttp2");
+    h.Configure(ConfigFor(*server));
+    const absl::Time start = absl::Now();
+    const DohResult result =
+        h.SendAndWait("www.example.test", dns::kTypeA, absl::Seconds(2));
+    EXPECT_EQ(result.error, DohError::kReset) << result.detail;
+    EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  }
+}
+
+TEST_F(NoisyPeerTest, RefusedStreamsGoAgainAndShrinkTheWindow) {
+  // Every third stream refused with REFUSED_STREAM.
+  auto server = StartNoisy({"--refuse-every", "3"});
+  ASSERT_NE(server, nullptr);
+  TransportHarness h("nghttp2");
+  h.Configure(ConfigFor(*server));
+  ExpectBurstAnswered(h, 60);
+  const DohTransportStats stats = h.Stats();
+  EXPECT_GE(stats.refused, 20u);
+  EXPECT_EQ(stats.retried, stats.refused);
+  EXPECT_GE(stats.window_decreases, 1u);
+  EXPECT_EQ(stats.connections_opened, 1u);
+  EXPECT_EQ(server->Count("refused"), static_cast<int>(stats.refused));
+}
+
+TEST_F(NoisyPeerTest, AServerThatRefusesEveryStreamFailsAsRefusedInTime) {
+  auto server = StartNoisy({"--refuse-every", "1"});
+  ASSERT_NE(server, nullptr);
+  TransportHarness h("nghttp2");
+  h.Configure(ConfigFor(*server));
+  const DohResult result =
+      h.SendAndWait("www.example.test", dns::kTypeA, absl::Seconds(5));
+  EXPECT_EQ(result.error, DohError::kRefused) << result.detail;
+  // The first send and every retry the budget allows, no more.
+  EXPECT_EQ(server->Count("refused"), 1 + DohTransport::kMaxRefusedRetries);
+}
+
+TEST_F(NoisyPeerTest, AGoawayWithStreamsInFlightLosesNoQuery) {
+  // The tenth stream of each connection is the last it answers; the GOAWAY
+  // refuses the rest, which go again on a new connection.
+  auto server = StartNoisy({"--goaway-after", "10"});
+  ASSERT_NE(server, nullptr);
+  TransportHarness h("nghttp2");
+  h.Configure(ConfigFor(*server));
+  ExpectBurstAnswered(h, 50);
+  const DohTransportStats stats = h.Stats();
+  EXPECT_GE(stats.connections_opened, 5u);
+  EXPECT_GT(stats.refused, 0u);
+  // A server going away is not a busy one: the window keeps its size.
+  EXPECT_EQ(stats.window_decreases, 0u);
+}
+
+TEST_F(NoisyPeerTest, AConnectionDroppedUnderABurstShrinksTheWindow) {
+  // The server drops any connection with more than 8 streams open at once
+  // (as BIND 9.18 did with bursts of POST streams).
+  auto server = StartNoisy({"--drop-above", "8"});
+  ASSERT_NE(server, nullptr);
+  for (bool get : {false, true}) {
+    SCOPED_TRACE(get ? "GET" : "POST");
+    TransportHarness h("nghttp2");
+    h.Configure(ConfigFor(*server, get));
+    ExpectBurstAnswered(h, 100);
+    const DohTransportStats stats = h.Stats();
+    EXPECT_GE(stats.window_decreases, 1u);
+    EXPECT_GE(stats.retried, 1u);
+    const auto connections = h.Connections();
+    ASSERT_EQ(connections.size(), 1u);
+    EXPECT_LE(connections[0].stream_limit, 8u);
+  }
+}
+
+TEST_F(NoisyPeerTest, EachBodyLeavesBeforeTheNextStreamStarts) {
+  // Bodies arrive 10 bytes per WINDOW_UPDATE, and a stream that opens
+  // while another's body is incomplete is refused (knot-resolver 5.6's
+  // rule): a POST burst must send each request whole before the next.
+  auto server = StartNoisy({"--initial-window", "10", "--strict-bodies"});
+  ASSERT_NE(server, nullptr);
+  TransportHarness h("nghttp2");
+  h.Configure(ConfigFor(*server));
+  ExpectAnswered(h.SendAndWait("first.example.test", dns::kTypeA),
+                 "first.example.test");
+  ExpectBurstAnswered(h, 30);
+  EXPECT_EQ(server->Count("refused-incomplete"), 0);
+  EXPECT_EQ(h.Stats().refused, 0u);
+}
+
+TEST_F(NoisyPeerTest, TheServersStreamLimitIsHonoured) {
+  // It drops a connection that opens more streams than it advertised.
+  auto server = StartNoisy({"--max-streams", "5", "--drop-above", "5"});
+  ASSERT_NE(server, nullptr);
+  TransportHarness h("nghttp2");
+  h.Configure(ConfigFor(*server));
+  // Once its SETTINGS are in (a request sent before may exceed what they
+  // will say, RFC 9113 section 5.1.2), no burst goes above them.
+  ExpectAnswered(h.SendAndWait("first.example.test", dns::kTypeA),
+                 "first.example.test");
+  ExpectBurstAnswered(h, 50);
+  EXPECT_EQ(h.Stats().window_decreases, 0u);
+  EXPECT_EQ(server->Count("dropped"), 0);
+  const auto connections = h.Connections();
+  ASSERT_EQ(connections.size(), 1u);
+  EXPECT_EQ(connections[0].server_max_streams, 5u);
+  EXPECT_EQ(connections[0].stream_limit, 5u);
+}
+
+}  // namespace
+}  // namespace trr
