@@ -33,6 +33,14 @@ absl::StatusOr<std::unique_ptr<DnsdistServer>> DnsdistServer::Start(
                    config.certificate.key_file, "\", \"/dns-query\", {",
                    config.doh_options, "})"),
   };
+  if (config.cleartext_doh) {
+    auto http = PickFreePort();
+    if (!http.ok()) return http.status();
+    server->http_port_ = *http;
+    // No certificate: dnsdist then serves DoH over plain HTTP.
+    lines.push_back(absl::StrCat("addDOHLocal(\"127.0.0.1:", *http,
+                                 "\", nil, nil, \"/dns-query\", {})"));
+  }
   for (const std::string& line : config.lua) {
     lines.push_back(absl::StrReplaceAll(line, ports));
   }

@@ -26,6 +26,9 @@ struct DnsdistConfig {
   std::vector<std::string> lua;
   // Extra options of the DoH listener, e.g. "idleTimeout=1".
   std::string doh_options;
+  // Also a cleartext DoH listener (HTTP/1.1 and h2c), for a TLS front such
+  // as haproxy to pass requests to.
+  bool cleartext_doh = false;
 };
 
 class DnsdistServer {
@@ -37,6 +40,8 @@ class DnsdistServer {
 
   uint16_t doh_port() const { return doh_port_; }
   uint16_t udp_port() const { return udp_port_; }
+  // The cleartext DoH listener's port (0 unless asked for).
+  uint16_t http_port() const { return http_port_; }
   std::string DohUri(const std::string& host = "localhost") const;
 
   absl::Status Restart();
@@ -53,6 +58,7 @@ class DnsdistServer {
   std::string config_file_;
   uint16_t doh_port_ = 0;
   uint16_t udp_port_ = 0;
+  uint16_t http_port_ = 0;
   std::unique_ptr<TestProcess> process_;
 };
 

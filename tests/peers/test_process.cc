@@ -117,6 +117,25 @@ absl::Status TestProcess::WaitForOutput(const std::string& text,
       text, "\"; output:\n", absl::StrJoin(lines_, "\n")));
 }
 
+absl::Status TestProcess::WaitForExit(absl::Duration timeout) {
+  {
+    MutexLock lock(&mu_);
+    output_changed_.AwaitWithDeadline(
+        &mu_, absl::Now() + timeout,
+        [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return output_closed_; });
+    if (!output_closed_) {
+      return absl::DeadlineExceededError("the process has not exited");
+    }
+  }
+  if (pid_ <= 0) return absl::OkStatus();
+  int status = 0;
+  if (waitpid(pid_, &status, 0) == pid_) {
+    pid_ = -1;
+    if (WIFEXITED(status)) exit_code_ = WEXITSTATUS(status);
+  }
+  return absl::OkStatus();
+}
+
 int TestProcess::CountOutput(const std::string& text) {
   MutexLock lock(&mu_);
   int count = 0;

@@ -33,6 +33,12 @@ class TestProcess {
   int CountOutput(const std::string& text);
   // Every line so far, for failure messages.
   std::string Output();
+  // Waits until the process has exited (its output closed) and reaps it;
+  // fails at the deadline, leaving it running.
+  absl::Status WaitForExit(absl::Duration timeout);
+  // Its exit status once reaped by WaitForExit; -1 before, or if a signal
+  // ended it.
+  int exit_code() const { return exit_code_; }
 
   pid_t pid() const { return pid_; }
   bool running();
@@ -49,6 +55,7 @@ class TestProcess {
   void Reap(absl::Duration timeout);
 
   pid_t pid_ = -1;
+  int exit_code_ = -1;
   std::thread reader_;
   Mutex mu_;
   CondVar output_changed_;

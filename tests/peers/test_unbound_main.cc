@@ -20,6 +20,14 @@
 #include "tests/peers/unbound_server.h"
 
 int main(int argc, char** argv) {
+  // Blocked before any thread starts (the peers' output readers too), so
+  // that SIGTERM and SIGINT reach sigwait below and the servers are
+  // stopped, instead of ending the process.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   trr::testing::UnboundConfig config;
   // Runs for as long as a demo or a benchmark: keep no query log.
   config.log_queries = false;
@@ -45,11 +53,6 @@ int main(int argc, char** argv) {
               static_cast<int>((*server)->process().pid()));
   std::fflush(stdout);
   // Wait for stdin to close or a signal; then the destructor stops unbound.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::thread stdin_watch([] {
     char buffer[256];
     while (read(STDIN_FILENO, buffer, sizeof(buffer)) > 0) {
