@@ -318,7 +318,9 @@ int CurlDohTransport::OpenSocket(void* self, int purpose, void* address) {
 }
 
 int CurlDohTransport::CloseSocket(void* self, int fd) {
-  static_cast<CurlDohTransport*>(self)->sockets_.erase(fd);
+  auto* transport = static_cast<CurlDohTransport*>(self);
+  transport->sockets_.erase(fd);
+  transport->loop_->UnwatchFd(fd);  // a parked one may still be in epoll
   return close(fd);
 }
 
@@ -352,14 +354,31 @@ std::vector<DohConnectionInfo> CurlDohTransport::Connections() const {
 
 int CurlDohTransport::OnSocket(void*, int fd, int what, void* self, void*) {
   auto* transport = static_cast<CurlDohTransport*>(self);
+  auto socket = transport->sockets_.find(fd);
   if (what == CURL_POLL_REMOVE) {
-    transport->loop_->UnwatchFd(fd);
+    if (socket == transport->sockets_.end()) {
+      transport->loop_->UnwatchFd(fd);
+    } else {
+      // A kept-alive connection between two requests: curl will want it
+      // again soon, so it stays in epoll (two system calls a request
+      // saved) until an event comes for it meanwhile (CloseSocket, or the
+      // callback below, takes it out then).
+      socket->second.parked = true;
+    }
     return 0;
   }
+  if (socket != transport->sockets_.end()) socket->second.parked = false;
   uint32_t events = 0;
   if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) events |= EPOLLIN;
   if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) events |= EPOLLOUT;
   transport->loop_->WatchFd(fd, events, [transport, fd](uint32_t fired) {
+    auto socket = transport->sockets_.find(fd);
+    if (socket != transport->sockets_.end() && socket->second.parked) {
+      // curl is not watching it: the server closed an idle connection, say.
+      // curl finds out when it next uses it.
+      transport->loop_->UnwatchFd(fd);
+      return;
+    }
     int action = 0;
     if (fired & (EPOLLIN | EPOLLHUP)) action |= CURL_CSELECT_IN;
     if (fired & EPOLLOUT) action |= CURL_CSELECT_OUT;

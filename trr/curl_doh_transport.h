@@ -76,6 +76,8 @@ class CurlDohTransport final : public DohSender {
   struct Socket {
     std::string peer;
     uint64_t answered = 0;
+    // curl said CURL_POLL_REMOVE, but it is still in epoll.
+    bool parked = false;
   };
   absl::flat_hash_map<int, Socket> sockets_;
   DohConfig config_;

@@ -425,7 +425,11 @@ DohTransport::DohTransport(EventLoop* loop) : loop_(loop) {
 DohTransport::~DohTransport() {
   shutting_down_ = true;
   CancelAll();
-  Deliver();
+  // What the cancelled callbacks sent meanwhile is cancelled too.
+  while (!deliveries_.empty()) {
+    Deliver();
+    CancelAll();
+  }
   // Its CancelAll runs our callbacks, which see shutting_down_.
   host_resolver_.reset();
   http1_.reset();
@@ -615,13 +619,16 @@ void DohTransport::Finish(Request* r, DohResult result) {
 }
 
 void DohTransport::Deliver() {
-  // A callback may send, cancel or configure; what that completes joins
-  // the queue and runs after it, in order.
-  while (!deliveries_.empty()) {
-    Delivery delivery = std::move(deliveries_.front());
-    deliveries_.pop_front();
+  // A callback may send, cancel or configure. What that completes is
+  // delivered after these, on the next turn of the loop: a caller that
+  // sends again whenever a request fails at once (no CA file, say) gets a
+  // turn of the loop per round, not a loop of its own that starves it.
+  std::deque<Delivery> batch;
+  batch.swap(deliveries_);
+  for (Delivery& delivery : batch) {
     delivery.done(std::move(delivery.result));
   }
+  if (!deliveries_.empty() && !shutting_down_) Tick();
 }
 
 bool DohTransport::Requeue(Request* r) {

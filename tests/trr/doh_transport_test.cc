@@ -263,6 +263,45 @@ TEST_P(DohTransportTest, NoUriFailsWithoutCrashing) {
   EXPECT_THAT(result.detail, HasSubstr("no DoH URI"));
 }
 
+// A caller that sends again whenever a request fails at once (here: the
+// CA file is missing) gets a turn of the loop per round: other work on the
+// loop goes on, and dead connections are swept between rounds.
+TEST(DohTransportAloneTest, RequestsThatFailAtOnceAndGoAgainShareTheLoop) {
+  EventLoop loop;
+  std::unique_ptr<DohTransport> transport;
+  std::vector<uint8_t> query;
+  ASSERT_TRUE(dns::EncodeQuery("www.example.test", dns::kTypeA,
+                               dns::QueryOptions(), query)
+                  .ok());
+  constexpr int kRounds = 100000;
+  int rounds = 0;  // loop thread only
+  std::function<void(DohResult)> again = [&](DohResult result) {
+    EXPECT_EQ(result.error, DohError::kTls);
+    if (++rounds < kRounds) transport->Send(query, absl::Seconds(5), again);
+  };
+  loop.RunSync([&] {
+    transport = std::make_unique<DohTransport>(&loop);
+    DohConfig config;
+    config.uri = *ParseDohUri("https://localhost:1/dns-query");
+    config.bootstrap = {*IpAddress::Parse("127.0.0.1")};
+    config.ca_file = "/nonexistent/ca.pem";
+    transport->Configure(config);
+    transport->Send(query, absl::Seconds(5), again);
+  });
+  int rounds_seen = 0;
+  size_t connections = 0;
+  loop.RunSync([&] {
+    rounds_seen = rounds;
+    connections = transport->Connections().size();
+  });
+  EXPECT_LT(rounds_seen, kRounds);
+  EXPECT_LE(connections, 1u);
+  loop.RunSync([&] {
+    rounds = kRounds;  // no more rounds
+    transport.reset();
+  });
+}
+
 INSTANTIATE_TEST_SUITE_P(Transports, DohTransportTest,
                          ::testing::Values("nghttp2", "curl"),
                          [](const auto& info) { return info.param; });
