@@ -56,6 +56,38 @@ TEST(DumpTest, TextHasTheAboutNetworkingColumnsAndState) {
   EXPECT_THAT(text, Not(HasSubstr("network.trr.useGET")));
 }
 
+TEST(DumpTest, EachDohConnectionShowsItsProtocolAndLoad) {
+  ResolverSnapshot s = Sample();
+  DohConnectionInfo h2;
+  h2.protocol = "h2";
+  h2.state = "open";
+  h2.address = "127.0.0.1:8443";
+  h2.in_flight = 12;
+  h2.stream_limit = 64;
+  h2.server_max_streams = 100;
+  h2.answered = 3012;
+  DohConnectionInfo h1;
+  h1.protocol = "http/1.1";
+  h1.state = "open";
+  h1.address = "[::1]:443";
+  s.doh_connections = {h2, h1};
+  s.counters.doh_refused_streams = 5;
+  const std::string text = DumpText(s);
+  EXPECT_THAT(text, HasSubstr("DoH connections"));
+  EXPECT_THAT(text, HasSubstr("in flight 12/64 (server allows 100), "
+                              "answered 3012"));
+  EXPECT_THAT(text, HasSubstr("http/1.1"));
+  EXPECT_THAT(text, HasSubstr("[::1]:443"));
+  EXPECT_THAT(text, HasSubstr("doh_refused_streams"));
+  const std::string json = DumpJson(s);
+  EXPECT_THAT(json, HasSubstr("\"connections\":[{\"protocol\":\"h2\","
+                              "\"state\":\"open\",\"address\":"
+                              "\"127.0.0.1:8443\",\"in_flight\":12,"
+                              "\"stream_limit\":64,\"server_max_streams\":100,"
+                              "\"answered\":3012}"));
+  EXPECT_THAT(DumpText(Sample()), HasSubstr("DoH connections\n  (none)"));
+}
+
 TEST(DumpTest, JsonHasEntriesAndTrrState) {
   const std::string json = DumpJson(Sample());
   EXPECT_THAT(json, HasSubstr(R"("entries":[{"hostname":"www.example.com",)"

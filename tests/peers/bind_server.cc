@@ -51,8 +51,10 @@ absl::StatusOr<std::unique_ptr<BindServer>> BindServer::Start(
   auto process = TestProcess::Start({"named", "-g", "-c", conf});
   if (!process.ok()) return process.status();
   server->process_ = std::move(*process);
-  if (absl::Status status =
-          server->process_->WaitForOutput(" running", absl::Seconds(20));
+  // Its listeners are up before it loads zones; its first lines say
+  // "running on Linux" and "running as", so not " running".
+  if (absl::Status status = server->process_->WaitForOutput(
+          "all zones loaded", absl::Seconds(20));
       !status.ok()) {
     return status;
   }
