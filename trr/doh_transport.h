@@ -206,8 +206,9 @@ class DohTransport final : public DohSender {
   void SendHttp1(Request* request);
   // Stops watching the socket and cancels the connection's timers.
   void CloseSocket(Connection* conn);
-  // Ends `conn`: requests it never answered go again (once) on a new
-  // connection, the rest fail with `error`.
+  // Ends `conn`: requests it never answered go again on a new connection
+  // (within their retries) and the window shrinks; the rest fail with
+  // `error`.
   void Fail(Connection* conn, DohError error, const std::string& detail);
   // Closes connections that failed, or drained after GOAWAY or Configure.
   void Sweep();

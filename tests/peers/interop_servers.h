@@ -41,9 +41,6 @@ struct InteropPeer {
   int pid = 0;
 };
 
-inline constexpr const char* kInteropServerNames[] = {
-    "unbound", "bind", "kresd", "dnsdist", "http1"};
-
 class InteropServers {
  public:
   // Starts `name` (and what it stands on) unless it runs already.

@@ -127,8 +127,6 @@ std::vector<std::string> Strings(const std::vector<IpAddress>& addresses) {
 
 // --- Bursts -----------------------------------------------------------
 
-const char* const kServers[] = {"unbound", "bind", "kresd", "dnsdist", "http1"};
-
 class InteropTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
