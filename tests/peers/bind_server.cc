@@ -53,8 +53,8 @@ absl::StatusOr<std::unique_ptr<BindServer>> BindServer::Start(
   server->process_ = std::move(*process);
   // Its listeners are up before it loads zones; its first lines say
   // "running on Linux" and "running as", so not " running".
-  if (absl::Status status = server->process_->WaitForOutput(
-          "all zones loaded", absl::Seconds(20));
+  if (absl::Status status = server->process_->WaitForOutput("all zones loaded",
+                                                            absl::Seconds(20));
       !status.ok()) {
     return status;
   }

@@ -5,25 +5,15 @@
 // and runs until its standard input closes or it is sent SIGTERM/SIGINT.
 //   --server NAME   unbound, bind, kresd, dnsdist or http1
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstring>
 #include <string>
-#include <thread>
 
 #include "tests/peers/interop_servers.h"
+#include "tests/peers/serve_until_stopped.h"
 
 int main(int argc, char** argv) {
-  // Blocked before any thread starts (the peers' output readers too), so
-  // that SIGTERM and SIGINT reach sigwait below and the servers are
-  // stopped, instead of ending the process.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = trr::testing::BlockStopSignals();
   std::string name;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--server") == 0) name = argv[i + 1];
@@ -43,15 +33,7 @@ int main(int argc, char** argv) {
               (*unbound)->dns_port(), peer->pid);
   std::fflush(stdout);
   // Wait for stdin to close or a signal; then every server is stopped.
-  std::thread stdin_watch([] {
-    char buffer[256];
-    while (read(STDIN_FILENO, buffer, sizeof(buffer)) > 0) {
-    }
-    kill(getpid(), SIGTERM);
-  });
-  stdin_watch.detach();
-  int received = 0;
-  sigwait(&signals, &received);
+  trr::testing::ServeUntilStopped(signals);
   servers.Stop();
   return 0;
 }

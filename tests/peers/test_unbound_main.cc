@@ -6,28 +6,18 @@
 //   --zone FILE   serve this zone file for example.test instead of the
 //                 default test zone
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "tests/peers/serve_until_stopped.h"
 #include "tests/peers/unbound_server.h"
 
 int main(int argc, char** argv) {
-  // Blocked before any thread starts (the peers' output readers too), so
-  // that SIGTERM and SIGINT reach sigwait below and the servers are
-  // stopped, instead of ending the process.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = trr::testing::BlockStopSignals();
   trr::testing::UnboundConfig config;
   // Runs for as long as a demo or a benchmark: keep no query log.
   config.log_queries = false;
@@ -53,14 +43,6 @@ int main(int argc, char** argv) {
               static_cast<int>((*server)->process().pid()));
   std::fflush(stdout);
   // Wait for stdin to close or a signal; then the destructor stops unbound.
-  std::thread stdin_watch([] {
-    char buffer[256];
-    while (read(STDIN_FILENO, buffer, sizeof(buffer)) > 0) {
-    }
-    kill(getpid(), SIGTERM);
-  });
-  stdin_watch.detach();
-  int received = 0;
-  sigwait(&signals, &received);
+  trr::testing::ServeUntilStopped(signals);
   return 0;
 }
