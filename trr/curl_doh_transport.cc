@@ -1,7 +1,6 @@
 #include "trr/curl_doh_transport.h"
 
 #include <curl/curl.h>
-#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -301,18 +300,9 @@ int CurlDohTransport::OpenSocket(void* self, int purpose, void* address) {
   const int fd =
       socket(where->family, where->socktype | SOCK_CLOEXEC, where->protocol);
   if (fd < 0) return CURL_SOCKET_BAD;
-  std::string peer;
-  if (where->family == AF_INET) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(&where->addr);
-    peer = HostPort(
-        IpAddress::FromV4Bytes(reinterpret_cast<const uint8_t*>(&in->sin_addr)),
-        ntohs(in->sin_port));
-  } else if (where->family == AF_INET6) {
-    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&where->addr);
-    peer = HostPort(IpAddress::FromV6Bytes(
-                        reinterpret_cast<const uint8_t*>(&in6->sin6_addr)),
-                    ntohs(in6->sin6_port));
-  }
+  uint16_t port = 0;
+  const std::optional<IpAddress> ip = AddressOf(&where->addr, &port);
+  std::string peer = ip ? HostPort(*ip, port) : "";
   transport->sockets_[fd].peer = std::move(peer);
   return fd;
 }

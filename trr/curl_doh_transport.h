@@ -48,9 +48,6 @@ class CurlDohTransport final : public DohSender {
                  Callback done) override;
   void Cancel(RequestId id) override;
   void CancelAll() override;
-  uint64_t connections_opened() const override {
-    return stats_.connections_opened;
-  }
   DohTransportStats stats() const override { return stats_; }
   std::vector<DohConnectionInfo> Connections() const override;
 

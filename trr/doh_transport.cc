@@ -198,10 +198,9 @@ struct DohTransport::Request {
   // before the next time.
   int retries = 0;
   EventLoop::TimerId retry_timer = 0;
-  // Sent over HTTP/1.1: its id in http1_ (0 when not), and which sending
-  // that was (a new configuration sends it again).
+  // Sent over HTTP/1.1: its id in http1_ (0 when not, or when a new
+  // configuration took it back to send it again).
   RequestId http1_id = 0;
-  uint64_t http1_attempt = 0;
   absl::Time deadline;
 };
 
@@ -438,14 +437,11 @@ DohTransport::~DohTransport() {
   SSL_CTX_free(Ctx(tls_));
 }
 
-uint64_t DohTransport::connections_opened() const {
-  return stats_.connections_opened +
-         (http1_ != nullptr ? http1_->connections_opened() : 0);
-}
-
 DohTransportStats DohTransport::stats() const {
   DohTransportStats stats = stats_;
-  stats.connections_opened = connections_opened();
+  if (http1_ != nullptr) {
+    stats.connections_opened += http1_->stats().connections_opened;
+  }
   stats.window_decreases = window_.decreases();
   return stats;
 }
@@ -663,14 +659,17 @@ void DohTransport::Enqueue(Request* r) {
   Tick();
 }
 
+uint32_t DohTransport::ServerMaxStreams(const Connection* conn) {
+  return nghttp2_session_get_remote_settings(
+      conn->session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+}
+
 bool DohTransport::HasRoom(Connection* conn) const {
   if (conn->state != Connection::State::kReady || conn->draining ||
       conn->unsent_body_stream >= 0) {
     return false;
   }
-  const uint32_t server_max = nghttp2_session_get_remote_settings(
-      conn->session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
-  return conn->streams.size() < window_.Limit(server_max);
+  return conn->streams.size() < window_.Limit(ServerMaxStreams(conn));
 }
 
 void DohTransport::Dispatch() {
@@ -1025,8 +1024,8 @@ void DohTransport::Submit(Connection* conn, Request* r) {
   Produce(conn);
 }
 
-bool DohTransport::Produce(Connection* conn) {
-  for (;;) {
+bool DohTransport::Produce(Connection* conn, size_t up_to) {
+  while (conn->pending.size() < up_to) {
     const uint8_t* data = nullptr;
     const ssize_t n = nghttp2_session_mem_send(conn->session, &data);
     if (n < 0) {
@@ -1040,6 +1039,7 @@ bool DohTransport::Produce(Connection* conn) {
     conn->pending.append(reinterpret_cast<const char*>(data),
                          static_cast<size_t>(n));
   }
+  return true;
 }
 
 void DohTransport::Pump(Connection* conn) {
@@ -1092,18 +1092,7 @@ void DohTransport::Flush(Connection* conn) {
   // together, up to a full TLS record, in one write.
   constexpr size_t kRecord = 16384;
   for (;;) {
-    while (conn->pending.size() < kRecord) {
-      const uint8_t* data = nullptr;
-      const ssize_t n = nghttp2_session_mem_send(conn->session, &data);
-      if (n < 0) {
-        Fail(conn, DohError::kOther,
-             absl::StrCat("HTTP/2: ", nghttp2_strerror(static_cast<int>(n))));
-        return;
-      }
-      if (n == 0) break;
-      conn->pending.append(reinterpret_cast<const char*>(data),
-                           static_cast<size_t>(n));
-    }
+    if (!Produce(conn, kRecord)) return;
     if (conn->pending.empty()) break;
     const int written = SSL_write(conn->ssl, conn->pending.data(),
                                   static_cast<int>(conn->pending.size()));
@@ -1133,7 +1122,6 @@ void DohTransport::Flush(Connection* conn) {
   if (conn->reading_paused && conn->pending.size() <= kMaxPendingOutput / 2) {
     // The server took enough: read again, starting with what TLS holds.
     conn->reading_paused = false;
-    Tick();
     PostWhileAlive([this, serial = conn->serial] {
       Connection* conn = FindConnection(serial);
       if (conn == nullptr || conn->state != Connection::State::kReady) return;
@@ -1166,30 +1154,27 @@ void DohTransport::Fail(Connection* conn, DohError error,
   CloseSocket(conn);
   conn->state = Connection::State::kDead;
   if (active_ == conn) active_ = nullptr;
-  // In the order they were sent, so that they go again in that order.
   std::vector<Request*> carried;
   carried.reserve(conn->streams.size());
   for (const auto& [stream, r] : conn->streams) carried.push_back(r);
   conn->streams.clear();
-  std::sort(carried.begin(), carried.end(),
-            [](const Request* a, const Request* b) { return a->id < b->id; });
+  bool unanswered = false;
   uint64_t newest = 0;
-  size_t unanswered = 0;
   for (const Request* r : carried) {
     if (r->answered) continue;
-    ++unanswered;
+    unanswered = true;
     newest = std::max(newest, r->sequence);
   }
   // A server that drops a connection with streams in flight may have had
   // more than it could take (BIND 9.18 did with bursts): carry fewer.
-  if (was_ready && unanswered > 0) {
+  if (was_ready && unanswered) {
     window_.OnRefused(newest, static_cast<uint32_t>(carried.size()));
   }
   for (Request* r : carried) {
     r->conn = nullptr;
     r->stream = -1;
     // Not answered: the query may not even have reached the server, and a
-    // DNS query is safe to send again.
+    // DNS query is safe to send again. Requeue puts it back in send order.
     if (!Requeue(r)) Finish(r, error, detail);
   }
   if (!was_ready) {
@@ -1224,14 +1209,11 @@ void DohTransport::SwitchToHttp1(Connection* conn) {
 void DohTransport::SendHttp1(Request* r) {
   const absl::Duration left = r->deadline - EventLoop::MonotonicNow();
   const RequestId id = r->id;
-  const uint64_t attempt = ++r->http1_attempt;
-  auto done = [this, id, attempt](DohResult result) {
+  auto done = [this, id](DohResult result) {
     auto it = requests_.find(id);
-    // Timed out, cancelled, or sent again under a new configuration.
-    if (it == requests_.end() || it->second->http1_attempt != attempt ||
-        it->second->http1_id == 0) {
-      return;
-    }
+    // Timed out, cancelled, or taken back by Configure (whose libcurl
+    // transport, going away, cancels what it carried).
+    if (it == requests_.end() || it->second->http1_id == 0) return;
     DeliveryScope scope(this);
     it->second->http1_id = 0;
     Finish(it->second.get(), std::move(result));
@@ -1266,8 +1248,7 @@ std::vector<DohConnectionInfo> DohTransport::Connections() const {
     }
     info.in_flight = static_cast<uint32_t>(conn->streams.size());
     if (conn->session != nullptr) {
-      info.server_max_streams = nghttp2_session_get_remote_settings(
-          conn->session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+      info.server_max_streams = ServerMaxStreams(conn.get());
       info.stream_limit = window_.Limit(info.server_max_streams);
     }
     info.answered = conn->answered;

@@ -107,8 +107,6 @@ class DohSender {
   // Completes the request with kCancelled now; no-op if already done.
   virtual void Cancel(RequestId id) = 0;
   virtual void CancelAll() = 0;
-  // Connections opened so far, for the dump.
-  virtual uint64_t connections_opened() const = 0;
   virtual DohTransportStats stats() const = 0;
   // The connections open now, for the dump.
   virtual std::vector<DohConnectionInfo> Connections() const = 0;
@@ -139,7 +137,6 @@ class DohTransport final : public DohSender {
                  Callback done) override;
   void Cancel(RequestId id) override;
   void CancelAll() override;
-  uint64_t connections_opened() const override;
   DohTransportStats stats() const override;
   std::vector<DohConnectionInfo> Connections() const override;
 
@@ -179,6 +176,9 @@ class DohTransport final : public DohSender {
   void DispatchWaiting();
   // Whether `conn` may take one more stream now.
   bool HasRoom(Connection* conn) const;
+  // The server's SETTINGS_MAX_CONCURRENT_STREAMS (nghttp2 assumes 100
+  // until they come).
+  static uint32_t ServerMaxStreams(const Connection* conn);
   void StartConnection();
   Connection* FindConnection(uint64_t serial);
   void TryNextAddress(Connection* conn);
@@ -192,8 +192,9 @@ class DohTransport final : public DohSender {
   // refuses a stream while an earlier one's body is incomplete, and BIND
   // drops a connection that opens many streams without their bodies).
   void Submit(Connection* conn, Request* request);
-  // Moves what nghttp2 has to send into the connection's buffer.
-  bool Produce(Connection* conn);
+  // Moves what nghttp2 has to send into the connection's buffer, until it
+  // holds `up_to` bytes; false if that failed the connection.
+  bool Produce(Connection* conn, size_t up_to = SIZE_MAX);
   // Reads what TLS has into nghttp2, then flushes. Stops reading while the
   // buffer holds more than the server has taken (a peer that floods us
   // with PINGs and never reads their ACKs gets no more of our memory).

@@ -175,16 +175,7 @@ class SystemResolver final : public NativeResolver {
     }
     if (rc != 0) return Failed(gai_strerror(rc));
     for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-      std::optional<IpAddress> ip;
-      if (ai->ai_family == AF_INET) {
-        const auto* sin = reinterpret_cast<const sockaddr_in*>(ai->ai_addr);
-        ip = IpAddress::FromBytes(absl::MakeConstSpan(
-            reinterpret_cast<const uint8_t*>(&sin->sin_addr), 4));
-      } else if (ai->ai_family == AF_INET6) {
-        const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(ai->ai_addr);
-        ip = IpAddress::FromBytes(absl::MakeConstSpan(
-            reinterpret_cast<const uint8_t*>(&sin6->sin6_addr), 16));
-      }
+      const std::optional<IpAddress> ip = AddressOf(ai->ai_addr);
       if (ip && std::find(result.addresses.begin(), result.addresses.end(),
                           *ip) == result.addresses.end()) {
         result.addresses.push_back(*ip);

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "trr/ip_address.h"
@@ -34,6 +35,25 @@ inline sockaddr_storage SocketAddress(const IpAddress& ip, uint16_t port,
     *length = sizeof(*in6);
   }
   return address;
+}
+
+// The other way: the address (and port) in a sockaddr_in or sockaddr_in6;
+// nothing for another family.
+inline std::optional<IpAddress> AddressOf(const sockaddr* address,
+                                          uint16_t* port = nullptr) {
+  if (address->sa_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(address);
+    if (port != nullptr) *port = ntohs(in->sin_port);
+    return IpAddress::FromV4Bytes(
+        reinterpret_cast<const uint8_t*>(&in->sin_addr));
+  }
+  if (address->sa_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(address);
+    if (port != nullptr) *port = ntohs(in6->sin6_port);
+    return IpAddress::FromV6Bytes(
+        reinterpret_cast<const uint8_t*>(&in6->sin6_addr));
+  }
+  return std::nullopt;
 }
 
 // "192.0.2.1:443", "[2001:db8::1]:443": where a connection goes, for

@@ -125,7 +125,6 @@ class FuzzTransport final : public trr::DohSender {
   void CancelAll() override {
     while (!pending_.empty()) Cancel(pending_.begin()->first);
   }
-  uint64_t connections_opened() const override { return 0; }
   trr::DohTransportStats stats() const override { return stats_; }
   std::vector<trr::DohConnectionInfo> Connections() const override {
     return {};

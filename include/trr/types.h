@@ -58,7 +58,7 @@ struct DohConnectionInfo {
   // setting. 1 and 1 for HTTP/1.1.
   uint32_t stream_limit = 0;
   uint32_t server_max_streams = 0;
-  uint64_t answered = 0;  // HTTP/2: responses it carried
+  uint64_t answered = 0;  // responses it carried
 };
 
 }  // namespace trr

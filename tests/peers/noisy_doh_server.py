@@ -24,6 +24,7 @@ import h2.config
 import h2.connection
 import h2.errors
 import h2.events
+import h2.exceptions
 import h2.settings
 import hpack
 import hyperframe.frame
@@ -44,7 +45,7 @@ def answer_for(query):
     if question_end > len(query):
         return None
     qtype = struct.unpack(">H", query[offset + 1:offset + 3])[0]
-    flags = 0x8180 | (query[2] & 0x01) << 8  # QR, RA, RD copied
+    flags = 0x8080 | (query[2] & 0x01) << 8  # QR and RA; RD copied
     answers = 1 if qtype == 1 else 0
     message = query[:2] + struct.pack(">HHHHH", flags, 1, answers, 0, 0)
     message += query[12:question_end]
