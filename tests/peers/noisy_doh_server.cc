@@ -51,4 +51,9 @@ int NoisyDohServer::Count(const std::string& event) {
   return process_->CountOutput(absl::StrCat(event, " "));
 }
 
+absl::Status NoisyDohServer::WaitForCount(const std::string& event, int count) {
+  return process_->WaitForOutputCount(absl::StrCat(event, " "), count,
+                                      absl::Seconds(10));
+}
+
 }  // namespace trr::testing

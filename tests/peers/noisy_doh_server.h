@@ -33,6 +33,9 @@ class NoisyDohServer {
   // Lines of the server's log that start with `event` ("connection",
   // "answered", "refused", "goaway", "dropped", "flooded").
   int Count(const std::string& event);
+  // Waits (with a deadline) until `count` such lines are in: the server
+  // logs an event just after it acts, so the client may see it first.
+  absl::Status WaitForCount(const std::string& event, int count);
   TestProcess& process() { return *process_; }
 
  private:

@@ -117,6 +117,24 @@ absl::Status TestProcess::WaitForOutput(const std::string& text,
       text, "\"; output:\n", absl::StrJoin(lines_, "\n")));
 }
 
+absl::Status TestProcess::WaitForOutputCount(const std::string& text, int count,
+                                             absl::Duration timeout) {
+  MutexLock lock(&mu_);
+  size_t checked = 0;
+  int seen = 0;
+  auto enough_or_closed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (; checked < lines_.size(); ++checked) {
+      if (absl::StrContains(lines_[checked], text)) ++seen;
+    }
+    return seen >= count || output_closed_;
+  };
+  output_changed_.AwaitWithDeadline(&mu_, absl::Now() + timeout,
+                                    enough_or_closed);
+  if (seen >= count) return absl::OkStatus();
+  return absl::DeadlineExceededError(
+      absl::StrCat(seen, " of ", count, " lines with \"", text, "\""));
+}
+
 absl::Status TestProcess::WaitForExit(absl::Duration timeout) {
   {
     MutexLock lock(&mu_);

@@ -31,6 +31,10 @@ class TestProcess {
   absl::Status WaitForOutput(const std::string& text, absl::Duration timeout);
   // Lines of output containing `text` so far.
   int CountOutput(const std::string& text);
+  // Waits until at least `count` lines contain `text`; fails at the
+  // deadline or when the process exits first.
+  absl::Status WaitForOutputCount(const std::string& text, int count,
+                                  absl::Duration timeout);
   // Every line so far, for failure messages.
   std::string Output();
   // Waits until the process has exited (its output closed) and reaps it;

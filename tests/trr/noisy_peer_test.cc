@@ -94,6 +94,7 @@ TEST_F(NoisyPeerTest, APingFloodKeepsTheConnectionInTwentyRunsOfTwenty) {
     SCOPED_TRACE(run);
     ExpectConnectionSurvives(*server);
   }
+  EXPECT_TRUE(server->WaitForCount("flooded", 20).ok());
   EXPECT_EQ(server->Count("flooded"), 20);
   EXPECT_EQ(server->Count("connection"), 20);
 }
@@ -154,6 +155,8 @@ TEST_F(NoisyPeerTest, RefusedStreamsGoAgainAndShrinkTheWindow) {
   EXPECT_EQ(stats.retried, stats.refused);
   EXPECT_GE(stats.window_decreases, 1u);
   EXPECT_EQ(stats.connections_opened, 1u);
+  EXPECT_TRUE(
+      server->WaitForCount("refused", static_cast<int>(stats.refused)).ok());
   EXPECT_EQ(server->Count("refused"), static_cast<int>(stats.refused));
 }
 
@@ -166,7 +169,9 @@ TEST_F(NoisyPeerTest, AServerThatRefusesEveryStreamFailsAsRefusedInTime) {
       h.SendAndWait("www.example.test", dns::kTypeA, absl::Seconds(5));
   EXPECT_EQ(result.error, DohError::kRefused) << result.detail;
   // The first send and every retry the budget allows, no more.
-  EXPECT_EQ(server->Count("refused"), 1 + DohTransport::kMaxRefusedRetries);
+  const int sends = 1 + DohTransport::kMaxRefusedRetries;
+  EXPECT_TRUE(server->WaitForCount("refused", sends).ok());
+  EXPECT_EQ(server->Count("refused"), sends);
 }
 
 TEST_F(NoisyPeerTest, AGoawayWithStreamsInFlightLosesNoQuery) {
