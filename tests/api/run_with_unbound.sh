@@ -8,7 +8,7 @@ shift
 # shellcheck source=../peers/test_unbound.sh
 source "$(dirname "$0")/../peers/test_unbound.sh"
 work=$(mktemp -d)
-trap 'exec 3>&-; kill ${TEST_UNBOUND_PID:-} 2>/dev/null; wait; rm -rf "$work"' EXIT
+trap 'exec 3>&-; kill ${TEST_UNBOUND_PID:-} 2>/dev/null || true; wait; rm -rf "$work"' EXIT
 start_test_unbound "$unbound_tool" "$work/env" 3
 set -a
 # shellcheck disable=SC1090

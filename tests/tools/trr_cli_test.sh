@@ -46,7 +46,7 @@ rm -f "$bad_prefs"
 # shellcheck source=../peers/test_unbound.sh
 source "$(dirname "$0")/../peers/test_unbound.sh"
 work=$(mktemp -d)
-trap 'exec 3>&-; kill ${TEST_UNBOUND_PID:-} 2>/dev/null; wait; rm -rf "$work" "$last_output"' EXIT
+trap 'exec 3>&-; kill ${TEST_UNBOUND_PID:-} 2>/dev/null || true; wait; rm -rf "$work" "$last_output"' EXIT
 start_test_unbound "$unbound_tool" "$work/server" 3 || fail "unbound did not start"
 # shellcheck disable=SC1090
 source "$work/server"
