@@ -180,6 +180,14 @@ absl::Status PrefRegistry::Validate(const PrefSpec& spec,
     return absl::InvalidArgumentError(
         absl::StrCat(spec.name, " must not contain NUL characters"));
   }
+  // It goes out as an HTTP header: a line break would start another
+  // (over HTTP/1.1, a header of the pref file's choosing).
+  if (value.is_string() &&
+      absl::string_view(spec.name) == "network.trr.credentials" &&
+      value.string_value().find_first_of("\r\n") != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        spec.name, " must not contain line breaks (it is an HTTP header)"));
+  }
   return absl::OkStatus();
 }
 

@@ -55,7 +55,8 @@ class PrefRegistry {
   const std::vector<PrefAlias>& aliases() const { return aliases_; }
 
   // Checks a value against its spec: the type, the range for ints, no NUL
-  // bytes in strings. The message names the pref and what was expected.
+  // bytes in strings, no line breaks in network.trr.credentials (an HTTP
+  // header). The message names the pref and what was expected.
   static absl::Status Validate(const PrefSpec& spec, const PrefValue& value);
 
  private:

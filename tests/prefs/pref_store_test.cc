@@ -138,6 +138,20 @@ TEST(PrefStoreTest, WrongTypeOrRangeRejectsTheWholeFile) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(PrefStoreTest, CredentialsWithALineBreakAreRefused) {
+  // They go out as the Authorization header; over HTTP/1.1 a line break
+  // would add a header of the file's choosing.
+  PrefStore store;
+  ASSERT_TRUE(store.SetOverride("network.trr.credentials", "Bearer a").ok());
+  const absl::Status status =
+      store.SetOverride("network.trr.credentials", "Bearer a\r\nX-Injected: 1");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(),
+            "network.trr.credentials must not contain line breaks (it is an "
+            "HTTP header)");
+  EXPECT_EQ(store.GetString("network.trr.credentials"), "Bearer a");
+}
+
 TEST(PrefStoreTest, BrokenFileChangesNothingAndNotifiesNoOne) {
   PrefStore store;
   ASSERT_TRUE(
