@@ -37,8 +37,11 @@ ABSL_FLAG(bool, print_get_urls, false,
           "h2load can send the same bytes)");
 ABSL_FLAG(double, warmup, 0.5, "seconds to run before measuring");
 ABSL_FLAG(std::string, transport, "trr",
-          "trr: DohTransport, the resolver's (nghttp2 over OpenSSL); curl: "
-          "CurlDohTransport, the libcurl one it replaced");
+          "trr: DohTransport, the resolver's (nghttp2 over OpenSSL, or "
+          "http-parser for HTTP/1.1 servers); curl: CurlDohTransport, the "
+          "libcurl one it replaced, over HTTP/2; curl-http1: the same over "
+          "HTTP/1.1 on a pool of 4 connections, as trr once spoke to "
+          "HTTP/1.1 servers");
 
 namespace {
 
@@ -58,8 +61,13 @@ class Load {
   void Start(trr::DohConfig config, absl::Duration warmup,
              absl::Duration duration) {
     loop_->RunSync([&] {
-      if (absl::GetFlag(FLAGS_transport) == "curl") {
+      const std::string transport = absl::GetFlag(FLAGS_transport);
+      if (transport == "curl") {
         transport_ = std::make_unique<trr::CurlDohTransport>(loop_);
+      } else if (transport == "curl-http1") {
+        transport_ = std::make_unique<trr::CurlDohTransport>(
+            loop_, trr::CurlDohTransport::Options{
+                       trr::CurlDohTransport::Http::k1_1, 4});
       } else {
         transport_ = std::make_unique<trr::DohTransport>(loop_);
       }

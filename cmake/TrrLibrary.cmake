@@ -14,7 +14,7 @@ endforeach()
 add_dependencies(trr_shared ${TRR_COMPONENTS})
 target_link_libraries(trr_shared PRIVATE
   -Wl,--whole-archive ${whole_archives} -Wl,--no-whole-archive
-  CURL::libcurl OpenSSL::SSL PkgConfig::NGHTTP2 absl::flat_hash_map absl::flat_hash_set absl::str_format
+  ${HTTP_PARSER_LIBRARY} OpenSSL::SSL PkgConfig::NGHTTP2 absl::flat_hash_map absl::flat_hash_set absl::str_format
   absl::synchronization absl::hash absl::inlined_vector Threads::Threads)
 target_include_directories(trr_shared PUBLIC
   $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>)
@@ -52,7 +52,7 @@ add_custom_command(
 add_custom_target(trr_static ALL DEPENDS ${TRR_STATIC})
 
 # What a static link needs besides libtrr.a.
-set(TRR_STATIC_DEPS_PC "-lcurl -lnghttp2 -lssl -lcrypto -pthread")
+set(TRR_STATIC_DEPS_PC "-lhttp_parser -lnghttp2 -lssl -lcrypto -pthread")
 
 install(TARGETS trr_shared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES ${TRR_STATIC} DESTINATION ${CMAKE_INSTALL_LIBDIR})

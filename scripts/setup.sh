@@ -11,7 +11,7 @@ PACKAGES=(
   cmake ninja-build pkg-config git ca-certificates
   # Libraries.
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libcurl4-openssl-dev libnghttp2-dev libssl-dev libcpp-httplib-dev
+  libcurl4-openssl-dev libnghttp2-dev libhttp-parser-dev libssl-dev libcpp-httplib-dev
   # Reference parsers the codec benchmark compares against.
   libc-ares-dev libldns-dev
   # Bazel, offline, against the system libraries.

@@ -75,9 +75,16 @@ struct CurlDohTransport::Request {
   CURL* easy = nullptr;
   uint64_t generation = 0;
   std::vector<uint8_t> query;  // POST body; must live until done
-  std::string url;             // GET URL; must live until done
+  std::string url;             // must live until done
+  // libcurl reads the header list while the transfer runs; a Configure
+  // meanwhile must not free it.
+  std::shared_ptr<const SList> headers;
   std::vector<uint8_t> body;
   bool too_large = false;
+  // HTTP/1.1 past the pool's size: waits here, not in libcurl.
+  bool queued = false;
+  absl::Time deadline;
+  EventLoop::TimerId queue_timer = 0;
   Callback done;
   char error[CURL_ERROR_SIZE] = {};
 };
@@ -129,9 +136,9 @@ void CurlDohTransport::Configure(DohConfig config) {
   if (!config_.credentials.empty()) {
     common.push_back(absl::StrCat("Authorization: ", config_.credentials));
   }
-  get_headers_ = std::make_unique<SList>(common);
+  get_headers_ = std::make_shared<SList>(common);
   common.push_back("Content-Type: application/dns-message");
-  post_headers_ = std::make_unique<SList>(common);
+  post_headers_ = std::make_shared<SList>(common);
   std::vector<std::string> resolve;
   // Forget what an earlier configuration put in curl's DNS cache.
   for (const std::string& host_port : resolved_host_ports_) {
@@ -198,7 +205,6 @@ CurlDohTransport::RequestId CurlDohTransport::Send(
   Request* r = request.get();
   r->id = next_id_++;
   r->done = std::move(done);
-  r->generation = config_generation_;
   ++stats_.requests;
   if (config_.uri.host.empty()) {
     requests_[r->id] = std::move(request);
@@ -214,17 +220,46 @@ CurlDohTransport::RequestId CurlDohTransport::Send(
     });
     return id;
   }
+  r->deadline = EventLoop::MonotonicNow() + timeout;
+  r->query.assign(query.begin(), query.end());
+  const RequestId id = r->id;
+  requests_[id] = std::move(request);
+  if (options_.http == Http::k1_1 &&
+      in_curl_ >= static_cast<size_t>(std::max(1, options_.max_connections))) {
+    // libcurl would keep it on a list of pending transfers that it walks
+    // again every time a connection comes free; a queue of ours costs
+    // nothing per completion.
+    r->queued = true;
+    r->queue_timer = loop_->AddTimer(timeout, [this, id] {
+      auto it = requests_.find(id);
+      if (it == requests_.end()) return;
+      it->second->queue_timer = 0;
+      DohResult result;
+      result.error = DohError::kTimeout;
+      result.detail = "timed out waiting for a free HTTP/1.1 connection";
+      Finish(it->second.get(), std::move(result));
+    });
+    queue_.push_back(id);
+    return id;
+  }
+  Start(r);
+  return id;
+}
+
+void CurlDohTransport::Start(Request* r) {
   r->easy = static_cast<CURL*>(TakeEasyHandle());
+  r->generation = config_generation_;
   CURL* easy = r->easy;
   if (config_.use_get) {
     std::string encoded;
-    dns::Base64UrlEncodeTo(query, encoded);
+    dns::Base64UrlEncodeTo(r->query, encoded);
     r->url = config_.uri.GetUrl(encoded);
+    r->headers = get_headers_;
     curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, get_headers_->list);
   } else {
     r->url = config_.uri.Url();
-    r->query.assign(query.begin(), query.end());
+    r->headers = post_headers_;
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, r->query.data());
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE,
                      static_cast<long>(r->query.size()));
@@ -237,14 +272,32 @@ CurlDohTransport::RequestId CurlDohTransport::Send(
   curl_easy_setopt(easy, CURLOPT_RESOLVE,
                    resolve_loaded_ ? nullptr : resolve_->list);
   resolve_loaded_ = true;
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
-                   static_cast<long>(absl::ToInt64Milliseconds(timeout)));
+  const absl::Duration left = r->deadline - EventLoop::MonotonicNow();
+  curl_easy_setopt(
+      easy, CURLOPT_TIMEOUT_MS,
+      static_cast<long>(std::max<int64_t>(1, absl::ToInt64Milliseconds(left))));
   curl_easy_setopt(easy, CURLOPT_PRIVATE, r);
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, r);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, r->error);
-  requests_[r->id] = std::move(request);
+  ++in_curl_;
   curl_multi_add_handle(multi_, easy);
-  return r->id;
+}
+
+void CurlDohTransport::StartQueued() {
+  // Not from inside a libcurl callback: CollectDone and Finish run after
+  // curl_multi_socket_action has returned.
+  while (!queue_.empty() && in_curl_ < static_cast<size_t>(std::max(
+                                           1, options_.max_connections))) {
+    const RequestId id = queue_.front();
+    queue_.pop_front();
+    auto it = requests_.find(id);
+    if (it == requests_.end() || !it->second->queued) continue;
+    Request* r = it->second.get();
+    r->queued = false;
+    loop_->CancelTimer(r->queue_timer);
+    r->queue_timer = 0;
+    Start(r);
+  }
 }
 
 void CurlDohTransport::Cancel(RequestId id) {
@@ -257,13 +310,19 @@ void CurlDohTransport::Cancel(RequestId id) {
 }
 
 void CurlDohTransport::CancelAll() {
-  std::vector<RequestId> ids;
-  for (const auto& [id, request] : requests_) ids.push_back(id);
+  // The queued first, so that no cancellation starts one of them.
+  std::vector<RequestId> ids(queue_.begin(), queue_.end());
+  queue_.clear();
+  for (const auto& [id, request] : requests_) {
+    if (!request->queued) ids.push_back(id);
+  }
   for (RequestId id : ids) Cancel(id);
 }
 
 void CurlDohTransport::Finish(Request* request, DohResult result) {
+  if (request->queue_timer != 0) loop_->CancelTimer(request->queue_timer);
   if (request->easy != nullptr) {
+    --in_curl_;
     curl_multi_remove_handle(multi_, request->easy);
     if (request->generation == config_generation_ &&
         result.error == DohError::kOk) {
@@ -279,6 +338,8 @@ void CurlDohTransport::Finish(Request* request, DohResult result) {
   if (result.ok()) ++stats_.completed_ok;
   Callback done = std::move(request->done);
   requests_.erase(request->id);  // frees `request`
+  // Before the callback, so that a request it sends queues behind them.
+  StartQueued();
   done(std::move(result));
 }
 

@@ -1,12 +1,11 @@
-// CurlDohTransport: DoH on libcurl's multi interface. Two jobs:
-// - HTTP/1.1, for servers that do not speak HTTP/2: DohTransport hands
-//   their requests to one of these, which keeps a small pool of kept-alive
-//   connections (libcurl does HTTP/1.1 well; trr has no parser of its own).
-// - HTTP/2, as the first DoH transport was, before DohTransport (nghttp2
-//   over OpenSSL, trr/doh_transport.h) replaced it because it measured
-//   faster and cheaper (docs/PERFORMANCE.md). It stays so that comparison
-//   can be run again (`doh_load --transport=curl`), and the transport
-//   tests (tests/trr/doh_transport_test) hold both to the same behaviour.
+// CurlDohTransport: DoH on libcurl's multi interface, the first DoH
+// transport. DohTransport (nghttp2 over OpenSSL for HTTP/2, http-parser on
+// the same connections for HTTP/1.1) replaced it because it measured faster
+// and cheaper in both protocols (docs/PERFORMANCE.md). It is not part of
+// the shipped library: it stays, in both protocols, so that comparison can
+// be run again (`doh_load --transport=curl` or `curl-http1`), and so the
+// transport tests (tests/trr/doh_transport_test) hold both to the same
+// behaviour.
 //
 // Loop thread only: construct, call and destroy it on its EventLoop.
 
@@ -14,6 +13,7 @@
 #define TRR_TRR_CURL_DOH_TRANSPORT_H_
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <utility>
@@ -41,8 +41,9 @@ class CurlDohTransport final : public DohSender {
   CurlDohTransport(const CurlDohTransport&) = delete;
   CurlDohTransport& operator=(const CurlDohTransport&) = delete;
 
-  // Applies to requests sent from now on. A new URI, bootstrap or CA means
-  // a new connection (curl matches connections on all of them).
+  // Applies to requests that reach libcurl from now on (HTTP/1.1: also
+  // those still waiting for a free connection). A new URI, bootstrap or CA
+  // means a new connection (curl matches connections on all of them).
   void Configure(DohConfig config) override;
   RequestId Send(absl::Span<const uint8_t> query, absl::Duration timeout,
                  Callback done) override;
@@ -63,6 +64,10 @@ class CurlDohTransport final : public DohSender {
   void SocketAction(int fd, int events);
   void CollectDone();
   void Finish(Request* request, DohResult result);
+  // Hands a request to libcurl.
+  void Start(Request* request);
+  // HTTP/1.1: starts queued requests while a connection is free.
+  void StartQueued();
   void* TakeEasyHandle();
   void ApplyConnectionOptions(void* easy);
 
@@ -81,12 +86,17 @@ class CurlDohTransport final : public DohSender {
   // Bumped by Configure(); pooled handles from an older one are set up again.
   uint64_t config_generation_ = 0;
   struct SList;
-  std::unique_ptr<SList> post_headers_, get_headers_, resolve_;
+  std::shared_ptr<const SList> post_headers_, get_headers_;
+  std::unique_ptr<SList> resolve_;
   bool resolve_loaded_ = true;
   // "host:port" entries this transport added to curl's DNS cache.
   std::vector<std::string> resolved_host_ports_;
   std::vector<std::pair<void*, uint64_t>> idle_handles_;
   absl::flat_hash_map<RequestId, std::unique_ptr<Request>> requests_;
+  // Requests libcurl has now, and (HTTP/1.1) those waiting for a
+  // connection, in send order.
+  size_t in_curl_ = 0;
+  std::deque<RequestId> queue_;
   RequestId next_id_ = 1;
   EventLoop::TimerId curl_timer_ = 0;
   DohTransportStats stats_;

@@ -1,6 +1,7 @@
 #include "trr/doh_transport.h"
 
 #include <fcntl.h>
+#include <http_parser.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <nghttp2/nghttp2.h>
@@ -21,7 +22,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "trr/curl_doh_transport.h"
 #include "trr/dns/base64url.h"
 #include "trr/socket_address.h"
 
@@ -46,7 +46,10 @@ constexpr size_t kFeedChunk = 4096;
 constexpr size_t kMaxPendingOutput = 256 * 1024;
 // The HTTP/1.1 pool: few connections, kept alive, as a browser keeps a
 // handful per host.
-constexpr int kHttp1Connections = 4;
+constexpr size_t kHttp1Connections = 4;
+// An HTTP/1.1 connection carries one request at a time; it sits in the
+// connection's stream table under this key.
+constexpr int32_t kHttp1Stream = 1;
 
 SSL_CTX* Ctx(void* tls) { return static_cast<SSL_CTX*>(tls); }
 
@@ -198,10 +201,28 @@ struct DohTransport::Request {
   // before the next time.
   int retries = 0;
   EventLoop::TimerId retry_timer = 0;
-  // Sent over HTTP/1.1: its id in http1_ (0 when not, or when a new
-  // configuration took it back to send it again).
-  RequestId http1_id = 0;
-  absl::Time deadline;
+};
+
+// An HTTP/1.1 connection's reading side. http-parser (Debian's
+// libhttp-parser, not a parser of ours) finds the status, the headers, the
+// body however it is framed (length, chunks, or up to the close) and where
+// the response ends; this keeps what a DoH answer needs of it.
+struct DohTransport::Http1 {
+  http_parser parser;
+  // The header being read: http-parser may hand a name or value over in
+  // pieces.
+  std::string field;
+  std::string value;
+  bool in_value = false;
+  std::string content_type;
+  bool too_large = false;
+
+  void TakeHeader() {
+    if (absl::EqualsIgnoreCase(field, "content-type")) content_type = value;
+    field.clear();
+    value.clear();
+    in_value = false;
+  }
 };
 
 struct DohTransport::Connection {
@@ -236,7 +257,10 @@ struct DohTransport::Connection {
   BioSocket io;
   uint32_t watched = 0;  // the epoll events asked for; 0 when not watched
   SSL* ssl = nullptr;
+  // HTTP/2, or (when the server chose it in ALPN, or chose nothing)
+  // HTTP/1.1: one request at a time, kept alive for the next.
   nghttp2_session* session = nullptr;
+  std::unique_ptr<Http1> http1;
   // Bytes nghttp2 produced that TLS has not taken yet.
   std::string pending;
   absl::flat_hash_map<int32_t, Request*> streams;
@@ -417,6 +441,96 @@ struct DohTransport::Callbacks {
   }
 };
 
+// http-parser's callbacks for an HTTP/1.1 connection's responses. A
+// non-zero return stops the parser with an error (the connection then ends).
+struct DohTransport::Http1Callbacks {
+  static Connection* Conn(http_parser* parser) {
+    return static_cast<Connection*>(parser->data);
+  }
+
+  static Request* InFlight(Connection* conn) {
+    auto it = conn->streams.find(kHttp1Stream);
+    return it == conn->streams.end() ? nullptr : it->second;
+  }
+
+  static int OnMessageBegin(http_parser* parser) {
+    Connection* conn = Conn(parser);
+    Request* r = InFlight(conn);
+    // A response to nothing we asked.
+    if (r == nullptr) return 1;
+    Http1& http1 = *conn->http1;
+    http1.field.clear();
+    http1.value.clear();
+    http1.in_value = false;
+    http1.content_type.clear();
+    return 0;
+  }
+
+  static int OnHeaderField(http_parser* parser, const char* at, size_t n) {
+    Http1& http1 = *Conn(parser)->http1;
+    if (http1.in_value) http1.TakeHeader();
+    http1.field.append(at, n);
+    return 0;
+  }
+
+  static int OnHeaderValue(http_parser* parser, const char* at, size_t n) {
+    Http1& http1 = *Conn(parser)->http1;
+    http1.in_value = true;
+    http1.value.append(at, n);
+    return 0;
+  }
+
+  static int OnHeadersComplete(http_parser* parser) {
+    Conn(parser)->http1->TakeHeader();
+    return 0;
+  }
+
+  static int OnBody(http_parser* parser, const char* at, size_t n) {
+    Connection* conn = Conn(parser);
+    Request* r = InFlight(conn);
+    if (r == nullptr) return 1;
+    if (r->body.size() + n > kMaxDohBody) {
+      conn->http1->too_large = true;
+      return 1;
+    }
+    r->body.insert(r->body.end(), at, at + n);
+    return 0;
+  }
+
+  static int OnMessageComplete(http_parser* parser) {
+    Connection* conn = Conn(parser);
+    Request* r = InFlight(conn);
+    if (r == nullptr) return 1;
+    // 1xx are interim (100 Continue, say): the final response follows.
+    if (parser->status_code < 200) {
+      r->body.clear();
+      return 0;
+    }
+    ++conn->answered;
+    // "Connection: close", or HTTP/1.0: no next request on it.
+    if (!http_should_keep_alive(parser)) conn->draining = true;
+    conn->owner->Finish(
+        r, CheckedAnswer(parser->status_code, conn->http1->content_type,
+                         std::move(r->body)));
+    return 0;
+  }
+
+  static const http_parser_settings* Get() {
+    static const http_parser_settings settings = [] {
+      http_parser_settings s;
+      http_parser_settings_init(&s);
+      s.on_message_begin = &OnMessageBegin;
+      s.on_header_field = &OnHeaderField;
+      s.on_header_value = &OnHeaderValue;
+      s.on_headers_complete = &OnHeadersComplete;
+      s.on_body = &OnBody;
+      s.on_message_complete = &OnMessageComplete;
+      return s;
+    }();
+    return &settings;
+  }
+};
+
 DohTransport::DohTransport(EventLoop* loop) : loop_(loop) {
   Configure(DohConfig());
 }
@@ -431,7 +545,6 @@ DohTransport::~DohTransport() {
   }
   // Its CancelAll runs our callbacks, which see shutting_down_.
   host_resolver_.reset();
-  http1_.reset();
   for (auto& conn : connections_) CloseSocket(conn.get());
   connections_.clear();
   SSL_CTX_free(Ctx(tls_));
@@ -439,9 +552,6 @@ DohTransport::~DohTransport() {
 
 DohTransportStats DohTransport::stats() const {
   DohTransportStats stats = stats_;
-  if (http1_ != nullptr) {
-    stats.connections_opened += http1_->stats().connections_opened;
-  }
   stats.window_decreases = window_.decreases();
   return stats;
 }
@@ -456,16 +566,9 @@ void DohTransport::Configure(DohConfig config) {
   authority_ = config_.uri.Authority();
   host_ip_ = IpAddress::Parse(config_.uri.host);
   // A new server (or the same one anew): nothing learnt about the old one
-  // holds. Requests in flight over HTTP/1.1 go again under the new one.
+  // holds, its protocol included.
   window_ = StreamWindow();
-  if (http1_ != nullptr) {
-    for (auto& [id, r] : requests_) {
-      if (r->http1_id == 0) continue;
-      r->http1_id = 0;
-      Enqueue(r.get());
-    }
-    http1_.reset();  // its cancellations find nothing to finish
-  }
+  http1_ = false;
   SSL_CTX_free(Ctx(tls_));
   tls_error_.clear();
   SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
@@ -533,7 +636,6 @@ DohTransport::RequestId DohTransport::Send(absl::Span<const uint8_t> query,
     return id;
   }
   r->query.assign(query.begin(), query.end());
-  r->deadline = EventLoop::MonotonicNow() + timeout;
   r->timer = loop_->AddTimer(timeout, [this, id, timeout] {
     auto it = requests_.find(id);
     if (it == requests_.end()) return;
@@ -570,17 +672,21 @@ void DohTransport::CancelAll() {
 
 void DohTransport::Abandon(Request* r, DohError error, std::string detail) {
   Connection* conn = r->conn;
-  if (conn != nullptr && conn->state == Connection::State::kReady &&
-      r->stream >= 0) {
+  if (conn != nullptr && conn->session != nullptr &&
+      conn->state == Connection::State::kReady && r->stream >= 0) {
     // Tell the server to stop: the stream's id is not reused either way.
     nghttp2_submit_rst_stream(conn->session, NGHTTP2_FLAG_NONE, r->stream,
                               NGHTTP2_CANCEL);
     Tick();
   }
-  const RequestId http1_id = r->http1_id;
   Finish(r, error, std::move(detail));  // frees r
-  // Its completion finds the request gone and does nothing.
-  if (http1_id != 0 && http1_ != nullptr) http1_->Cancel(http1_id);
+  if (conn != nullptr && conn->http1 != nullptr) {
+    // HTTP/1.1 cannot take a request back: its answer would be read as the
+    // next one's. The connection goes.
+    CloseSocket(conn);
+    conn->state = Connection::State::kDead;
+    Tick();
+  }
 }
 
 void DohTransport::Finish(Request* r, DohError error, std::string detail) {
@@ -665,8 +771,8 @@ uint32_t DohTransport::ServerMaxStreams(const Connection* conn) {
 }
 
 bool DohTransport::HasRoom(Connection* conn) const {
-  if (conn->state != Connection::State::kReady || conn->draining ||
-      conn->unsent_body_stream >= 0) {
+  if (conn->state != Connection::State::kReady || conn->session == nullptr ||
+      conn->draining || conn->unsent_body_stream >= 0) {
     return false;
   }
   return conn->streams.size() < window_.Limit(ServerMaxStreams(conn));
@@ -683,16 +789,12 @@ void DohTransport::Dispatch() {
 }
 
 void DohTransport::DispatchWaiting() {
-  if (http1_ != nullptr) {
-    while (!waiting_.empty()) {
-      auto it = requests_.find(waiting_.front());
-      waiting_.pop_front();
-      if (it != requests_.end()) SendHttp1(it->second.get());
-    }
+  if (http1_) {
+    DispatchHttp1();
     return;
   }
   if (active_ == nullptr) {
-    StartConnection();
+    StartConnection(/*make_active=*/true);
     return;
   }
   bool submitted = false;
@@ -707,12 +809,45 @@ void DohTransport::DispatchWaiting() {
   if (submitted) Tick();
 }
 
-void DohTransport::StartConnection() {
+void DohTransport::DispatchHttp1() {
+  // Idle connections take the oldest waiting requests, one each.
+  bool submitted = false;
+  size_t live = 0;
+  size_t coming = 0;  // connections not up yet
+  for (size_t i = 0; i < connections_.size(); ++i) {
+    Connection* conn = connections_[i].get();
+    if (conn->state == Connection::State::kDead || conn->draining) continue;
+    ++live;
+    if (conn->state != Connection::State::kReady) {
+      ++coming;
+      continue;
+    }
+    while (conn->http1 != nullptr && conn->streams.empty() &&
+           !waiting_.empty()) {
+      auto it = requests_.find(waiting_.front());
+      waiting_.pop_front();
+      if (it == requests_.end() || it->second->conn != nullptr) continue;
+      SubmitHttp1(conn, it->second.get());
+      submitted = true;
+    }
+  }
+  // The rest wait for the connections coming up, or for new ones, up to
+  // the pool's size; past that, for one to come free.
+  size_t uncovered = waiting_.size() > coming ? waiting_.size() - coming : 0;
+  while (uncovered > 0 && live < kHttp1Connections && !waiting_.empty()) {
+    StartConnection(/*make_active=*/false);
+    --uncovered;
+    ++live;
+  }
+  if (submitted) Tick();
+}
+
+void DohTransport::StartConnection(bool make_active) {
   connections_.push_back(std::make_unique<Connection>());
   Connection* conn = connections_.back().get();
   conn->owner = this;
   conn->serial = next_serial_++;
-  active_ = conn;
+  if (make_active) active_ = conn;
   ++stats_.connections_opened;
   const uint64_t serial = conn->serial;
   conn->setup_timer = loop_->AddTimer(kConnectionSetup, [this, serial] {
@@ -909,11 +1044,22 @@ void DohTransport::Handshake(Connection* conn) {
     const unsigned char* protocol = nullptr;
     unsigned int length = 0;
     SSL_get0_alpn_selected(conn->ssl, &protocol, &length);
-    if (length != 2 || std::memcmp(protocol, "h2", 2) != 0) {
-      SwitchToHttp1(conn);
-      return;
+    const bool http1 = length != 2 || std::memcmp(protocol, "h2", 2) != 0;
+    if (http1 != http1_) {
+      // The server speaks the other protocol now: connections of the one
+      // it spoke before finish what they carry and close.
+      http1_ = http1;
+      for (auto& other : connections_) {
+        if (other.get() != conn && other->state == Connection::State::kReady) {
+          other->draining = true;
+        }
+      }
     }
-    StartSession(conn);
+    if (http1) {
+      StartHttp1(conn);
+    } else {
+      StartSession(conn);
+    }
     return;
   }
   const int error = SSL_get_error(conn->ssl, rc);
@@ -961,8 +1107,55 @@ void DohTransport::StartSession(Connection* conn) {
   nghttp2_submit_settings(conn->session, NGHTTP2_FLAG_NONE, settings, 1);
   conn->state = Connection::State::kReady;
   Watch(conn, EPOLLIN);
+  // A connection made for HTTP/1.1 that found HTTP/2.
+  if (active_ == nullptr) active_ = conn;
   if (active_ == conn) Dispatch();
   Flush(conn);
+}
+
+void DohTransport::StartHttp1(Connection* conn) {
+  loop_->CancelTimer(conn->setup_timer);
+  conn->setup_timer = 0;
+  conn->http1 = std::make_unique<Http1>();
+  http_parser_init(&conn->http1->parser, HTTP_RESPONSE);
+  conn->http1->parser.data = conn;
+  conn->state = Connection::State::kReady;
+  // New requests go to whichever pooled connection is free.
+  if (active_ == conn) active_ = nullptr;
+  Watch(conn, EPOLLIN);
+  Dispatch();
+}
+
+void DohTransport::SubmitHttp1(Connection* conn, Request* r) {
+  // Nothing that tells one user from another, as over HTTP/2.
+  std::string& out = conn->pending;
+  if (config_.use_get) {
+    std::string encoded;
+    dns::Base64UrlEncodeTo(r->query, encoded);
+    absl::StrAppend(&out, "GET ", config_.uri.GetPath(encoded),
+                    " HTTP/1.1\r\n");
+  } else {
+    absl::StrAppend(&out, "POST ", config_.uri.path, " HTTP/1.1\r\n");
+  }
+  absl::StrAppend(&out, "Host: ", authority_,
+                  "\r\nAccept: application/dns-message\r\n"
+                  "Cache-Control: no-store\r\n"
+                  "Accept-Encoding: identity\r\n");
+  if (!config_.credentials.empty()) {
+    absl::StrAppend(&out, "Authorization: ", config_.credentials, "\r\n");
+  }
+  if (config_.use_get) {
+    out.append("\r\n");
+  } else {
+    absl::StrAppend(&out,
+                    "Content-Type: application/dns-message\r\n"
+                    "Content-Length: ",
+                    r->query.size(), "\r\n\r\n");
+    out.append(r->query.begin(), r->query.end());
+  }
+  r->conn = conn;
+  r->stream = kHttp1Stream;
+  conn->streams[kHttp1Stream] = r;
 }
 
 void DohTransport::Submit(Connection* conn, Request* r) {
@@ -1025,6 +1218,7 @@ void DohTransport::Submit(Connection* conn, Request* r) {
 }
 
 bool DohTransport::Produce(Connection* conn, size_t up_to) {
+  if (conn->session == nullptr) return true;  // HTTP/1.1 writes directly
   while (conn->pending.size() < up_to) {
     const uint8_t* data = nullptr;
     const ssize_t n = nghttp2_session_mem_send(conn->session, &data);
@@ -1043,6 +1237,10 @@ bool DohTransport::Produce(Connection* conn, size_t up_to) {
 }
 
 void DohTransport::Pump(Connection* conn) {
+  if (conn->http1 != nullptr) {
+    PumpHttp1(conn);
+    return;
+  }
   uint8_t buffer[16384];
   ERR_clear_error();
   conn->io.drained = false;
@@ -1085,6 +1283,49 @@ void DohTransport::Pump(Connection* conn) {
   Flush(conn);
 }
 
+void DohTransport::PumpHttp1(Connection* conn) {
+  http_parser* parser = &conn->http1->parser;
+  const http_parser_settings* settings = Http1Callbacks::Get();
+  char buffer[16384];
+  ERR_clear_error();
+  conn->io.drained = false;
+  for (;;) {
+    const int n = SSL_read(conn->ssl, buffer, sizeof(buffer));
+    if (n <= 0) {
+      const int error = SSL_get_error(conn->ssl, n);
+      if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) break;
+      const bool closed =
+          error == SSL_ERROR_ZERO_RETURN || error == SSL_ERROR_SYSCALL;
+      // A response whose body runs to the close ends here.
+      if (closed) http_parser_execute(parser, settings, nullptr, 0);
+      // A request that has had no byte of a response goes again: a
+      // kept-alive connection the server closed just as it went out.
+      Fail(conn, DohError::kReset,
+           closed ? "the server closed the connection"
+                  : absl::StrCat("TLS: ", OpenSslError("read failed")));
+      return;
+    }
+    // Bytes of a response: the server has the request in flight, so if the
+    // connection breaks now, it fails rather than going again.
+    if (Request* r = Http1Callbacks::InFlight(conn)) r->answered = true;
+    http_parser_execute(parser, settings, buffer, static_cast<size_t>(n));
+    const auto error = static_cast<http_errno>(parser->http_errno);
+    if (error != HPE_OK || parser->upgrade) {
+      Request* r = Http1Callbacks::InFlight(conn);
+      if (r != nullptr && conn->http1->too_large) {
+        Finish(r, DohError::kTooLarge, "answer body over 65535 bytes");
+      }
+      Fail(conn, DohError::kReset,
+           parser->upgrade
+               ? std::string("HTTP/1.1: the server switched protocols")
+               : absl::StrCat("HTTP/1.1: ", http_errno_description(error)));
+      return;
+    }
+    if (conn->io.drained && !SSL_has_pending(conn->ssl)) break;
+  }
+  Flush(conn);
+}
+
 void DohTransport::Flush(Connection* conn) {
   if (conn->state != Connection::State::kReady) return;
   ERR_clear_error();
@@ -1107,7 +1348,7 @@ void DohTransport::Flush(Connection* conn) {
   // Both sides done: after a GOAWAY with every stream closed, or nghttp2
   // ended the session (the server broke the protocol, or flooded us past
   // what it takes); then the streams left will not be answered.
-  if (!nghttp2_session_want_read(conn->session) &&
+  if (conn->session != nullptr && !nghttp2_session_want_read(conn->session) &&
       !nghttp2_session_want_write(conn->session) && conn->pending.empty()) {
     if (!conn->streams.empty()) {
       Fail(conn, DohError::kReset,
@@ -1167,7 +1408,7 @@ void DohTransport::Fail(Connection* conn, DohError error,
   }
   // A server that drops a connection with streams in flight may have had
   // more than it could take (BIND 9.18 did with bursts): carry fewer.
-  if (was_ready && unanswered) {
+  if (was_ready && unanswered && conn->http1 == nullptr) {
     window_.OnRefused(newest, static_cast<uint32_t>(carried.size()));
   }
   for (Request* r : carried) {
@@ -1189,45 +1430,12 @@ void DohTransport::Fail(Connection* conn, DohError error,
   Tick();  // sweeps it
 }
 
-void DohTransport::SwitchToHttp1(Connection* conn) {
-  // libcurl connects where this connection did, so the DoH host is not
-  // looked up a second time.
-  DohConfig config = config_;
-  if (!host_ip_) config.bootstrap = conn->addresses;
-  auto http1 = std::make_unique<CurlDohTransport>(
-      loop_, CurlDohTransport::Options{CurlDohTransport::Http::k1_1,
-                                       kHttp1Connections});
-  http1->Configure(std::move(config));
-  http1_ = std::move(http1);
-  // This TLS connection only told us so: libcurl makes its own.
-  CloseSocket(conn);
-  conn->state = Connection::State::kDead;
-  if (active_ == conn) active_ = nullptr;
-  Tick();  // sweeps it and hands what waited to libcurl
-}
-
-void DohTransport::SendHttp1(Request* r) {
-  const absl::Duration left = r->deadline - EventLoop::MonotonicNow();
-  const RequestId id = r->id;
-  auto done = [this, id](DohResult result) {
-    auto it = requests_.find(id);
-    // Timed out, cancelled, or taken back by Configure (whose libcurl
-    // transport, going away, cancels what it carried).
-    if (it == requests_.end() || it->second->http1_id == 0) return;
-    DeliveryScope scope(this);
-    it->second->http1_id = 0;
-    Finish(it->second.get(), std::move(result));
-  };
-  r->http1_id =
-      http1_->Send(r->query, std::max(left, absl::Milliseconds(1)), done);
-}
-
 std::vector<DohConnectionInfo> DohTransport::Connections() const {
   std::vector<DohConnectionInfo> out;
   for (const auto& conn : connections_) {
     if (conn->state == Connection::State::kDead) continue;
     DohConnectionInfo info;
-    info.protocol = "h2";
+    info.protocol = conn->http1 != nullptr ? "http/1.1" : "h2";
     switch (conn->state) {
       case Connection::State::kResolving:
         info.state = "resolving";
@@ -1250,14 +1458,12 @@ std::vector<DohConnectionInfo> DohTransport::Connections() const {
     if (conn->session != nullptr) {
       info.server_max_streams = ServerMaxStreams(conn.get());
       info.stream_limit = window_.Limit(info.server_max_streams);
+    } else if (conn->http1 != nullptr) {
+      info.server_max_streams = 1;
+      info.stream_limit = 1;
     }
     info.answered = conn->answered;
     out.push_back(std::move(info));
-  }
-  if (http1_ != nullptr) {
-    for (DohConnectionInfo& info : http1_->Connections()) {
-      out.push_back(std::move(info));
-    }
   }
   return out;
 }
@@ -1271,7 +1477,7 @@ void DohTransport::Sweep() {
       ++i;
       continue;
     }
-    if (ready) {
+    if (ready && conn->session != nullptr) {
       // A polite goodbye, if the socket takes it now.
       nghttp2_session_terminate_session(conn->session, NGHTTP2_NO_ERROR);
       const uint8_t* data = nullptr;

@@ -7,10 +7,11 @@
 // server refused, or that a dropped connection never answered, is sent
 // again, a bounded number of times with back-off (RFC 9113 section 8.7).
 // A server that does not speak HTTP/2 (ALPN http/1.1, or none) is spoken to
-// in HTTP/1.1 through libcurl, on a small pool of kept-alive connections.
-// (CurlDohTransport in trr/curl_doh_transport.h is that libcurl path, and
-// also a whole second HTTP/2 transport; docs/PERFORMANCE.md has why this
-// one replaced it for HTTP/2.)
+// in HTTP/1.1 on a small pool of kept-alive connections of the same kind,
+// their responses read by http-parser. (CurlDohTransport, in
+// trr/curl_doh_transport.h and outside the shipped library, is the libcurl
+// transport this one replaced; docs/PERFORMANCE.md has why, for both
+// protocols.)
 //
 // Loop thread only: construct, call and destroy it on its EventLoop.
 
@@ -58,7 +59,7 @@ const char* DohErrorName(DohError error);
 struct DohResult {
   DohError error = DohError::kOk;
   int http_status = 0;
-  // What went wrong, for people (curl's message, the status, the type).
+  // What went wrong, for people (the status, the type, the server's words).
   std::string detail;
   std::vector<uint8_t> body;
 
@@ -171,15 +172,18 @@ class DohTransport final : public DohSender {
   void Enqueue(Request* request);
 
   // Puts waiting requests on the active connection as far as its stream
-  // window allows, or starts one; in HTTP/1.1 hands them to libcurl.
+  // window allows, or starts one; in HTTP/1.1, on the pool's idle
+  // connections, opening more up to its size.
   void Dispatch();
   void DispatchWaiting();
+  void DispatchHttp1();
   // Whether `conn` may take one more stream now.
   bool HasRoom(Connection* conn) const;
   // The server's SETTINGS_MAX_CONCURRENT_STREAMS (nghttp2 assumes 100
   // until they come).
   static uint32_t ServerMaxStreams(const Connection* conn);
-  void StartConnection();
+  // A new connection; new HTTP/2 requests go to it when `make_active`.
+  void StartConnection(bool make_active);
   Connection* FindConnection(uint64_t serial);
   void TryNextAddress(Connection* conn);
   void Watch(Connection* conn, uint32_t events);
@@ -201,10 +205,14 @@ class DohTransport final : public DohSender {
   void Pump(Connection* conn);
   // Writes what nghttp2 has to send, as far as the socket takes it.
   void Flush(Connection* conn);
-  // The server chose HTTP/1.1 (or no ALPN): this configuration goes over
-  // libcurl from now on, and what waited for `conn` goes with it.
-  void SwitchToHttp1(Connection* conn);
-  void SendHttp1(Request* request);
+  // The server chose HTTP/1.1 (or no ALPN): `conn` carries one request at
+  // a time, and requests of this configuration go to a small pool of such
+  // connections from now on.
+  void StartHttp1(Connection* conn);
+  // Writes the request's HTTP/1.1 message to the connection's buffer.
+  void SubmitHttp1(Connection* conn, Request* request);
+  // Reads what TLS has into the connection's HTTP/1.1 parser.
+  void PumpHttp1(Connection* conn);
   // Stops watching the socket and cancels the connection's timers.
   void CloseSocket(Connection* conn);
   // Ends `conn`: requests it never answered go again on a new connection
@@ -218,8 +226,11 @@ class DohTransport final : public DohSender {
   void Tick();
   void PostWhileAlive(std::function<void()> task);
 
-  // nghttp2's callbacks (in the .cc, where its types are).
+  // nghttp2's and http-parser's callbacks (in the .cc, where their types
+  // are), and an HTTP/1.1 connection's parser state.
   struct Callbacks;
+  struct Http1Callbacks;
+  struct Http1;
 
   EventLoop* const loop_;
   DohConfig config_;
@@ -237,9 +248,9 @@ class DohTransport final : public DohSender {
   // How many streams a connection to this server may carry; per
   // configuration, so what one connection learnt the next one keeps.
   StreamWindow window_;
-  // The server does not speak HTTP/2: requests go through this (made on
-  // the first connection that says so; dropped by Configure).
-  std::unique_ptr<DohSender> http1_;
+  // The server does not speak HTTP/2 (learnt from a handshake; forgotten
+  // by Configure): requests go over a pool of HTTP/1.1 connections.
+  bool http1_ = false;
 
   std::vector<std::unique_ptr<Connection>> connections_;
   Connection* active_ = nullptr;  // where new requests go; may be connecting

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
-"""A DoH server over HTTP/2 that misbehaves in chosen, legal (or not) ways.
+"""A DoH server that misbehaves in chosen, legal (or not) ways.
 
 Test peer for trr's transport (tests/trr/noisy_peer_test.cc): it answers
 every A query with one A record (192.0.2.1, TTL 60) and any other type with
 NODATA, and on the way floods, refuses, resets or drops as told. Built on
 Debian's python3-h2; frames h2 will not send (a response split into many
-CONTINUATION frames) are written by hand. Loopback only.
+CONTINUATION frames) are written by hand. A client that does not pick h2
+in ALPN is served HTTP/1.1 (written by hand, one thread per connection),
+framed or broken as --http1 says. Loopback only.
 
 Every event is one line on stdout, for the test to wait on and count:
   listening PORT | connection N | answered N | refused N | dropped N ...
@@ -18,6 +20,7 @@ import socket
 import ssl
 import struct
 import sys
+import threading
 import urllib.parse
 
 import h2.config
@@ -30,8 +33,21 @@ import hpack
 import hyperframe.frame
 
 
+LOG_LOCK = threading.Lock()
+
+
 def log(*words):
-    print(*words, flush=True)
+    with LOG_LOCK:
+        print(*words, flush=True)
+
+
+def dns_body(method, target, body):
+    """The DNS query of a DoH request: the POST body, or GET's ?dns=."""
+    if method == b"GET":
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(target).query)
+        encoded = query.get("dns", [""])[0]
+        return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    return body
 
 
 def answer_for(query):
@@ -190,12 +206,8 @@ class Connection:
             return
         if self.last_stream is not None and stream_id > self.last_stream:
             return  # refused by the GOAWAY
-        method = headers.get(b":method")
-        if method == b"GET":
-            path = headers.get(b":path", b"").decode()
-            query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)
-            encoded = query.get("dns", [""])[0]
-            body = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        body = dns_body(headers.get(b":method"),
+                        headers.get(b":path", b"").decode(), body)
         self.flood()
         message = answer_for(body)
         if message is None:
@@ -240,6 +252,112 @@ class Connection:
         return b"".join(frame.serialize() for frame in frames)
 
 
+class Http1Connection:
+    """One HTTP/1.1 connection: a request at a time, answered as --http1
+    says: plain (Content-Length, kept alive), chunked, continue (a 100
+    Continue first), until-close (no length, body up to the close),
+    close-each (Connection: close), split (one byte per write),
+    drop-after=N (the N+1th request read and the connection closed without
+    an answer), hang-first (the first connection never answers), garbage, endless (a body that never ends), huge-headers,
+    unsolicited (a second response after each answer)."""
+
+    def __init__(self, server, sock, number):
+        self.server = server
+        self.sock = sock
+        self.number = number
+        self.behaviour = server.args.http1
+        self.buffer = b""
+
+    def read_request(self):
+        while b"\r\n\r\n" not in self.buffer:
+            data = self.sock.recv(65536)
+            if not data:
+                return None
+            self.buffer += data
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        lines = head.split(b"\r\n")
+        method, target = lines[0].split(b" ")[:2]
+        length = 0
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value.strip())
+        while len(self.buffer) < length:
+            data = self.sock.recv(65536)
+            if not data:
+                return None
+            self.buffer += data
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
+        return method, target.decode(), body
+
+    def response(self, message):
+        b = self.behaviour
+        ok = b"HTTP/1.1 200 OK\r\nContent-Type: application/dns-message\r\n"
+        if b == "garbage":
+            return b"THIS IS NOT HTTP\r\n\r\n"
+        if b == "huge-headers":
+            return ok + b"X-Pad: " + b"p" * 100000 + b"\r\n\r\n"
+        if b == "chunked":
+            chunks = [message[i:i + 7] for i in range(0, len(message), 7)]
+            body = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks)
+            return ok + b"Transfer-Encoding: chunked\r\n\r\n" + body + b"0\r\n\r\n"
+        if b == "until-close":
+            return ok + b"Connection: close\r\n\r\n" + message
+        length = b"Content-Length: %d\r\n" % len(message)
+        if b == "close-each":
+            return ok + length + b"Connection: close\r\n\r\n" + message
+        head = ok + length + b"\r\n"
+        if b == "continue":
+            return b"HTTP/1.1 100 Continue\r\n\r\n" + head + message
+        return head + message
+
+    def serve(self):
+        self.sock.settimeout(10)
+        answered = 0
+        try:
+            while True:
+                request = self.read_request()
+                if request is None:
+                    break
+                b = self.behaviour
+                if b.startswith("drop-after=") and answered == int(b[11:]):
+                    log("dropped", self.number)
+                    break
+                if b == "hang-first" and self.number == 1:
+                    # No answer: wait for the client to give up and close.
+                    self.sock.settimeout(None)
+                    while self.sock.recv(65536):
+                        pass
+                    break
+                message = answer_for(dns_body(*request))
+                if b == "endless":
+                    self.sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: "
+                                      b"application/dns-message\r\n"
+                                      b"Transfer-Encoding: chunked\r\n\r\n")
+                    while True:
+                        self.sock.sendall(b"4000\r\n" + b"x" * 0x4000 + b"\r\n")
+                data = self.response(message)
+                if b == "split":
+                    for i in range(len(data)):
+                        self.sock.sendall(data[i:i + 1])
+                else:
+                    self.sock.sendall(data)
+                answered += 1
+                log("answered", self.number, answered)
+                if b == "unsolicited":
+                    self.sock.sendall(self.response(message))
+                if b in ("until-close", "close-each", "garbage",
+                         "huge-headers"):
+                    break
+        except (OSError, ValueError):
+            pass
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        log("closed", self.number)
+
+
 class Server:
     def __init__(self, args):
         self.args = args
@@ -281,8 +399,9 @@ class Server:
         protocol = sock.selected_alpn_protocol()
         log("connection", self.connections, protocol)
         if protocol != "h2":
-            # Not HTTP/2: only the TLS side of the test matters.
-            sock.close()
+            threading.Thread(target=Http1Connection(self, sock,
+                                                    self.connections).serve,
+                             daemon=True).start()
             return
         sock.setblocking(False)
         conn = Connection(self, sock, self.connections)
@@ -337,6 +456,9 @@ def main():
     parser.add_argument("--key", required=True)
     parser.add_argument("--alpn", default="h2",
                         help="comma-separated ALPN ids to accept, or none")
+    parser.add_argument("--http1", default="plain",
+                        help="how to serve a client that does not pick h2 "
+                        "(see Http1Connection)")
     parser.add_argument("--ping-flood", type=int, default=0)
     parser.add_argument("--settings-flood", type=int, default=0)
     parser.add_argument("--window-update-flood", type=int, default=0)

@@ -3,7 +3,9 @@
 // refused streams, a GOAWAY with streams in flight and a connection dropped
 // under a burst lose no query and shrink the stream window; what nghttp2
 // rightly treats as an attack ends the connection with a typed error.
-// docs/INTEROP.md says which is which.
+// docs/INTEROP.md says which is which. Over HTTP/1.1: bursts on a pool of
+// kept-alive connections, every framing of a response, a kept-alive
+// connection closed under a request, and hostile responses.
 
 #include <memory>
 #include <string>
@@ -240,6 +242,131 @@ TEST_F(NoisyPeerTest, TheServersStreamLimitIsHonoured) {
   ASSERT_EQ(connections.size(), 1u);
   EXPECT_EQ(connections[0].server_max_streams, 5u);
   EXPECT_EQ(connections[0].stream_limit, 5u);
+}
+
+// --- HTTP/1.1 -------------------------------------------------------------
+// The server offers only ALPN http/1.1 and answers as --http1 says.
+
+std::unique_ptr<NoisyDohServer> StartHttp1(const std::string& behaviour) {
+  return StartNoisy({"--alpn", "http/1.1", "--http1", behaviour});
+}
+
+// `count` names in one burst, then as many by GET: every one answered.
+void ExpectPostAndGetBurstsAnswered(const NoisyDohServer& server, int count,
+                                    TransportHarness& post,
+                                    TransportHarness& get) {
+  post.Configure(ConfigFor(server));
+  ExpectBurstAnswered(post, count);
+  get.Configure(ConfigFor(server, /*use_get=*/true));
+  ExpectBurstAnswered(get, count);
+}
+
+TEST_F(NoisyPeerTest, Http1BurstsGoOverAPoolOfFourKeptAliveConnections) {
+  auto server = StartHttp1("plain");
+  ASSERT_NE(server, nullptr);
+  TransportHarness post("nghttp2"), get("nghttp2");
+  ExpectPostAndGetBurstsAnswered(*server, 100, post, get);
+  for (TransportHarness* h : {&post, &get}) {
+    // The connection that learnt the server's protocol is kept, and three
+    // more join it; each carries one request at a time, kept alive.
+    EXPECT_EQ(h->Stats().connections_opened, 4u);
+    EXPECT_EQ(h->Stats().retried, 0u);
+    const auto connections = h->Connections();
+    ASSERT_EQ(connections.size(), 4u);
+    uint64_t answered = 0;
+    for (const DohConnectionInfo& conn : connections) {
+      EXPECT_EQ(conn.protocol, "http/1.1");
+      EXPECT_EQ(conn.stream_limit, 1u);
+      answered += conn.answered;
+    }
+    EXPECT_EQ(answered, 100u);
+  }
+  EXPECT_EQ(server->Count("connection"), 8);
+}
+
+TEST_F(NoisyPeerTest, Http1ResponsesAreReadHoweverTheyAreFramed) {
+  // Chunked bodies; a 100 Continue first; a body that runs to the close;
+  // Connection: close after each; every byte in a write of its own.
+  for (const char* behaviour :
+       {"chunked", "continue", "until-close", "close-each", "split"}) {
+    SCOPED_TRACE(behaviour);
+    auto server = StartHttp1(behaviour);
+    ASSERT_NE(server, nullptr);
+    TransportHarness post("nghttp2"), get("nghttp2");
+    ExpectPostAndGetBurstsAnswered(*server, 20, post, get);
+    EXPECT_EQ(post.Stats().retried + get.Stats().retried, 0u);
+  }
+}
+
+TEST_F(NoisyPeerTest, Http1AConnectionClosedBeforeItsAnswerLosesNoQuery) {
+  // Each connection answers 3 requests, then closes on the fourth unread:
+  // what a server that times out a kept-alive connection does, just as a
+  // request goes out on it. That request goes again.
+  auto server = StartHttp1("drop-after=3");
+  ASSERT_NE(server, nullptr);
+  TransportHarness h("nghttp2");
+  h.Configure(ConfigFor(*server));
+  ExpectBurstAnswered(h, 40);
+  EXPECT_GE(h.Stats().retried, 1u);
+  EXPECT_EQ(h.Stats().retried, static_cast<uint64_t>(server->Count("dropped")));
+}
+
+TEST_F(NoisyPeerTest, Http1HostileResponsesEndInATypedErrorInTime) {
+  const std::vector<std::pair<std::string, DohError>> cases = {
+      {"garbage", DohError::kReset},
+      {"huge-headers", DohError::kReset},
+      {"endless", DohError::kTooLarge},
+  };
+  for (const auto& [behaviour, error] : cases) {
+    SCOPED_TRACE(behaviour);
+    auto server = StartHttp1(behaviour);
+    ASSERT_NE(server, nullptr);
+    TransportHarness h("nghttp2");
+    h.Configure(ConfigFor(*server));
+    const absl::Time start = absl::Now();
+    const DohResult result =
+        h.SendAndWait("www.example.test", dns::kTypeA, absl::Seconds(2));
+    EXPECT_EQ(result.error, error) << result.detail;
+    EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+    // Sent once: the server answered it, however badly.
+    EXPECT_EQ(h.Stats().retried, 0u);
+  }
+}
+
+TEST_F(NoisyPeerTest, Http1ARequestThatTimesOutTakesItsConnection) {
+  // HTTP/1.1 cannot take a request back: its late answer would be read as
+  // the next request's. The first connection never answers; the request
+  // times out, the connection is closed, and the next query goes on a new
+  // one.
+  auto server = StartHttp1("hang-first");
+  ASSERT_NE(server, nullptr);
+  TransportHarness h("nghttp2");
+  h.Configure(ConfigFor(*server));
+  EXPECT_EQ(
+      h.SendAndWait("first.example.test", dns::kTypeA, absl::Milliseconds(300))
+          .error,
+      DohError::kTimeout);
+  ASSERT_TRUE(server->WaitForCount("closed", 1).ok());
+  ExpectAnswered(h.SendAndWait("second.example.test", dns::kTypeA),
+                 "second.example.test");
+  EXPECT_EQ(h.Stats().connections_opened, 2u);
+}
+
+TEST_F(NoisyPeerTest, Http1AResponseToNothingAskedEndsTheConnection) {
+  // After each answer the server sends a second response nobody asked
+  // for; read as the next request's answer, it would answer the wrong
+  // question. The connection is dropped instead, and the next query goes
+  // on a new one.
+  auto server = StartHttp1("unsolicited");
+  ASSERT_NE(server, nullptr);
+  TransportHarness h("nghttp2");
+  h.Configure(ConfigFor(*server));
+  ExpectAnswered(h.SendAndWait("first.example.test", dns::kTypeA),
+                 "first.example.test");
+  ASSERT_TRUE(server->WaitForCount("closed", 1).ok());
+  ExpectAnswered(h.SendAndWait("second.example.test", dns::kTypeA),
+                 "second.example.test");
+  EXPECT_EQ(h.Stats().connections_opened, 2u);
 }
 
 }  // namespace
