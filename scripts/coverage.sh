@@ -14,7 +14,7 @@ campaign=${1:-}
 build=${BUILD_DIR:-build-cov}
 src=$(pwd)
 targets=(base64url_fuzz doh_uri_fuzz pref_flag_value_fuzz response_fuzz
-         svcb_fuzz prefs_parser_fuzz resolver_fuzz)
+         svcb_fuzz prefs_parser_fuzz resolver_fuzz http1_response_fuzz)
 
 CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DTRR_COVERAGE=ON \
   -DTRR_BENCH=OFF >/dev/null

@@ -33,7 +33,8 @@ targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
   # The slowest first, so the fast ones share the other core with them.
   targets=(prefs_parser_fuzz resolver_fuzz response_fuzz svcb_fuzz
-           base64url_fuzz pref_flag_value_fuzz doh_uri_fuzz)
+           http1_response_fuzz base64url_fuzz pref_flag_value_fuzz
+           doh_uri_fuzz)
 fi
 cmake --build "$build" -j2 --target "${targets[@]}" >/dev/null
 

@@ -1,7 +1,6 @@
 #include "trr/doh_transport.h"
 
 #include <fcntl.h>
-#include <http_parser.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <nghttp2/nghttp2.h>
@@ -23,6 +22,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "trr/dns/base64url.h"
+#include "trr/http1.h"
 #include "trr/socket_address.h"
 
 namespace trr {
@@ -203,28 +203,6 @@ struct DohTransport::Request {
   EventLoop::TimerId retry_timer = 0;
 };
 
-// An HTTP/1.1 connection's reading side. http-parser (Debian's
-// libhttp-parser, not a parser of ours) finds the status, the headers, the
-// body however it is framed (length, chunks, or up to the close) and where
-// the response ends; this keeps what a DoH answer needs of it.
-struct DohTransport::Http1 {
-  http_parser parser;
-  // The header being read: http-parser may hand a name or value over in
-  // pieces.
-  std::string field;
-  std::string value;
-  bool in_value = false;
-  std::string content_type;
-  bool too_large = false;
-
-  void TakeHeader() {
-    if (absl::EqualsIgnoreCase(field, "content-type")) content_type = value;
-    field.clear();
-    value.clear();
-    in_value = false;
-  }
-};
-
 struct DohTransport::Connection {
   enum class State : uint8_t {
     kResolving,    // looking up the DoH host's addresses
@@ -260,7 +238,7 @@ struct DohTransport::Connection {
   // HTTP/2, or (when the server chose it in ALPN, or chose nothing)
   // HTTP/1.1: one request at a time, kept alive for the next.
   nghttp2_session* session = nullptr;
-  std::unique_ptr<Http1> http1;
+  std::unique_ptr<Http1ResponseReader> http1;
   // Bytes nghttp2 produced that TLS has not taken yet.
   std::string pending;
   absl::flat_hash_map<int32_t, Request*> streams;
@@ -438,96 +416,6 @@ struct DohTransport::Callbacks {
       return c;
     }();
     return callbacks;
-  }
-};
-
-// http-parser's callbacks for an HTTP/1.1 connection's responses. A
-// non-zero return stops the parser with an error (the connection then ends).
-struct DohTransport::Http1Callbacks {
-  static Connection* Conn(http_parser* parser) {
-    return static_cast<Connection*>(parser->data);
-  }
-
-  static Request* InFlight(Connection* conn) {
-    auto it = conn->streams.find(kHttp1Stream);
-    return it == conn->streams.end() ? nullptr : it->second;
-  }
-
-  static int OnMessageBegin(http_parser* parser) {
-    Connection* conn = Conn(parser);
-    Request* r = InFlight(conn);
-    // A response to nothing we asked.
-    if (r == nullptr) return 1;
-    Http1& http1 = *conn->http1;
-    http1.field.clear();
-    http1.value.clear();
-    http1.in_value = false;
-    http1.content_type.clear();
-    return 0;
-  }
-
-  static int OnHeaderField(http_parser* parser, const char* at, size_t n) {
-    Http1& http1 = *Conn(parser)->http1;
-    if (http1.in_value) http1.TakeHeader();
-    http1.field.append(at, n);
-    return 0;
-  }
-
-  static int OnHeaderValue(http_parser* parser, const char* at, size_t n) {
-    Http1& http1 = *Conn(parser)->http1;
-    http1.in_value = true;
-    http1.value.append(at, n);
-    return 0;
-  }
-
-  static int OnHeadersComplete(http_parser* parser) {
-    Conn(parser)->http1->TakeHeader();
-    return 0;
-  }
-
-  static int OnBody(http_parser* parser, const char* at, size_t n) {
-    Connection* conn = Conn(parser);
-    Request* r = InFlight(conn);
-    if (r == nullptr) return 1;
-    if (r->body.size() + n > kMaxDohBody) {
-      conn->http1->too_large = true;
-      return 1;
-    }
-    r->body.insert(r->body.end(), at, at + n);
-    return 0;
-  }
-
-  static int OnMessageComplete(http_parser* parser) {
-    Connection* conn = Conn(parser);
-    Request* r = InFlight(conn);
-    if (r == nullptr) return 1;
-    // 1xx are interim (100 Continue, say): the final response follows.
-    if (parser->status_code < 200) {
-      r->body.clear();
-      return 0;
-    }
-    ++conn->answered;
-    // "Connection: close", or HTTP/1.0: no next request on it.
-    if (!http_should_keep_alive(parser)) conn->draining = true;
-    conn->owner->Finish(
-        r, CheckedAnswer(parser->status_code, conn->http1->content_type,
-                         std::move(r->body)));
-    return 0;
-  }
-
-  static const http_parser_settings* Get() {
-    static const http_parser_settings settings = [] {
-      http_parser_settings s;
-      http_parser_settings_init(&s);
-      s.on_message_begin = &OnMessageBegin;
-      s.on_header_field = &OnHeaderField;
-      s.on_header_value = &OnHeaderValue;
-      s.on_headers_complete = &OnHeadersComplete;
-      s.on_body = &OnBody;
-      s.on_message_complete = &OnMessageComplete;
-      return s;
-    }();
-    return &settings;
   }
 };
 
@@ -1116,9 +1004,7 @@ void DohTransport::StartSession(Connection* conn) {
 void DohTransport::StartHttp1(Connection* conn) {
   loop_->CancelTimer(conn->setup_timer);
   conn->setup_timer = 0;
-  conn->http1 = std::make_unique<Http1>();
-  http_parser_init(&conn->http1->parser, HTTP_RESPONSE);
-  conn->http1->parser.data = conn;
+  conn->http1 = std::make_unique<Http1ResponseReader>(kMaxDohBody);
   conn->state = Connection::State::kReady;
   // New requests go to whichever pooled connection is free.
   if (active_ == conn) active_ = nullptr;
@@ -1127,35 +1013,36 @@ void DohTransport::StartHttp1(Connection* conn) {
 }
 
 void DohTransport::SubmitHttp1(Connection* conn, Request* r) {
-  // Nothing that tells one user from another, as over HTTP/2.
-  std::string& out = conn->pending;
+  Http1Request request;
+  request.get = config_.use_get;
+  std::string target;
   if (config_.use_get) {
     std::string encoded;
     dns::Base64UrlEncodeTo(r->query, encoded);
-    absl::StrAppend(&out, "GET ", config_.uri.GetPath(encoded),
-                    " HTTP/1.1\r\n");
+    target = config_.uri.GetPath(encoded);
+    request.target = target;
   } else {
-    absl::StrAppend(&out, "POST ", config_.uri.path, " HTTP/1.1\r\n");
+    request.target = config_.uri.path;
+    request.body = r->query;
   }
-  absl::StrAppend(&out, "Host: ", authority_,
-                  "\r\nAccept: application/dns-message\r\n"
-                  "Cache-Control: no-store\r\n"
-                  "Accept-Encoding: identity\r\n");
-  if (!config_.credentials.empty()) {
-    absl::StrAppend(&out, "Authorization: ", config_.credentials, "\r\n");
-  }
-  if (config_.use_get) {
-    out.append("\r\n");
-  } else {
-    absl::StrAppend(&out,
-                    "Content-Type: application/dns-message\r\n"
-                    "Content-Length: ",
-                    r->query.size(), "\r\n\r\n");
-    out.append(r->query.begin(), r->query.end());
-  }
+  request.authority = authority_;
+  request.credentials = config_.credentials;
+  AppendHttp1Request(request, conn->pending);
+  conn->http1->Await();
   r->conn = conn;
   r->stream = kHttp1Stream;
   conn->streams[kHttp1Stream] = r;
+}
+
+void DohTransport::OnHttp1Response(Connection* conn,
+                                   Http1ResponseReader::Response response) {
+  auto it = conn->streams.find(kHttp1Stream);
+  if (it == conn->streams.end()) return;  // cannot be: one awaited per request
+  ++conn->answered;
+  // "Connection: close", or HTTP/1.0: no next request on it.
+  if (!response.keep_alive) conn->draining = true;
+  Finish(it->second, CheckedAnswer(response.status, response.content_type,
+                                   std::move(response.body)));
 }
 
 void DohTransport::Submit(Connection* conn, Request* r) {
@@ -1284,9 +1171,12 @@ void DohTransport::Pump(Connection* conn) {
 }
 
 void DohTransport::PumpHttp1(Connection* conn) {
-  http_parser* parser = &conn->http1->parser;
-  const http_parser_settings* settings = Http1Callbacks::Get();
-  char buffer[16384];
+  Http1ResponseReader& reader = *conn->http1;
+  const Http1ResponseReader::OnResponse on_response =
+      [this, conn](Http1ResponseReader::Response response) {
+        OnHttp1Response(conn, std::move(response));
+      };
+  uint8_t buffer[16384];
   ERR_clear_error();
   conn->io.drained = false;
   for (;;) {
@@ -1296,29 +1186,30 @@ void DohTransport::PumpHttp1(Connection* conn) {
       if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) break;
       const bool closed =
           error == SSL_ERROR_ZERO_RETURN || error == SSL_ERROR_SYSCALL;
-      // A response whose body runs to the close ends here.
-      if (closed) http_parser_execute(parser, settings, nullptr, 0);
-      // A request that has had no byte of a response goes again: a
-      // kept-alive connection the server closed just as it went out.
+      // A response whose body runs to the close ends here. A request that
+      // has had no byte of a response goes again (Fail): a kept-alive
+      // connection the server closed just as it went out.
+      if (closed && !reader.ReadEnd(on_response)) {
+        Fail(conn, DohError::kReset, reader.ErrorDetail());
+        return;
+      }
       Fail(conn, DohError::kReset,
            closed ? "the server closed the connection"
                   : absl::StrCat("TLS: ", OpenSslError("read failed")));
       return;
     }
-    // Bytes of a response: the server has the request in flight, so if the
+    // Bytes of a response: the server has the request, so if the
     // connection breaks now, it fails rather than going again.
-    if (Request* r = Http1Callbacks::InFlight(conn)) r->answered = true;
-    http_parser_execute(parser, settings, buffer, static_cast<size_t>(n));
-    const auto error = static_cast<http_errno>(parser->http_errno);
-    if (error != HPE_OK || parser->upgrade) {
-      Request* r = Http1Callbacks::InFlight(conn);
-      if (r != nullptr && conn->http1->too_large) {
-        Finish(r, DohError::kTooLarge, "answer body over 65535 bytes");
+    auto in_flight = conn->streams.find(kHttp1Stream);
+    if (in_flight != conn->streams.end()) in_flight->second->answered = true;
+    if (!reader.Read(absl::MakeConstSpan(buffer, static_cast<size_t>(n)),
+                     on_response)) {
+      in_flight = conn->streams.find(kHttp1Stream);
+      if (in_flight != conn->streams.end() &&
+          reader.error() == Http1ResponseReader::Error::kTooLarge) {
+        Finish(in_flight->second, DohError::kTooLarge, reader.ErrorDetail());
       }
-      Fail(conn, DohError::kReset,
-           parser->upgrade
-               ? std::string("HTTP/1.1: the server switched protocols")
-               : absl::StrCat("HTTP/1.1: ", http_errno_description(error)));
+      Fail(conn, DohError::kReset, reader.ErrorDetail());
       return;
     }
     if (conn->io.drained && !SSL_has_pending(conn->ssl)) break;

@@ -32,6 +32,7 @@
 #include "absl/types/span.h"
 #include "trr/doh_uri.h"
 #include "trr/event_loop.h"
+#include "trr/http1.h"
 #include "trr/ip_address.h"
 #include "trr/native_resolver.h"
 #include "trr/stream_window.h"
@@ -211,8 +212,10 @@ class DohTransport final : public DohSender {
   void StartHttp1(Connection* conn);
   // Writes the request's HTTP/1.1 message to the connection's buffer.
   void SubmitHttp1(Connection* conn, Request* request);
-  // Reads what TLS has into the connection's HTTP/1.1 parser.
+  // Reads what TLS has into the connection's HTTP/1.1 response reader.
   void PumpHttp1(Connection* conn);
+  void OnHttp1Response(Connection* conn,
+                       Http1ResponseReader::Response response);
   // Stops watching the socket and cancels the connection's timers.
   void CloseSocket(Connection* conn);
   // Ends `conn`: requests it never answered go again on a new connection
@@ -226,11 +229,8 @@ class DohTransport final : public DohSender {
   void Tick();
   void PostWhileAlive(std::function<void()> task);
 
-  // nghttp2's and http-parser's callbacks (in the .cc, where their types
-  // are), and an HTTP/1.1 connection's parser state.
+  // nghttp2's callbacks (in the .cc, where its types are).
   struct Callbacks;
-  struct Http1Callbacks;
-  struct Http1;
 
   EventLoop* const loop_;
   DohConfig config_;
