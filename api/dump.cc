@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 
 namespace trr::api {
 namespace {
@@ -70,6 +71,12 @@ std::vector<std::pair<std::string, uint64_t>> CounterList(
   return out;
 }
 
+// The wall-clock time of the snapshot, RFC 3339 in UTC.
+std::string TakenAt(const ResolverSnapshot& s) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", s.taken_at,
+                          absl::UTCTimeZone());
+}
+
 std::string Flags(const CacheEntryInfo& e) {
   std::vector<std::string> flags;
   flags.push_back(absl::StrCat("mode=", e.trr_mode));
@@ -107,7 +114,8 @@ std::string DumpText(const ResolverSnapshot& s) {
                   "\n  native resolver      ", s.native_resolver,
                   "\n  captive portal       ", PortalName(s.captive_portal),
                   "\n  DoH host resolved natively: ",
-                  s.doh_host_resolved_natively ? "yes" : "no", "\n");
+                  s.doh_host_resolved_natively ? "yes" : "no",
+                  "\n  snapshot taken at    ", TakenAt(s), "\n");
   out += "  blocklist            ";
   if (s.blocklist.empty()) out += "(empty)";
   for (size_t i = 0; i < s.blocklist.size(); ++i) {
@@ -166,6 +174,8 @@ void WriteDumpJson(const ResolverSnapshot& s, JsonWriter& json) {
   json.EndArray()
       .Key("trr")
       .BeginObject()
+      .Key("taken_at")
+      .String(TakenAt(s))
       .Key("mode")
       .Int(s.mode)
       .Key("uri")

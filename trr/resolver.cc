@@ -1257,6 +1257,7 @@ void Resolver::Impl::SetCaptivePortalState(CaptivePortalState state) {
 ResolverSnapshot Resolver::Impl::Snapshot() {
   ResolverSnapshot snapshot;
   loop_.RunSync([&] {
+    snapshot.taken_at = clock_->WallNow();
     snapshot.mode = settings_.mode;
     snapshot.uri = settings_.uri_text;
     snapshot.confirmation_state =

@@ -15,23 +15,35 @@ namespace trr {
 class TRR_EXPORT Clock {
  public:
   virtual ~Clock() = default;
+  // Steady time, for everything that expires (cache TTLs and grace, the
+  // temporary blocklist, serve-stale): it never jumps when someone sets
+  // the wall clock, so a jump neither expires nor revives an entry. Only
+  // the difference between two readings means anything.
   // Must be thread-safe: the resolver reads it from several threads.
   virtual absl::Time Now() const = 0;
+  // The wall clock, only to tell people when something happened (the time
+  // a snapshot was taken). Thread-safe too.
+  virtual absl::Time WallNow() const { return absl::Now(); }
 };
 
-// The system's wall clock at its coarse resolution (a few milliseconds):
-// every cache lookup reads it, and TTLs are whole seconds.
+// The system's clocks at their coarse resolution (a few milliseconds):
+// every cache lookup reads Now(), and TTLs are whole seconds. Now() is
+// CLOCK_MONOTONIC_COARSE, WallNow() CLOCK_REALTIME_COARSE.
 class TRR_EXPORT RealClock final : public Clock {
  public:
-  absl::Time Now() const override {
-    timespec ts;
-    clock_gettime(CLOCK_REALTIME_COARSE, &ts);
-    return absl::TimeFromTimespec(ts);
-  }
+  absl::Time Now() const override { return Read(CLOCK_MONOTONIC_COARSE); }
+  absl::Time WallNow() const override { return Read(CLOCK_REALTIME_COARSE); }
   // A process-wide instance; it holds no state.
   static const RealClock* Get() {
     static const RealClock clock;
     return &clock;
+  }
+
+ private:
+  static absl::Time Read(clockid_t id) {
+    timespec ts;
+    clock_gettime(id, &ts);
+    return absl::TimeFromTimespec(ts);
   }
 };
 

@@ -134,6 +134,8 @@ struct ResolverCounters {
 
 // Everything the about:networking page shows.
 struct ResolverSnapshot {
+  // When it was taken, by the wall clock (Clock::WallNow).
+  absl::Time taken_at;
   int mode = 0;
   std::string uri;
   std::string confirmation_state;

@@ -66,6 +66,31 @@ TEST_F(HostCacheTest, FreshUntilTheTtlRunsOut) {
   EXPECT_FALSE(cache.Lookup(Key("a.example")).has_value());
 }
 
+TEST_F(HostCacheTest, WallClockJumpsNeitherExpireNorRevive) {
+  // Someone sets the system clock a day forward, then two days back:
+  // entries live by steady time, so the one with 60 s left keeps them, and
+  // one that expired stays expired.
+  HostCacheOptions options;
+  options.grace = absl::ZeroDuration();
+  HostCache& cache = Cache(options);
+  cache.Insert(Key("live.example"),
+               Record({Ip("192.0.2.1")}, absl::Seconds(60)));
+  cache.Insert(Key("gone.example"),
+               Record({Ip("192.0.2.2")}, absl::Seconds(10)));
+  clock_.Advance(absl::Seconds(10));
+  EXPECT_FALSE(cache.Lookup(Key("gone.example")).has_value());
+  clock_.JumpWall(absl::Hours(24));
+  ASSERT_TRUE(cache.Lookup(Key("live.example")).has_value());
+  clock_.JumpWall(-absl::Hours(48));
+  ASSERT_TRUE(cache.Lookup(Key("live.example")).has_value());
+  EXPECT_FALSE(cache.Lookup(Key("gone.example")).has_value());
+  auto dump = cache.Dump();
+  ASSERT_EQ(dump.size(), 1u);
+  EXPECT_EQ(dump[0].expires_in_seconds, 50);
+  clock_.Advance(absl::Seconds(50));
+  EXPECT_FALSE(cache.Lookup(Key("live.example")).has_value());
+}
+
 // The fast lookup shows the entry in place, once per hit, and nothing on a
 // miss; it counts as a hit like the copying one.
 TEST_F(HostCacheTest, VisitorSeesTheRecordInPlace) {

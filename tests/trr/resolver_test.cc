@@ -173,6 +173,36 @@ TEST_F(ResolverTest, Mode2FallsBackWhenTrrIsDownAndBlocklistsTheName) {
   EXPECT_EQ(snapshot.counters.fallbacks, 1u);
 }
 
+TEST_F(ResolverTest, WallClockJumpsNeitherExpireNorReviveAnything) {
+  // A cached answer and a blocklisted name, then the system clock set a
+  // day forward and two days back: both keep their seconds left (the dump
+  // shows them), and only steady time ends them.
+  auto resolver =
+      Make(2, {{"network.trr.temp_blocklist_duration_sec", int32_t{30}}});
+  ASSERT_TRUE(WaitForConfirmation(*resolver, "ok"));
+  ASSERT_EQ(
+      resolver->ResolveSync("www.example.test", Type(QueryKind::kIpv4)).source,
+      ResultSource::kTrr);
+  ASSERT_EQ(
+      resolver->ResolveSync("private.example.test", Type(QueryKind::kIpv4))
+          .source,
+      ResultSource::kNative);  // blocklisted for 30 s
+  const absl::Time wall_before = resolver->Snapshot().taken_at;
+  for (absl::Duration jump : {absl::Hours(24), -absl::Hours(48)}) {
+    clock_.JumpWall(jump);
+    const ResolverSnapshot snapshot = resolver->Snapshot();
+    ASSERT_EQ(snapshot.blocklist.size(), 1u);
+    EXPECT_EQ(snapshot.blocklist[0].second, 30);
+    EXPECT_EQ(resolver->ResolveSync("www.example.test", Type(QueryKind::kIpv4))
+                  .source,
+              ResultSource::kCache);
+  }
+  // The snapshot's own time is the wall clock's.
+  EXPECT_EQ(resolver->Snapshot().taken_at - wall_before, -absl::Hours(24));
+  clock_.Advance(absl::Seconds(30));
+  EXPECT_TRUE(resolver->Snapshot().blocklist.empty());
+}
+
 TEST_F(ResolverTest, BlocklistedNameSkipsTrrUntilDurationPasses) {
   auto resolver =
       Make(2, {{"network.trr.temp_blocklist_duration_sec", int32_t{30}}});
