@@ -26,12 +26,14 @@ class TRR_EXPORT Clock {
   virtual absl::Time WallNow() const { return absl::Now(); }
 };
 
-// The system's clocks at their coarse resolution (a few milliseconds):
-// every cache lookup reads Now(), and TTLs are whole seconds. Now() is
-// CLOCK_MONOTONIC_COARSE, WallNow() CLOCK_REALTIME_COARSE.
+// The system's clocks. Now() is CLOCK_BOOTTIME: steady like
+// CLOCK_MONOTONIC, but it also counts time spent suspended, so an answer
+// whose TTL ran out while the machine slept is expired when it wakes
+// (about 40 ns a read through the vDSO; every cache lookup reads it).
+// WallNow() is CLOCK_REALTIME_COARSE.
 class TRR_EXPORT RealClock final : public Clock {
  public:
-  absl::Time Now() const override { return Read(CLOCK_MONOTONIC_COARSE); }
+  absl::Time Now() const override { return Read(CLOCK_BOOTTIME); }
   absl::Time WallNow() const override { return Read(CLOCK_REALTIME_COARSE); }
   // A process-wide instance; it holds no state.
   static const RealClock* Get() {
