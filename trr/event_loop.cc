@@ -7,6 +7,8 @@
 
 #include <cerrno>
 
+#include "absl/strings/str_cat.h"
+
 namespace trr {
 
 absl::Time EventLoop::MonotonicNow() {
@@ -16,14 +18,34 @@ absl::Time EventLoop::MonotonicNow() {
 }
 
 EventLoop::EventLoop() {
+  const char* step = "epoll_create1";
   epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  epoll_event event{};
-  event.events = EPOLLIN;
-  event.data.fd = wake_fd_;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event);
-  thread_ = std::thread([this] { Run(); });
-  thread_id_ = thread_.get_id();
+  if (epoll_fd_ >= 0) {
+    step = "eventfd";
+    wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  }
+  if (wake_fd_ >= 0) {
+    step = "epoll_ctl";
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = wake_fd_;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event) == 0) {
+      thread_ = std::thread([this] { Run(); });
+      thread_id_ = thread_.get_id();
+      return;
+    }
+  }
+  const int error = errno;
+  MutexLock lock(&mu_);
+  dead_ = true;
+  status_ = absl::ErrnoToStatus(
+      error, absl::StrCat("the resolver's event loop cannot start: ", step));
+}
+
+absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create() {
+  auto loop = std::make_unique<EventLoop>();
+  if (absl::Status status = loop->status(); !status.ok()) return status;
+  return loop;
 }
 
 EventLoop::~EventLoop() {
@@ -31,21 +53,40 @@ EventLoop::~EventLoop() {
     MutexLock lock(&mu_);
     stopping_ = true;
   }
+  if (thread_.joinable()) {
+    const uint64_t one = 1;
+    (void)!write(wake_fd_, &one, sizeof(one));
+    thread_.join();
+  }
+  if (wake_fd_ >= 0) close(wake_fd_);
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+}
+
+absl::Status EventLoop::status() const {
+  MutexLock lock(&mu_);
+  return status_;
+}
+
+void EventLoop::BreakForTesting() {
+  // epoll_wait on a descriptor that is not an epoll instance fails with
+  // EINVAL. The eventfd itself stands in, wakes the loop and is read by
+  // nobody after.
+  const int fd = dup(wake_fd_);
+  dup2(fd, epoll_fd_);
+  close(fd);
   const uint64_t one = 1;
   (void)!write(wake_fd_, &one, sizeof(one));
-  thread_.join();
-  close(wake_fd_);
-  close(epoll_fd_);
 }
 
 bool EventLoop::IsLoopThread() const {
   return std::this_thread::get_id() == thread_id_;
 }
 
-void EventLoop::Post(Task task) {
+bool EventLoop::Post(Task task) {
   bool was_empty;
   {
     MutexLock lock(&mu_);
+    if (dead_) return false;
     was_empty = tasks_.empty();
     tasks_.push_back(std::move(task));
   }
@@ -56,24 +97,28 @@ void EventLoop::Post(Task task) {
     const uint64_t one = 1;
     (void)!write(wake_fd_, &one, sizeof(one));
   }
+  return true;
 }
 
-void EventLoop::RunSync(Task task) {
+bool EventLoop::RunSync(Task task) {
   if (IsLoopThread()) {
     task();
-    return;
+    return true;
   }
   Mutex done_mu;
   CondVar done_cv;
   bool done = false;
-  Post([&] {
+  const bool posted = Post([&] {
     task();
     MutexLock lock(&done_mu);
     done = true;
     done_cv.SignalAll();
   });
+  // A loop that stops for an error runs what was posted first (Run).
+  if (!posted) return false;
   MutexLock lock(&done_mu);
   while (!done) done_cv.Wait(&done_mu);
+  return true;
 }
 
 EventLoop::TimerId EventLoop::AddTimer(absl::Duration delay, Task task) {
@@ -148,7 +193,22 @@ void EventLoop::Run() {
     }
     const int n =
         epoll_wait(epoll_fd_, events, 64, tasks_waiting ? 0 : NextTimeoutMs());
-    if (n < 0 && errno != EINTR) break;
+    if (n < 0 && errno != EINTR) {
+      // Nothing more can be waited on. What was posted still runs (a
+      // RunSync caller is waiting on it); what is posted from now on is
+      // refused.
+      const int error = errno;
+      std::vector<Task> last;
+      {
+        MutexLock lock(&mu_);
+        dead_ = true;
+        status_ = absl::ErrnoToStatus(
+            error, "the resolver's event loop stopped: epoll_wait");
+        last.swap(tasks_);
+      }
+      for (Task& task : last) task();
+      break;
+    }
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
       if (fd == wake_fd_) {

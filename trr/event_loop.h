@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "base/mutex.h"
 
@@ -27,18 +29,34 @@ class EventLoop {
   // Called with the epoll events (EPOLLIN, EPOLLOUT, EPOLLERR...) that fired.
   using FdCallback = std::function<void(uint32_t events)>;
 
-  // Starts the thread.
+  // Starts the thread, unless the epoll instance or the eventfd that wakes
+  // it cannot be made (out of file descriptors, say): status() says so,
+  // and the loop is stopped from the start.
   EventLoop();
+  // The same, as an error when the loop cannot run.
+  static absl::StatusOr<std::unique_ptr<EventLoop>> Create();
   // Stops the thread; tasks still queued are run first, timers dropped.
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
-  // Any thread. Tasks run on the loop in the order posted.
-  void Post(Task task);
+  // Why the loop cannot run (or stopped running: epoll_wait failed); OK
+  // while it runs.
+  absl::Status status() const;
+
+  // Any thread. Tasks run on the loop in the order posted. False, and the
+  // task dropped, once the loop has stopped for an error. A loop that
+  // stops for an error runs what was posted before it did, so nothing
+  // posted waits for ever.
+  bool Post(Task task);
   // Any thread: runs `task` on the loop and waits for it to finish (or runs
-  // it inline when already on the loop).
-  void RunSync(Task task);
+  // it inline when already on the loop). False, at once and without
+  // running it, once the loop has stopped for an error.
+  bool RunSync(Task task);
+
+  // Tests: makes the next epoll_wait fail, as a broken epoll instance
+  // would.
+  void BreakForTesting();
 
   bool IsLoopThread() const;
 
@@ -64,9 +82,12 @@ class EventLoop {
   std::thread thread_;
   std::thread::id thread_id_;
 
-  Mutex mu_;
+  mutable Mutex mu_;
   std::vector<Task> tasks_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Stopped for an error: posts are refused from then on.
+  bool dead_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status status_ ABSL_GUARDED_BY(mu_);
 
   // Loop thread only.
   struct Timer {

@@ -67,9 +67,10 @@ NativeResult Failed(std::string error) {
 
 class SystemResolver final : public NativeResolver {
  public:
-  SystemResolver(EventLoop* loop, int threads)
+  SystemResolver(EventLoop* loop, int threads, SystemLookup lookup)
       : loop_(loop), shared_(std::make_shared<Shared>()) {
     shared_->loop = loop;
+    shared_->lookup = std::move(lookup);
     for (int i = 0; i < threads; ++i) {
       // Detached: a getaddrinfo() stuck on a dead network must not hold up
       // shutdown. The workers keep `shared_` alive and post nothing once it
@@ -86,12 +87,12 @@ class SystemResolver final : public NativeResolver {
     shared_->cv.SignalAll();
   }
 
-  void Resolve(const std::string& host, QueryKind kind, absl::Duration,
+  void Resolve(const std::string& host, QueryKind kind, absl::Duration timeout,
                Callback done) override {
     const uint64_t id = next_id_++;
     ++lookups_;
     if (kind == QueryKind::kHttps || kind == QueryKind::kTxt) {
-      pending_[id] = std::move(done);
+      pending_[id] = Pending{std::move(done), 0};
       loop_->Post([this, id, shared = shared_] {
         if (!shared->stopped_on_loop) {
           Complete(id, Failed("the system resolver only looks up addresses"));
@@ -99,7 +100,29 @@ class SystemResolver final : public NativeResolver {
       });
       return;
     }
-    pending_[id] = std::move(done);
+    // getaddrinfo() cannot be stopped, and on a dead network it may not
+    // return for a long time: the lookup fails at its timeout, and what
+    // the worker finds later is dropped.
+    const EventLoop::TimerId timer = loop_->AddTimer(timeout, [this, id,
+                                                               timeout] {
+      auto it = pending_.find(id);
+      if (it == pending_.end()) return;
+      it->second.timer = 0;
+      {
+        // Not started yet (every worker busy): it need not start.
+        MutexLock lock(&shared_->mu);
+        auto& queue = shared_->queue;
+        queue.erase(std::remove_if(queue.begin(), queue.end(),
+                                   [this, id](const Job& job) {
+                                     return job.id == id && job.owner == this;
+                                   }),
+                    queue.end());
+      }
+      Complete(id,
+               Failed(absl::StrCat("the system resolver did not answer within ",
+                                   absl::FormatDuration(timeout))));
+    });
+    pending_[id] = Pending{std::move(done), timer};
     const int family = kind == QueryKind::kIpv4   ? AF_INET
                        : kind == QueryKind::kIpv6 ? AF_INET6
                                                   : AF_UNSPEC;
@@ -111,7 +134,10 @@ class SystemResolver final : public NativeResolver {
   void CancelAll() override {
     auto pending = std::move(pending_);
     pending_.clear();
-    for (auto& [id, done] : pending) done(Failed("cancelled"));
+    for (auto& [id, p] : pending) {
+      if (p.timer != 0) loop_->CancelTimer(p.timer);
+      p.done(Failed("cancelled"));
+    }
   }
 
   std::string Describe() const override { return "system"; }
@@ -124,8 +150,13 @@ class SystemResolver final : public NativeResolver {
     int family;
     SystemResolver* owner;
   };
+  struct Pending {
+    Callback done;
+    EventLoop::TimerId timer = 0;
+  };
   struct Shared {
     EventLoop* loop = nullptr;
+    SystemLookup lookup;
     Mutex mu;
     CondVar cv;
     std::deque<Job> queue ABSL_GUARDED_BY(mu);
@@ -146,7 +177,7 @@ class SystemResolver final : public NativeResolver {
         job = std::move(shared->queue.front());
         shared->queue.pop_front();
       }
-      NativeResult result = Lookup(job.host, job.family);
+      NativeResult result = shared->lookup(job.host, job.family);
       MutexLock lock(&shared->mu);
       if (shared->stopped) return;
       shared->loop->Post(
@@ -157,7 +188,7 @@ class SystemResolver final : public NativeResolver {
     }
   }
 
-  static NativeResult Lookup(const std::string& host, int family) {
+  static NativeResult GetAddrInfo(const std::string& host, int family) {
     addrinfo hints{};
     hints.ai_family = family;
     hints.ai_socktype = SOCK_STREAM;
@@ -192,15 +223,20 @@ class SystemResolver final : public NativeResolver {
 
   void Complete(uint64_t id, NativeResult result) {
     auto it = pending_.find(id);
-    if (it == pending_.end()) return;  // cancelled already
-    Callback done = std::move(it->second);
+    if (it == pending_.end()) return;  // cancelled or timed out already
+    Callback done = std::move(it->second.done);
+    if (it->second.timer != 0) loop_->CancelTimer(it->second.timer);
     pending_.erase(it);
     done(std::move(result));
   }
 
+ public:
+  static SystemLookup DefaultLookup() { return &GetAddrInfo; }
+
+ private:
   EventLoop* const loop_;
   std::shared_ptr<Shared> shared_;
-  absl::flat_hash_map<uint64_t, Callback> pending_;
+  absl::flat_hash_map<uint64_t, Pending> pending_;
   uint64_t next_id_ = 1;
   uint64_t lookups_ = 0;
 };
@@ -560,9 +596,11 @@ class PlainDnsResolver final : public NativeResolver {
 
 }  // namespace
 
-std::unique_ptr<NativeResolver> MakeSystemResolver(EventLoop* loop,
-                                                   int threads) {
-  return std::make_unique<SystemResolver>(loop, threads);
+std::unique_ptr<NativeResolver> MakeSystemResolver(EventLoop* loop, int threads,
+                                                   SystemLookup lookup) {
+  return std::make_unique<SystemResolver>(
+      loop, threads,
+      lookup != nullptr ? std::move(lookup) : SystemResolver::DefaultLookup());
 }
 
 std::unique_ptr<NativeResolver> MakePlainDnsResolver(EventLoop* loop,

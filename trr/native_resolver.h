@@ -49,8 +49,13 @@ class NativeResolver {
   virtual uint64_t lookups() const = 0;
 };
 
-std::unique_ptr<NativeResolver> MakeSystemResolver(EventLoop* loop,
-                                                   int threads);
+// How the system resolver looks a name up, on one of its worker threads:
+// getaddrinfo() for AF_INET, AF_INET6 or AF_UNSPEC (tests give one that
+// hangs). Each lookup fails at its timeout even if this never returns.
+using SystemLookup =
+    std::function<NativeResult(const std::string& host, int family)>;
+std::unique_ptr<NativeResolver> MakeSystemResolver(
+    EventLoop* loop, int threads, SystemLookup lookup = nullptr);
 std::unique_ptr<NativeResolver> MakePlainDnsResolver(EventLoop* loop,
                                                      IpAddress server,
                                                      uint16_t port);

@@ -234,6 +234,8 @@ class TRR_HIDDEN Resolver::Impl {
  public:
   Impl(Options options, ResolverSeams seams);
   ~Impl();
+  // Whether its network thread runs (EventLoop::status).
+  absl::Status status() const { return loop_.status(); }
 
   RequestId Resolve(absl::string_view host, const ResolveOptions& options,
                     Callback done);
@@ -1303,8 +1305,10 @@ absl::StatusOr<std::unique_ptr<Resolver>> CreateResolverForTesting(
   if (options.native_threads < 1) {
     return absl::InvalidArgumentError("Resolver::Options::native_threads < 1");
   }
-  return std::unique_ptr<Resolver>(new Resolver(
-      std::make_unique<Resolver::Impl>(std::move(options), std::move(seams))));
+  auto impl =
+      std::make_unique<Resolver::Impl>(std::move(options), std::move(seams));
+  if (absl::Status status = impl->status(); !status.ok()) return status;
+  return std::unique_ptr<Resolver>(new Resolver(std::move(impl)));
 }
 
 Resolver::Resolver(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -1,0 +1,94 @@
+// EventLoop: a loop that cannot start says why instead of running without
+// epoll, and a loop whose epoll fails stops without leaving a caller of
+// RunSync waiting for ever.
+
+#include "trr/event_loop.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "trr/resolver.h"
+
+namespace trr {
+namespace {
+
+TEST(EventLoopTest, TasksAndTimersRun) {
+  auto loop = EventLoop::Create();
+  ASSERT_TRUE(loop.ok()) << loop.status();
+  int ran = 0;
+  EXPECT_TRUE((*loop)->RunSync([&] { ++ran; }));
+  EXPECT_EQ(ran, 1);
+  EXPECT_TRUE((*loop)->status().ok());
+}
+
+// Runs `body` in a child process with no file descriptor left to open
+// (after `before`, with them).
+void WithoutFileDescriptors(const std::function<bool()>& body,
+                            const std::function<void()>& before = {}) {
+  if (before) before();
+  const int next = dup(0);
+  close(next);
+  rlimit limit{static_cast<rlim_t>(next), static_cast<rlim_t>(next)};
+  setrlimit(RLIMIT_NOFILE, &limit);
+  std::_Exit(body() ? 0 : 1);
+}
+
+TEST(EventLoopDeathTest, ALoopThatCannotStartSaysWhy) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(WithoutFileDescriptors([] {
+                auto loop = EventLoop::Create();
+                return !loop.ok() &&
+                       loop.status().code() ==
+                           absl::StatusCode::kResourceExhausted &&
+                       loop.status().message().find("epoll_create1") !=
+                           absl::string_view::npos;
+              }),
+              ::testing::ExitedWithCode(0), "");
+  // A Resolver too: Create fails instead of handing out one that hangs.
+  // (One made first, with descriptors: UBSan checks each dynamic type
+  // once, through a pipe it could not open later.)
+  EXPECT_EXIT(WithoutFileDescriptors(
+                  [] {
+                    auto resolver = Resolver::Create();
+                    return !resolver.ok() && resolver.status().message().find(
+                                                 "event loop cannot start") !=
+                                                 absl::string_view::npos;
+                  },
+                  [] { (void)Resolver::Create(); }),
+              ::testing::ExitedWithCode(0), "");
+}
+
+TEST(EventLoopTest, AnEpollErrorStopsTheLoopWithoutStrandingAnyCaller) {
+  EventLoop loop;
+  ASSERT_TRUE(loop.status().ok());
+  // Four threads round-trip to the loop until it refuses them.
+  std::atomic<int> round_trips{0};
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 4; ++i) {
+    callers.emplace_back([&] {
+      while (loop.RunSync([&] { ++round_trips; })) {
+      }
+    });
+  }
+  while (round_trips.load() < 100) {
+    ASSERT_TRUE(loop.RunSync([] {}));
+  }
+  loop.BreakForTesting();
+  // Each returns once the loop has stopped: a task posted before it did
+  // still runs, one posted after is refused at once.
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_FALSE(loop.RunSync([] { ADD_FAILURE() << "ran after the stop"; }));
+  EXPECT_FALSE(loop.Post([] { ADD_FAILURE() << "ran after the stop"; }));
+  EXPECT_EQ(loop.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(loop.status().message().find("epoll_wait"),
+            absl::string_view::npos);
+}
+
+}  // namespace
+}  // namespace trr
