@@ -99,7 +99,7 @@ void Deliver(const trr::ResolveResult& r, trr_callback callback,
   result.ttl_seconds = static_cast<uint32_t>(absl::ToInt64Seconds(r.ttl));
   result.source = source.c_str();
   result.skip_reason = skip.c_str();
-  result.trr_failure = r.trr_failure.c_str();
+  result.trr_failure = TrrFailureName(r.trr_failure);
   callback(&result, user_data);
 }
 

@@ -66,7 +66,8 @@ std::vector<std::pair<std::string, uint64_t>> CounterList(
               {"doh_retried", c.doh_retried},
               {"doh_window_decreases", c.doh_window_decreases}});
   for (const auto& [reason, count] : c.trr_failures) {
-    out.emplace_back(absl::StrCat("trr_failed_", reason), count);
+    out.emplace_back(absl::StrCat("trr_failed_", TrrFailureName(reason)),
+                     count);
   }
   return out;
 }
@@ -274,7 +275,9 @@ void WriteResultJson(absl::string_view name, const ResolveResult& r,
   if (!r.canonical_name.empty()) {
     json.Key("canonical_name").String(r.canonical_name);
   }
-  if (!r.trr_failure.empty()) json.Key("trr_failure").String(r.trr_failure);
+  if (r.trr_failure != TrrFailure::kNone) {
+    json.Key("trr_failure").String(TrrFailureName(r.trr_failure));
+  }
   if (!r.txt.empty()) json.Key("txt").StringArray(r.txt);
   if (!r.https.empty()) {
     json.Key("https").BeginArray();

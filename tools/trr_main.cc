@@ -259,8 +259,10 @@ int Resolve(const std::vector<std::string>& names, const SplitArgs& args) {
         absl::StrAppend(
             &line, "  (TRR skipped: ", trr::SkipReasonName(r.skip_reason), ")");
       }
-      if (!r.trr_failure.empty() && r.source != trr::ResultSource::kTrr) {
-        absl::StrAppend(&line, "  (TRR failed: ", r.trr_failure, ")");
+      if (r.trr_failure != trr::TrrFailure::kNone &&
+          r.source != trr::ResultSource::kTrr) {
+        absl::StrAppend(
+            &line, "  (TRR failed: ", trr::TrrFailureName(r.trr_failure), ")");
       }
       std::printf("%s\n", line.c_str());
     }

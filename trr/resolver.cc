@@ -43,6 +43,58 @@ absl::string_view ResultSourceName(ResultSource source) {
   return "unknown";
 }
 
+const char* TrrFailureName(TrrFailure failure) {
+  switch (failure) {
+    case TrrFailure::kNone:
+      return "";
+    case TrrFailure::kNxDomain:
+      return "nxdomain";
+    case TrrFailure::kNoRecords:
+      return "no-records";
+    case TrrFailure::kBlocked:
+      return "blocked";
+    case TrrFailure::kPrivateAddress:
+      return "private-address";
+    case TrrFailure::kBadAnswer:
+      return "bad-answer";
+    case TrrFailure::kBadCnameTarget:
+      return "bad-cname-target";
+    case TrrFailure::kCnameChainTooLong:
+      return "cname-chain-too-long";
+    case TrrFailure::kServFail:
+      return "servfail";
+    case TrrFailure::kRefused:
+      return "refused";
+    case TrrFailure::kFormErr:
+      return "formerr";
+    case TrrFailure::kNotImp:
+      return "notimp";
+    case TrrFailure::kOtherRcode:
+      return "rcode-other";
+    case TrrFailure::kHttpStatus:
+      return "http-status";
+    case TrrFailure::kContentType:
+      return "content-type";
+    case TrrFailure::kTooLarge:
+      return "too-large";
+    case TrrFailure::kTls:
+      return "tls";
+    case TrrFailure::kConnect:
+      return "connect";
+    case TrrFailure::kTimeout:
+      return "timeout";
+    case TrrFailure::kReset:
+      return "reset";
+    case TrrFailure::kStreamRefused:
+      return "stream-refused";
+    case TrrFailure::kCancelled:
+      return "cancelled";
+    case TrrFailure::kTransportOther:
+      return "transport-other";
+  }
+  return "";
+}
+
 absl::string_view SkipReasonName(SkipReason reason) {
   switch (reason) {
     case SkipReason::kNone:
@@ -210,6 +262,49 @@ bool IsLocalhost(absl::string_view host) {
 }
 
 // What one TRR query (one record type) came to.
+TrrFailure FailureFor(DohError error) {
+  switch (error) {
+    case DohError::kOk:
+      return TrrFailure::kNone;
+    case DohError::kHttpStatus:
+      return TrrFailure::kHttpStatus;
+    case DohError::kContentType:
+      return TrrFailure::kContentType;
+    case DohError::kTooLarge:
+      return TrrFailure::kTooLarge;
+    case DohError::kTls:
+      return TrrFailure::kTls;
+    case DohError::kConnect:
+      return TrrFailure::kConnect;
+    case DohError::kTimeout:
+      return TrrFailure::kTimeout;
+    case DohError::kReset:
+      return TrrFailure::kReset;
+    case DohError::kRefused:
+      return TrrFailure::kStreamRefused;
+    case DohError::kCancelled:
+      return TrrFailure::kCancelled;
+    case DohError::kOther:
+      return TrrFailure::kTransportOther;
+  }
+  return TrrFailure::kTransportOther;
+}
+
+TrrFailure FailureForRcode(uint16_t rcode) {
+  switch (rcode) {
+    case dns::kRcodeServFail:
+      return TrrFailure::kServFail;
+    case dns::kRcodeRefused:
+      return TrrFailure::kRefused;
+    case dns::kRcodeFormErr:
+      return TrrFailure::kFormErr;
+    case dns::kRcodeNotImp:
+      return TrrFailure::kNotImp;
+    default:
+      return TrrFailure::kOtherRcode;
+  }
+}
+
 struct TrrOutcome {
   enum class Kind : uint8_t { kOk, kNxDomain, kNoData, kFailed, kBlocked };
   Kind kind = Kind::kFailed;
@@ -220,7 +315,10 @@ struct TrrOutcome {
   uint32_t ttl = 0;
   std::optional<uint32_t> negative_ttl;
   bool authentic_data = false;
-  std::string reason;
+  TrrFailure failure = TrrFailure::kNone;
+  // What the server said beyond `failure`, for the result's message (an
+  // Extended DNS Error, an unusual RCODE); never a counter name.
+  std::string detail;
   bool network_error = false;
   bool timeout = false;
   // The answer stopped at a CNAME: ask again for canonical_name.
@@ -305,7 +403,10 @@ class TRR_HIDDEN Resolver::Impl {
   void FinishWithTrr(const JobPtr& job);
   void FinishWithNative(const JobPtr& job);
   void FinishWithError(const JobPtr& job, absl::Status status);
-  void Finish(const JobPtr& job, ResolveResult result, bool cacheable);
+  // What a finished lookup leaves in the cache.
+  enum class Cached : uint8_t { kNothing, kAnswer, kNxDomain, kNoData };
+  static Cached CacheAs(TrrOutcome::Kind kind);
+  void Finish(const JobPtr& job, ResolveResult result, Cached cached);
   void CompareShadow(const JobPtr& job);
   absl::Duration TrrTimeout(const Job& job) const;
   void RestartConfirmation();
@@ -714,7 +815,7 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, const std::string& name,
   std::vector<uint8_t> query;
   if (!dns::EncodeQuery(name, type, options, query).ok()) {
     TrrOutcome outcome;
-    outcome.reason = "bad-cname-target";
+    outcome.failure = TrrFailure::kBadCnameTarget;
     OnTrrPart(job, type, std::move(outcome));
     return;
   }
@@ -740,7 +841,7 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, const std::string& name,
             return;
           }
           outcome.kind = TrrOutcome::Kind::kFailed;
-          outcome.reason = "cname-chain-too-long";
+          outcome.failure = TrrFailure::kCnameChainTooLong;
         }
         OnTrrPart(job, type, std::move(outcome));
       });
@@ -752,7 +853,7 @@ TrrOutcome Resolver::Impl::Classify(const DohResult& result,
                                     uint16_t type) const {
   TrrOutcome out;
   if (!result.ok()) {
-    out.reason = DohErrorName(result.error);
+    out.failure = FailureFor(result.error);
     out.network_error =
         result.error == DohError::kConnect || result.error == DohError::kTls ||
         result.error == DohError::kReset ||
@@ -763,7 +864,7 @@ TrrOutcome Resolver::Impl::Classify(const DohResult& result,
   dns::Response response;
   if (!dns::ParseResponse(result.body, dns::Question(name, type), response)
            .ok()) {
-    out.reason = "bad-answer";
+    out.failure = TrrFailure::kBadAnswer;
     return out;
   }
   out.authentic_data = response.authentic_data;
@@ -774,20 +875,24 @@ TrrOutcome Resolver::Impl::Classify(const DohResult& result,
     if (code == dns::kEdeForgedAnswer || code == dns::kEdeBlocked ||
         code == dns::kEdeCensored || code == dns::kEdeFiltered) {
       out.kind = TrrOutcome::Kind::kBlocked;
-      out.reason =
-          absl::StrCat("blocked (Extended DNS Error ", code,
+      out.failure = TrrFailure::kBlocked;
+      out.detail =
+          absl::StrCat("Extended DNS Error ", code,
                        response.extended_error->text.empty() ? "" : ": ",
-                       response.extended_error->text, ")");
+                       response.extended_error->text);
       return out;
     }
   }
   if (response.rcode == dns::kRcodeNxDomain) {
     out.kind = TrrOutcome::Kind::kNxDomain;
-    out.reason = "nxdomain";
+    out.failure = TrrFailure::kNxDomain;
     return out;
   }
   if (response.rcode != dns::kRcodeNoError) {
-    out.reason = absl::AsciiStrToLower(dns::RcodeName(response.rcode));
+    out.failure = FailureForRcode(response.rcode);
+    if (out.failure == TrrFailure::kOtherRcode) {
+      out.detail = dns::RcodeName(response.rcode);
+    }
     return out;
   }
   out.ttl = response.ttl;
@@ -800,14 +905,14 @@ TrrOutcome Resolver::Impl::Classify(const DohResult& result,
   }
   if (out.addresses.empty() && out.https.empty() && out.txt.empty()) {
     out.kind = TrrOutcome::Kind::kNoData;
-    out.reason = "no-records";
+    out.failure = TrrFailure::kNoRecords;
     return out;
   }
   if (!settings_.allow_rfc1918) {
     for (const IpAddress& ip : out.addresses) {
       if (ip.IsLocal()) {
         out.kind = TrrOutcome::Kind::kFailed;
-        out.reason = "private-address";
+        out.failure = TrrFailure::kPrivateAddress;
         return out;
       }
     }
@@ -889,7 +994,8 @@ void Resolver::Impl::OnTrrDone(const JobPtr& job) {
       combined = job->trr_parts.front().second;
       combined.kind =
           all_nx ? TrrOutcome::Kind::kNxDomain : TrrOutcome::Kind::kNoData;
-      combined.reason = all_nx ? "nxdomain" : "no-records";
+      combined.failure =
+          all_nx ? TrrFailure::kNxDomain : TrrFailure::kNoRecords;
       for (const auto& [type, part] : job->trr_parts) {
         if (part.negative_ttl) combined.negative_ttl = part.negative_ttl;
       }
@@ -909,7 +1015,7 @@ void Resolver::Impl::OnTrrDone(const JobPtr& job) {
       ++counters_.trr_nxdomain;
       break;
     default:
-      ++counters_.trr_failures[trr.reason];
+      ++counters_.trr_failures[trr.failure];
   }
   RunConfirmation(
       confirmation_.OnTrrResult(trr.kind != TrrOutcome::Kind::kFailed));
@@ -1043,28 +1149,27 @@ void Resolver::Impl::FinishWithTrr(const JobPtr& job) {
     case TrrOutcome::Kind::kNxDomain:
       result.status = absl::NotFoundError("NXDOMAIN");
       result.ttl = absl::Seconds(trr.negative_ttl.value_or(0));
-      result.trr_failure = trr.reason;
+      result.trr_failure = trr.failure;
       break;
     case TrrOutcome::Kind::kNoData:
       result.status = absl::NotFoundError("no records of this type (NODATA)");
       result.ttl = absl::Seconds(trr.negative_ttl.value_or(0));
-      result.trr_failure = trr.reason;
+      result.trr_failure = trr.failure;
       break;
     case TrrOutcome::Kind::kBlocked:
       result.status = absl::PermissionDeniedError(
-          absl::StrCat("the DoH resolver ", trr.reason));
-      result.trr_failure = trr.reason;
+          absl::StrCat("the DoH resolver blocked it (", trr.detail, ")"));
+      result.trr_failure = trr.failure;
       break;
     case TrrOutcome::Kind::kFailed:
-      result.status =
-          absl::UnavailableError(absl::StrCat("TRR failed: ", trr.reason));
-      result.trr_failure = trr.reason;
+      result.status = absl::UnavailableError(
+          absl::StrCat("TRR failed: ", TrrFailureName(trr.failure),
+                       trr.detail.empty() ? "" : " (", trr.detail,
+                       trr.detail.empty() ? "" : ")"));
+      result.trr_failure = trr.failure;
       break;
   }
-  const bool cacheable = trr.kind == TrrOutcome::Kind::kOk ||
-                         trr.kind == TrrOutcome::Kind::kNxDomain ||
-                         trr.kind == TrrOutcome::Kind::kNoData;
-  Finish(job, std::move(result), cacheable);
+  Finish(job, std::move(result), CacheAs(trr.kind));
 }
 
 void Resolver::Impl::FinishWithNative(const JobPtr& job) {
@@ -1074,9 +1179,9 @@ void Resolver::Impl::FinishWithNative(const JobPtr& job) {
   result.skip_reason = job->skip;
   result.canonical_name = native.canonical_name;
   if (job->trr_done && job->trr.kind != TrrOutcome::Kind::kOk) {
-    result.trr_failure = job->trr.reason;
+    result.trr_failure = job->trr.failure;
   }
-  bool cacheable = true;
+  Cached cached = Cached::kAnswer;
   switch (native.outcome) {
     case NativeResult::Outcome::kOk:
       result.addresses = native.addresses;
@@ -1087,28 +1192,43 @@ void Resolver::Impl::FinishWithNative(const JobPtr& job) {
       break;
     case NativeResult::Outcome::kNxDomain:
       result.status = absl::NotFoundError("NXDOMAIN");
+      cached = Cached::kNxDomain;
       break;
     case NativeResult::Outcome::kNoData:
       result.status = absl::NotFoundError("no records of this type (NODATA)");
+      cached = Cached::kNoData;
       break;
     case NativeResult::Outcome::kFailed:
       result.status = absl::UnavailableError(
           absl::StrCat("native resolution failed: ", native.error));
-      cacheable = false;
+      cached = Cached::kNothing;
       break;
   }
-  Finish(job, std::move(result), cacheable);
+  Finish(job, std::move(result), cached);
 }
 
 void Resolver::Impl::FinishWithError(const JobPtr& job, absl::Status status) {
   ResolveResult result;
   result.status = std::move(status);
   result.skip_reason = job->skip;
-  Finish(job, std::move(result), false);
+  Finish(job, std::move(result), Cached::kNothing);
+}
+
+Resolver::Impl::Cached Resolver::Impl::CacheAs(TrrOutcome::Kind kind) {
+  switch (kind) {
+    case TrrOutcome::Kind::kOk:
+      return Cached::kAnswer;
+    case TrrOutcome::Kind::kNxDomain:
+      return Cached::kNxDomain;
+    case TrrOutcome::Kind::kNoData:
+      return Cached::kNoData;
+    default:
+      return Cached::kNothing;
+  }
 }
 
 void Resolver::Impl::Finish(const JobPtr& job, ResolveResult result,
-                            bool cacheable) {
+                            Cached cached) {
   if (job->finished) return;
   job->finished = true;
   if (job->portal_timer != 0) loop_.CancelTimer(job->portal_timer);
@@ -1122,7 +1242,7 @@ void Resolver::Impl::Finish(const JobPtr& job, ResolveResult result,
   key.trr_mode = job->key_mode;
   key.trr_disabled = job->disable_trr;
   key.partition = job->partition;
-  if (cacheable && !shutting_down_) {
+  if (cached != Cached::kNothing && !shutting_down_) {
     HostRecord record;
     record.addresses = result.addresses;
     record.https = result.https;
@@ -1137,11 +1257,8 @@ void Resolver::Impl::Finish(const JobPtr& job, ResolveResult result,
       record.ttl_seconds =
           static_cast<uint32_t>(absl::ToInt64Seconds(result.ttl));
     }
-    if (absl::IsNotFound(result.status)) {
-      record.negative = absl::StrContains(result.status.message(), "NXDOMAIN")
-                            ? NegativeKind::kNxDomain
-                            : NegativeKind::kNoData;
-    }
+    if (cached == Cached::kNxDomain) record.negative = NegativeKind::kNxDomain;
+    if (cached == Cached::kNoData) record.negative = NegativeKind::kNoData;
     cache_.Insert(key, std::move(record));
   } else if (absl::IsUnavailable(result.status)) {
     // Every allowed path failed: an expired answer is better than none, if

@@ -62,6 +62,46 @@ enum class SkipReason : uint8_t {
 // "none", "mode-off", "mode-off-by-choice", ...
 TRR_EXPORT absl::string_view SkipReasonName(SkipReason reason);
 
+// Why TRR gave no usable answer for a lookup: a closed set, so a server
+// cannot mint new counter names. What the server said beyond it (an
+// Extended DNS Error's text, an unusual RCODE) goes into the result's
+// status message, never into a name.
+enum class TrrFailure : uint8_t {
+  kNone,
+  // Negative answers: the server works, the name has no addresses.
+  kNxDomain,   // "nxdomain"
+  kNoRecords,  // "no-records" (NODATA)
+  // The server blocked the name, with an Extended DNS Error (Blocked,
+  // Censored, Filtered, Forged Answer) and hard_fail_on_extended_error.
+  kBlocked,  // "blocked"
+  // Answers trr does not use.
+  kPrivateAddress,     // "private-address" (without allow-rfc1918)
+  kBadAnswer,          // "bad-answer": unparsable, or for another question
+  kBadCnameTarget,     // "bad-cname-target"
+  kCnameChainTooLong,  // "cname-chain-too-long"
+  // The server's RCODE.
+  kServFail,    // "servfail"
+  kRefused,     // "refused"
+  kFormErr,     // "formerr"
+  kNotImp,      // "notimp"
+  kOtherRcode,  // "rcode-other"
+  // The DoH exchange (DohError).
+  kHttpStatus,      // "http-status"
+  kContentType,     // "content-type"
+  kTooLarge,        // "too-large"
+  kTls,             // "tls"
+  kConnect,         // "connect"
+  kTimeout,         // "timeout"
+  kReset,           // "reset"
+  kStreamRefused,   // "stream-refused": refused every time it was sent
+  kCancelled,       // "cancelled"
+  kTransportOther,  // "transport-other"
+};
+inline constexpr int kTrrFailureCount =
+    static_cast<int>(TrrFailure::kTransportOther) + 1;
+// The stable names above; "" for kNone.
+TRR_EXPORT const char* TrrFailureName(TrrFailure failure);
+
 enum class CaptivePortalState : uint8_t { kUnknown, kLocked, kClear };
 
 struct ResolveOptions {
@@ -95,8 +135,9 @@ struct ResolveResult {
   SkipReason skip_reason = SkipReason::kNone;
   // The answer was DNSSEC-validated by the resolver (AD bit).
   bool authentic_data = false;
-  // When TRR was tried and did not answer: why ("timeout", "nxdomain"...).
-  std::string trr_failure;
+  // When TRR was tried and gave no usable answer: why (TrrFailureName
+  // gives "timeout", "nxdomain"...).
+  TrrFailure trr_failure = TrrFailure::kNone;
 
   bool ok() const { return status.ok(); }
 };
@@ -108,8 +149,9 @@ struct ResolverCounters {
   uint64_t stale_answers = 0;
   uint64_t trr_ok = 0;
   uint64_t trr_nxdomain = 0;
-  // TRR failures by reason ("timeout", "servfail", "private-address"...).
-  std::map<std::string, uint64_t> trr_failures;
+  // TRR failures by reason (negative answers are trr_nxdomain and
+  // trr_ok): at most one entry per TrrFailure.
+  std::map<TrrFailure, uint64_t> trr_failures;
   uint64_t native_ok = 0;
   uint64_t native_failed = 0;
   uint64_t fallbacks = 0;

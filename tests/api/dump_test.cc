@@ -18,7 +18,7 @@ ResolverSnapshot Sample() {
   s.native_resolver = "system";
   s.blocklist = {{"flaky.example", 42}};
   s.counters.lookups_by_mode[2] = 7;
-  s.counters.trr_failures["timeout"] = 2;
+  s.counters.trr_failures[TrrFailure::kTimeout] = 2;
   CacheEntryInfo e;
   e.host = "www.example.com";
   e.kind = QueryKind::kIpv4;

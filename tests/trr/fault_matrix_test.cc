@@ -209,10 +209,11 @@ class FaultMatrixTest : public ::testing::Test {
     }
     if (r.ok()) {
       return absl::StrCat(ResultSourceName(r.source),
-                          r.trr_failure.empty() ? "" : ":", r.trr_failure);
+                          r.trr_failure == TrrFailure::kNone ? "" : ":",
+                          TrrFailureName(r.trr_failure));
     }
     return absl::StrCat(absl::StatusCodeToString(r.status.code()), ":",
-                        r.trr_failure);
+                        TrrFailureName(r.trr_failure));
   }
 
   void Run(const Fault& fault, int mode, std::vector<Row>& rows) {

@@ -165,7 +165,7 @@ TEST_F(ResolverTest, Mode2FallsBackWhenTrrIsDownAndBlocklistsTheName) {
   ASSERT_TRUE(r.ok()) << r.status;
   EXPECT_EQ(r.source, ResultSource::kNative);
   EXPECT_THAT(Strings(r.addresses), ElementsAre("198.51.100.1"));
-  EXPECT_FALSE(r.trr_failure.empty());
+  EXPECT_NE(r.trr_failure, TrrFailure::kNone);
   auto snapshot = resolver->Snapshot();
   ASSERT_EQ(snapshot.blocklist.size(), 1u);
   EXPECT_EQ(snapshot.blocklist[0].first, "www.example.test");
@@ -213,7 +213,7 @@ TEST_F(ResolverTest, BlocklistedNameSkipsTrrUntilDurationPasses) {
       resolver->ResolveSync("private.example.test", Type(QueryKind::kIpv4));
   ASSERT_TRUE(first.ok()) << first.status;
   EXPECT_EQ(first.source, ResultSource::kNative);
-  EXPECT_EQ(first.trr_failure, "private-address");
+  EXPECT_EQ(first.trr_failure, TrrFailure::kPrivateAddress);
   ResolveOptions fresh = Type(QueryKind::kIpv4);
   fresh.bypass_cache = true;
   SyncServers();
@@ -226,7 +226,7 @@ TEST_F(ResolverTest, BlocklistedNameSkipsTrrUntilDurationPasses) {
   clock_.Advance(absl::Seconds(30));
   ResolveResult third = resolver->ResolveSync("private.example.test", fresh);
   EXPECT_EQ(third.skip_reason, SkipReason::kNone);
-  EXPECT_EQ(third.trr_failure, "private-address");
+  EXPECT_EQ(third.trr_failure, TrrFailure::kPrivateAddress);
 }
 
 TEST_F(ResolverTest, Mode3RejectsPrivateAddressesUnlessAllowed) {
@@ -234,11 +234,11 @@ TEST_F(ResolverTest, Mode3RejectsPrivateAddressesUnlessAllowed) {
   ResolveResult r =
       resolver->ResolveSync("private.example.test", Type(QueryKind::kIpv4));
   EXPECT_EQ(r.status.code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(r.trr_failure, "private-address");
+  EXPECT_EQ(r.trr_failure, TrrFailure::kPrivateAddress);
   EXPECT_EQ(
       resolver->ResolveSync("loopback.example.test", Type(QueryKind::kIpv4))
           .trr_failure,
-      "private-address");
+      TrrFailure::kPrivateAddress);
   ASSERT_TRUE(resolver->SetPrefs({{"network.trr.allow-rfc1918", true}}).ok());
   ResolveResult allowed =
       resolver->ResolveSync("private.example.test", Type(QueryKind::kIpv4));
@@ -544,7 +544,7 @@ TEST_F(ResolverTest, ServeStaleAnswersWhenEveryPathFails) {
   ASSERT_TRUE(r.ok()) << r.status;
   EXPECT_EQ(r.source, ResultSource::kStale);
   EXPECT_THAT(Strings(r.addresses), ElementsAre("192.0.2.1"));
-  EXPECT_FALSE(r.trr_failure.empty());
+  EXPECT_NE(r.trr_failure, TrrFailure::kNone);
 }
 
 TEST_F(ResolverTest, DisableIpv6AsksOnlyForA) {

@@ -1,0 +1,580 @@
+// The mode table, hermetic: a whole Resolver with a fake DoH transport, a
+// fake native resolver and a fake clock (trr/resolver_testing.h), no DNS
+// server and no sleeps. Modes 0-5, crossed with what the DoH server does
+// (an answer, NXDOMAIN, NODATA, a private address, SERVFAIL, an Extended
+// DNS Error block, and each way the exchange itself can fail) and with
+// the confirmation state (skipped, confirmed, failed): 252 cases, each on a
+// resolver of its own. Plus what the typed failures promise: a server
+// cannot mint counter names. ctest label: hermetic.
+
+#include <atomic>
+#include <memory>
+#include <ostream>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "base/mutex.h"
+#include "gtest/gtest.h"
+#include "hostcache/fake_clock.h"
+#include "tests/trr/dns/message_builder.h"
+#include "trr/dns/dns_types.h"
+#include "trr/resolver.h"
+#include "trr/resolver_testing.h"
+
+namespace trr {
+namespace {
+
+using dns::testing::Bytes;
+using dns::testing::Concat;
+using dns::testing::MessageBuilder;
+using dns::testing::Pointer;
+using dns::testing::U16;
+
+// What the fake DoH server does with an A query.
+enum class Server {
+  kAnswer,
+  kNxDomain,
+  kNoData,
+  kPrivateAddress,
+  kServFail,
+  kBlocked,
+  // The exchange fails (DohError).
+  kHttpStatus,
+  kContentType,
+  kTooLarge,
+  kTls,
+  kConnect,
+  kTimeout,
+  kReset,
+  kStreamRefused,
+};
+
+const char* ServerName(Server s) {
+  switch (s) {
+    case Server::kAnswer:
+      return "Answer";
+    case Server::kNxDomain:
+      return "NxDomain";
+    case Server::kNoData:
+      return "NoData";
+    case Server::kPrivateAddress:
+      return "PrivateAddress";
+    case Server::kServFail:
+      return "ServFail";
+    case Server::kBlocked:
+      return "EdeBlocked";
+    case Server::kHttpStatus:
+      return "HttpStatus";
+    case Server::kContentType:
+      return "ContentType";
+    case Server::kTooLarge:
+      return "TooLarge";
+    case Server::kTls:
+      return "Tls";
+    case Server::kConnect:
+      return "Connect";
+    case Server::kTimeout:
+      return "Timeout";
+    case Server::kReset:
+      return "Reset";
+    case Server::kStreamRefused:
+      return "StreamRefused";
+  }
+  return "?";
+}
+
+enum class Confirm { kSkipped, kConfirmed, kFailed };
+
+const char* ConfirmName(Confirm c) {
+  switch (c) {
+    case Confirm::kSkipped:
+      return "NoConfirmation";
+    case Confirm::kConfirmed:
+      return "Confirmed";
+    case Confirm::kFailed:
+      return "Unconfirmed";
+  }
+  return "?";
+}
+
+void PrintTo(Server s, std::ostream* os) { *os << ServerName(s); }
+void PrintTo(Confirm c, std::ostream* os) { *os << ConfirmName(c); }
+
+// The question of a query as the resolver encodes it (one question,
+// uncompressed name).
+std::pair<std::string, uint16_t> QuestionOf(const std::vector<uint8_t>& q) {
+  std::string name;
+  size_t at = 12;
+  while (at < q.size() && q[at] != 0) {
+    if (!name.empty()) name += '.';
+    name.append(reinterpret_cast<const char*>(&q[at + 1]), q[at]);
+    at += 1 + q[at];
+  }
+  const uint16_t type =
+      at + 2 < q.size() ? static_cast<uint16_t>(q[at + 1] << 8 | q[at + 2]) : 0;
+  return {name, type};
+}
+
+Bytes A(uint8_t a, uint8_t b, uint8_t c, uint8_t d) { return {a, b, c, d}; }
+
+// An EDNS Extended DNS Error option (RFC 8914).
+Bytes Ede(uint16_t code, const std::string& text) {
+  return Concat({U16(15), U16(static_cast<uint16_t>(2 + text.size())),
+                 U16(code), Bytes(text.begin(), text.end())});
+}
+
+// What the server sends for `name`/`type` when it behaves as `s`. `detail`
+// varies what it says beyond the outcome (an EDE's text, an RCODE).
+DohResult Respond(Server s, const std::string& name, uint16_t type,
+                  const std::string& detail = "policy") {
+  DohResult result;
+  auto body = [&](MessageBuilder& m) {
+    result.http_status = 200;
+    result.body = m.Build();
+  };
+  MessageBuilder m(name, type);
+  switch (s) {
+    case Server::kAnswer:
+      if (type == dns::kTypeA) {
+        m.Answer(Pointer(12), dns::kTypeA, 60, A(192, 0, 2, 10));
+      }
+      body(m);
+      break;
+    case Server::kNxDomain:
+      m.Rcode(dns::kRcodeNxDomain);
+      body(m);
+      break;
+    case Server::kNoData:
+      body(m);
+      break;
+    case Server::kPrivateAddress:
+      m.Answer(Pointer(12), dns::kTypeA, 60, A(10, 0, 0, 1));
+      body(m);
+      break;
+    case Server::kServFail:
+      m.Rcode(dns::kRcodeServFail);
+      body(m);
+      break;
+    case Server::kBlocked:
+      m.Opt(Ede(dns::kEdeBlocked, detail));
+      body(m);
+      break;
+    case Server::kHttpStatus:
+      result.error = DohError::kHttpStatus;
+      result.http_status = 500;
+      break;
+    case Server::kContentType:
+      result.error = DohError::kContentType;
+      break;
+    case Server::kTooLarge:
+      result.error = DohError::kTooLarge;
+      break;
+    case Server::kTls:
+      result.error = DohError::kTls;
+      break;
+    case Server::kConnect:
+      result.error = DohError::kConnect;
+      break;
+    case Server::kTimeout:
+      result.error = DohError::kTimeout;
+      break;
+    case Server::kReset:
+      result.error = DohError::kReset;
+      break;
+    case Server::kStreamRefused:
+      result.error = DohError::kRefused;
+      break;
+  }
+  if (!result.ok()) result.detail = "fake";
+  return result;
+}
+
+// The fake DoH server's script: how to answer each query. Read and
+// counted on the resolver's loop, looked at by the test thread.
+struct Script {
+  std::function<DohResult(const std::string& name, uint16_t type)> answer;
+  std::atomic<int> a_queries{0};
+  std::atomic<int> native_lookups{0};
+};
+
+class FakeTransport final : public DohSender {
+ public:
+  FakeTransport(EventLoop* loop, std::shared_ptr<Script> script)
+      : loop_(loop), script_(std::move(script)) {}
+  void Configure(DohConfig) override {}
+  RequestId Send(absl::Span<const uint8_t> query, absl::Duration,
+                 Callback done) override {
+    const RequestId id = next_++;
+    ++stats_.requests;
+    const auto [name, type] =
+        QuestionOf(std::vector<uint8_t>(query.begin(), query.end()));
+    if (type == dns::kTypeA) ++script_->a_queries;
+    DohResult result = script_->answer(name, type);
+    pending_[id] = std::move(done);
+    // Never inside Send: on the next turn of the loop, as a server would.
+    loop_->Post([this, id, result = std::move(result)]() mutable {
+      auto it = pending_.find(id);
+      if (it == pending_.end()) return;
+      Callback done = std::move(it->second);
+      pending_.erase(it);
+      done(std::move(result));
+    });
+    return id;
+  }
+  void Cancel(RequestId id) override {
+    auto it = pending_.find(id);
+    if (it == pending_.end()) return;
+    Callback done = std::move(it->second);
+    pending_.erase(it);
+    DohResult result;
+    result.error = DohError::kCancelled;
+    done(std::move(result));
+  }
+  void CancelAll() override {
+    while (!pending_.empty()) Cancel(pending_.begin()->first);
+  }
+  DohTransportStats stats() const override { return stats_; }
+  std::vector<DohConnectionInfo> Connections() const override { return {}; }
+
+ private:
+  EventLoop* const loop_;
+  std::shared_ptr<Script> script_;
+  absl::flat_hash_map<RequestId, Callback> pending_;
+  RequestId next_ = 1;
+  DohTransportStats stats_;
+};
+
+// Answers every name with 198.51.100.7.
+class FakeNative final : public NativeResolver {
+ public:
+  FakeNative(EventLoop* loop, std::shared_ptr<Script> script)
+      : loop_(loop), script_(std::move(script)) {}
+  void Resolve(const std::string&, QueryKind, absl::Duration,
+               Callback done) override {
+    ++script_->native_lookups;
+    ++lookups_;
+    const uint64_t id = next_++;
+    pending_[id] = std::move(done);
+    loop_->Post([this, id] {
+      auto it = pending_.find(id);
+      if (it == pending_.end()) return;
+      Callback done = std::move(it->second);
+      pending_.erase(it);
+      NativeResult result;
+      result.outcome = NativeResult::Outcome::kOk;
+      result.addresses = {*IpAddress::Parse("198.51.100.7")};
+      done(std::move(result));
+    });
+  }
+  void CancelAll() override {
+    auto pending = std::move(pending_);
+    pending_.clear();
+    for (auto& [id, done] : pending) {
+      NativeResult result;
+      result.error = "cancelled";
+      done(std::move(result));
+    }
+  }
+  std::string Describe() const override { return "fake"; }
+  uint64_t lookups() const override { return lookups_; }
+
+ private:
+  EventLoop* const loop_;
+  std::shared_ptr<Script> script_;
+  absl::flat_hash_map<uint64_t, Callback> pending_;
+  uint64_t next_ = 1;
+  uint64_t lookups_ = 0;
+};
+
+// A resolver on the fakes, in `mode`, its confirmation as asked.
+struct Harness {
+  FakeClock clock;
+  std::shared_ptr<Script> script = std::make_shared<Script>();
+  std::unique_ptr<Resolver> resolver;
+
+  void Start(int mode, Confirm confirm,
+             std::vector<std::pair<std::string, prefs::PrefValue>> extra = {}) {
+    Resolver::Options options;
+    options.clock = &clock;
+    options.etc_hosts_path = "/nonexistent/hosts";
+    ResolverSeams seams;
+    auto script_copy = script;
+    seams.make_transport = [script_copy](EventLoop* loop) {
+      return std::make_unique<FakeTransport>(loop, script_copy);
+    };
+    seams.make_native = [script_copy](EventLoop* loop) {
+      return std::make_unique<FakeNative>(loop, script_copy);
+    };
+    auto created = CreateResolverForTesting(options, seams);
+    ASSERT_TRUE(created.ok()) << created.status();
+    resolver = std::move(*created);
+    std::vector<std::pair<std::string, prefs::PrefValue>> prefs = {
+        {"network.trr.mode", int32_t{mode}},
+        {"network.trr.uri", std::string("https://doh.test/dns-query")},
+        {"network.trr.confirmationNS",
+         std::string(confirm == Confirm::kSkipped ? "skip" : "confirm.test")},
+    };
+    prefs.insert(prefs.end(), extra.begin(), extra.end());
+    ASSERT_TRUE(resolver->SetPrefs(prefs).ok());
+  }
+
+  // Waits (round trips to the resolver, with a deadline) until its
+  // confirmation state is one of `states`.
+  bool WaitForConfirmation(const std::vector<std::string>& states) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < deadline) {
+      const std::string state = resolver->Snapshot().confirmation_state;
+      for (const std::string& s : states) {
+        if (state == s) return true;
+      }
+    }
+    return false;
+  }
+};
+
+ResolveOptions Ipv4() {
+  ResolveOptions options;
+  options.type = QueryKind::kIpv4;
+  return options;
+}
+
+TrrFailure FailureOf(Server s) {
+  switch (s) {
+    case Server::kAnswer:
+      return TrrFailure::kNone;
+    case Server::kNxDomain:
+      return TrrFailure::kNxDomain;
+    case Server::kNoData:
+      return TrrFailure::kNoRecords;
+    case Server::kPrivateAddress:
+      return TrrFailure::kPrivateAddress;
+    case Server::kServFail:
+      return TrrFailure::kServFail;
+    case Server::kBlocked:
+      return TrrFailure::kBlocked;
+    case Server::kHttpStatus:
+      return TrrFailure::kHttpStatus;
+    case Server::kContentType:
+      return TrrFailure::kContentType;
+    case Server::kTooLarge:
+      return TrrFailure::kTooLarge;
+    case Server::kTls:
+      return TrrFailure::kTls;
+    case Server::kConnect:
+      return TrrFailure::kConnect;
+    case Server::kTimeout:
+      return TrrFailure::kTimeout;
+    case Server::kReset:
+      return TrrFailure::kReset;
+    case Server::kStreamRefused:
+      return TrrFailure::kStreamRefused;
+  }
+  return TrrFailure::kNone;
+}
+
+// What a lookup must come to.
+struct Expected {
+  ResultSource source;
+  absl::StatusCode code = absl::StatusCode::kOk;
+  TrrFailure failure = TrrFailure::kNone;
+  bool trr_asked = false;
+  bool native_asked = false;
+  SkipReason skip = SkipReason::kNone;
+};
+
+// Failures that network.trr.retry_on_recoverable_errors (on by default)
+// sends once more, on a fresh connection.
+bool Recoverable(Server s) {
+  return s == Server::kReset || s == Server::kConnect;
+}
+
+Expected ExpectedFor(int mode, Server s, Confirm confirm) {
+  const TrrFailure failure = FailureOf(s);
+  const bool answered = s == Server::kAnswer;
+  // Native answered, after TRR said `failure` (none if not asked).
+  auto native = [&](bool trr_asked) {
+    Expected e{ResultSource::kNative};
+    e.native_asked = true;
+    e.trr_asked = trr_asked;
+    e.failure = trr_asked ? failure : TrrFailure::kNone;
+    return e;
+  };
+  Expected trr{ResultSource::kTrr};
+  trr.trr_asked = true;
+  trr.failure = failure;
+  switch (mode) {
+    case 0:
+    case 5: {
+      Expected e = native(false);
+      e.skip = mode == 0 ? SkipReason::kModeOff : SkipReason::kModeOffByChoice;
+      return e;
+    }
+    case 1:  // race: both asked; TRR's answer comes first here
+      if (answered) {
+        trr.native_asked = true;
+        return trr;
+      }
+      [[fallthrough]];
+    case 4: {  // shadow: both asked, native's answer used
+      Expected e = native(true);
+      // A recoverable failure goes once more, and native answers while
+      // the second try is out: no TRR failure is known yet.
+      if (Recoverable(s)) e.failure = TrrFailure::kNone;
+      return e;
+    }
+    case 2:
+      if (confirm == Confirm::kFailed) {
+        Expected e = native(false);
+        e.skip = SkipReason::kNotConfirmed;
+        return e;
+      }
+      if (answered) return trr;
+      if (s == Server::kBlocked) {
+        // Blocked on purpose (RFC 8914): never routed around natively.
+        trr.code = absl::StatusCode::kPermissionDenied;
+        return trr;
+      }
+      return native(true);
+    case 3:  // TRR only: never native
+      switch (s) {
+        case Server::kAnswer:
+          break;
+        case Server::kNxDomain:
+        case Server::kNoData:
+          trr.code = absl::StatusCode::kNotFound;
+          break;
+        case Server::kBlocked:
+          trr.code = absl::StatusCode::kPermissionDenied;
+          break;
+        default:
+          trr.code = absl::StatusCode::kUnavailable;
+      }
+      return trr;
+  }
+  return trr;
+}
+
+class ModeTableTest
+    : public ::testing::TestWithParam<std::tuple<int, Server, Confirm>> {};
+
+TEST_P(ModeTableTest, TheLookupGoesWhereTheModeSays) {
+  const auto [mode, server, confirm] = GetParam();
+  Harness h;
+  h.script->answer = [server = server, confirm = confirm](
+                         const std::string& name, uint16_t type) {
+    if (type == dns::kTypeNS) {
+      // The confirmation query: answered, or SERVFAIL to fail it.
+      return Respond(
+          confirm == Confirm::kFailed ? Server::kServFail : Server::kNoData,
+          name, type);
+    }
+    return Respond(server, name, type);
+  };
+  h.Start(mode, confirm);
+  ASSERT_NE(h.resolver, nullptr);
+  // Confirmation runs in modes 1, 2 and 4; wait for where it settles.
+  if (confirm != Confirm::kSkipped && (mode == 1 || mode == 2 || mode == 4)) {
+    ASSERT_TRUE(h.WaitForConfirmation(
+        confirm == Confirm::kConfirmed
+            ? std::vector<std::string>{"ok"}
+            : std::vector<std::string>{"failed", "trying-failed"}));
+  }
+  const ResolveResult r = h.resolver->ResolveSync("www.example.test", Ipv4());
+  const Expected e = ExpectedFor(mode, server, confirm);
+  EXPECT_EQ(r.source, e.source) << ResultSourceName(r.source);
+  EXPECT_EQ(r.status.code(), e.code) << r.status;
+  EXPECT_EQ(r.trr_failure, e.failure) << TrrFailureName(r.trr_failure);
+  EXPECT_EQ(r.skip_reason, e.skip) << SkipReasonName(r.skip_reason);
+  EXPECT_EQ(h.script->a_queries.load() > 0, e.trr_asked);
+  EXPECT_EQ(h.script->native_lookups.load() > 0, e.native_asked);
+  if (r.ok()) {
+    ASSERT_EQ(r.addresses.size(), 1u);
+    EXPECT_EQ(r.addresses[0].ToString(),
+              e.source == ResultSource::kTrr ? "192.0.2.10" : "198.51.100.7");
+  }
+  if (mode == 3) {
+    EXPECT_EQ(h.script->native_lookups.load(), 0);
+  }
+  if ((mode == 2 || mode == 3) && e.trr_asked) {
+    EXPECT_EQ(h.script->a_queries.load(), Recoverable(server) ? 2 : 1);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Modes, ModeTableTest,
+    ::testing::Combine(
+        ::testing::Range(0, 6),
+        ::testing::Values(Server::kAnswer, Server::kNxDomain, Server::kNoData,
+                          Server::kPrivateAddress, Server::kServFail,
+                          Server::kBlocked, Server::kHttpStatus,
+                          Server::kContentType, Server::kTooLarge, Server::kTls,
+                          Server::kConnect, Server::kTimeout, Server::kReset,
+                          Server::kStreamRefused),
+        ::testing::Values(Confirm::kSkipped, Confirm::kConfirmed,
+                          Confirm::kFailed)),
+    [](const auto& info) {
+      return absl::StrCat("Mode", std::get<0>(info.param),
+                          ServerName(std::get<1>(info.param)),
+                          ConfirmName(std::get<2>(info.param)));
+    });
+
+// --- Typed failures -----------------------------------------------------
+
+TEST(TrrFailureTest, AServerCannotMintCounterNames) {
+  // Five names blocked with five different Extended DNS Error texts, and
+  // five unusual RCODEs: the texts and codes go into each result's
+  // message, and the counters grow by two names, not ten.
+  Harness h;
+  h.script->answer = [](const std::string& name, uint16_t type) {
+    if (absl::StartsWith(name, "blocked")) {
+      return Respond(Server::kBlocked, name, type, "list " + name);
+    }
+    MessageBuilder m(name, type);
+    // YXDOMAIN, YXRRSET, NXRRSET, NOTAUTH, NOTZONE.
+    m.Rcode(static_cast<uint8_t>(6 + (name[4] - '0')));
+    DohResult result;
+    result.http_status = 200;
+    result.body = m.Build();
+    return result;
+  };
+  h.Start(3, Confirm::kSkipped);
+  ASSERT_NE(h.resolver, nullptr);
+  for (int i = 0; i < 5; ++i) {
+    const std::string blocked = absl::StrCat("blocked", i, ".example.test");
+    const ResolveResult b = h.resolver->ResolveSync(blocked, Ipv4());
+    EXPECT_EQ(b.status.code(), absl::StatusCode::kPermissionDenied);
+    EXPECT_EQ(b.trr_failure, TrrFailure::kBlocked);
+    EXPECT_NE(b.status.message().find("Extended DNS Error 15: list " + blocked),
+              absl::string_view::npos)
+        << b.status;
+    const ResolveResult r = h.resolver->ResolveSync(
+        absl::StrCat("rcod", i, ".example.test"), Ipv4());
+    EXPECT_EQ(r.status.code(), absl::StatusCode::kUnavailable);
+    EXPECT_EQ(r.trr_failure, TrrFailure::kOtherRcode);
+    EXPECT_NE(r.status.message().find("rcode-other ("), absl::string_view::npos)
+        << r.status;
+  }
+  const ResolverCounters counters = h.resolver->Snapshot().counters;
+  ASSERT_EQ(counters.trr_failures.size(), 2u);
+  EXPECT_EQ(counters.trr_failures.at(TrrFailure::kBlocked), 5u);
+  EXPECT_EQ(counters.trr_failures.at(TrrFailure::kOtherRcode), 5u);
+}
+
+TEST(TrrFailureTest, EveryFailureHasAStableDistinctName) {
+  std::set<std::string> names;
+  for (int i = 1; i < kTrrFailureCount; ++i) {
+    const std::string name = TrrFailureName(static_cast<TrrFailure>(i));
+    EXPECT_FALSE(name.empty()) << i;
+    EXPECT_TRUE(names.insert(name).second) << name;
+  }
+  EXPECT_STREQ(TrrFailureName(TrrFailure::kNone), "");
+  EXPECT_STREQ(TrrFailureName(TrrFailure::kStreamRefused), "stream-refused");
+  EXPECT_STREQ(TrrFailureName(TrrFailure::kRefused), "refused");
+}
+
+}  // namespace
+}  // namespace trr
