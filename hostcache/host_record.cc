@@ -4,6 +4,29 @@
 
 namespace trr {
 
+TrrMode TrrModeFromPref(int value) {
+  return value >= 0 && value <= 5 ? static_cast<TrrMode>(value)
+                                  : TrrMode::kOffByChoice;
+}
+
+absl::string_view TrrModeName(TrrMode mode) {
+  switch (mode) {
+    case TrrMode::kOff:
+      return "off";
+    case TrrMode::kRace:
+      return "race";
+    case TrrMode::kFirst:
+      return "first";
+    case TrrMode::kOnly:
+      return "only";
+    case TrrMode::kShadow:
+      return "shadow";
+    case TrrMode::kOffByChoice:
+      return "off-by-choice";
+  }
+  return "off-by-choice";
+}
+
 absl::string_view QueryKindName(QueryKind kind) {
   switch (kind) {
     case QueryKind::kUnspecified:

@@ -131,19 +131,19 @@ namespace {
 
 constexpr int kMaxCnameFollows = 8;
 
-// Modes 0-5; anything else acts as 5 (off by choice), as in Firefox.
-int EffectiveMode(int mode) { return mode >= 0 && mode <= 5 ? mode : 5; }
-
 // A request's mode: its own override, except that mode 5 ("off by
 // choice") cannot be overridden.
-int RequestMode(int pref_mode, const std::optional<int>& override_mode) {
-  if (pref_mode == 5 || !override_mode) return pref_mode;
-  return EffectiveMode(*override_mode);
+TrrMode RequestMode(TrrMode pref_mode,
+                    const std::optional<int>& override_mode) {
+  if (pref_mode == TrrMode::kOffByChoice || !override_mode) return pref_mode;
+  return TrrModeFromPref(*override_mode);
 }
+
+int ModeNumber(TrrMode mode) { return static_cast<int>(mode); }
 
 // The prefs, read once per change into plain fields for the loop.
 struct Settings {
-  int mode = 0;
+  TrrMode mode = TrrMode::kOff;
   std::string uri_text;
   std::optional<DohUri> uri;
   std::string credentials;
@@ -179,7 +179,7 @@ struct Settings {
 
 Settings ReadSettings(const prefs::PrefStore& p) {
   Settings s;
-  s.mode = EffectiveMode(p.GetInt("network.trr.mode"));
+  s.mode = TrrModeFromPref(p.GetInt("network.trr.mode"));
   s.uri_text = p.GetString("network.trr.uri");
   if (s.uri_text.empty()) {
     s.uri_text = p.GetString("network.trr.default_provider_uri");
@@ -357,10 +357,9 @@ class TRR_HIDDEN Resolver::Impl {
     std::string key;
     std::string host;
     QueryKind kind = QueryKind::kUnspecified;
-    int mode = 0;
+    TrrMode mode = TrrMode::kOff;
     bool disable_trr = false;
     std::string partition;
-    uint8_t key_mode = 0;
     std::vector<Waiter> waiters;
     SkipReason skip = SkipReason::kNone;
     bool finished = false;
@@ -381,7 +380,7 @@ class TRR_HIDDEN Resolver::Impl {
 
   // Any thread.
   CacheKeyView KeyFor(const std::string& host, const ResolveOptions& options,
-                      int mode) const;
+                      TrrMode mode) const;
   static ResolveResult FromCache(const CacheHitView& hit, absl::Time now,
                                  ResultSource source);
 
@@ -420,7 +419,7 @@ class TRR_HIDDEN Resolver::Impl {
   prefs::PrefStore prefs_;
   HostCache cache_;
   // The pref mode and IPv6 switch, for cache keys on calling threads.
-  std::atomic<int> mode_{0};
+  std::atomic<TrrMode> mode_{TrrMode::kOff};
   std::atomic<bool> disable_ipv6_{false};
   std::atomic<RequestId> next_request_{1};
   std::atomic<uint64_t> cache_hits_{0};
@@ -538,7 +537,7 @@ void Resolver::Impl::ApplyPrefs() {
 
 CacheKeyView Resolver::Impl::KeyFor(const std::string& host,
                                     const ResolveOptions& options,
-                                    int mode) const {
+                                    TrrMode mode) const {
   CacheKeyView key;
   key.host = host;
   key.kind = options.type;
@@ -599,7 +598,7 @@ Resolver::RequestId Resolver::Impl::Resolve(absl::string_view raw_host,
     done(result);
     return id;
   }
-  const int mode = RequestMode(mode_.load(), options.trr_mode);
+  const TrrMode mode = RequestMode(mode_.load(), options.trr_mode);
   if (!options.bypass_cache) {
     const absl::Time now = clock_->Now();
     // The answer is copied out under the cache's lock and delivered after.
@@ -662,11 +661,11 @@ void Resolver::Impl::StartRequest(RequestId id, std::string host,
     }
     return;
   }
-  const int mode = RequestMode(settings_.mode, options.trr_mode);
+  const TrrMode mode = RequestMode(settings_.mode, options.trr_mode);
   const CacheKeyView key = KeyFor(host, options, mode);
   const std::string job_key =
-      absl::StrCat(host, "|", static_cast<int>(key.kind), "|", mode, "|",
-                   key.trr_disabled, "|", options.partition);
+      absl::StrCat(host, "|", static_cast<int>(key.kind), "|", ModeNumber(mode),
+                   "|", key.trr_disabled, "|", options.partition);
   auto [it, created] = jobs_.try_emplace(job_key);
   if (created) {
     it->second = std::make_shared<Job>();
@@ -677,7 +676,6 @@ void Resolver::Impl::StartRequest(RequestId id, std::string host,
     job.mode = mode;
     job.disable_trr = options.disable_trr;
     job.partition = options.partition;
-    job.key_mode = static_cast<uint8_t>(mode);
   }
   JobPtr job = it->second;
   if (done) {
@@ -685,16 +683,18 @@ void Resolver::Impl::StartRequest(RequestId id, std::string host,
     requests_[id] = job;
   }
   if (created) {
-    ++counters_.lookups_by_mode[mode];
+    ++counters_.lookups_by_mode[ModeNumber(mode)];
     StartJob(job);
   }
 }
 
 SkipReason Resolver::Impl::TrrSkipReason(const Job& job) {
   const Settings& s = settings_;
-  if (job.mode == 0) return SkipReason::kModeOff;
-  if (job.mode == 5) return SkipReason::kModeOffByChoice;
-  if (job.disable_trr && job.mode != 3) return SkipReason::kDisabledByRequest;
+  if (job.mode == TrrMode::kOff) return SkipReason::kModeOff;
+  if (job.mode == TrrMode::kOffByChoice) return SkipReason::kModeOffByChoice;
+  if (job.disable_trr && job.mode != TrrMode::kOnly) {
+    return SkipReason::kDisabledByRequest;
+  }
   if (s.excluded.Matches(job.host) || s.builtin_excluded.Matches(job.host)) {
     return SkipReason::kExcluded;
   }
@@ -702,14 +702,14 @@ SkipReason Resolver::Impl::TrrSkipReason(const Job& job) {
     return SkipReason::kEtcHosts;
   }
   if (!s.uri) return SkipReason::kNoUri;
-  if (job.mode == 3) {
+  if (job.mode == TrrMode::kOnly) {
     // Mode 3 waits for the portal rather than go native.
     return SkipReason::kNone;
   }
   if (s.wait_for_portal && portal_ != CaptivePortalState::kClear) {
     return SkipReason::kWaitingForPortal;
   }
-  if (job.mode == 2) {
+  if (job.mode == TrrMode::kFirst) {
     if (job.host.find('.') == std::string::npos)
       return SkipReason::kSingleLabel;
     if (s.temp_blocklist && blocklist_.IsBlocked(job.host, clock_->Now())) {
@@ -726,19 +726,19 @@ void Resolver::Impl::StartJob(const JobPtr& job) {
   job->skip = TrrSkipReason(*job);
   const bool trr = job->skip == SkipReason::kNone;
   switch (job->mode) {
-    case 1:  // race: both at once
-    case 4:  // shadow: both, the native answer is used
+    case TrrMode::kRace:    // both at once
+    case TrrMode::kShadow:  // both, the native answer is used
       if (trr) StartTrr(job);
       StartNative(job);
       return;
-    case 2:  // TRR first, native after it failed; never both at once
+    case TrrMode::kFirst:  // TRR first, native after it failed; never both
       if (trr) {
         StartTrr(job);
       } else {
         StartNative(job);
       }
       return;
-    case 3:
+    case TrrMode::kOnly:
       if (job->skip == SkipReason::kExcluded ||
           job->skip == SkipReason::kEtcHosts) {
         StartNative(job);  // the only names mode 3 resolves natively
@@ -763,13 +763,15 @@ void Resolver::Impl::StartJob(const JobPtr& job) {
         StartTrr(job);
       }
       return;
-    default:  // 0, 5
+    case TrrMode::kOff:
+    case TrrMode::kOffByChoice:
       StartNative(job);
+      return;
   }
 }
 
 absl::Duration Resolver::Impl::TrrTimeout(const Job& job) const {
-  if (job.mode == 3) return settings_.trronly_timeout;
+  if (job.mode == TrrMode::kOnly) return settings_.trronly_timeout;
   if (settings_.strict_fallback) return settings_.strict_timeout;
   return settings_.request_timeout;
 }
@@ -823,7 +825,7 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, const std::string& name,
   const auto id = transport_->Send(
       query, TrrTimeout(*job),
       [this, job, name, type, follows, may_retry](DohResult result) {
-        if (job->finished && job->mode != 4) return;
+        if (job->finished && job->mode != TrrMode::kShadow) return;
         TrrOutcome outcome = Classify(result, name, type);
         if (outcome.kind == TrrOutcome::Kind::kFailed && may_retry &&
             settings_.retry_recoverable &&
@@ -1021,7 +1023,7 @@ void Resolver::Impl::OnTrrDone(const JobPtr& job) {
       confirmation_.OnTrrResult(trr.kind != TrrOutcome::Kind::kFailed));
 
   switch (job->mode) {
-    case 1:  // race
+    case TrrMode::kRace:
       if (job->finished) return;
       if (trr.kind == TrrOutcome::Kind::kOk) {
         ++counters_.race_trr_wins;
@@ -1030,13 +1032,15 @@ void Resolver::Impl::OnTrrDone(const JobPtr& job) {
         FinishWithNative(job);
       }
       return;
-    case 4:  // shadow
+    case TrrMode::kShadow:
       if (job->native_done) CompareShadow(job);
       return;
-    case 3:
+    case TrrMode::kOnly:
       FinishWithTrr(job);
       return;
-    default:
+    case TrrMode::kFirst:
+    case TrrMode::kOff:  // a request that opted in
+    case TrrMode::kOffByChoice:
       break;
   }
   // Mode 2 (or mode 0 with a request opting in): fall back to native?
@@ -1091,7 +1095,7 @@ void Resolver::Impl::OnNativeDone(const JobPtr& job) {
     ++counters_.native_failed;
   }
   switch (job->mode) {
-    case 1:  // race
+    case TrrMode::kRace:
       if (job->finished) return;
       if (ok) {
         ++counters_.race_native_wins;
@@ -1100,16 +1104,19 @@ void Resolver::Impl::OnNativeDone(const JobPtr& job) {
         FinishWithNative(job);
       }
       return;
-    case 4:  // shadow: the native answer is the one used
+    case TrrMode::kShadow:  // the native answer is the one used
       FinishWithNative(job);
       if (job->trr_done) CompareShadow(job);
       return;
-    default:
+    case TrrMode::kFirst:
+    case TrrMode::kOnly:
+    case TrrMode::kOff:
+    case TrrMode::kOffByChoice:
       break;
   }
   // A name where TRR failed and native worked skips TRR for a while.
   if (ok && job->trr_done && job->trr.kind != TrrOutcome::Kind::kOk &&
-      settings_.temp_blocklist && job->mode == 2) {
+      settings_.temp_blocklist && job->mode == TrrMode::kFirst) {
     blocklist_.Add(job->host, clock_->Now(), settings_.blocklist_duration);
     ++counters_.blocklist_additions;
   }
@@ -1233,13 +1240,13 @@ void Resolver::Impl::Finish(const JobPtr& job, ResolveResult result,
   job->finished = true;
   if (job->portal_timer != 0) loop_.CancelTimer(job->portal_timer);
   // Shadow mode lets the TRR query run on, to compare.
-  if (job->mode != 4) {
+  if (job->mode != TrrMode::kShadow) {
     for (auto id : job->doh_requests) transport_->Cancel(id);
   }
   CacheKeyView key;
   key.host = job->host;
   key.kind = job->kind;
-  key.trr_mode = job->key_mode;
+  key.trr_mode = static_cast<uint8_t>(job->mode);
   key.trr_disabled = job->disable_trr;
   key.partition = job->partition;
   if (cached != Cached::kNothing && !shutting_down_) {
@@ -1285,9 +1292,10 @@ void Resolver::Impl::RestartConfirmation() {
     confirmation_timer_ = 0;
   }
   ConfirmationConfig config;
-  const int mode = settings_.mode;
-  config.trr_in_use = mode == 1 || mode == 2 || mode == 3 || mode == 4;
-  config.confirm = mode != 3 && settings_.confirmation_ns != "skip" &&
+  const TrrMode mode = settings_.mode;
+  config.trr_in_use = mode != TrrMode::kOff && mode != TrrMode::kOffByChoice;
+  config.confirm = mode != TrrMode::kOnly &&
+                   settings_.confirmation_ns != "skip" &&
                    settings_.uri.has_value();
   config.retry_initial = settings_.retry_initial;
   config.retry_max = settings_.retry_max;
@@ -1377,7 +1385,7 @@ ResolverSnapshot Resolver::Impl::Snapshot() {
   ResolverSnapshot snapshot;
   loop_.RunSync([&] {
     snapshot.taken_at = clock_->WallNow();
-    snapshot.mode = settings_.mode;
+    snapshot.mode = ModeNumber(settings_.mode);
     snapshot.uri = settings_.uri_text;
     snapshot.confirmation_state =
         std::string(ConfirmationStateName(confirmation_.state()));

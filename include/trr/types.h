@@ -26,6 +26,21 @@ enum class QueryKind : uint8_t {
 // "unspec", "ipv4", "ipv6", "https", "txt": the about:networking family.
 TRR_EXPORT absl::string_view QueryKindName(QueryKind kind);
 
+// network.trr.mode, as Firefox numbers it.
+enum class TrrMode : uint8_t {
+  kOff = 0,          // native only (TRR only for requests that opt in)
+  kRace = 1,         // TRR and native at once, the first answer wins
+  kFirst = 2,        // TRR first, native when it fails
+  kOnly = 3,         // TRR only: never plaintext DNS
+  kShadow = 4,       // both, native's answer used, TRR's compared
+  kOffByChoice = 5,  // off, and requests may not opt in
+};
+// The mode a pref value means: 0-5 as above, anything else acts as 5 (as
+// in Firefox).
+TRR_EXPORT TrrMode TrrModeFromPref(int value);
+// "off", "race", "first", "only", "shadow", "off-by-choice".
+TRR_EXPORT absl::string_view TrrModeName(TrrMode mode);
+
 // Why a record holds no data: a negative answer cached (RFC 2308).
 enum class NegativeKind : uint8_t { kNone, kNxDomain, kNoData };
 
