@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cassert>
 #include <fstream>
 #include <sstream>
 
@@ -262,6 +263,21 @@ bool IsLocalhost(absl::string_view host) {
 }
 
 // What one TRR query (one record type) came to.
+// Where a lookup is. See docs/ARCHITECTURE.md for the drawing:
+//   kNew -> kRunning | kWaitingForPortal | kFinished
+//   kWaitingForPortal -> kRunning | kFinished
+//   kRunning -> kRunning (its second path starts) | kFinished
+// A finished job in shadow mode lets its TRR query run on, to compare.
+enum class JobState : uint8_t {
+  kNew,               // in the job table, not yet sent anywhere
+  kWaitingForPortal,  // mode 3 with wait-for-portal, until it clears
+  kRunning,           // TRR, native or both out (see the path states)
+  kFinished,          // its waiters have their answer
+};
+
+// Where one path (TRR, or native) of a lookup is.
+enum class PathState : uint8_t { kNotStarted, kRunning, kDone };
+
 TrrFailure FailureFor(DohError error) {
   switch (error) {
     case DohError::kOk:
@@ -362,21 +378,29 @@ class TRR_HIDDEN Resolver::Impl {
     std::string partition;
     std::vector<Waiter> waiters;
     SkipReason skip = SkipReason::kNone;
-    bool finished = false;
+    // Where the lookup is (Move() changes it, and only it), and where each
+    // of its two paths is (StartTrr/OnTrrDone, StartNative and its
+    // completion).
+    JobState state = JobState::kNew;
+    PathState trr_path = PathState::kNotStarted;
+    PathState native_path = PathState::kNotStarted;
+    bool finished() const { return state == JobState::kFinished; }
+    bool trr_started() const { return trr_path != PathState::kNotStarted; }
+    bool trr_done() const { return trr_path == PathState::kDone; }
+    bool native_done() const { return native_path == PathState::kDone; }
     // TRR.
-    bool trr_started = false;
-    bool trr_done = false;
     int trr_pending = 0;
     std::vector<std::pair<uint16_t, TrrOutcome>> trr_parts;
     TrrOutcome trr;
     std::vector<DohTransport::RequestId> doh_requests;
     // Native.
-    bool native_started = false;
-    bool native_done = false;
     NativeResult native;
     EventLoop::TimerId portal_timer = 0;
   };
   using JobPtr = std::shared_ptr<Job>;
+  // The one place a job's state changes; a move the diagram in
+  // docs/ARCHITECTURE.md does not have is a bug, and stops a debug build.
+  static void Move(Job& job, JobState to);
 
   // Any thread.
   CacheKeyView KeyFor(const std::string& host, const ResolveOptions& options,
@@ -749,6 +773,7 @@ void Resolver::Impl::StartJob(const JobPtr& job) {
       } else if (settings_.wait_for_portal &&
                  portal_ != CaptivePortalState::kClear) {
         job->skip = SkipReason::kWaitingForPortal;
+        Move(*job, JobState::kWaitingForPortal);
         portal_waiting_.push_back(job);
         job->portal_timer = loop_.AddTimer(TrrTimeout(*job), [this, job] {
           job->portal_timer = 0;
@@ -777,7 +802,8 @@ absl::Duration Resolver::Impl::TrrTimeout(const Job& job) const {
 }
 
 void Resolver::Impl::StartTrr(const JobPtr& job) {
-  job->trr_started = true;
+  Move(*job, JobState::kRunning);
+  job->trr_path = PathState::kRunning;
   job->skip = SkipReason::kNone;
   std::vector<uint16_t> types;
   switch (job->kind) {
@@ -825,7 +851,7 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, const std::string& name,
   const auto id = transport_->Send(
       query, TrrTimeout(*job),
       [this, job, name, type, follows, may_retry](DohResult result) {
-        if (job->finished && job->mode != TrrMode::kShadow) return;
+        if (job->finished() && job->mode != TrrMode::kShadow) return;
         TrrOutcome outcome = Classify(result, name, type);
         if (outcome.kind == TrrOutcome::Kind::kFailed && may_retry &&
             settings_.retry_recoverable &&
@@ -925,7 +951,7 @@ TrrOutcome Resolver::Impl::Classify(const DohResult& result,
 
 void Resolver::Impl::OnTrrPart(const JobPtr& job, uint16_t type,
                                TrrOutcome outcome) {
-  if (job->trr_done) return;
+  if (job->trr_done()) return;
   job->trr_parts.emplace_back(type, std::move(outcome));
   --job->trr_pending;
   // Unspecified lookups may finish before both families are in: A as soon
@@ -944,7 +970,7 @@ void Resolver::Impl::OnTrrPart(const JobPtr& job, uint16_t type,
 }
 
 void Resolver::Impl::OnTrrDone(const JobPtr& job) {
-  job->trr_done = true;
+  job->trr_path = PathState::kDone;
   // A before AAAA whatever order they arrived in, so answers read the same
   // every time.
   std::stable_sort(
@@ -1024,16 +1050,16 @@ void Resolver::Impl::OnTrrDone(const JobPtr& job) {
 
   switch (job->mode) {
     case TrrMode::kRace:
-      if (job->finished) return;
+      if (job->finished()) return;
       if (trr.kind == TrrOutcome::Kind::kOk) {
         ++counters_.race_trr_wins;
         FinishWithTrr(job);
-      } else if (job->native_done) {
+      } else if (job->native_done()) {
         FinishWithNative(job);
       }
       return;
     case TrrMode::kShadow:
-      if (job->native_done) CompareShadow(job);
+      if (job->native_done()) CompareShadow(job);
       return;
     case TrrMode::kOnly:
       FinishWithTrr(job);
@@ -1065,12 +1091,13 @@ void Resolver::Impl::OnTrrDone(const JobPtr& job) {
 }
 
 void Resolver::Impl::StartNative(const JobPtr& job) {
-  job->native_started = true;
+  Move(*job, JobState::kRunning);
+  job->native_path = PathState::kRunning;
   QueryKind kind = job->kind;
   if (settings_.disable_ipv6) {
     if (kind == QueryKind::kUnspecified) kind = QueryKind::kIpv4;
     if (kind == QueryKind::kIpv6) {
-      job->native_done = true;
+      job->native_path = PathState::kDone;
       job->native.outcome = NativeResult::Outcome::kFailed;
       job->native.error = "IPv6 is disabled (network.dns.disableIPv6)";
       if (job->skip == SkipReason::kNone) job->skip = SkipReason::kIpv6Disabled;
@@ -1081,7 +1108,7 @@ void Resolver::Impl::StartNative(const JobPtr& job) {
   ++counters_.native_queries;
   native_->Resolve(job->host, kind, settings_.request_timeout,
                    [this, job](NativeResult result) {
-                     job->native_done = true;
+                     job->native_path = PathState::kDone;
                      job->native = std::move(result);
                      OnNativeDone(job);
                    });
@@ -1096,17 +1123,17 @@ void Resolver::Impl::OnNativeDone(const JobPtr& job) {
   }
   switch (job->mode) {
     case TrrMode::kRace:
-      if (job->finished) return;
+      if (job->finished()) return;
       if (ok) {
         ++counters_.race_native_wins;
         FinishWithNative(job);
-      } else if (job->trr_done || !job->trr_started) {
+      } else if (job->trr_done() || !job->trr_started()) {
         FinishWithNative(job);
       }
       return;
     case TrrMode::kShadow:  // the native answer is the one used
       FinishWithNative(job);
-      if (job->trr_done) CompareShadow(job);
+      if (job->trr_done()) CompareShadow(job);
       return;
     case TrrMode::kFirst:
     case TrrMode::kOnly:
@@ -1115,7 +1142,7 @@ void Resolver::Impl::OnNativeDone(const JobPtr& job) {
       break;
   }
   // A name where TRR failed and native worked skips TRR for a while.
-  if (ok && job->trr_done && job->trr.kind != TrrOutcome::Kind::kOk &&
+  if (ok && job->trr_done() && job->trr.kind != TrrOutcome::Kind::kOk &&
       settings_.temp_blocklist && job->mode == TrrMode::kFirst) {
     blocklist_.Add(job->host, clock_->Now(), settings_.blocklist_duration);
     ++counters_.blocklist_additions;
@@ -1185,7 +1212,7 @@ void Resolver::Impl::FinishWithNative(const JobPtr& job) {
   result.source = ResultSource::kNative;
   result.skip_reason = job->skip;
   result.canonical_name = native.canonical_name;
-  if (job->trr_done && job->trr.kind != TrrOutcome::Kind::kOk) {
+  if (job->trr_done() && job->trr.kind != TrrOutcome::Kind::kOk) {
     result.trr_failure = job->trr.failure;
   }
   Cached cached = Cached::kAnswer;
@@ -1221,6 +1248,25 @@ void Resolver::Impl::FinishWithError(const JobPtr& job, absl::Status status) {
   Finish(job, std::move(result), Cached::kNothing);
 }
 
+void Resolver::Impl::Move(Job& job, JobState to) {
+  bool allowed = false;
+  switch (job.state) {
+    case JobState::kNew:
+      allowed = to != JobState::kNew;
+      break;
+    case JobState::kWaitingForPortal:
+    case JobState::kRunning:
+      allowed = to == JobState::kRunning || to == JobState::kFinished;
+      break;
+    case JobState::kFinished:
+      allowed = false;
+      break;
+  }
+  assert(allowed && "a lookup moved where its state machine does not go");
+  (void)allowed;
+  job.state = to;
+}
+
 Resolver::Impl::Cached Resolver::Impl::CacheAs(TrrOutcome::Kind kind) {
   switch (kind) {
     case TrrOutcome::Kind::kOk:
@@ -1236,8 +1282,8 @@ Resolver::Impl::Cached Resolver::Impl::CacheAs(TrrOutcome::Kind kind) {
 
 void Resolver::Impl::Finish(const JobPtr& job, ResolveResult result,
                             Cached cached) {
-  if (job->finished) return;
-  job->finished = true;
+  if (job->finished()) return;
+  Move(*job, JobState::kFinished);
   if (job->portal_timer != 0) loop_.CancelTimer(job->portal_timer);
   // Shadow mode lets the TRR query run on, to compare.
   if (job->mode != TrrMode::kShadow) {
@@ -1357,7 +1403,7 @@ void Resolver::Impl::ReleasePortalWaiters() {
       loop_.CancelTimer(job->portal_timer);
       job->portal_timer = 0;
     }
-    if (!job->finished) StartTrr(job);
+    if (!job->finished()) StartTrr(job);
   }
 }
 
