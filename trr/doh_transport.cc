@@ -324,6 +324,7 @@ struct DohTransport::Callbacks {
     // Streams above the server's last one are refused (and sent again, in
     // OnStreamClose); the rest finish here, and new ones go elsewhere.
     Connection* conn = Conn(user);
+    ++conn->owner->stats_.goaways;
     conn->draining = true;
     conn->goaway_last_stream = frame->goaway.last_stream_id;
     if (conn->owner->active_ == conn) conn->owner->active_ = nullptr;

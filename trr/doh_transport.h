@@ -92,6 +92,8 @@ struct DohTransportStats {
   // Streams the server refused, and times the stream window shrank for it.
   uint64_t refused = 0;
   uint64_t window_decreases = 0;
+  // GOAWAY frames received.
+  uint64_t goaways = 0;
   uint64_t errors[static_cast<int>(DohError::kOther) + 1] = {};
 };
 

@@ -1447,6 +1447,7 @@ ResolverSnapshot Resolver::Impl::Snapshot() {
     snapshot.counters.doh_refused_streams = stats.refused;
     snapshot.counters.doh_retried = stats.retried;
     snapshot.counters.doh_window_decreases = stats.window_decreases;
+    snapshot.counters.doh_goaways = stats.goaways;
     snapshot.doh_connections = transport_->Connections();
   });
   snapshot.counters.cache_hits = cache_hits_.load();

@@ -172,6 +172,8 @@ struct ResolverCounters {
   uint64_t doh_refused_streams = 0;
   uint64_t doh_retried = 0;
   uint64_t doh_window_decreases = 0;
+  // GOAWAY frames the DoH server sent (it is closing that connection).
+  uint64_t doh_goaways = 0;
 };
 
 // Everything the about:networking page shows.

@@ -229,10 +229,17 @@ class FaultMatrixTest : public ::testing::Test {
                           fault.listener == "wrongcert" ? "failed" : "ok");
     }
     if (fault.listener == "goaway") {
-      // Connect, then stay idle past dnsdist's idleTimeout (1 s) so that it
-      // sends GOAWAY: a server-side timer, so this waits out the time.
+      // Connect, then stay idle past dnsdist's idleTimeout (1 s), until it
+      // has sent GOAWAY on that connection (waited for, with a deadline):
+      // the lookup below must then go on a new one.
       ASSERT_TRUE(Lookup(*resolver, "www.example.test").first.ok());
-      absl::SleepFor(absl::Milliseconds(1500));
+      const absl::Time deadline = absl::Now() + absl::Seconds(10);
+      while (resolver->Snapshot().counters.doh_goaways == 0 &&
+             absl::Now() < deadline) {
+      }
+      // (h2o, dnsdist's HTTP/2, says goodbye in two GOAWAYs, RFC 9113
+      // section 6.8: "going away", then the last stream it took.)
+      ASSERT_GE(resolver->Snapshot().counters.doh_goaways, 1u);
     }
     if (fault.before) fault.before();
     const std::string name = absl::StrCat(fault.name, ".fault.example.test");
@@ -254,6 +261,10 @@ class FaultMatrixTest : public ::testing::Test {
       EXPECT_EQ(row.confirmation, server_fault ? "failed" : "ok") << fault.name;
     }
     if (fault.after) fault.after();
+    if (fault.listener == "goaway") {
+      // The GOAWAY's connection closed, and the lookup took a new one.
+      EXPECT_EQ(resolver->Snapshot().counters.doh_connections, 2u);
+    }
     const std::string& expected = mode == 2 ? fault.mode2 : fault.mode3;
     row.as_expected = row.outcome == expected && completions == 1;
     EXPECT_EQ(row.outcome, expected) << fault.name << " in mode " << mode;

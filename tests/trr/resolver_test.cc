@@ -302,19 +302,33 @@ TEST_F(ResolverTest, LocalhostIsLoopbackWithoutAnyQuery) {
 }
 
 TEST_F(ResolverTest, Mode1RacesBothAndRecordsTheWinner) {
+  // Each side in turn is stopped (SIGSTOP), so the other must win: both
+  // are asked every time, and the winner is the one that answered.
   auto resolver = Make(1);
+  native_->Pause();
   ResolveResult r =
       resolver->ResolveSync("www.example.test", Type(QueryKind::kIpv4));
+  native_->Resume();
   ASSERT_TRUE(r.ok()) << r.status;
-  EXPECT_TRUE(r.source == ResultSource::kTrr ||
-              r.source == ResultSource::kNative);
-  const auto counters = resolver->Snapshot().counters;
-  EXPECT_EQ(counters.race_trr_wins + counters.race_native_wins, 1u);
-  EXPECT_EQ(r.source == ResultSource::kTrr ? counters.race_trr_wins
-                                           : counters.race_native_wins,
-            1u);
+  EXPECT_EQ(r.source, ResultSource::kTrr);
+  EXPECT_EQ(r.addresses[0].ToString(), "192.0.2.1");
+  auto counters = resolver->Snapshot().counters;
+  EXPECT_EQ(counters.race_trr_wins, 1u);
+  EXPECT_EQ(counters.race_native_wins, 0u);
   SyncServers();
   EXPECT_EQ(native_->QueriesReceived("www.example.test"), 1);
+
+  const uint64_t doh_requests = counters.doh_requests;
+  doh_->Pause();
+  r = resolver->ResolveSync("v4only.example.test", Type(QueryKind::kIpv4));
+  doh_->Resume();
+  ASSERT_TRUE(r.ok()) << r.status;
+  EXPECT_EQ(r.source, ResultSource::kNative);
+  EXPECT_EQ(r.addresses[0].ToString(), "198.51.100.4");
+  counters = resolver->Snapshot().counters;
+  EXPECT_EQ(counters.race_trr_wins, 1u);
+  EXPECT_EQ(counters.race_native_wins, 1u);
+  EXPECT_EQ(counters.doh_requests, doh_requests + 1);  // TRR was asked too
 }
 
 TEST_F(ResolverTest, Mode4UsesNativeAndComparesTrr) {
