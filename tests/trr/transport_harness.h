@@ -13,7 +13,7 @@
 #include "absl/time/time.h"
 #include "base/mutex.h"
 #include "gtest/gtest.h"
-#include "trr/curl_doh_transport.h"
+#include "tests/trr/curl_doh_transport.h"
 #include "trr/dns/query.h"
 #include "trr/doh_transport.h"
 #include "trr/event_loop.h"

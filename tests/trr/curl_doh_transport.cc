@@ -1,4 +1,4 @@
-#include "trr/curl_doh_transport.h"
+#include "tests/trr/curl_doh_transport.h"
 
 #include <curl/curl.h>
 #include <sys/epoll.h>

@@ -9,8 +9,8 @@
 //
 // Loop thread only: construct, call and destroy it on its EventLoop.
 
-#ifndef TRR_TRR_CURL_DOH_TRANSPORT_H_
-#define TRR_TRR_CURL_DOH_TRANSPORT_H_
+#ifndef TRR_TESTS_TRR_CURL_DOH_TRANSPORT_H_
+#define TRR_TESTS_TRR_CURL_DOH_TRANSPORT_H_
 
 #include <cstdint>
 #include <deque>
@@ -104,4 +104,4 @@ class CurlDohTransport final : public DohSender {
 
 }  // namespace trr
 
-#endif  // TRR_TRR_CURL_DOH_TRANSPORT_H_
+#endif  // TRR_TESTS_TRR_CURL_DOH_TRANSPORT_H_
