@@ -1,0 +1,264 @@
+// Resolver::Impl, and what its two source files share: resolver.cc (the
+// facade, prefs, the calling threads' side, confirmation, the captive
+// portal, the snapshot) and resolver_jobs.cc (a lookup on the network
+// thread: the skip policy, TRR, native, the modes, finishing). Internal to
+// libtrr; docs/ARCHITECTURE.md draws the threads and a lookup's states.
+
+#ifndef TRR_TRR_RESOLVER_IMPL_H_
+#define TRR_TRR_RESOLVER_IMPL_H_
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "base/mutex.h"
+#include "hostcache/host_cache.h"
+#include "hostcache/host_record.h"
+#include "prefs/pref_store.h"
+#include "trr/confirmation.h"
+#include "trr/dns/dns_types.h"
+#include "trr/dns/query.h"
+#include "trr/dns/response.h"
+#include "trr/doh_transport.h"
+#include "trr/event_loop.h"
+#include "trr/native_resolver.h"
+#include "trr/resolver_testing.h"
+#include "trr/temp_blocklist.h"
+
+namespace trr {
+namespace resolver_internal {
+
+constexpr int kMaxCnameFollows = 8;
+
+// A request's mode: its own override, except that mode 5 ("off by
+// choice") cannot be overridden.
+inline TrrMode RequestMode(TrrMode pref_mode,
+                           const std::optional<int>& override_mode) {
+  if (pref_mode == TrrMode::kOffByChoice || !override_mode) return pref_mode;
+  return TrrModeFromPref(*override_mode);
+}
+
+inline int ModeNumber(TrrMode mode) { return static_cast<int>(mode); }
+
+// The prefs, read once per change into plain fields for the loop.
+struct Settings {
+  TrrMode mode = TrrMode::kOff;
+  std::string uri_text;
+  std::optional<DohUri> uri;
+  std::string credentials;
+  std::vector<IpAddress> bootstrap;
+  std::string ca_file;
+  bool use_get = false;
+  std::string confirmation_ns;
+  absl::Duration confirmation_timeout;
+  absl::Duration retry_initial, retry_max;
+  int max_fails = 15;
+  bool temp_blocklist = true;
+  absl::Duration blocklist_duration;
+  absl::Duration request_timeout, trronly_timeout, strict_timeout;
+  bool allow_rfc1918 = false;
+  bool disable_ecs = true;
+  bool padding = true;
+  int padding_length = 128;
+  bool early_aaaa = false;
+  bool wait_for_both = true;
+  bool wait_for_portal = false;
+  DomainList excluded, builtin_excluded;
+  bool exclude_etc_hosts = true;
+  bool strict_fallback = false;
+  bool strict_allow_timeouts = true;
+  bool wait_for_confirmation = false;
+  bool retry_recoverable = true;
+  bool hard_fail_ede = true;
+  bool clear_cache_on_change = true;
+  bool disable_ipv6 = false;
+  std::string native_nameserver;
+  HostCacheOptions cache;
+};
+Settings ReadSettings(const prefs::PrefStore& p);
+
+// The names listed in an /etc/hosts-style file.
+absl::flat_hash_set<std::string> ReadEtcHosts(const std::string& path);
+
+inline bool IsLocalhost(absl::string_view host) {
+  return host == "localhost" || absl::EndsWith(host, ".localhost");
+}
+
+// Where a lookup is. See docs/ARCHITECTURE.md for the drawing:
+//   kNew -> kRunning | kWaitingForPortal | kFinished
+//   kWaitingForPortal -> kRunning | kFinished
+//   kRunning -> kRunning (its second path starts) | kFinished
+// A finished job in shadow mode lets its TRR query run on, to compare.
+enum class JobState : uint8_t {
+  kNew,               // in the job table, not yet sent anywhere
+  kWaitingForPortal,  // mode 3 with wait-for-portal, until it clears
+  kRunning,           // TRR, native or both out (see the path states)
+  kFinished,          // its waiters have their answer
+};
+
+// Where one path (TRR, or native) of a lookup is.
+enum class PathState : uint8_t { kNotStarted, kRunning, kDone };
+
+TrrFailure FailureFor(DohError error);
+TrrFailure FailureForRcode(uint16_t rcode);
+
+// What one TRR query (one record type) came to.
+struct TrrOutcome {
+  enum class Kind : uint8_t { kOk, kNxDomain, kNoData, kFailed, kBlocked };
+  Kind kind = Kind::kFailed;
+  std::vector<IpAddress> addresses;
+  std::vector<SvcbRecord> https;
+  std::vector<std::string> txt;
+  std::string canonical_name;
+  uint32_t ttl = 0;
+  std::optional<uint32_t> negative_ttl;
+  bool authentic_data = false;
+  TrrFailure failure = TrrFailure::kNone;
+  // What the server said beyond `failure`, for the result's message (an
+  // Extended DNS Error, an unusual RCODE); never a counter name.
+  std::string detail;
+  bool network_error = false;
+  bool timeout = false;
+  // The answer stopped at a CNAME: ask again for canonical_name.
+  bool follow_cname = false;
+};
+
+}  // namespace resolver_internal
+
+using resolver_internal::JobState;
+using resolver_internal::PathState;
+using resolver_internal::Settings;
+using resolver_internal::TrrOutcome;
+
+// Hidden: a class nested in an exported one would be exported too.
+class TRR_HIDDEN Resolver::Impl {
+ public:
+  Impl(Options options, ResolverSeams seams);
+  ~Impl();
+  // Whether its network thread runs (EventLoop::status).
+  absl::Status status() const { return loop_.status(); }
+
+  RequestId Resolve(absl::string_view host, const ResolveOptions& options,
+                    Callback done);
+  void Cancel(RequestId id);
+  void OnNetworkChanged();
+  void SetCaptivePortalState(CaptivePortalState state);
+  void ClearCache() { cache_.Clear(); }
+  ResolverSnapshot Snapshot();
+  prefs::PrefStore& prefs() { return prefs_; }
+  // Returns once every pref change made so far is in effect on the loop.
+  void WaitForPrefs() {
+    loop_.RunSync([] {});
+  }
+
+ private:
+  struct Waiter {
+    RequestId id;
+    Callback done;
+  };
+  struct Job {
+    std::string key;
+    std::string host;
+    QueryKind kind = QueryKind::kUnspecified;
+    TrrMode mode = TrrMode::kOff;
+    bool disable_trr = false;
+    std::string partition;
+    std::vector<Waiter> waiters;
+    SkipReason skip = SkipReason::kNone;
+    // Where the lookup is (Move() changes it, and only it), and where each
+    // of its two paths is (StartTrr/OnTrrDone, StartNative and its
+    // completion).
+    JobState state = JobState::kNew;
+    PathState trr_path = PathState::kNotStarted;
+    PathState native_path = PathState::kNotStarted;
+    bool finished() const { return state == JobState::kFinished; }
+    bool trr_started() const { return trr_path != PathState::kNotStarted; }
+    bool trr_done() const { return trr_path == PathState::kDone; }
+    bool native_done() const { return native_path == PathState::kDone; }
+    // TRR.
+    int trr_pending = 0;
+    std::vector<std::pair<uint16_t, TrrOutcome>> trr_parts;
+    TrrOutcome trr;
+    std::vector<DohTransport::RequestId> doh_requests;
+    // Native.
+    NativeResult native;
+    EventLoop::TimerId portal_timer = 0;
+  };
+  using JobPtr = std::shared_ptr<Job>;
+  // The one place a job's state changes; a move the diagram in
+  // docs/ARCHITECTURE.md does not have is a bug, and stops a debug build.
+  static void Move(Job& job, JobState to);
+
+  // Any thread.
+  CacheKeyView KeyFor(const std::string& host, const ResolveOptions& options,
+                      TrrMode mode) const;
+  static ResolveResult FromCache(const CacheHitView& hit, absl::Time now,
+                                 ResultSource source);
+
+  // Loop thread.
+  void ApplyPrefs();
+  void StartRequest(RequestId id, std::string host, ResolveOptions options,
+                    Callback done);
+  void StartJob(const JobPtr& job);
+  SkipReason TrrSkipReason(const Job& job);
+  void StartTrr(const JobPtr& job);
+  void SendTrrQuery(const JobPtr& job, const std::string& name, uint16_t type,
+                    int follows, bool may_retry);
+  TrrOutcome Classify(const DohResult& result, const std::string& name,
+                      uint16_t type) const;
+  void OnTrrPart(const JobPtr& job, uint16_t type, TrrOutcome outcome);
+  void OnTrrDone(const JobPtr& job);
+  void StartNative(const JobPtr& job);
+  void OnNativeDone(const JobPtr& job);
+  void FinishWithTrr(const JobPtr& job);
+  void FinishWithNative(const JobPtr& job);
+  void FinishWithError(const JobPtr& job, absl::Status status);
+  // What a finished lookup leaves in the cache.
+  enum class Cached : uint8_t { kNothing, kAnswer, kNxDomain, kNoData };
+  static Cached CacheAs(TrrOutcome::Kind kind);
+  void Finish(const JobPtr& job, ResolveResult result, Cached cached);
+  void CompareShadow(const JobPtr& job);
+  absl::Duration TrrTimeout(const Job& job) const;
+  void RestartConfirmation();
+  void RunConfirmation(Confirmation::Action action);
+  void ReleasePortalWaiters();
+  void CancelEverything();
+
+  const Options options_;
+  const ResolverSeams seams_;
+  const Clock* const clock_;
+  prefs::PrefStore prefs_;
+  HostCache cache_;
+  // The pref mode and IPv6 switch, for cache keys on calling threads.
+  std::atomic<TrrMode> mode_{TrrMode::kOff};
+  std::atomic<bool> disable_ipv6_{false};
+  std::atomic<RequestId> next_request_{1};
+  std::atomic<uint64_t> cache_hits_{0};
+
+  EventLoop loop_;
+  // Everything below is touched on the loop thread only.
+  Settings settings_;
+  std::unique_ptr<DohSender> transport_;
+  std::unique_ptr<NativeResolver> native_;
+  Confirmation confirmation_;
+  EventLoop::TimerId confirmation_timer_ = 0;
+  TempBlocklist blocklist_;
+  absl::flat_hash_set<std::string> etc_hosts_;
+  CaptivePortalState portal_ = CaptivePortalState::kUnknown;
+  std::vector<JobPtr> portal_waiting_;
+  absl::flat_hash_map<std::string, JobPtr> jobs_;
+  absl::flat_hash_map<RequestId, JobPtr> requests_;
+  ResolverCounters counters_;
+  prefs::PrefStore::ObserverId observer_ = 0;
+  bool shutting_down_ = false;
+};
+
+}  // namespace trr
+
+#endif  // TRR_TRR_RESOLVER_IMPL_H_

@@ -1,0 +1,680 @@
+// A lookup on the network thread: which paths it takes (the skip policy
+// and the mode), TRR (one DoH query per record type, CNAME chasing, the
+// answer classified into a TrrOutcome), native, and how it finishes. The
+// rest of Resolver::Impl is in resolver.cc.
+
+#include <algorithm>
+#include <cassert>
+
+#include "absl/strings/str_cat.h"
+#include "trr/resolver_impl.h"
+
+namespace trr {
+
+using resolver_internal::FailureFor;
+using resolver_internal::FailureForRcode;
+using resolver_internal::kMaxCnameFollows;
+using resolver_internal::ModeNumber;
+using resolver_internal::RequestMode;
+
+// --- The loop
+// ------------------------------------------------------------------
+
+void Resolver::Impl::StartRequest(RequestId id, std::string host,
+                                  ResolveOptions options, Callback done) {
+  if (shutting_down_) {
+    if (done) {
+      ResolveResult result;
+      result.status = absl::CancelledError("the resolver shut down");
+      done(result);
+    }
+    return;
+  }
+  const TrrMode mode = RequestMode(settings_.mode, options.trr_mode);
+  const CacheKeyView key = KeyFor(host, options, mode);
+  const std::string job_key =
+      absl::StrCat(host, "|", static_cast<int>(key.kind), "|", ModeNumber(mode),
+                   "|", key.trr_disabled, "|", options.partition);
+  auto [it, created] = jobs_.try_emplace(job_key);
+  if (created) {
+    it->second = std::make_shared<Job>();
+    Job& job = *it->second;
+    job.key = job_key;
+    job.host = host;
+    job.kind = options.type;
+    job.mode = mode;
+    job.disable_trr = options.disable_trr;
+    job.partition = options.partition;
+  }
+  JobPtr job = it->second;
+  if (done) {
+    job->waiters.push_back(Waiter{id, std::move(done)});
+    requests_[id] = job;
+  }
+  if (created) {
+    ++counters_.lookups_by_mode[ModeNumber(mode)];
+    StartJob(job);
+  }
+}
+
+SkipReason Resolver::Impl::TrrSkipReason(const Job& job) {
+  const Settings& s = settings_;
+  if (job.mode == TrrMode::kOff) return SkipReason::kModeOff;
+  if (job.mode == TrrMode::kOffByChoice) return SkipReason::kModeOffByChoice;
+  if (job.disable_trr && job.mode != TrrMode::kOnly) {
+    return SkipReason::kDisabledByRequest;
+  }
+  if (s.excluded.Matches(job.host) || s.builtin_excluded.Matches(job.host)) {
+    return SkipReason::kExcluded;
+  }
+  if (s.exclude_etc_hosts && etc_hosts_.contains(job.host)) {
+    return SkipReason::kEtcHosts;
+  }
+  if (!s.uri) return SkipReason::kNoUri;
+  if (job.mode == TrrMode::kOnly) {
+    // Mode 3 waits for the portal rather than go native.
+    return SkipReason::kNone;
+  }
+  if (s.wait_for_portal && portal_ != CaptivePortalState::kClear) {
+    return SkipReason::kWaitingForPortal;
+  }
+  if (job.mode == TrrMode::kFirst) {
+    if (job.host.find('.') == std::string::npos)
+      return SkipReason::kSingleLabel;
+    if (s.temp_blocklist && blocklist_.IsBlocked(job.host, clock_->Now())) {
+      return SkipReason::kBlocklisted;
+    }
+    if (!confirmation_.TrrUsable(s.wait_for_confirmation)) {
+      return SkipReason::kNotConfirmed;
+    }
+  }
+  return SkipReason::kNone;
+}
+
+void Resolver::Impl::StartJob(const JobPtr& job) {
+  job->skip = TrrSkipReason(*job);
+  const bool trr = job->skip == SkipReason::kNone;
+  switch (job->mode) {
+    case TrrMode::kRace:    // both at once
+    case TrrMode::kShadow:  // both, the native answer is used
+      if (trr) StartTrr(job);
+      StartNative(job);
+      return;
+    case TrrMode::kFirst:  // TRR first, native after it failed; never both
+      if (trr) {
+        StartTrr(job);
+      } else {
+        StartNative(job);
+      }
+      return;
+    case TrrMode::kOnly:
+      if (job->skip == SkipReason::kExcluded ||
+          job->skip == SkipReason::kEtcHosts) {
+        StartNative(job);  // the only names mode 3 resolves natively
+      } else if (job->skip == SkipReason::kNoUri) {
+        FinishWithError(job, absl::UnavailableError(
+                                 absl::StrCat("mode 3 and no valid DoH URI (\"",
+                                              settings_.uri_text, "\")")));
+      } else if (settings_.wait_for_portal &&
+                 portal_ != CaptivePortalState::kClear) {
+        job->skip = SkipReason::kWaitingForPortal;
+        Move(*job, JobState::kWaitingForPortal);
+        portal_waiting_.push_back(job);
+        job->portal_timer = loop_.AddTimer(TrrTimeout(*job), [this, job] {
+          job->portal_timer = 0;
+          portal_waiting_.erase(
+              std::remove(portal_waiting_.begin(), portal_waiting_.end(), job),
+              portal_waiting_.end());
+          FinishWithError(job, absl::UnavailableError(
+                                   "timed out waiting for the captive portal "
+                                   "to be cleared"));
+        });
+      } else {
+        StartTrr(job);
+      }
+      return;
+    case TrrMode::kOff:
+    case TrrMode::kOffByChoice:
+      StartNative(job);
+      return;
+  }
+}
+
+absl::Duration Resolver::Impl::TrrTimeout(const Job& job) const {
+  if (job.mode == TrrMode::kOnly) return settings_.trronly_timeout;
+  if (settings_.strict_fallback) return settings_.strict_timeout;
+  return settings_.request_timeout;
+}
+
+void Resolver::Impl::StartTrr(const JobPtr& job) {
+  Move(*job, JobState::kRunning);
+  job->trr_path = PathState::kRunning;
+  job->skip = SkipReason::kNone;
+  std::vector<uint16_t> types;
+  switch (job->kind) {
+    case QueryKind::kUnspecified:
+      types.push_back(dns::kTypeA);
+      if (!settings_.disable_ipv6) types.push_back(dns::kTypeAAAA);
+      break;
+    case QueryKind::kIpv4:
+      types.push_back(dns::kTypeA);
+      break;
+    case QueryKind::kIpv6:
+      if (settings_.disable_ipv6) {
+        job->skip = SkipReason::kIpv6Disabled;
+        FinishWithError(job, absl::NotFoundError(
+                                 "IPv6 is disabled (network.dns.disableIPv6)"));
+        return;
+      }
+      types.push_back(dns::kTypeAAAA);
+      break;
+    case QueryKind::kHttps:
+      types.push_back(dns::kTypeHTTPS);
+      break;
+    case QueryKind::kTxt:
+      types.push_back(dns::kTypeTXT);
+      break;
+  }
+  job->trr_pending = static_cast<int>(types.size());
+  for (uint16_t type : types) SendTrrQuery(job, job->host, type, 0, true);
+}
+
+void Resolver::Impl::SendTrrQuery(const JobPtr& job, const std::string& name,
+                                  uint16_t type, int follows, bool may_retry) {
+  dns::QueryOptions options;
+  options.disable_ecs = settings_.disable_ecs;
+  options.padding_block =
+      settings_.padding ? static_cast<uint16_t>(settings_.padding_length) : 0;
+  std::vector<uint8_t> query;
+  if (!dns::EncodeQuery(name, type, options, query).ok()) {
+    TrrOutcome outcome;
+    outcome.failure = TrrFailure::kBadCnameTarget;
+    OnTrrPart(job, type, std::move(outcome));
+    return;
+  }
+  ++counters_.doh_requests;
+  const auto id = transport_->Send(
+      query, TrrTimeout(*job),
+      [this, job, name, type, follows, may_retry](DohResult result) {
+        if (job->finished() && job->mode != TrrMode::kShadow) return;
+        TrrOutcome outcome = Classify(result, name, type);
+        if (outcome.kind == TrrOutcome::Kind::kFailed && may_retry &&
+            settings_.retry_recoverable &&
+            result.error != DohError::kCancelled &&
+            (result.error == DohError::kReset ||
+             result.error == DohError::kConnect)) {
+          // One retry on a fresh connection before counting it a failure.
+          SendTrrQuery(job, name, type, follows, false);
+          return;
+        }
+        if (outcome.follow_cname) {
+          if (follows < kMaxCnameFollows) {
+            SendTrrQuery(job, outcome.canonical_name, type, follows + 1,
+                         may_retry);
+            return;
+          }
+          outcome.kind = TrrOutcome::Kind::kFailed;
+          outcome.failure = TrrFailure::kCnameChainTooLong;
+        }
+        OnTrrPart(job, type, std::move(outcome));
+      });
+  job->doh_requests.push_back(id);
+}
+
+TrrOutcome Resolver::Impl::Classify(const DohResult& result,
+                                    const std::string& name,
+                                    uint16_t type) const {
+  TrrOutcome out;
+  if (!result.ok()) {
+    out.failure = FailureFor(result.error);
+    out.network_error =
+        result.error == DohError::kConnect || result.error == DohError::kTls ||
+        result.error == DohError::kReset ||
+        result.error == DohError::kTimeout || result.error == DohError::kOther;
+    out.timeout = result.error == DohError::kTimeout;
+    return out;
+  }
+  dns::Response response;
+  if (!dns::ParseResponse(result.body, dns::Question(name, type), response)
+           .ok()) {
+    out.failure = TrrFailure::kBadAnswer;
+    return out;
+  }
+  out.authentic_data = response.authentic_data;
+  out.canonical_name = response.CanonicalName();
+  out.negative_ttl = response.negative_ttl;
+  if (response.extended_error && settings_.hard_fail_ede) {
+    const uint16_t code = response.extended_error->code;
+    if (code == dns::kEdeForgedAnswer || code == dns::kEdeBlocked ||
+        code == dns::kEdeCensored || code == dns::kEdeFiltered) {
+      out.kind = TrrOutcome::Kind::kBlocked;
+      out.failure = TrrFailure::kBlocked;
+      out.detail =
+          absl::StrCat("Extended DNS Error ", code,
+                       response.extended_error->text.empty() ? "" : ": ",
+                       response.extended_error->text);
+      return out;
+    }
+  }
+  if (response.rcode == dns::kRcodeNxDomain) {
+    out.kind = TrrOutcome::Kind::kNxDomain;
+    out.failure = TrrFailure::kNxDomain;
+    return out;
+  }
+  if (response.rcode != dns::kRcodeNoError) {
+    out.failure = FailureForRcode(response.rcode);
+    if (out.failure == TrrFailure::kOtherRcode) {
+      out.detail = dns::RcodeName(response.rcode);
+    }
+    return out;
+  }
+  out.ttl = response.ttl;
+  out.addresses.assign(response.addresses.begin(), response.addresses.end());
+  out.https = response.svcb;
+  out.txt = response.txt;
+  if (response.ends_at_cname) {
+    out.follow_cname = true;
+    return out;
+  }
+  if (out.addresses.empty() && out.https.empty() && out.txt.empty()) {
+    out.kind = TrrOutcome::Kind::kNoData;
+    out.failure = TrrFailure::kNoRecords;
+    return out;
+  }
+  if (!settings_.allow_rfc1918) {
+    for (const IpAddress& ip : out.addresses) {
+      if (ip.IsLocal()) {
+        out.kind = TrrOutcome::Kind::kFailed;
+        out.failure = TrrFailure::kPrivateAddress;
+        return out;
+      }
+    }
+  }
+  out.kind = TrrOutcome::Kind::kOk;
+  return out;
+}
+
+void Resolver::Impl::OnTrrPart(const JobPtr& job, uint16_t type,
+                               TrrOutcome outcome) {
+  if (job->trr_done()) return;
+  job->trr_parts.emplace_back(type, std::move(outcome));
+  --job->trr_pending;
+  // Unspecified lookups may finish before both families are in: A as soon
+  // as it has addresses, AAAA first only with early-AAAA; unless
+  // wait-for-A-and-AAAA asks for both.
+  bool enough = job->trr_pending == 0;
+  if (!enough && job->kind == QueryKind::kUnspecified &&
+      !settings_.wait_for_both) {
+    const auto& [last_type, last] = job->trr_parts.back();
+    if (last.kind == TrrOutcome::Kind::kOk &&
+        (last_type == dns::kTypeA || settings_.early_aaaa)) {
+      enough = true;
+    }
+  }
+  if (enough) OnTrrDone(job);
+}
+
+void Resolver::Impl::OnTrrDone(const JobPtr& job) {
+  job->trr_path = PathState::kDone;
+  // A before AAAA whatever order they arrived in, so answers read the same
+  // every time.
+  std::stable_sort(
+      job->trr_parts.begin(), job->trr_parts.end(),
+      [](const auto& a, const auto& b) { return a.first < b.first; });
+  // Combine the families: any addresses make an answer (a family that
+  // failed alongside does not matter); otherwise the most telling failure.
+  TrrOutcome combined;
+  bool any_ok = false, all_nx = true, all_negative = true;
+  const TrrOutcome* blocked = nullptr;
+  const TrrOutcome* failed = nullptr;
+  for (const auto& [type, part] : job->trr_parts) {
+    switch (part.kind) {
+      case TrrOutcome::Kind::kOk:
+        if (!any_ok) {
+          combined = part;
+        } else {
+          combined.addresses.insert(combined.addresses.end(),
+                                    part.addresses.begin(),
+                                    part.addresses.end());
+          combined.ttl = std::min(combined.ttl, part.ttl);
+          combined.authentic_data =
+              combined.authentic_data && part.authentic_data;
+        }
+        any_ok = true;
+        all_nx = all_negative = false;
+        break;
+      case TrrOutcome::Kind::kNxDomain:
+        break;
+      case TrrOutcome::Kind::kNoData:
+        all_nx = false;
+        break;
+      case TrrOutcome::Kind::kBlocked:
+        blocked = &part;
+        all_nx = all_negative = false;
+        break;
+      case TrrOutcome::Kind::kFailed:
+        if (failed == nullptr) failed = &part;
+        all_nx = all_negative = false;
+        break;
+    }
+  }
+  if (!any_ok) {
+    if (blocked != nullptr) {
+      combined = *blocked;
+    } else if (failed != nullptr) {
+      combined = *failed;
+    } else {
+      combined = job->trr_parts.front().second;
+      combined.kind =
+          all_nx ? TrrOutcome::Kind::kNxDomain : TrrOutcome::Kind::kNoData;
+      combined.failure =
+          all_nx ? TrrFailure::kNxDomain : TrrFailure::kNoRecords;
+      for (const auto& [type, part] : job->trr_parts) {
+        if (part.negative_ttl) combined.negative_ttl = part.negative_ttl;
+      }
+    }
+  }
+  (void)all_negative;
+  job->trr = std::move(combined);
+  const TrrOutcome& trr = job->trr;
+
+  // Counters and confirmation: negative answers show a working resolver.
+  switch (trr.kind) {
+    case TrrOutcome::Kind::kOk:
+    case TrrOutcome::Kind::kNoData:
+      ++counters_.trr_ok;
+      break;
+    case TrrOutcome::Kind::kNxDomain:
+      ++counters_.trr_nxdomain;
+      break;
+    default:
+      ++counters_.trr_failures[trr.failure];
+  }
+  RunConfirmation(
+      confirmation_.OnTrrResult(trr.kind != TrrOutcome::Kind::kFailed));
+
+  switch (job->mode) {
+    case TrrMode::kRace:
+      if (job->finished()) return;
+      if (trr.kind == TrrOutcome::Kind::kOk) {
+        ++counters_.race_trr_wins;
+        FinishWithTrr(job);
+      } else if (job->native_done()) {
+        FinishWithNative(job);
+      }
+      return;
+    case TrrMode::kShadow:
+      if (job->native_done()) CompareShadow(job);
+      return;
+    case TrrMode::kOnly:
+      FinishWithTrr(job);
+      return;
+    case TrrMode::kFirst:
+    case TrrMode::kOff:  // a request that opted in
+    case TrrMode::kOffByChoice:
+      break;
+  }
+  // Mode 2 (or mode 0 with a request opting in): fall back to native?
+  if (trr.kind == TrrOutcome::Kind::kOk) {
+    FinishWithTrr(job);
+    return;
+  }
+  if (trr.kind == TrrOutcome::Kind::kBlocked) {
+    // The trusted resolver withheld the name on purpose (RFC 8914):
+    // native resolution must not route around it.
+    FinishWithTrr(job);
+    return;
+  }
+  if (trr.kind == TrrOutcome::Kind::kFailed && trr.network_error &&
+      settings_.strict_fallback &&
+      !(trr.timeout && settings_.strict_allow_timeouts)) {
+    FinishWithTrr(job);
+    return;
+  }
+  ++counters_.fallbacks;
+  StartNative(job);
+}
+
+void Resolver::Impl::StartNative(const JobPtr& job) {
+  Move(*job, JobState::kRunning);
+  job->native_path = PathState::kRunning;
+  QueryKind kind = job->kind;
+  if (settings_.disable_ipv6) {
+    if (kind == QueryKind::kUnspecified) kind = QueryKind::kIpv4;
+    if (kind == QueryKind::kIpv6) {
+      job->native_path = PathState::kDone;
+      job->native.outcome = NativeResult::Outcome::kFailed;
+      job->native.error = "IPv6 is disabled (network.dns.disableIPv6)";
+      if (job->skip == SkipReason::kNone) job->skip = SkipReason::kIpv6Disabled;
+      FinishWithError(job, absl::NotFoundError(job->native.error));
+      return;
+    }
+  }
+  ++counters_.native_queries;
+  native_->Resolve(job->host, kind, settings_.request_timeout,
+                   [this, job](NativeResult result) {
+                     job->native_path = PathState::kDone;
+                     job->native = std::move(result);
+                     OnNativeDone(job);
+                   });
+}
+
+void Resolver::Impl::OnNativeDone(const JobPtr& job) {
+  const bool ok = job->native.outcome == NativeResult::Outcome::kOk;
+  if (ok) {
+    ++counters_.native_ok;
+  } else {
+    ++counters_.native_failed;
+  }
+  switch (job->mode) {
+    case TrrMode::kRace:
+      if (job->finished()) return;
+      if (ok) {
+        ++counters_.race_native_wins;
+        FinishWithNative(job);
+      } else if (job->trr_done() || !job->trr_started()) {
+        FinishWithNative(job);
+      }
+      return;
+    case TrrMode::kShadow:  // the native answer is the one used
+      FinishWithNative(job);
+      if (job->trr_done()) CompareShadow(job);
+      return;
+    case TrrMode::kFirst:
+    case TrrMode::kOnly:
+    case TrrMode::kOff:
+    case TrrMode::kOffByChoice:
+      break;
+  }
+  // A name where TRR failed and native worked skips TRR for a while.
+  if (ok && job->trr_done() && job->trr.kind != TrrOutcome::Kind::kOk &&
+      settings_.temp_blocklist && job->mode == TrrMode::kFirst) {
+    blocklist_.Add(job->host, clock_->Now(), settings_.blocklist_duration);
+    ++counters_.blocklist_additions;
+  }
+  FinishWithNative(job);
+}
+
+void Resolver::Impl::CompareShadow(const JobPtr& job) {
+  if (job->trr.kind != TrrOutcome::Kind::kOk) {
+    ++counters_.shadow_trr_failed;
+    return;
+  }
+  // Agreement: the two answers share an address (CDNs rotate the rest).
+  for (const IpAddress& ip : job->trr.addresses) {
+    if (std::find(job->native.addresses.begin(), job->native.addresses.end(),
+                  ip) != job->native.addresses.end()) {
+      ++counters_.shadow_agree;
+      return;
+    }
+  }
+  ++counters_.shadow_disagree;
+}
+
+void Resolver::Impl::FinishWithTrr(const JobPtr& job) {
+  const TrrOutcome& trr = job->trr;
+  ResolveResult result;
+  result.source = ResultSource::kTrr;
+  result.skip_reason = SkipReason::kNone;
+  result.canonical_name = trr.canonical_name;
+  result.authentic_data = trr.authentic_data;
+  switch (trr.kind) {
+    case TrrOutcome::Kind::kOk:
+      result.addresses = trr.addresses;
+      result.https = trr.https;
+      result.txt = trr.txt;
+      result.ttl = absl::Seconds(trr.ttl);
+      break;
+    case TrrOutcome::Kind::kNxDomain:
+      result.status = absl::NotFoundError("NXDOMAIN");
+      result.ttl = absl::Seconds(trr.negative_ttl.value_or(0));
+      result.trr_failure = trr.failure;
+      break;
+    case TrrOutcome::Kind::kNoData:
+      result.status = absl::NotFoundError("no records of this type (NODATA)");
+      result.ttl = absl::Seconds(trr.negative_ttl.value_or(0));
+      result.trr_failure = trr.failure;
+      break;
+    case TrrOutcome::Kind::kBlocked:
+      result.status = absl::PermissionDeniedError(
+          absl::StrCat("the DoH resolver blocked it (", trr.detail, ")"));
+      result.trr_failure = trr.failure;
+      break;
+    case TrrOutcome::Kind::kFailed:
+      result.status = absl::UnavailableError(
+          absl::StrCat("TRR failed: ", TrrFailureName(trr.failure),
+                       trr.detail.empty() ? "" : " (", trr.detail,
+                       trr.detail.empty() ? "" : ")"));
+      result.trr_failure = trr.failure;
+      break;
+  }
+  Finish(job, std::move(result), CacheAs(trr.kind));
+}
+
+void Resolver::Impl::FinishWithNative(const JobPtr& job) {
+  const NativeResult& native = job->native;
+  ResolveResult result;
+  result.source = ResultSource::kNative;
+  result.skip_reason = job->skip;
+  result.canonical_name = native.canonical_name;
+  if (job->trr_done() && job->trr.kind != TrrOutcome::Kind::kOk) {
+    result.trr_failure = job->trr.failure;
+  }
+  Cached cached = Cached::kAnswer;
+  switch (native.outcome) {
+    case NativeResult::Outcome::kOk:
+      result.addresses = native.addresses;
+      result.https = native.https;
+      result.txt = native.txt;
+      result.ttl = native.ttl_seconds ? absl::Seconds(*native.ttl_seconds)
+                                      : settings_.cache.default_ttl;
+      break;
+    case NativeResult::Outcome::kNxDomain:
+      result.status = absl::NotFoundError("NXDOMAIN");
+      cached = Cached::kNxDomain;
+      break;
+    case NativeResult::Outcome::kNoData:
+      result.status = absl::NotFoundError("no records of this type (NODATA)");
+      cached = Cached::kNoData;
+      break;
+    case NativeResult::Outcome::kFailed:
+      result.status = absl::UnavailableError(
+          absl::StrCat("native resolution failed: ", native.error));
+      cached = Cached::kNothing;
+      break;
+  }
+  Finish(job, std::move(result), cached);
+}
+
+void Resolver::Impl::FinishWithError(const JobPtr& job, absl::Status status) {
+  ResolveResult result;
+  result.status = std::move(status);
+  result.skip_reason = job->skip;
+  Finish(job, std::move(result), Cached::kNothing);
+}
+
+void Resolver::Impl::Move(Job& job, JobState to) {
+  bool allowed = false;
+  switch (job.state) {
+    case JobState::kNew:
+      allowed = to != JobState::kNew;
+      break;
+    case JobState::kWaitingForPortal:
+    case JobState::kRunning:
+      allowed = to == JobState::kRunning || to == JobState::kFinished;
+      break;
+    case JobState::kFinished:
+      allowed = false;
+      break;
+  }
+  assert(allowed && "a lookup moved where its state machine does not go");
+  (void)allowed;
+  job.state = to;
+}
+
+Resolver::Impl::Cached Resolver::Impl::CacheAs(TrrOutcome::Kind kind) {
+  switch (kind) {
+    case TrrOutcome::Kind::kOk:
+      return Cached::kAnswer;
+    case TrrOutcome::Kind::kNxDomain:
+      return Cached::kNxDomain;
+    case TrrOutcome::Kind::kNoData:
+      return Cached::kNoData;
+    default:
+      return Cached::kNothing;
+  }
+}
+
+void Resolver::Impl::Finish(const JobPtr& job, ResolveResult result,
+                            Cached cached) {
+  if (job->finished()) return;
+  Move(*job, JobState::kFinished);
+  if (job->portal_timer != 0) loop_.CancelTimer(job->portal_timer);
+  // Shadow mode lets the TRR query run on, to compare.
+  if (job->mode != TrrMode::kShadow) {
+    for (auto id : job->doh_requests) transport_->Cancel(id);
+  }
+  CacheKeyView key;
+  key.host = job->host;
+  key.kind = job->kind;
+  key.trr_mode = static_cast<uint8_t>(job->mode);
+  key.trr_disabled = job->disable_trr;
+  key.partition = job->partition;
+  if (cached != Cached::kNothing && !shutting_down_) {
+    HostRecord record;
+    record.addresses = result.addresses;
+    record.https = result.https;
+    record.txt = result.txt;
+    record.canonical_name = result.canonical_name;
+    record.source = result.source == ResultSource::kTrr ? RecordSource::kTrr
+                                                        : RecordSource::kNative;
+    record.authentic_data = result.authentic_data;
+    const bool native_without_ttl =
+        result.source == ResultSource::kNative && !job->native.ttl_seconds;
+    if (!native_without_ttl) {
+      record.ttl_seconds =
+          static_cast<uint32_t>(absl::ToInt64Seconds(result.ttl));
+    }
+    if (cached == Cached::kNxDomain) record.negative = NegativeKind::kNxDomain;
+    if (cached == Cached::kNoData) record.negative = NegativeKind::kNoData;
+    cache_.Insert(key, std::move(record));
+  } else if (absl::IsUnavailable(result.status)) {
+    // Every allowed path failed: an expired answer is better than none, if
+    // serve-stale is on (RFC 8767).
+    if (auto stale = cache_.LookupStale(key)) {
+      ResolveResult from_stale =
+          FromCache(stale->view(), clock_->Now(), ResultSource::kStale);
+      from_stale.skip_reason = result.skip_reason;
+      from_stale.trr_failure = result.trr_failure;
+      result = std::move(from_stale);
+      ++counters_.stale_answers;
+    }
+  }
+  jobs_.erase(job->key);
+  std::vector<Waiter> waiters = std::move(job->waiters);
+  job->waiters.clear();
+  for (const Waiter& waiter : waiters) requests_.erase(waiter.id);
+  for (const Waiter& waiter : waiters) waiter.done(result);
+}
+
+}  // namespace trr
