@@ -52,6 +52,9 @@ class PrefRegistry {
   const PrefAlias* FindAlias(absl::string_view old_name) const;
 
   const std::vector<PrefSpec>& specs() const { return specs_; }
+  // The table of docs/prefs.md for one origin's prefs: header and a row per
+  // pref (name, type, default, range, meaning), from prefs/pref_list.inc.
+  std::string MarkdownTable(PrefOrigin origin) const;
   const std::vector<PrefAlias>& aliases() const { return aliases_; }
 
   // Checks a value against its spec: the type, the range for ints, no NUL

@@ -272,6 +272,37 @@ std::string PrefStore::GetString(absl::string_view name) const {
   return value.is_string() ? value.string_value() : std::string();
 }
 
+PrefSnapshot PrefStore::Snapshot() const {
+  PrefSnapshot snapshot;
+  MutexLock lock(&mu_);
+  for (const PrefSpec& spec : registry_.specs()) {
+    auto pref = EffectiveLocked(spec.name);
+    snapshot.values_[spec.name] = pref ? pref->value : spec.default_value;
+  }
+  return snapshot;
+}
+
+const PrefValue* PrefSnapshot::Find(const char* name) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? nullptr : &it->second;
+}
+
+bool PrefSnapshot::Get(BoolPref key) const {
+  const PrefValue* value = Find(key.name);
+  return value != nullptr && value->is_bool() && value->bool_value();
+}
+
+int32_t PrefSnapshot::Get(IntPref key) const {
+  const PrefValue* value = Find(key.name);
+  return value != nullptr && value->is_int() ? value->int_value() : 0;
+}
+
+std::string PrefSnapshot::Get(StringPref key) const {
+  const PrefValue* value = Find(key.name);
+  return value != nullptr && value->is_string() ? value->string_value()
+                                                : std::string();
+}
+
 std::optional<EffectivePref> PrefStore::Lookup(absl::string_view name) const {
   MutexLock lock(&mu_);
   return EffectiveLocked(name);

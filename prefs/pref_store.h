@@ -23,11 +23,26 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "base/mutex.h"
+#include "prefs/pref_keys.h"
 #include "prefs/pref_registry.h"
 #include "trr/pref_value.h"
 #include "trr/prefs.h"
 
 namespace trr::prefs {
+
+// Every registered pref's effective value at one moment (PrefStore::
+// Snapshot): what an apply reads, so it never sees half of a change.
+class PrefSnapshot {
+ public:
+  bool Get(BoolPref key) const;
+  int32_t Get(IntPref key) const;
+  std::string Get(StringPref key) const;
+
+ private:
+  friend class PrefStore;
+  const PrefValue* Find(const char* name) const;
+  absl::flat_hash_map<std::string, PrefValue> values_;
+};
 
 class PrefStore {
  public:
@@ -58,8 +73,16 @@ class PrefStore {
   absl::Status SetOverride(absl::string_view name, PrefValue value);
   void ClearOverride(absl::string_view name);
 
-  // The effective value of a registered pref (its default if unset).
-  // Asking for a name that is not registered is a programming error.
+  // The effective value of a registered pref (its default if unset), by
+  // typed key (prefs/pref_keys.h).
+  bool Get(BoolPref key) const { return GetBool(key.name); }
+  int32_t Get(IntPref key) const { return GetInt(key.name); }
+  std::string Get(StringPref key) const { return GetString(key.name); }
+  // Every registered pref at once, under one lock.
+  PrefSnapshot Snapshot() const;
+  // The same by name, for names that come from outside (files, flags,
+  // the API). Asking for a name that is not registered is a programming
+  // error.
   PrefValue Get(absl::string_view name) const;
   bool GetBool(absl::string_view name) const;
   int32_t GetInt(absl::string_view name) const;

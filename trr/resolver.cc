@@ -114,69 +114,61 @@ absl::string_view SkipReasonName(SkipReason reason) {
 
 namespace resolver_internal {
 
-Settings ReadSettings(const prefs::PrefStore& p) {
+Settings ReadSettings(const prefs::PrefSnapshot& p) {
+  namespace keys = prefs::keys;
   Settings s;
-  s.mode = TrrModeFromPref(p.GetInt("network.trr.mode"));
-  s.uri_text = p.GetString("network.trr.uri");
+  s.mode = TrrModeFromPref(p.Get(keys::kTrrMode));
+  s.uri_text = p.Get(keys::kTrrUri);
   if (s.uri_text.empty()) {
-    s.uri_text = p.GetString("network.trr.default_provider_uri");
+    s.uri_text = p.Get(keys::kTrrDefaultProviderUri);
   }
   if (auto uri = ParseDohUri(s.uri_text); uri.ok()) s.uri = *uri;
-  s.credentials = p.GetString("network.trr.credentials");
-  for (absl::string_view ip :
-       absl::StrSplit(p.GetString("network.trr.bootstrapAddr"), ',',
-                      absl::SkipWhitespace())) {
+  s.credentials = p.Get(keys::kTrrCredentials);
+  for (absl::string_view ip : absl::StrSplit(p.Get(keys::kTrrBootstrapAddr),
+                                             ',', absl::SkipWhitespace())) {
     if (auto parsed = IpAddress::Parse(absl::StripAsciiWhitespace(ip))) {
       s.bootstrap.push_back(*parsed);
     }
   }
-  s.ca_file = p.GetString("network.trr.ca_file");
-  s.use_get = p.GetBool("network.trr.useGET");
-  s.confirmation_ns = p.GetString("network.trr.confirmationNS");
+  s.ca_file = p.Get(keys::kTrrCaFile);
+  s.use_get = p.Get(keys::kTrrUseGET);
+  s.confirmation_ns = p.Get(keys::kTrrConfirmationNS);
   s.confirmation_timeout =
-      absl::Milliseconds(p.GetInt("network.trr.confirmation_timeout_ms"));
-  s.retry_initial =
-      absl::Milliseconds(p.GetInt("network.trr.retry-timeout-ms"));
-  s.retry_max =
-      absl::Milliseconds(p.GetInt("network.trr.max-retry-timeout-ms"));
-  s.max_fails = p.GetInt("network.trr.max-fails");
-  s.temp_blocklist = p.GetBool("network.trr.temp_blocklist");
+      absl::Milliseconds(p.Get(keys::kTrrConfirmationTimeoutMs));
+  s.retry_initial = absl::Milliseconds(p.Get(keys::kTrrRetryTimeoutMs));
+  s.retry_max = absl::Milliseconds(p.Get(keys::kTrrMaxRetryTimeoutMs));
+  s.max_fails = p.Get(keys::kTrrMaxFails);
+  s.temp_blocklist = p.Get(keys::kTrrTempBlocklist);
   s.blocklist_duration =
-      absl::Seconds(p.GetInt("network.trr.temp_blocklist_duration_sec"));
-  s.request_timeout =
-      absl::Milliseconds(p.GetInt("network.trr.request_timeout_ms"));
-  s.trronly_timeout = absl::Milliseconds(
-      p.GetInt("network.trr.request_timeout_mode_trronly_ms"));
-  s.strict_timeout = absl::Milliseconds(
-      p.GetInt("network.trr.strict_fallback_request_timeout_ms"));
-  s.allow_rfc1918 = p.GetBool("network.trr.allow-rfc1918");
-  s.disable_ecs = p.GetBool("network.trr.disable-ECS");
-  s.padding = p.GetBool("network.trr.padding");
-  s.padding_length = p.GetInt("network.trr.padding.length");
-  s.early_aaaa = p.GetBool("network.trr.early-AAAA");
-  s.wait_for_both = p.GetBool("network.trr.wait-for-A-and-AAAA");
-  s.wait_for_portal = p.GetBool("network.trr.wait-for-portal");
-  s.excluded = DomainList(p.GetString("network.trr.excluded-domains"));
-  s.builtin_excluded =
-      DomainList(p.GetString("network.trr.builtin-excluded-domains"));
-  s.exclude_etc_hosts = p.GetBool("network.trr.exclude-etc-hosts");
-  s.strict_fallback = p.GetBool("network.trr.strict_native_fallback");
-  s.strict_allow_timeouts =
-      p.GetBool("network.trr.strict_native_fallback_allow_timeouts");
-  s.wait_for_confirmation = p.GetBool("network.trr.wait-for-confirmation");
-  s.retry_recoverable = p.GetBool("network.trr.retry_on_recoverable_errors");
-  s.hard_fail_ede = p.GetBool("network.trr.hard_fail_on_extended_error");
-  s.clear_cache_on_change = p.GetBool("network.trr.clear-cache-on-pref-change");
-  s.disable_ipv6 = p.GetBool("network.dns.disableIPv6");
-  s.native_nameserver = p.GetString("network.dns.native_nameserver");
-  s.cache.max_entries =
-      static_cast<size_t>(p.GetInt("network.dnsCacheEntries"));
-  s.cache.default_ttl = absl::Seconds(p.GetInt("network.dnsCacheExpiration"));
-  s.cache.grace =
-      absl::Seconds(p.GetInt("network.dnsCacheExpirationGracePeriod"));
-  s.cache.serve_stale = p.GetBool("network.dns.serve_stale");
-  s.cache.max_stale =
-      absl::Seconds(p.GetInt("network.dns.serve_stale.max_sec"));
+      absl::Seconds(p.Get(keys::kTrrTempBlocklistDurationSec));
+  s.request_timeout = absl::Milliseconds(p.Get(keys::kTrrRequestTimeoutMs));
+  s.trronly_timeout =
+      absl::Milliseconds(p.Get(keys::kTrrRequestTimeoutModeTrronlyMs));
+  s.strict_timeout =
+      absl::Milliseconds(p.Get(keys::kTrrStrictFallbackRequestTimeoutMs));
+  s.allow_rfc1918 = p.Get(keys::kTrrAllowRfc1918);
+  s.disable_ecs = p.Get(keys::kTrrDisableECS);
+  s.padding = p.Get(keys::kTrrPadding);
+  s.padding_length = p.Get(keys::kTrrPaddingLength);
+  s.early_aaaa = p.Get(keys::kTrrEarlyAAAA);
+  s.wait_for_both = p.Get(keys::kTrrWaitForAAndAAAA);
+  s.wait_for_portal = p.Get(keys::kTrrWaitForPortal);
+  s.excluded = DomainList(p.Get(keys::kTrrExcludedDomains));
+  s.builtin_excluded = DomainList(p.Get(keys::kTrrBuiltinExcludedDomains));
+  s.exclude_etc_hosts = p.Get(keys::kTrrExcludeEtcHosts);
+  s.strict_fallback = p.Get(keys::kTrrStrictNativeFallback);
+  s.strict_allow_timeouts = p.Get(keys::kTrrStrictNativeFallbackAllowTimeouts);
+  s.wait_for_confirmation = p.Get(keys::kTrrWaitForConfirmation);
+  s.retry_recoverable = p.Get(keys::kTrrRetryOnRecoverableErrors);
+  s.hard_fail_ede = p.Get(keys::kTrrHardFailOnExtendedError);
+  s.clear_cache_on_change = p.Get(keys::kTrrClearCacheOnPrefChange);
+  s.disable_ipv6 = p.Get(keys::kDnsDisableIPv6);
+  s.native_nameserver = p.Get(keys::kDnsNativeNameserver);
+  s.cache.max_entries = static_cast<size_t>(p.Get(keys::kDnsCacheEntries));
+  s.cache.default_ttl = absl::Seconds(p.Get(keys::kDnsCacheExpiration));
+  s.cache.grace = absl::Seconds(p.Get(keys::kDnsCacheExpirationGracePeriod));
+  s.cache.serve_stale = p.Get(keys::kDnsServeStale);
+  s.cache.max_stale = absl::Seconds(p.Get(keys::kDnsServeStaleMaxSec));
   return s;
 }
 
@@ -293,7 +285,7 @@ void Resolver::Impl::ApplyPrefs() {
   if (shutting_down_) return;
   const Settings old = settings_;
   const bool first = !native_;
-  settings_ = ReadSettings(prefs_);
+  settings_ = ReadSettings(prefs_.Snapshot());
   const Settings& now = settings_;
   mode_.store(now.mode);
   disable_ipv6_.store(now.disable_ipv6);

@@ -81,7 +81,8 @@ struct Settings {
   std::string native_nameserver;
   HostCacheOptions cache;
 };
-Settings ReadSettings(const prefs::PrefStore& p);
+// Reads one consistent snapshot of the prefs.
+Settings ReadSettings(const prefs::PrefSnapshot& p);
 
 // The names listed in an /etc/hosts-style file.
 absl::flat_hash_set<std::string> ReadEtcHosts(const std::string& path);

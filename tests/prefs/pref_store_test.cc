@@ -138,6 +138,26 @@ TEST(PrefStoreTest, WrongTypeOrRangeRejectsTheWholeFile) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST(PrefStoreTest, TypedKeysAndASnapshotReadTheSameValues) {
+  PrefStore store;
+  ASSERT_TRUE(store
+                  .LoadText("user_pref(\"network.trr.mode\", 3);\n"
+                            "user_pref(\"network.trr.useGET\", true);\n"
+                            "user_pref(\"network.trr.uri\", \"https://a/q\");",
+                            "a.js")
+                  .ok());
+  EXPECT_EQ(store.Get(keys::kTrrMode), 3);
+  EXPECT_TRUE(store.Get(keys::kTrrUseGET));
+  EXPECT_EQ(store.Get(keys::kTrrUri), "https://a/q");
+  const PrefSnapshot snapshot = store.Snapshot();
+  // Later changes do not reach a snapshot taken before them.
+  ASSERT_TRUE(store.SetOverride(kMode, int32_t{2}).ok());
+  EXPECT_EQ(snapshot.Get(keys::kTrrMode), 3);
+  EXPECT_EQ(store.Get(keys::kTrrMode), 2);
+  EXPECT_EQ(snapshot.Get(keys::kTrrPaddingLength), 128);  // a default
+  EXPECT_EQ(snapshot.Get(keys::kTrrConfirmationNS), "example.com");
+}
+
 TEST(PrefStoreTest, CredentialsWithALineBreakAreRefused) {
   // They go out as the Authorization header; over HTTP/1.1 a line break
   // would add a header of the file's choosing.
@@ -312,8 +332,12 @@ TEST(PrefRegistryTest, EveryPrefIsDocumentedInDocsPrefsMd) {
   ASSERT_TRUE(in) << "docs/prefs.md missing (tests run from the source root)";
   const std::string doc((std::istreambuf_iterator<char>(in)),
                         std::istreambuf_iterator<char>());
-  for (const PrefSpec& spec : PrefRegistry::Default().specs()) {
-    EXPECT_THAT(doc, HasSubstr(absl::StrCat("`", spec.name, "`")));
+  // The two tables are the registry's own (prefs/pref_list.inc), verbatim:
+  // on a change there, paste what this prints into docs/prefs.md.
+  for (PrefOrigin origin : {PrefOrigin::kFirefox, PrefOrigin::kTrr}) {
+    const std::string table = PrefRegistry::Default().MarkdownTable(origin);
+    EXPECT_THAT(doc, HasSubstr(table)) << "docs/prefs.md should have:\n"
+                                       << table;
   }
   for (const PrefAlias& alias : PrefRegistry::Default().aliases()) {
     EXPECT_THAT(doc, HasSubstr(absl::StrCat("`", alias.old_name, "`")));
