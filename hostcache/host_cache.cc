@@ -636,23 +636,9 @@ bool HostCache::LookupUnspecifiedFromFamilies(
       !ShardFor(h6).Lookup(v6, h6, now_ns, false, CopyTo(aaaa))) {
     return false;
   }
-  // Both families answered. NXDOMAIN for either is NXDOMAIN for the name;
-  // otherwise the addresses of both, negative only if neither has any.
+  // Both families answered: one answer, by the resolver's own rule.
   HostRecord& merged = a->record;
-  const HostRecord& other = aaaa->record;
-  merged.addresses.insert(merged.addresses.end(), other.addresses.begin(),
-                          other.addresses.end());
-  if (merged.canonical_name.empty()) {
-    merged.canonical_name = other.canonical_name;
-  }
-  if (merged.negative == NegativeKind::kNxDomain ||
-      other.negative == NegativeKind::kNxDomain) {
-    merged.negative = NegativeKind::kNxDomain;
-  } else {
-    merged.negative =
-        merged.addresses.empty() ? NegativeKind::kNoData : NegativeKind::kNone;
-  }
-  merged.authentic_data = merged.authentic_data && other.authentic_data;
+  MergeFamilies(merged, aaaa->record);
   visit(CacheHitView{merged, std::max(a->freshness, aaaa->freshness),
                      a->refresh || aaaa->refresh,
                      std::min(a->expires, aaaa->expires)});

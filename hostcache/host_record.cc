@@ -1,5 +1,7 @@
 #include "hostcache/host_record.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 
 namespace trr {
@@ -25,6 +27,26 @@ absl::string_view TrrModeName(TrrMode mode) {
       return "off-by-choice";
   }
   return "off-by-choice";
+}
+
+void MergeFamilies(HostRecord& a, const HostRecord& aaaa) {
+  a.addresses.insert(a.addresses.end(), aaaa.addresses.begin(),
+                     aaaa.addresses.end());
+  if (a.canonical_name.empty()) a.canonical_name = aaaa.canonical_name;
+  if (!a.addresses.empty()) {
+    a.negative = NegativeKind::kNone;
+  } else if (a.negative == NegativeKind::kNxDomain &&
+             aaaa.negative == NegativeKind::kNxDomain) {
+    a.negative = NegativeKind::kNxDomain;
+  } else {
+    a.negative = NegativeKind::kNoData;
+  }
+  if (a.ttl_seconds && aaaa.ttl_seconds) {
+    a.ttl_seconds = std::min(*a.ttl_seconds, *aaaa.ttl_seconds);
+  } else if (!a.ttl_seconds) {
+    a.ttl_seconds = aaaa.ttl_seconds;
+  }
+  a.authentic_data = a.authentic_data && aaaa.authentic_data;
 }
 
 absl::string_view QueryKindName(QueryKind kind) {

@@ -36,6 +36,14 @@ struct HostRecord {
   bool authentic_data = false;
 };
 
+// Adds the AAAA answer `aaaa` to the A answer `a`, making the answer for
+// both families (an unspecified lookup). The one rule, used by the cache
+// (which keeps each family apart) and by the resolver (which asks for each
+// apart): every address, A first; with none, NXDOMAIN only when both said
+// NXDOMAIN, else NODATA; the lower TTL; the AD bit only when both had it;
+// the first canonical name.
+void MergeFamilies(HostRecord& a, const HostRecord& aaaa);
+
 // Lower-cases `host` and drops one trailing dot: "WWW.Example.COM." ->
 // "www.example.com". Names are compared case-insensitively (RFC 4343).
 std::string NormalizeHostName(absl::string_view host);

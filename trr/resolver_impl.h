@@ -113,20 +113,16 @@ TrrFailure FailureForRcode(uint16_t rcode);
 struct TrrOutcome {
   enum class Kind : uint8_t { kOk, kNxDomain, kNoData, kFailed, kBlocked };
   Kind kind = Kind::kFailed;
-  std::vector<IpAddress> addresses;
-  std::vector<SvcbRecord> https;
-  std::vector<std::string> txt;
-  std::string canonical_name;
-  uint32_t ttl = 0;
-  std::optional<uint32_t> negative_ttl;
-  bool authentic_data = false;
+  // The answer (kOk), or the negative one (kNxDomain, kNoData, with the
+  // SOA's TTL when there was one): the same record the cache keeps.
+  HostRecord answer;
   TrrFailure failure = TrrFailure::kNone;
   // What the server said beyond `failure`, for the result's message (an
   // Extended DNS Error, an unusual RCODE); never a counter name.
   std::string detail;
   bool network_error = false;
   bool timeout = false;
-  // The answer stopped at a CNAME: ask again for canonical_name.
+  // The answer stopped at a CNAME: ask again for answer.canonical_name.
   bool follow_cname = false;
 };
 

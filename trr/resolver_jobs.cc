@@ -209,7 +209,7 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, const std::string& name,
         }
         if (outcome.follow_cname) {
           if (follows < kMaxCnameFollows) {
-            SendTrrQuery(job, outcome.canonical_name, type, follows + 1,
+            SendTrrQuery(job, outcome.answer.canonical_name, type, follows + 1,
                          may_retry);
             return;
           }
@@ -240,9 +240,11 @@ TrrOutcome Resolver::Impl::Classify(const DohResult& result,
     out.failure = TrrFailure::kBadAnswer;
     return out;
   }
-  out.authentic_data = response.authentic_data;
-  out.canonical_name = response.CanonicalName();
-  out.negative_ttl = response.negative_ttl;
+  HostRecord& answer = out.answer;
+  answer.source = RecordSource::kTrr;
+  answer.authentic_data = response.authentic_data;
+  answer.canonical_name = response.CanonicalName();
+  answer.ttl_seconds = response.negative_ttl;
   if (response.extended_error && settings_.hard_fail_ede) {
     const uint16_t code = response.extended_error->code;
     if (code == dns::kEdeForgedAnswer || code == dns::kEdeBlocked ||
@@ -259,6 +261,7 @@ TrrOutcome Resolver::Impl::Classify(const DohResult& result,
   if (response.rcode == dns::kRcodeNxDomain) {
     out.kind = TrrOutcome::Kind::kNxDomain;
     out.failure = TrrFailure::kNxDomain;
+    answer.negative = NegativeKind::kNxDomain;
     return out;
   }
   if (response.rcode != dns::kRcodeNoError) {
@@ -268,21 +271,22 @@ TrrOutcome Resolver::Impl::Classify(const DohResult& result,
     }
     return out;
   }
-  out.ttl = response.ttl;
-  out.addresses.assign(response.addresses.begin(), response.addresses.end());
-  out.https = response.svcb;
-  out.txt = response.txt;
+  answer.addresses.assign(response.addresses.begin(), response.addresses.end());
+  answer.https = response.svcb;
+  answer.txt = response.txt;
   if (response.ends_at_cname) {
     out.follow_cname = true;
     return out;
   }
-  if (out.addresses.empty() && out.https.empty() && out.txt.empty()) {
+  if (answer.addresses.empty() && answer.https.empty() && answer.txt.empty()) {
     out.kind = TrrOutcome::Kind::kNoData;
     out.failure = TrrFailure::kNoRecords;
+    answer.negative = NegativeKind::kNoData;
     return out;
   }
+  answer.ttl_seconds = response.ttl;
   if (!settings_.allow_rfc1918) {
-    for (const IpAddress& ip : out.addresses) {
+    for (const IpAddress& ip : answer.addresses) {
       if (ip.IsLocal()) {
         out.kind = TrrOutcome::Kind::kFailed;
         out.failure = TrrFailure::kPrivateAddress;
@@ -321,60 +325,51 @@ void Resolver::Impl::OnTrrDone(const JobPtr& job) {
   std::stable_sort(
       job->trr_parts.begin(), job->trr_parts.end(),
       [](const auto& a, const auto& b) { return a.first < b.first; });
-  // Combine the families: any addresses make an answer (a family that
-  // failed alongside does not matter); otherwise the most telling failure.
-  TrrOutcome combined;
-  bool any_ok = false, all_nx = true, all_negative = true;
+  // Combine the families: the answers (addresses, or negative ones) by
+  // MergeFamilies, the cache's rule too; any addresses make an answer (a
+  // family that failed alongside does not matter); otherwise the most
+  // telling failure, then the negative answer.
+  std::optional<TrrOutcome> answered;  // the kOk, kNxDomain, kNoData parts
   const TrrOutcome* blocked = nullptr;
   const TrrOutcome* failed = nullptr;
   for (const auto& [type, part] : job->trr_parts) {
     switch (part.kind) {
       case TrrOutcome::Kind::kOk:
-        if (!any_ok) {
-          combined = part;
-        } else {
-          combined.addresses.insert(combined.addresses.end(),
-                                    part.addresses.begin(),
-                                    part.addresses.end());
-          combined.ttl = std::min(combined.ttl, part.ttl);
-          combined.authentic_data =
-              combined.authentic_data && part.authentic_data;
-        }
-        any_ok = true;
-        all_nx = all_negative = false;
-        break;
       case TrrOutcome::Kind::kNxDomain:
-        break;
       case TrrOutcome::Kind::kNoData:
-        all_nx = false;
+        if (!answered) {
+          answered = part;
+        } else {
+          MergeFamilies(answered->answer, part.answer);
+        }
         break;
       case TrrOutcome::Kind::kBlocked:
         blocked = &part;
-        all_nx = all_negative = false;
         break;
       case TrrOutcome::Kind::kFailed:
         if (failed == nullptr) failed = &part;
-        all_nx = all_negative = false;
         break;
     }
   }
-  if (!any_ok) {
-    if (blocked != nullptr) {
-      combined = *blocked;
-    } else if (failed != nullptr) {
-      combined = *failed;
-    } else {
-      combined = job->trr_parts.front().second;
+  TrrOutcome combined;
+  if (answered && !answered->answer.addresses.empty()) {
+    combined = std::move(*answered);
+    combined.kind = TrrOutcome::Kind::kOk;
+    combined.failure = TrrFailure::kNone;
+  } else if (blocked != nullptr) {
+    combined = *blocked;
+  } else if (failed != nullptr) {
+    combined = *failed;
+  } else if (answered) {
+    combined = std::move(*answered);
+    // HTTPS and TXT lookups have one part, whose kind stands.
+    if (combined.kind != TrrOutcome::Kind::kOk) {
+      const bool nx = combined.answer.negative == NegativeKind::kNxDomain;
       combined.kind =
-          all_nx ? TrrOutcome::Kind::kNxDomain : TrrOutcome::Kind::kNoData;
-      combined.failure =
-          all_nx ? TrrFailure::kNxDomain : TrrFailure::kNoRecords;
-      for (const auto& [type, part] : job->trr_parts) {
-        if (part.negative_ttl) combined.negative_ttl = part.negative_ttl;
-      }
+          nx ? TrrOutcome::Kind::kNxDomain : TrrOutcome::Kind::kNoData;
+      combined.failure = nx ? TrrFailure::kNxDomain : TrrFailure::kNoRecords;
     }
   }
-  (void)all_negative;
   job->trr = std::move(combined);
   const TrrOutcome& trr = job->trr;
 
@@ -501,7 +496,7 @@ void Resolver::Impl::CompareShadow(const JobPtr& job) {
     return;
   }
   // Agreement: the two answers share an address (CDNs rotate the rest).
-  for (const IpAddress& ip : job->trr.addresses) {
+  for (const IpAddress& ip : job->trr.answer.addresses) {
     if (std::find(job->native.addresses.begin(), job->native.addresses.end(),
                   ip) != job->native.addresses.end()) {
       ++counters_.shadow_agree;
@@ -516,23 +511,25 @@ void Resolver::Impl::FinishWithTrr(const JobPtr& job) {
   ResolveResult result;
   result.source = ResultSource::kTrr;
   result.skip_reason = SkipReason::kNone;
-  result.canonical_name = trr.canonical_name;
-  result.authentic_data = trr.authentic_data;
+  const HostRecord& answer = trr.answer;
+  result.canonical_name = answer.canonical_name;
+  result.authentic_data = answer.authentic_data;
+  const absl::Duration ttl = absl::Seconds(answer.ttl_seconds.value_or(0));
   switch (trr.kind) {
     case TrrOutcome::Kind::kOk:
-      result.addresses = trr.addresses;
-      result.https = trr.https;
-      result.txt = trr.txt;
-      result.ttl = absl::Seconds(trr.ttl);
+      result.addresses = answer.addresses;
+      result.https = answer.https;
+      result.txt = answer.txt;
+      result.ttl = ttl;
       break;
     case TrrOutcome::Kind::kNxDomain:
       result.status = absl::NotFoundError("NXDOMAIN");
-      result.ttl = absl::Seconds(trr.negative_ttl.value_or(0));
+      result.ttl = ttl;
       result.trr_failure = trr.failure;
       break;
     case TrrOutcome::Kind::kNoData:
       result.status = absl::NotFoundError("no records of this type (NODATA)");
-      result.ttl = absl::Seconds(trr.negative_ttl.value_or(0));
+      result.ttl = ttl;
       result.trr_failure = trr.failure;
       break;
     case TrrOutcome::Kind::kBlocked:

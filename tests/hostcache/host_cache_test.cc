@@ -401,6 +401,40 @@ TEST_F(HostCacheTest, UnspecifiedFromFamiliesKeepsNegativeAnswers) {
       NegativeKind::kNxDomain);
 }
 
+TEST_F(HostCacheTest, FamiliesMergeByTheResolversOneRule) {
+  // MergeFamilies is the rule the resolver combines its A and AAAA queries
+  // by too, so an unspecified hit reads as the live lookup would have:
+  // addresses win over a negative family, and NXDOMAIN needs both.
+  HostCache& cache = Cache();
+  HostRecord nx = Record({}, absl::Seconds(60));
+  nx.negative = NegativeKind::kNxDomain;
+  HostRecord nodata = Record({}, absl::Seconds(30));
+  nodata.negative = NegativeKind::kNoData;
+  cache.Insert(Key("mixed.example", QueryKind::kIpv4),
+               Record({Ip("192.0.2.1")}, absl::Seconds(60)));
+  cache.Insert(Key("mixed.example", QueryKind::kIpv6), nx);
+  auto hit = cache.Lookup(Key("mixed.example", QueryKind::kUnspecified));
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->record.negative, NegativeKind::kNone);
+  EXPECT_THAT(hit->record.addresses, ElementsAre(Ip("192.0.2.1")));
+
+  cache.Insert(Key("half.example", QueryKind::kIpv4), nx);
+  cache.Insert(Key("half.example", QueryKind::kIpv6), nodata);
+  hit = cache.Lookup(Key("half.example", QueryKind::kUnspecified));
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->record.negative, NegativeKind::kNoData);
+
+  HostRecord a = Record({Ip("192.0.2.1")}, absl::Seconds(60));
+  a.canonical_name = "edge.example";
+  a.authentic_data = true;
+  HostRecord aaaa = Record({Ip("2001:db8::1")}, absl::Seconds(20));
+  MergeFamilies(a, aaaa);
+  EXPECT_THAT(a.addresses, ElementsAre(Ip("192.0.2.1"), Ip("2001:db8::1")));
+  EXPECT_EQ(a.ttl_seconds, 20u);
+  EXPECT_FALSE(a.authentic_data);
+  EXPECT_EQ(a.canonical_name, "edge.example");
+}
+
 TEST_F(HostCacheTest, DumpHasTheAboutNetworkingFields) {
   HostCache& cache = Cache();
   HostRecord record =
