@@ -609,8 +609,11 @@ ResolveResult Resolver::ResolveSync(absl::string_view host,
   CondVar cv;
   std::optional<ResolveResult> result;
   Resolve(host, options, [&](const ResolveResult& r) {
+    // Copied before taking the lock the woken caller needs next: it is
+    // held only for a move.
+    ResolveResult copy = r;
     MutexLock lock(&mu);
-    result = r;
+    result = std::move(copy);
     cv.SignalAll();
   });
   MutexLock lock(&mu);
