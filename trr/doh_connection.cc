@@ -76,16 +76,6 @@ nghttp2_nv Header(absl::string_view name, absl::string_view value,
 
 }  // namespace
 
-using doh_internal::BioSocket;
-using doh_internal::Ctx;
-using doh_internal::kConnectAttempt;
-using doh_internal::kConnectionSetup;
-using doh_internal::kFeedChunk;
-using doh_internal::kHttp1Connections;
-using doh_internal::kHttp1Stream;
-using doh_internal::kMaxPendingOutput;
-using doh_internal::OpenSslError;
-
 struct DohTransport::Callbacks {
   static Connection* Conn(void* user) { return static_cast<Connection*>(user); }
 

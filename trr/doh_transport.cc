@@ -44,16 +44,6 @@ std::string OpenSslError(const char* fallback) {
 
 }  // namespace doh_internal
 
-using doh_internal::BioSocket;
-using doh_internal::Ctx;
-using doh_internal::kConnectAttempt;
-using doh_internal::kConnectionSetup;
-using doh_internal::kFeedChunk;
-using doh_internal::kHttp1Connections;
-using doh_internal::kHttp1Stream;
-using doh_internal::kMaxPendingOutput;
-using doh_internal::OpenSslError;
-
 const char* DohErrorName(DohError error) {
   switch (error) {
     case DohError::kOk:

@@ -60,7 +60,16 @@ std::string OpenSslError(const char* fallback);
 
 }  // namespace doh_internal
 
+// For the two source files of DohTransport, which include this alone.
 using doh_internal::BioSocket;
+using doh_internal::Ctx;
+using doh_internal::kConnectAttempt;
+using doh_internal::kConnectionSetup;
+using doh_internal::kFeedChunk;
+using doh_internal::kHttp1Connections;
+using doh_internal::kHttp1Stream;
+using doh_internal::kMaxPendingOutput;
+using doh_internal::OpenSslError;
 
 struct DohTransport::Request {
   RequestId id = 0;
