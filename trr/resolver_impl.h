@@ -46,38 +46,39 @@ inline TrrMode RequestMode(TrrMode pref_mode,
 
 inline int ModeNumber(TrrMode mode) { return static_cast<int>(mode); }
 
-// The prefs, read once per change into plain fields for the loop.
+// The prefs, read once per change into plain fields for the loop. Every
+// field comes from ReadSettings; the defaults are pref_list.inc's alone.
 struct Settings {
-  TrrMode mode = TrrMode::kOff;
+  TrrMode mode{};
   std::string uri_text;
   std::optional<DohUri> uri;
   std::string credentials;
   std::vector<IpAddress> bootstrap;
   std::string ca_file;
-  bool use_get = false;
+  bool use_get{};
   std::string confirmation_ns;
   absl::Duration confirmation_timeout;
   absl::Duration retry_initial, retry_max;
-  int max_fails = 15;
-  bool temp_blocklist = true;
+  int max_fails{};
+  bool temp_blocklist{};
   absl::Duration blocklist_duration;
   absl::Duration request_timeout, trronly_timeout, strict_timeout;
-  bool allow_rfc1918 = false;
-  bool disable_ecs = true;
-  bool padding = true;
-  int padding_length = 128;
-  bool early_aaaa = false;
-  bool wait_for_both = true;
-  bool wait_for_portal = false;
+  bool allow_rfc1918{};
+  bool disable_ecs{};
+  bool padding{};
+  int padding_length{};
+  bool early_aaaa{};
+  bool wait_for_both{};
+  bool wait_for_portal{};
   DomainList excluded, builtin_excluded;
-  bool exclude_etc_hosts = true;
-  bool strict_fallback = false;
-  bool strict_allow_timeouts = true;
-  bool wait_for_confirmation = false;
-  bool retry_recoverable = true;
-  bool hard_fail_ede = true;
-  bool clear_cache_on_change = true;
-  bool disable_ipv6 = false;
+  bool exclude_etc_hosts{};
+  bool strict_fallback{};
+  bool strict_allow_timeouts{};
+  bool wait_for_confirmation{};
+  bool retry_recoverable{};
+  bool hard_fail_ede{};
+  bool clear_cache_on_change{};
+  bool disable_ipv6{};
   std::string native_nameserver;
   HostCacheOptions cache;
 };
