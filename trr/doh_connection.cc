@@ -229,6 +229,7 @@ void DohTransport::StartConnection(bool make_active) {
   Connection* conn = connections_.back().get();
   conn->owner = this;
   conn->serial = next_serial_++;
+  conn->for_http1 = http1_;
   if (make_active) active_ = conn;
   ++stats_.connections_opened;
   const uint64_t serial = conn->serial;

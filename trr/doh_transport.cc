@@ -422,7 +422,9 @@ std::vector<DohConnectionInfo> DohTransport::Connections() const {
   for (const auto& conn : connections_) {
     if (conn->state == Connection::State::kDead) continue;
     DohConnectionInfo info;
-    info.protocol = conn->http1 != nullptr ? "http/1.1" : "h2";
+    const bool http1 =
+        conn->http1 != nullptr || (conn->session == nullptr && conn->for_http1);
+    info.protocol = http1 ? "http/1.1" : "h2";
     switch (conn->state) {
       case Connection::State::kResolving:
         info.state = "resolving";

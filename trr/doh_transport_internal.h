@@ -107,6 +107,9 @@ struct DohTransport::Connection {
   // After GOAWAY or a new configuration: takes no new requests and closes
   // when its last stream does.
   bool draining = false;
+  // Opened for the HTTP/1.1 pool: the dump calls it http/1.1 before TLS
+  // has said so.
+  bool for_http1 = false;
   // The last stream a GOAWAY said the server will answer; the ones above
   // it were refused. -1 when no GOAWAY came.
   int32_t goaway_last_stream = -1;

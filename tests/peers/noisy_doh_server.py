@@ -21,6 +21,7 @@ import ssl
 import struct
 import sys
 import threading
+import time
 import urllib.parse
 
 import h2.config
@@ -387,6 +388,11 @@ class Server:
 
     def accept(self, listener):
         raw, _ = listener.accept()
+        if self.connections >= 1 and self.args.later_tls_delay_ms:
+            # Every connection after the first waits before its TLS
+            # handshake (the first keeps being served meanwhile, on its
+            # own thread when it speaks HTTP/1.1).
+            time.sleep(self.args.later_tls_delay_ms / 1000)
         raw.setblocking(True)
         raw.settimeout(5)
         try:
@@ -459,6 +465,9 @@ def main():
     parser.add_argument("--http1", default="plain",
                         help="how to serve a client that does not pick h2 "
                         "(see Http1Connection)")
+    parser.add_argument("--later-tls-delay-ms", type=int, default=0,
+                        help="hold each connection after the first this "
+                        "long before its TLS handshake")
     parser.add_argument("--ping-flood", type=int, default=0)
     parser.add_argument("--settings-flood", type=int, default=0)
     parser.add_argument("--window-update-flood", type=int, default=0)

@@ -284,6 +284,27 @@ TEST_F(NoisyPeerTest, Http1BurstsGoOverAPoolOfFourKeptAliveConnections) {
   EXPECT_EQ(server->Count("connection"), 8);
 }
 
+TEST_F(NoisyPeerTest, Http1PoolConnectionsSayHttp1BeforeTlsIsUp) {
+  // Two at once: the first connection learns HTTP/1.1 and answers both
+  // while the second one it opened still waits for its TLS handshake (the
+  // server holds it). That one is listed as http/1.1 all the same: the
+  // interop test once saw "h2" there.
+  auto server = StartNoisy({"--alpn", "http/1.1", "--http1", "plain",
+                            "--later-tls-delay-ms", "2000"});
+  ASSERT_NE(server, nullptr);
+  TransportHarness h("nghttp2");
+  h.Configure(ConfigFor(*server));
+  ExpectBurstAnswered(h, 2);
+  const auto connections = h.Connections();
+  ASSERT_EQ(connections.size(), 2u);
+  bool one_not_up = false;
+  for (const DohConnectionInfo& conn : connections) {
+    EXPECT_EQ(conn.protocol, "http/1.1") << conn.state;
+    one_not_up = one_not_up || conn.state != "open";
+  }
+  EXPECT_TRUE(one_not_up);
+}
+
 TEST_F(NoisyPeerTest, Http1ResponsesAreReadHoweverTheyAreFramed) {
   // Chunked bodies; a 100 Continue first; a body that runs to the close;
   // Connection: close after each; every byte in a write of its own.
