@@ -21,7 +21,6 @@ import ssl
 import struct
 import sys
 import threading
-import time
 import urllib.parse
 
 import h2.config
@@ -357,6 +356,8 @@ class Http1Connection:
         except OSError:
             pass
         log("closed", self.number)
+        if self.number == 1:
+            self.server.first_closed.set()
 
 
 class Server:
@@ -364,6 +365,8 @@ class Server:
         self.args = args
         self.streams = 0
         self.connections = 0
+        # Set when the first connection closes (--hold-later-tls).
+        self.first_closed = threading.Event()
         self.selector = selectors.DefaultSelector()
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.cert, args.key)
@@ -388,11 +391,11 @@ class Server:
 
     def accept(self, listener):
         raw, _ = listener.accept()
-        if self.connections >= 1 and self.args.later_tls_delay_ms:
-            # Every connection after the first waits before its TLS
-            # handshake (the first keeps being served meanwhile, on its
-            # own thread when it speaks HTTP/1.1).
-            time.sleep(self.args.later_tls_delay_ms / 1000)
+        if self.connections >= 1 and self.args.hold_later_tls:
+            # Every connection after the first gets its TLS handshake only
+            # once the first has closed (30 s at most); the first keeps
+            # being served meanwhile, on its own thread (HTTP/1.1).
+            self.first_closed.wait(30)
         raw.setblocking(True)
         raw.settimeout(5)
         try:
@@ -419,6 +422,8 @@ class Server:
         self.selector.unregister(conn.sock)
         conn.sock.close()
         log("closed", conn.number)
+        if conn.number == 1:
+            self.first_closed.set()
 
     def send(self, conn):
         while conn.out:
@@ -465,9 +470,9 @@ def main():
     parser.add_argument("--http1", default="plain",
                         help="how to serve a client that does not pick h2 "
                         "(see Http1Connection)")
-    parser.add_argument("--later-tls-delay-ms", type=int, default=0,
-                        help="hold each connection after the first this "
-                        "long before its TLS handshake")
+    parser.add_argument("--hold-later-tls", action="store_true",
+                        help="no TLS handshake for a connection after the "
+                        "first until the first has closed")
     parser.add_argument("--ping-flood", type=int, default=0)
     parser.add_argument("--settings-flood", type=int, default=0)
     parser.add_argument("--window-update-flood", type=int, default=0)

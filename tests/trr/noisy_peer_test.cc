@@ -289,8 +289,8 @@ TEST_F(NoisyPeerTest, Http1PoolConnectionsSayHttp1BeforeTlsIsUp) {
   // while the second one it opened still waits for its TLS handshake (the
   // server holds it). That one is listed as http/1.1 all the same: the
   // interop test once saw "h2" there.
-  auto server = StartNoisy({"--alpn", "http/1.1", "--http1", "plain",
-                            "--later-tls-delay-ms", "2000"});
+  auto server = StartNoisy(
+      {"--alpn", "http/1.1", "--http1", "plain", "--hold-later-tls"});
   ASSERT_NE(server, nullptr);
   TransportHarness h("nghttp2");
   h.Configure(ConfigFor(*server));
