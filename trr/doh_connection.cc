@@ -270,13 +270,13 @@ void DohTransport::StartConnection(bool make_active) {
         }
         DeliveryScope scope(this);
         if (result.outcome != NativeResult::Outcome::kOk ||
-            result.addresses.empty()) {
+            result.answer.addresses.empty()) {
           Fail(conn, DohError::kConnect,
                absl::StrCat("cannot resolve the DoH host ", config_.uri.host,
                             result.error.empty() ? "" : ": ", result.error));
           return;
         }
-        conn->addresses = std::move(result.addresses);
+        conn->addresses = std::move(result.answer.addresses);
         TryNextAddress(conn);
       });
 }

@@ -18,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/mutex.h"
+#include "trr/answer.h"
 #include "trr/dns/dns_types.h"
 #include "trr/dns/query.h"
 #include "trr/dns/response.h"
@@ -196,28 +197,36 @@ class SystemResolver final : public NativeResolver {
     addrinfo* list = nullptr;
     const int rc = getaddrinfo(host.c_str(), nullptr, &hints, &list);
     NativeResult result;
+    HostRecord& answer = result.answer;
+    answer.source = RecordSource::kNative;
     if (rc == EAI_NONAME) {
       result.outcome = NativeResult::Outcome::kNxDomain;
+      answer.negative = NegativeKind::kNxDomain;
       return result;
     }
     if (rc == EAI_NODATA) {
       result.outcome = NativeResult::Outcome::kNoData;
+      answer.negative = NegativeKind::kNoData;
       return result;
     }
     if (rc != 0) return Failed(gai_strerror(rc));
     for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
       const std::optional<IpAddress> ip = AddressOf(ai->ai_addr);
-      if (ip && std::find(result.addresses.begin(), result.addresses.end(),
-                          *ip) == result.addresses.end()) {
-        result.addresses.push_back(*ip);
+      if (ip && std::find(answer.addresses.begin(), answer.addresses.end(),
+                          *ip) == answer.addresses.end()) {
+        answer.addresses.push_back(*ip);
       }
-      if (ai->ai_canonname != nullptr && result.canonical_name.empty()) {
-        result.canonical_name = ai->ai_canonname;
+      if (ai->ai_canonname != nullptr && answer.canonical_name.empty()) {
+        answer.canonical_name = ai->ai_canonname;
       }
     }
     freeaddrinfo(list);
-    result.outcome = result.addresses.empty() ? NativeResult::Outcome::kNoData
-                                              : NativeResult::Outcome::kOk;
+    if (answer.addresses.empty()) {
+      result.outcome = NativeResult::Outcome::kNoData;
+      answer.negative = NegativeKind::kNoData;
+    } else {
+      result.outcome = NativeResult::Outcome::kOk;
+    }
     return result;
   }
 
@@ -310,12 +319,7 @@ class PlainDnsResolver final : public NativeResolver {
     bool ok = false;
     std::string error;
     uint16_t rcode = 0;
-    std::vector<IpAddress> addresses;
-    std::vector<SvcbRecord> https;
-    std::vector<std::string> txt;
-    std::string canonical_name;
-    uint32_t ttl = 0;
-    std::optional<uint32_t> negative_ttl;
+    HostRecord record;  // for NOERROR and NXDOMAIN
   };
   struct Lookup {
     uint64_t id = 0;
@@ -499,13 +503,7 @@ class PlainDnsResolver final : public NativeResolver {
     Answer answer;
     answer.ok = true;
     answer.rcode = response.rcode;
-    answer.addresses.assign(response.addresses.begin(),
-                            response.addresses.end());
-    answer.https = response.svcb;
-    answer.txt = response.txt;
-    answer.canonical_name = response.CanonicalName();
-    answer.ttl = response.ttl;
-    answer.negative_ttl = response.negative_ttl;
+    answer.record = RecordFromResponse(response, RecordSource::kNative);
     return answer;
   }
 
@@ -536,47 +534,39 @@ class PlainDnsResolver final : public NativeResolver {
     done(Merge(lookup->answers));
   }
 
-  // One answer per type asked; for both families, their union.
-  static NativeResult Merge(const std::vector<Answer>& answers) {
+  // One answer per type asked; for both families, MergeFamilies of the
+  // answers. A family that failed does not matter when the other has
+  // records or said NODATA; with only NXDOMAIN beside it, the lookup failed.
+  static NativeResult Merge(std::vector<Answer>& answers) {
     NativeResult result;
-    bool any_ok = false, all_nx = true;
+    bool answered = false, noerror = false;
     std::string error;
-    for (const Answer& a : answers) {
+    for (Answer& a : answers) {
       if (!a.ok) {
         error = a.error;
-        all_nx = false;
         continue;
       }
-      if (a.rcode == dns::kRcodeNxDomain) {
-        if (a.negative_ttl) result.ttl_seconds = *a.negative_ttl;
-        continue;
-      }
-      all_nx = false;
-      if (a.rcode != dns::kRcodeNoError) {
+      if (a.rcode != dns::kRcodeNoError && a.rcode != dns::kRcodeNxDomain) {
         error = absl::StrCat("server answered ", dns::RcodeName(a.rcode));
         continue;
       }
-      any_ok = true;
-      result.addresses.insert(result.addresses.end(), a.addresses.begin(),
-                              a.addresses.end());
-      result.https.insert(result.https.end(), a.https.begin(), a.https.end());
-      result.txt.insert(result.txt.end(), a.txt.begin(), a.txt.end());
-      if (result.canonical_name.empty())
-        result.canonical_name = a.canonical_name;
-      const bool has_data =
-          !a.addresses.empty() || !a.https.empty() || !a.txt.empty();
-      const uint32_t ttl = has_data ? a.ttl : a.negative_ttl.value_or(0);
-      result.ttl_seconds =
-          result.ttl_seconds ? std::min(*result.ttl_seconds, ttl) : ttl;
+      noerror = noerror || a.rcode == dns::kRcodeNoError;
+      if (!answered) {
+        result.answer = std::move(a.record);
+        answered = true;
+      } else {
+        MergeFamilies(result.answer, a.record);
+      }
     }
-    const bool has_data = !result.addresses.empty() || !result.https.empty() ||
-                          !result.txt.empty();
-    if (has_data) {
+    const HostRecord& r = result.answer;
+    if (!r.addresses.empty() || !r.https.empty() || !r.txt.empty()) {
       result.outcome = NativeResult::Outcome::kOk;
-    } else if (all_nx) {
+    } else if (answered && error.empty() &&
+               r.negative == NegativeKind::kNxDomain) {
       result.outcome = NativeResult::Outcome::kNxDomain;
-    } else if (any_ok) {
+    } else if (noerror) {
       result.outcome = NativeResult::Outcome::kNoData;
+      result.answer.negative = NegativeKind::kNoData;
     } else {
       return Failed(error.empty() ? "no answer" : error);
     }

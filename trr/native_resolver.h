@@ -23,12 +23,9 @@ namespace trr {
 struct NativeResult {
   enum class Outcome : uint8_t { kOk, kNxDomain, kNoData, kFailed };
   Outcome outcome = Outcome::kFailed;
-  std::vector<IpAddress> addresses;
-  std::vector<SvcbRecord> https;
-  std::vector<std::string> txt;
-  std::string canonical_name;
-  // Plain DNS answers carry a TTL (or a negative TTL); getaddrinfo's do not.
-  std::optional<uint32_t> ttl_seconds;
+  // The answer (kOk), or the negative one. Plain DNS answers carry a TTL
+  // (or a negative TTL); getaddrinfo's do not.
+  HostRecord answer;
   // For kFailed: what went wrong.
   std::string error;
 };

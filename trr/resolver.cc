@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "trr/answer.h"
 #include "trr/resolver_impl.h"
 #include "trr/resolver_testing.h"
 
@@ -346,12 +347,7 @@ ResolveResult Resolver::Impl::FromCache(const CacheHitView& hit, absl::Time now,
                                         ResultSource source) {
   ResolveResult result;
   const HostRecord& record = hit.record;
-  result.addresses = record.addresses;
-  result.https = record.https;
-  result.txt = record.txt;
-  result.canonical_name = record.canonical_name;
-  result.authentic_data = record.authentic_data;
-  result.ttl = std::max(absl::ZeroDuration(), hit.expires - now);
+  CopyAnswer(record, std::max(absl::ZeroDuration(), hit.expires - now), result);
   result.source = source;
   if (record.negative == NegativeKind::kNxDomain) {
     result.status = absl::NotFoundError("NXDOMAIN (cached)");
@@ -618,7 +614,7 @@ ResolveResult Resolver::ResolveSync(absl::string_view host,
   });
   MutexLock lock(&mu);
   while (!result) cv.Wait(&mu);
-  return *result;
+  return std::move(*result);
 }
 
 void Resolver::Cancel(RequestId id) { impl_->Cancel(id); }

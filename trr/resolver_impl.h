@@ -161,12 +161,14 @@ class TRR_HIDDEN Resolver::Impl {
     Callback done;
   };
   struct Job {
-    std::string key;
-    std::string host;
+    // Its cache key, which is also its key in the job table: the host
+    // name, kind, mode, TRR switch and partition (the same values as the
+    // typed fields below).
+    CacheKey key;
+    const std::string& host() const { return key.host; }
     QueryKind kind = QueryKind::kUnspecified;
     TrrMode mode = TrrMode::kOff;
     bool disable_trr = false;
-    std::string partition;
     std::vector<Waiter> waiters;
     SkipReason skip = SkipReason::kNone;
     // Where the lookup is (Move() changes it, and only it), and where each
@@ -217,10 +219,11 @@ class TRR_HIDDEN Resolver::Impl {
   void FinishWithTrr(const JobPtr& job);
   void FinishWithNative(const JobPtr& job);
   void FinishWithError(const JobPtr& job, absl::Status status);
-  // What a finished lookup leaves in the cache.
-  enum class Cached : uint8_t { kNothing, kAnswer, kNxDomain, kNoData };
-  static Cached CacheAs(TrrOutcome::Kind kind);
-  void Finish(const JobPtr& job, ResolveResult result, Cached cached);
+  // Delivers `result` to the job's waiters, with `answer` (the records, or
+  // the negative answer, which is the job's own) copied in and cached when
+  // there is one; otherwise
+  // an expired answer when every allowed path failed and serve-stale is on.
+  void Finish(const JobPtr& job, ResolveResult result, HostRecord* answer);
   void CompareShadow(const JobPtr& job);
   absl::Duration TrrTimeout(const Job& job) const;
   void RestartConfirmation();
@@ -250,7 +253,9 @@ class TRR_HIDDEN Resolver::Impl {
   absl::flat_hash_set<std::string> etc_hosts_;
   CaptivePortalState portal_ = CaptivePortalState::kUnknown;
   std::vector<JobPtr> portal_waiting_;
-  absl::flat_hash_map<std::string, JobPtr> jobs_;
+  // Keyed by views of each job's own key (a job is never moved and its key
+  // never changes), so neither finding nor adding a job copies a string.
+  absl::flat_hash_map<CacheKeyView, JobPtr> jobs_;
   absl::flat_hash_map<RequestId, JobPtr> requests_;
   ResolverCounters counters_;
   prefs::PrefStore::ObserverId observer_ = 0;

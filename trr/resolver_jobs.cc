@@ -7,6 +7,7 @@
 #include <cassert>
 
 #include "absl/strings/str_cat.h"
+#include "trr/answer.h"
 #include "trr/resolver_impl.h"
 
 namespace trr {
@@ -32,19 +33,17 @@ void Resolver::Impl::StartRequest(RequestId id, std::string host,
   }
   const TrrMode mode = RequestMode(settings_.mode, options.trr_mode);
   const CacheKeyView key = KeyFor(host, options, mode);
-  const std::string job_key =
-      absl::StrCat(host, "|", static_cast<int>(key.kind), "|", ModeNumber(mode),
-                   "|", key.trr_disabled, "|", options.partition);
-  auto [it, created] = jobs_.try_emplace(job_key);
+  auto it = jobs_.find(key);
+  const bool created = it == jobs_.end();
   if (created) {
-    it->second = std::make_shared<Job>();
-    Job& job = *it->second;
-    job.key = job_key;
-    job.host = host;
-    job.kind = options.type;
-    job.mode = mode;
-    job.disable_trr = options.disable_trr;
-    job.partition = options.partition;
+    auto fresh = std::make_shared<Job>();
+    fresh->kind = options.type;
+    fresh->mode = mode;
+    fresh->disable_trr = options.disable_trr;
+    // `key` views `host` and the partition, which move into the job here.
+    fresh->key = CacheKey{std::move(host), key.kind, key.trr_mode,
+                          key.trr_disabled, std::move(options.partition)};
+    it = jobs_.emplace(fresh->key.view(), std::move(fresh)).first;
   }
   JobPtr job = it->second;
   if (done) {
@@ -64,10 +63,11 @@ SkipReason Resolver::Impl::TrrSkipReason(const Job& job) {
   if (job.disable_trr && job.mode != TrrMode::kOnly) {
     return SkipReason::kDisabledByRequest;
   }
-  if (s.excluded.Matches(job.host) || s.builtin_excluded.Matches(job.host)) {
+  if (s.excluded.Matches(job.host()) ||
+      s.builtin_excluded.Matches(job.host())) {
     return SkipReason::kExcluded;
   }
-  if (s.exclude_etc_hosts && etc_hosts_.contains(job.host)) {
+  if (s.exclude_etc_hosts && etc_hosts_.contains(job.host())) {
     return SkipReason::kEtcHosts;
   }
   if (!s.uri) return SkipReason::kNoUri;
@@ -79,9 +79,9 @@ SkipReason Resolver::Impl::TrrSkipReason(const Job& job) {
     return SkipReason::kWaitingForPortal;
   }
   if (job.mode == TrrMode::kFirst) {
-    if (job.host.find('.') == std::string::npos)
+    if (job.host().find('.') == std::string::npos)
       return SkipReason::kSingleLabel;
-    if (s.temp_blocklist && blocklist_.IsBlocked(job.host, clock_->Now())) {
+    if (s.temp_blocklist && blocklist_.IsBlocked(job.host(), clock_->Now())) {
       return SkipReason::kBlocklisted;
     }
     if (!confirmation_.TrrUsable(s.wait_for_confirmation)) {
@@ -176,7 +176,8 @@ void Resolver::Impl::StartTrr(const JobPtr& job) {
       break;
   }
   job->trr_pending = static_cast<int>(types.size());
-  for (uint16_t type : types) SendTrrQuery(job, job->host, type, 0, true);
+  job->trr_parts.reserve(types.size());
+  for (uint16_t type : types) SendTrrQuery(job, job->host(), type, 0, true);
 }
 
 void Resolver::Impl::SendTrrQuery(const JobPtr& job, const std::string& name,
@@ -240,11 +241,6 @@ TrrOutcome Resolver::Impl::Classify(const DohResult& result,
     out.failure = TrrFailure::kBadAnswer;
     return out;
   }
-  HostRecord& answer = out.answer;
-  answer.source = RecordSource::kTrr;
-  answer.authentic_data = response.authentic_data;
-  answer.canonical_name = response.CanonicalName();
-  answer.ttl_seconds = response.negative_ttl;
   if (response.extended_error && settings_.hard_fail_ede) {
     const uint16_t code = response.extended_error->code;
     if (code == dns::kEdeForgedAnswer || code == dns::kEdeBlocked ||
@@ -258,33 +254,30 @@ TrrOutcome Resolver::Impl::Classify(const DohResult& result,
       return out;
     }
   }
-  if (response.rcode == dns::kRcodeNxDomain) {
-    out.kind = TrrOutcome::Kind::kNxDomain;
-    out.failure = TrrFailure::kNxDomain;
-    answer.negative = NegativeKind::kNxDomain;
-    return out;
-  }
-  if (response.rcode != dns::kRcodeNoError) {
+  if (response.rcode != dns::kRcodeNoError &&
+      response.rcode != dns::kRcodeNxDomain) {
     out.failure = FailureForRcode(response.rcode);
     if (out.failure == TrrFailure::kOtherRcode) {
       out.detail = dns::RcodeName(response.rcode);
     }
     return out;
   }
-  answer.addresses.assign(response.addresses.begin(), response.addresses.end());
-  answer.https = response.svcb;
-  answer.txt = response.txt;
+  out.answer = RecordFromResponse(response, RecordSource::kTrr);
+  const HostRecord& answer = out.answer;
+  if (answer.negative == NegativeKind::kNxDomain) {
+    out.kind = TrrOutcome::Kind::kNxDomain;
+    out.failure = TrrFailure::kNxDomain;
+    return out;
+  }
   if (response.ends_at_cname) {
     out.follow_cname = true;
     return out;
   }
-  if (answer.addresses.empty() && answer.https.empty() && answer.txt.empty()) {
+  if (answer.negative == NegativeKind::kNoData) {
     out.kind = TrrOutcome::Kind::kNoData;
     out.failure = TrrFailure::kNoRecords;
-    answer.negative = NegativeKind::kNoData;
     return out;
   }
-  answer.ttl_seconds = response.ttl;
   if (!settings_.allow_rfc1918) {
     for (const IpAddress& ip : answer.addresses) {
       if (ip.IsLocal()) {
@@ -329,16 +322,17 @@ void Resolver::Impl::OnTrrDone(const JobPtr& job) {
   // MergeFamilies, the cache's rule too; any addresses make an answer (a
   // family that failed alongside does not matter); otherwise the most
   // telling failure, then the negative answer.
-  std::optional<TrrOutcome> answered;  // the kOk, kNxDomain, kNoData parts
+  // The first answered part (kOk, kNxDomain, kNoData) takes in the others.
+  TrrOutcome* answered = nullptr;
   const TrrOutcome* blocked = nullptr;
   const TrrOutcome* failed = nullptr;
-  for (const auto& [type, part] : job->trr_parts) {
+  for (auto& [type, part] : job->trr_parts) {
     switch (part.kind) {
       case TrrOutcome::Kind::kOk:
       case TrrOutcome::Kind::kNxDomain:
       case TrrOutcome::Kind::kNoData:
-        if (!answered) {
-          answered = part;
+        if (answered == nullptr) {
+          answered = &part;
         } else {
           MergeFamilies(answered->answer, part.answer);
         }
@@ -352,7 +346,7 @@ void Resolver::Impl::OnTrrDone(const JobPtr& job) {
     }
   }
   TrrOutcome combined;
-  if (answered && !answered->answer.addresses.empty()) {
+  if (answered != nullptr && !answered->answer.addresses.empty()) {
     combined = std::move(*answered);
     combined.kind = TrrOutcome::Kind::kOk;
     combined.failure = TrrFailure::kNone;
@@ -360,7 +354,7 @@ void Resolver::Impl::OnTrrDone(const JobPtr& job) {
     combined = *blocked;
   } else if (failed != nullptr) {
     combined = *failed;
-  } else if (answered) {
+  } else if (answered != nullptr) {
     combined = std::move(*answered);
     // HTTPS and TXT lookups have one part, whose kind stands.
     if (combined.kind != TrrOutcome::Kind::kOk) {
@@ -371,6 +365,7 @@ void Resolver::Impl::OnTrrDone(const JobPtr& job) {
     }
   }
   job->trr = std::move(combined);
+  job->trr_parts.clear();
   const TrrOutcome& trr = job->trr;
 
   // Counters and confirmation: negative answers show a working resolver.
@@ -446,10 +441,24 @@ void Resolver::Impl::StartNative(const JobPtr& job) {
     }
   }
   ++counters_.native_queries;
-  native_->Resolve(job->host, kind, settings_.request_timeout,
+  native_->Resolve(job->host(), kind, settings_.request_timeout,
                    [this, job](NativeResult result) {
                      job->native_path = PathState::kDone;
                      job->native = std::move(result);
+                     // The outcome decides what the record says.
+                     NegativeKind& negative = job->native.answer.negative;
+                     switch (job->native.outcome) {
+                       case NativeResult::Outcome::kNxDomain:
+                         negative = NegativeKind::kNxDomain;
+                         break;
+                       case NativeResult::Outcome::kNoData:
+                         negative = NegativeKind::kNoData;
+                         break;
+                       case NativeResult::Outcome::kOk:
+                       case NativeResult::Outcome::kFailed:
+                         negative = NegativeKind::kNone;
+                         break;
+                     }
                      OnNativeDone(job);
                    });
 }
@@ -484,7 +493,7 @@ void Resolver::Impl::OnNativeDone(const JobPtr& job) {
   // A name where TRR failed and native worked skips TRR for a while.
   if (ok && job->trr_done() && job->trr.kind != TrrOutcome::Kind::kOk &&
       settings_.temp_blocklist && job->mode == TrrMode::kFirst) {
-    blocklist_.Add(job->host, clock_->Now(), settings_.blocklist_duration);
+    blocklist_.Add(job->host(), clock_->Now(), settings_.blocklist_duration);
     ++counters_.blocklist_additions;
   }
   FinishWithNative(job);
@@ -497,8 +506,8 @@ void Resolver::Impl::CompareShadow(const JobPtr& job) {
   }
   // Agreement: the two answers share an address (CDNs rotate the rest).
   for (const IpAddress& ip : job->trr.answer.addresses) {
-    if (std::find(job->native.addresses.begin(), job->native.addresses.end(),
-                  ip) != job->native.addresses.end()) {
+    const std::vector<IpAddress>& native = job->native.answer.addresses;
+    if (std::find(native.begin(), native.end(), ip) != native.end()) {
       ++counters_.shadow_agree;
       return;
     }
@@ -511,41 +520,30 @@ void Resolver::Impl::FinishWithTrr(const JobPtr& job) {
   ResolveResult result;
   result.source = ResultSource::kTrr;
   result.skip_reason = SkipReason::kNone;
-  const HostRecord& answer = trr.answer;
-  result.canonical_name = answer.canonical_name;
-  result.authentic_data = answer.authentic_data;
-  const absl::Duration ttl = absl::Seconds(answer.ttl_seconds.value_or(0));
+  if (trr.kind != TrrOutcome::Kind::kOk) result.trr_failure = trr.failure;
   switch (trr.kind) {
     case TrrOutcome::Kind::kOk:
-      result.addresses = answer.addresses;
-      result.https = answer.https;
-      result.txt = answer.txt;
-      result.ttl = ttl;
       break;
     case TrrOutcome::Kind::kNxDomain:
       result.status = absl::NotFoundError("NXDOMAIN");
-      result.ttl = ttl;
-      result.trr_failure = trr.failure;
       break;
     case TrrOutcome::Kind::kNoData:
       result.status = absl::NotFoundError("no records of this type (NODATA)");
-      result.ttl = ttl;
-      result.trr_failure = trr.failure;
       break;
     case TrrOutcome::Kind::kBlocked:
       result.status = absl::PermissionDeniedError(
           absl::StrCat("the DoH resolver blocked it (", trr.detail, ")"));
-      result.trr_failure = trr.failure;
-      break;
+      Finish(job, std::move(result), nullptr);
+      return;
     case TrrOutcome::Kind::kFailed:
       result.status = absl::UnavailableError(
           absl::StrCat("TRR failed: ", TrrFailureName(trr.failure),
                        trr.detail.empty() ? "" : " (", trr.detail,
                        trr.detail.empty() ? "" : ")"));
-      result.trr_failure = trr.failure;
-      break;
+      Finish(job, std::move(result), nullptr);
+      return;
   }
-  Finish(job, std::move(result), CacheAs(trr.kind));
+  Finish(job, std::move(result), &job->trr.answer);
 }
 
 void Resolver::Impl::FinishWithNative(const JobPtr& job) {
@@ -553,41 +551,32 @@ void Resolver::Impl::FinishWithNative(const JobPtr& job) {
   ResolveResult result;
   result.source = ResultSource::kNative;
   result.skip_reason = job->skip;
-  result.canonical_name = native.canonical_name;
   if (job->trr_done() && job->trr.kind != TrrOutcome::Kind::kOk) {
     result.trr_failure = job->trr.failure;
   }
-  Cached cached = Cached::kAnswer;
   switch (native.outcome) {
     case NativeResult::Outcome::kOk:
-      result.addresses = native.addresses;
-      result.https = native.https;
-      result.txt = native.txt;
-      result.ttl = native.ttl_seconds ? absl::Seconds(*native.ttl_seconds)
-                                      : settings_.cache.default_ttl;
       break;
     case NativeResult::Outcome::kNxDomain:
       result.status = absl::NotFoundError("NXDOMAIN");
-      cached = Cached::kNxDomain;
       break;
     case NativeResult::Outcome::kNoData:
       result.status = absl::NotFoundError("no records of this type (NODATA)");
-      cached = Cached::kNoData;
       break;
     case NativeResult::Outcome::kFailed:
       result.status = absl::UnavailableError(
           absl::StrCat("native resolution failed: ", native.error));
-      cached = Cached::kNothing;
-      break;
+      Finish(job, std::move(result), nullptr);
+      return;
   }
-  Finish(job, std::move(result), cached);
+  Finish(job, std::move(result), &job->native.answer);
 }
 
 void Resolver::Impl::FinishWithError(const JobPtr& job, absl::Status status) {
   ResolveResult result;
   result.status = std::move(status);
   result.skip_reason = job->skip;
-  Finish(job, std::move(result), Cached::kNothing);
+  Finish(job, std::move(result), nullptr);
 }
 
 void Resolver::Impl::Move(Job& job, JobState to) {
@@ -609,52 +598,27 @@ void Resolver::Impl::Move(Job& job, JobState to) {
   job.state = to;
 }
 
-Resolver::Impl::Cached Resolver::Impl::CacheAs(TrrOutcome::Kind kind) {
-  switch (kind) {
-    case TrrOutcome::Kind::kOk:
-      return Cached::kAnswer;
-    case TrrOutcome::Kind::kNxDomain:
-      return Cached::kNxDomain;
-    case TrrOutcome::Kind::kNoData:
-      return Cached::kNoData;
-    default:
-      return Cached::kNothing;
-  }
-}
-
 void Resolver::Impl::Finish(const JobPtr& job, ResolveResult result,
-                            Cached cached) {
+                            HostRecord* answer) {
   if (job->finished()) return;
   Move(*job, JobState::kFinished);
   if (job->portal_timer != 0) loop_.CancelTimer(job->portal_timer);
-  // Shadow mode lets the TRR query run on, to compare.
-  if (job->mode != TrrMode::kShadow) {
-    for (auto id : job->doh_requests) transport_->Cancel(id);
-  }
-  CacheKeyView key;
-  key.host = job->host;
-  key.kind = job->kind;
-  key.trr_mode = static_cast<uint8_t>(job->mode);
-  key.trr_disabled = job->disable_trr;
-  key.partition = job->partition;
-  if (cached != Cached::kNothing && !shutting_down_) {
-    HostRecord record;
-    record.addresses = result.addresses;
-    record.https = result.https;
-    record.txt = result.txt;
-    record.canonical_name = result.canonical_name;
-    record.source = result.source == ResultSource::kTrr ? RecordSource::kTrr
-                                                        : RecordSource::kNative;
-    record.authentic_data = result.authentic_data;
-    const bool native_without_ttl =
-        result.source == ResultSource::kNative && !job->native.ttl_seconds;
-    if (!native_without_ttl) {
-      record.ttl_seconds =
-          static_cast<uint32_t>(absl::ToInt64Seconds(result.ttl));
+  const CacheKeyView key = job->key.view();
+  if (answer != nullptr) {
+    // Answers without a TTL (getaddrinfo's) live network.dnsCacheExpiration.
+    CopyAnswer(*answer,
+               answer->ttl_seconds ? absl::Seconds(*answer->ttl_seconds)
+                                   : settings_.cache.default_ttl,
+               result);
+    if (!shutting_down_) {
+      // Shadow mode compares the two answers after this; otherwise the job
+      // is done with its answer and the cache takes it.
+      if (job->mode == TrrMode::kShadow) {
+        cache_.Insert(key, *answer);
+      } else {
+        cache_.Insert(key, std::move(*answer));
+      }
     }
-    if (cached == Cached::kNxDomain) record.negative = NegativeKind::kNxDomain;
-    if (cached == Cached::kNoData) record.negative = NegativeKind::kNoData;
-    cache_.Insert(key, std::move(record));
   } else if (absl::IsUnavailable(result.status)) {
     // Every allowed path failed: an expired answer is better than none, if
     // serve-stale is on (RFC 8767).
@@ -667,11 +631,17 @@ void Resolver::Impl::Finish(const JobPtr& job, ResolveResult result,
       ++counters_.stale_answers;
     }
   }
-  jobs_.erase(job->key);
+  jobs_.erase(job->key.view());
   std::vector<Waiter> waiters = std::move(job->waiters);
   job->waiters.clear();
   for (const Waiter& waiter : waiters) requests_.erase(waiter.id);
   for (const Waiter& waiter : waiters) waiter.done(result);
+  // After the answer, which waits for nothing below: queries still out
+  // (the other family, a CNAME step) are cancelled. Shadow mode lets the
+  // TRR query run on, to compare.
+  if (job->mode != TrrMode::kShadow && transport_) {
+    for (auto id : job->doh_requests) transport_->Cancel(id);
+  }
 }
 
 }  // namespace trr

@@ -148,9 +148,9 @@ class FuzzNative final : public trr::NativeResolver {
     const uint8_t kind = g_script->Byte();
     result.outcome = static_cast<trr::NativeResult::Outcome>(kind % 4);
     if (result.outcome == trr::NativeResult::Outcome::kOk) {
-      result.addresses.push_back(trr::IpAddress::V4(198, 51, 100, kind));
+      result.answer.addresses.push_back(trr::IpAddress::V4(198, 51, 100, kind));
     }
-    if (kind & 0x10) result.ttl_seconds = kind;
+    if (kind & 0x10) result.answer.ttl_seconds = kind;
     After(loop_, g_script->Byte() % 8,
           [this, id, result = std::move(result)]() mutable {
             auto it = pending_.find(id);

@@ -266,7 +266,7 @@ class FakeNative final : public NativeResolver {
       pending_.erase(it);
       NativeResult result;
       result.outcome = NativeResult::Outcome::kOk;
-      result.addresses = {*IpAddress::Parse("198.51.100.7")};
+      result.answer.addresses = {*IpAddress::Parse("198.51.100.7")};
       done(std::move(result));
     });
   }

@@ -1,17 +1,25 @@
 // The system resolver (getaddrinfo on worker threads) with a lookup that
 // hangs, as getaddrinfo does on a dead network: each request still ends at
 // its timeout, exactly once, and what the worker finds later is dropped.
-// No network: the lookup is the test's.
+// No network: the lookup is the test's. And the plain-DNS resolver's
+// answer for both families, combined by MergeFamilies, against a UDP
+// responder of the test's own on loopback.
 
 #include "trr/native_resolver.h"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/strings/str_split.h"
 #include "base/mutex.h"
 #include "gtest/gtest.h"
+#include "tests/trr/dns/message_builder.h"
+#include "trr/dns/dns_types.h"
 #include "trr/event_loop.h"
 
 namespace trr {
@@ -27,7 +35,7 @@ class HangingLookup {
     while (!released_) cv_.Wait(&mu_);
     NativeResult result;
     result.outcome = NativeResult::Outcome::kOk;
-    result.addresses = {*IpAddress::Parse("192.0.2.7")};
+    result.answer.addresses = {*IpAddress::Parse("192.0.2.7")};
     return result;
   }
   void Release() {
@@ -116,6 +124,137 @@ TEST(SystemResolverTest, AHungLookupEndsAtItsTimeoutExactlyOnce) {
   EXPECT_EQ(hanging.calls(), 2);  // hung.example and after.example
   loop.RunSync([&] { resolver.reset(); });
   EXPECT_EQ(results.Wait(3).size(), 3u);
+}
+
+// Answers A and AAAA queries for names "a-X.aaaa-Y.test" as X and Y say:
+// ok (one address, TTL 60), nodata and nx (with an SOA whose negative TTL
+// is 30), servfail. Until the test ends; loopback only.
+class FamilyResponder {
+ public:
+  FamilyResponder() {
+    fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    socklen_t length = sizeof(addr);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &length);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~FamilyResponder() {
+    shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    close(fd_);
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  void Serve() {
+    uint8_t query[512];
+    for (;;) {
+      sockaddr_in from{};
+      socklen_t from_length = sizeof(from);
+      const ssize_t n =
+          recvfrom(fd_, query, sizeof(query), 0,
+                   reinterpret_cast<sockaddr*>(&from), &from_length);
+      if (n <= 12) return;  // shut down
+      // The question: labels from offset 12, then the type.
+      std::string name;
+      size_t at = 12;
+      while (at < static_cast<size_t>(n) && query[at] != 0) {
+        if (!name.empty()) name += '.';
+        name.append(reinterpret_cast<const char*>(query + at + 1), query[at]);
+        at += 1 + query[at];
+      }
+      const uint16_t type =
+          static_cast<uint16_t>(query[at + 1] << 8 | query[at + 2]);
+      const std::vector<std::string> labels = absl::StrSplit(name, '.');
+      const std::string how = labels[type == dns::kTypeA ? 0 : 1].substr(
+          type == dns::kTypeA ? 2 : 5);
+      dns::testing::MessageBuilder m(name, type);
+      m.Id(static_cast<uint16_t>(query[0] << 8 | query[1]));
+      const dns::testing::Bytes soa =
+          dns::testing::Concat({{0},
+                                {0},
+                                dns::testing::U32(1),
+                                dns::testing::U32(3600),
+                                dns::testing::U32(600),
+                                dns::testing::U32(86400),
+                                dns::testing::U32(30)});
+      if (how == "ok") {
+        m.Answer(dns::testing::Pointer(12), type, 60,
+                 type == dns::kTypeA
+                     ? dns::testing::Bytes{192, 0, 2, 1}
+                     : dns::testing::Bytes{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+                                           0, 0, 0, 0, 0, 0, 0, 1});
+      } else if (how == "nodata" || how == "nx") {
+        if (how == "nx") m.Rcode(dns::kRcodeNxDomain);
+        m.Authority(dns::testing::WireName("test"), dns::kTypeSOA, 300, soa);
+      } else {
+        m.Rcode(dns::kRcodeServFail);
+      }
+      const dns::testing::Bytes response = m.Build();
+      sendto(fd_, response.data(), response.size(), 0,
+             reinterpret_cast<sockaddr*>(&from), from_length);
+    }
+  }
+
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+TEST(PlainDnsResolverTest, BothFamiliesCombineByTheOneMerge) {
+  FamilyResponder responder;
+  EventLoop loop;
+  Results results;
+  std::unique_ptr<NativeResolver> resolver;
+  struct Case {
+    std::string name;
+    NativeResult::Outcome outcome;
+    size_t addresses;
+    std::optional<uint32_t> ttl;
+  };
+  using O = NativeResult::Outcome;
+  const std::vector<Case> cases = {
+      {"a-ok.aaaa-ok.test", O::kOk, 2, 60},
+      // Records and NODATA: the records, with the lower TTL.
+      {"a-ok.aaaa-nodata.test", O::kOk, 1, 30},
+      // NXDOMAIN only when both families say so.
+      {"a-nx.aaaa-nx.test", O::kNxDomain, 0, 30},
+      {"a-nx.aaaa-nodata.test", O::kNoData, 0, 30},
+      // A family that failed does not matter beside records or NODATA...
+      {"a-ok.aaaa-servfail.test", O::kOk, 1, 60},
+      {"a-nodata.aaaa-servfail.test", O::kNoData, 0, 30},
+      // ...but beside NXDOMAIN alone, the lookup failed.
+      {"a-nx.aaaa-servfail.test", O::kFailed, 0, std::nullopt},
+  };
+  loop.RunSync([&] {
+    resolver = MakePlainDnsResolver(&loop, IpAddress::V4(127, 0, 0, 1),
+                                    responder.port());
+    for (size_t i = 0; i < cases.size(); ++i) {
+      resolver->Resolve(cases[i].name, QueryKind::kUnspecified,
+                        absl::Seconds(5), results.Collect(static_cast<int>(i)));
+    }
+  });
+  const auto got = results.Wait(cases.size());
+  ASSERT_EQ(got.size(), cases.size());
+  for (const auto& [tag, result] : got) {
+    const Case& c = cases[static_cast<size_t>(tag)];
+    EXPECT_EQ(result.outcome, c.outcome) << c.name << ": " << result.error;
+    EXPECT_EQ(result.answer.addresses.size(), c.addresses) << c.name;
+    if (c.outcome == O::kFailed) {
+      EXPECT_NE(result.error.find("SERVFAIL"), std::string::npos)
+          << c.name << ": " << result.error;
+    } else {
+      EXPECT_EQ(result.answer.ttl_seconds, c.ttl) << c.name;
+    }
+    if (c.outcome == O::kOk && c.addresses == 2) {
+      EXPECT_TRUE(result.answer.addresses[0].is_v4()) << "A first";
+    }
+  }
+  loop.RunSync([&] { resolver.reset(); });
 }
 
 }  // namespace

@@ -157,6 +157,14 @@ bool NameEqualsText(absl::Span<const uint8_t> message, size_t offset,
 void AppendNameText(absl::Span<const uint8_t> message, size_t offset,
                     std::string& out) {
   const uint8_t* m = message.data();
+  // One pass to size the text (escapes aside), so appending does not grow
+  // the string byte by byte.
+  size_t text_length = 0;
+  for (size_t p = SkipPointers(m, offset); m[p] != 0;
+       p = SkipPointers(m, p + 1 + m[p])) {
+    text_length += m[p] + 1;
+  }
+  out.reserve(out.size() + text_length);
   size_t pos = SkipPointers(m, offset);
   bool first = true;
   while (m[pos] != 0) {

@@ -1,5 +1,7 @@
 #include "trr/dns/query.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "trr/dns/dns_types.h"
 
@@ -63,6 +65,10 @@ WireError EncodeQuery(absl::string_view host, uint16_t type,
   if (host.back() == '.') host.remove_suffix(1);
 
   out.clear();
+  // Header, name, question, OPT with an ECS option, and padding: one
+  // allocation.
+  out.reserve(std::max<size_t>(12 + host.size() + 2 + 4 + 11 + 8 + 4,
+                               options.padding_block));
   Put16(out, options.id);
   Put16(out, 0x0100);  // QR=0, opcode QUERY, RD=1
   Put16(out, 1);       // QDCOUNT

@@ -1,0 +1,33 @@
+// The one internal answer type is HostRecord (hostcache/host_record.h): a
+// TRR query's outcome, a native result and a cache entry each hold one,
+// and an unspecified lookup's two families are combined by MergeFamilies.
+// These make a record from a DNS response, and fill the public
+// ResolveResult from a record, each in one place.
+
+#ifndef TRR_TRR_ANSWER_H_
+#define TRR_TRR_ANSWER_H_
+
+#include "absl/time/time.h"
+#include "hostcache/host_record.h"
+#include "trr/dns/response.h"
+#include "trr/resolver.h"
+
+namespace trr {
+
+// The answer in `response`, which answered the question it was parsed
+// against: its records and their smallest TTL; or, for NXDOMAIN and for no
+// records of the type, a negative record with the SOA's TTL (0 without an
+// SOA: not to be kept, RFC 2308 section 5). The caller looks at the RCODE first
+// (only NOERROR and NXDOMAIN are answers) and at ends_at_cname.
+HostRecord RecordFromResponse(const dns::Response& response,
+                              RecordSource source);
+
+// Copies the answer of `record` into `result`: addresses, HTTPS and TXT
+// records, the canonical name and the AD bit, with `ttl`. The status,
+// source and reasons are the caller's.
+void CopyAnswer(const HostRecord& record, absl::Duration ttl,
+                ResolveResult& result);
+
+}  // namespace trr
+
+#endif  // TRR_TRR_ANSWER_H_
