@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 
@@ -124,7 +125,24 @@ std::string DumpText(const ResolverSnapshot& s) {
     absl::StrAppend(&out, i > 0 ? ", " : "", s.blocklist[i].first, " (",
                     s.blocklist[i].second, " s)");
   }
-  out += "\n\nDoH connections\n";
+  out += "\n\nDoH servers\n";
+  if (s.servers.empty()) out += "  (none)\n";
+  for (const DohServerInfo& v : s.servers) {
+    absl::StrAppend(
+        &out, "  ", v.uri, "\n    ", Pad(v.state, 12), "confirmation ",
+        Pad(v.confirmation, 14), "failures in a row ", v.failures_in_row,
+        v.next_probe_ms >= 0
+            ? absl::StrCat(", next probe in ", v.next_probe_ms, " ms")
+            : std::string(),
+        "\n    queries ", v.queries, ", answers ", v.answers, ", failures ",
+        v.failures, ", probes ", v.probes, ", p50 ",
+        absl::StrFormat("%.2f", v.p50_ms), " ms",
+        v.bootstrap.empty()
+            ? std::string()
+            : absl::StrCat(", at ", absl::StrJoin(v.bootstrap, ", ")),
+        "\n");
+  }
+  out += "\nDoH connections\n";
   if (s.doh_connections.empty()) out += "  (none)\n";
   for (const DohConnectionInfo& c : s.doh_connections) {
     absl::StrAppend(&out, "  ", Pad(c.protocol, 10), Pad(c.state, 12),
@@ -198,6 +216,33 @@ void WriteDumpJson(const ResolverSnapshot& s, JsonWriter& json) {
         .String(name)
         .Key("seconds_left")
         .Int(seconds)
+        .EndObject();
+  }
+  json.EndArray().Key("servers").BeginArray();
+  for (const DohServerInfo& v : s.servers) {
+    json.BeginObject()
+        .Key("uri")
+        .String(v.uri)
+        .Key("state")
+        .String(v.state)
+        .Key("confirmation")
+        .String(v.confirmation)
+        .Key("failures_in_row")
+        .Int(v.failures_in_row)
+        .Key("next_probe_ms")
+        .Int(v.next_probe_ms)
+        .Key("queries")
+        .Int(static_cast<int64_t>(v.queries))
+        .Key("answers")
+        .Int(static_cast<int64_t>(v.answers))
+        .Key("failures")
+        .Int(static_cast<int64_t>(v.failures))
+        .Key("probes")
+        .Int(static_cast<int64_t>(v.probes))
+        .Key("p50_ms")
+        .Double(v.p50_ms)
+        .Key("bootstrap")
+        .StringArray(v.bootstrap)
         .EndObject();
   }
   json.EndArray().Key("connections").BeginArray();

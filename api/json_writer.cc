@@ -1,5 +1,7 @@
 #include "api/json_writer.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -90,6 +92,13 @@ JsonWriter& JsonWriter::String(absl::string_view value) {
 JsonWriter& JsonWriter::Int(int64_t value) {
   Separate();
   absl::StrAppend(&out_, value);
+  return *this;
+}
+
+JsonWriter& JsonWriter::Double(double value) {
+  if (!std::isfinite(value)) return Null();
+  Separate();
+  absl::StrAppend(&out_, absl::StrFormat("%.3f", value));
   return *this;
 }
 

@@ -22,6 +22,8 @@ class JsonWriter {
   JsonWriter& Key(absl::string_view key);
   JsonWriter& String(absl::string_view value);
   JsonWriter& Int(int64_t value);
+  // Three decimals; null for infinities and NaN, which JSON cannot carry.
+  JsonWriter& Double(double value);
   JsonWriter& Bool(bool value);
   JsonWriter& Null();
   JsonWriter& StringArray(const std::vector<std::string>& values);

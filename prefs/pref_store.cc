@@ -124,8 +124,7 @@ absl::StatusOr<LoadReport> PrefStore::Apply(absl::string_view text,
     }
     const PrefSpec* spec = registry_.Find(name);
     if (spec != nullptr) {
-      if (absl::Status valid = PrefRegistry::Validate(*spec, statement.value);
-          !valid.ok()) {
+      if (absl::Status valid = Check(*spec, statement.value); !valid.ok()) {
         return absl::InvalidArgumentError(
             absl::StrCat(where(), ": ", valid.message()));
       }
@@ -146,6 +145,30 @@ absl::StatusOr<LoadReport> PrefStore::Apply(absl::string_view text,
   return report;
 }
 
+void PrefStore::SetValidator(absl::string_view name, Validator validator) {
+  MutexLock lock(&mu_);
+  validators_[std::string(name)] = std::move(validator);
+}
+
+absl::Status PrefStore::Check(const PrefSpec& spec,
+                              const PrefValue& value) const {
+  if (absl::Status valid = PrefRegistry::Validate(spec, value); !valid.ok()) {
+    return valid;
+  }
+  Validator validator;
+  {
+    MutexLock lock(&mu_);
+    auto v = validators_.find(spec.name);
+    if (v == validators_.end()) return absl::OkStatus();
+    validator = v->second;
+  }
+  if (absl::Status valid = validator(value); !valid.ok()) {
+    return absl::Status(valid.code(),
+                        absl::StrCat(spec.name, ": ", valid.message()));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status PrefStore::SetOverrides(
     const std::vector<std::pair<std::string, PrefValue>>& overrides) {
   Overrides updated;
@@ -164,6 +187,12 @@ absl::Status PrefStore::SetOverrides(
       if (absl::Status valid = PrefRegistry::Validate(*spec, value);
           !valid.ok()) {
         return valid;
+      }
+      if (auto v = validators_.find(name); v != validators_.end()) {
+        if (absl::Status valid = v->second(value); !valid.ok()) {
+          return absl::Status(valid.code(),
+                              absl::StrCat(name, ": ", valid.message()));
+        }
       }
       auto in_file = file_.find(name);
       if (in_file != file_.end() && in_file->second.locked) {

@@ -92,6 +92,14 @@ class PrefStore {
   // Every registered pref and every unknown one kept, sorted by name.
   std::vector<EffectivePref> Effective() const;
 
+  // An extra check for one pref's values, beyond its type and range (the
+  // owner of the pref knows what a valid value is: a DoH server list, for
+  // instance). Values it refuses are refused when set, from a file or by
+  // override, with its message after the pref's name. Set it before the
+  // first value arrives.
+  using Validator = std::function<absl::Status(const PrefValue&)>;
+  void SetValidator(absl::string_view name, Validator validator);
+
   // Calls `observer` for changes of exactly `name`, or with
   // AddPrefixObserver of every name starting with `prefix`.
   ObserverId AddObserver(absl::string_view name, Observer observer);
@@ -144,6 +152,9 @@ class PrefStore {
   Overrides overrides_ ABSL_GUARDED_BY(mu_);
   std::string file_path_ ABSL_GUARDED_BY(mu_);
   std::vector<ObserverEntry> observers_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, Validator> validators_ ABSL_GUARDED_BY(mu_);
+  // Type, range and the pref's own validator.
+  absl::Status Check(const PrefSpec& spec, const PrefValue& value) const;
   ObserverId next_observer_id_ ABSL_GUARDED_BY(mu_) = 1;
 
   std::thread watcher_;

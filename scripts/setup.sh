@@ -18,6 +18,7 @@ PACKAGES=(
   bazel-bootstrap bazel-rules-java
   # Real DNS peers, reference clients and packet captures.
   unbound dnsdist bind9 knot-resolver haproxy nghttp2-client knot-dnsutils
+  nftables
   bind9-dnsutils openssl tcpdump tshark iproute2 procps psmisc
   # A misbehaving HTTP/2 server for the noisy-peer tests (Debian's python3).
   python3-h2

@@ -45,6 +45,13 @@ inline constexpr char kDashboardPage[] = R"html(<!DOCTYPE html>
 
 <h2>TRR</h2>
 <div class="state" id="trr-state"></div>
+<h2>DoH servers</h2>
+<table id="servers">
+  <thead><tr><th>Server</th><th>State</th><th>Confirmation</th>
+  <th>Failures in a row</th><th>Next probe</th><th>Queries</th><th>Answers</th>
+  <th>Failures</th><th>p50 (ms)</th></tr></thead>
+  <tbody id="server-rows"></tbody>
+</table>
 <h2>DoH connections</h2>
 <table id="connections">
   <thead><tr><th>Protocol</th><th>State</th><th>Address</th><th>In flight</th>
@@ -88,6 +95,18 @@ async function refresh() {
     ['Native resolver', t.native_resolver], ['Captive portal', t.captive_portal],
     ['Blocklist', t.blocklist.map(b => `${b.name} (${b.seconds_left} s)`).join(', ') || '(empty)'],
   ]);
+  const servers = document.getElementById('server-rows');
+  servers.replaceChildren();
+  for (const v of t.servers) {
+    const tr = document.createElement('tr');
+    tr.dataset.state = v.state;
+    cell(tr, v.uri, 'addr'); cell(tr, v.state); cell(tr, v.confirmation);
+    cell(tr, String(v.failures_in_row));
+    cell(tr, v.next_probe_ms < 0 ? '-' : `${(v.next_probe_ms / 1000).toFixed(1)} s`);
+    for (const n of [v.queries, v.answers, v.failures]) cell(tr, String(n));
+    cell(tr, v.p50_ms.toFixed(2));
+    servers.appendChild(tr);
+  }
   const connections = document.getElementById('connection-rows');
   connections.replaceChildren();
   for (const c of t.connections) {

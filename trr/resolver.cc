@@ -77,6 +77,8 @@ const char* TrrFailureName(TrrFailure failure) {
       return "cancelled";
     case TrrFailure::kTransportOther:
       return "transport-other";
+    case TrrFailure::kServersUnavailable:
+      return "servers-unavailable";
   }
   return "";
 }
@@ -109,6 +111,8 @@ absl::string_view SkipReasonName(SkipReason reason) {
       return "ipv6-disabled";
     case SkipReason::kNoUri:
       return "no-uri";
+    case SkipReason::kServersUnavailable:
+      return "servers-unavailable";
   }
   return "unknown";
 }
@@ -123,7 +127,6 @@ Settings ReadSettings(const prefs::PrefSnapshot& p) {
   if (s.uri_text.empty()) {
     s.uri_text = p.Get(keys::kTrrDefaultProviderUri);
   }
-  if (auto uri = ParseDohUri(s.uri_text); uri.ok()) s.uri = *uri;
   s.credentials = p.Get(keys::kTrrCredentials);
   for (absl::string_view ip : absl::StrSplit(p.Get(keys::kTrrBootstrapAddr),
                                              ',', absl::SkipWhitespace())) {
@@ -131,6 +134,17 @@ Settings ReadSettings(const prefs::PrefSnapshot& p) {
       s.bootstrap.push_back(*parsed);
     }
   }
+  // Refused when set if malformed (the validator in Impl's constructor).
+  if (auto servers = ParseServerList(s.uri_text); servers.ok()) {
+    s.servers = *std::move(servers);
+  }
+  if (s.servers.size() == 1 && s.servers[0].bootstrap.empty()) {
+    s.servers[0].bootstrap = s.bootstrap;
+  }
+  s.health.max_failures = p.Get(keys::kTrrServerMaxFailures);
+  s.health.probe_initial =
+      absl::Milliseconds(p.Get(keys::kTrrServerProbeInitialMs));
+  s.health.probe_max = absl::Milliseconds(p.Get(keys::kTrrServerProbeMaxMs));
   s.ca_file = p.Get(keys::kTrrCaFile);
   s.use_get = p.Get(keys::kTrrUseGET);
   s.confirmation_ns = p.Get(keys::kTrrConfirmationNS);
@@ -243,9 +257,14 @@ Resolver::Impl::Impl(Options options, ResolverSeams seams)
       seams_(std::move(seams)),
       clock_(options_.clock),
       cache_(HostCacheOptions(), options_.clock) {
+  // A server list that does not parse is refused when set, naming the
+  // character it went wrong at; the previous list stays.
+  auto check_servers = [](const prefs::PrefValue& value) {
+    return ParseServerList(value.string_value()).status();
+  };
+  prefs_.SetValidator("network.trr.uri", check_servers);
+  prefs_.SetValidator("network.trr.default_provider_uri", check_servers);
   loop_.RunSync([this] {
-    transport_ = seams_.make_transport ? seams_.make_transport(&loop_)
-                                       : std::make_unique<DohTransport>(&loop_);
     etc_hosts_ = ReadEtcHosts(options_.etc_hosts_path);
     ApplyPrefs();
   });
@@ -263,7 +282,7 @@ Resolver::Impl::~Impl() {
   loop_.RunSync([this] {
     shutting_down_ = true;
     CancelEverything();
-    transport_.reset();
+    servers_.clear();
     native_.reset();
   });
 }
@@ -277,9 +296,15 @@ void Resolver::Impl::CancelEverything() {
     FinishWithError(job, absl::CancelledError("the resolver shut down"));
   }
   if (native_) native_->CancelAll();
-  if (transport_) transport_->CancelAll();
-  if (confirmation_timer_ != 0) loop_.CancelTimer(confirmation_timer_);
-  confirmation_timer_ = 0;
+  for (const ServerPtr& server : servers_) {
+    server->transport->CancelAll();
+    if (server->confirmation_timer != 0) {
+      loop_.CancelTimer(server->confirmation_timer);
+    }
+    if (server->probe_timer != 0) loop_.CancelTimer(server->probe_timer);
+    server->confirmation_timer = 0;
+    server->probe_timer = 0;
+  }
 }
 
 void Resolver::Impl::ApplyPrefs() {
@@ -293,18 +318,9 @@ void Resolver::Impl::ApplyPrefs() {
   cache_.SetOptions(now.cache);
 
   const bool transport_changed =
-      first || old.uri_text != now.uri_text || old.use_get != now.use_get ||
-      old.credentials != now.credentials || old.ca_file != now.ca_file ||
-      old.bootstrap != now.bootstrap;
-  if (transport_changed) {
-    DohConfig config;
-    if (now.uri) config.uri = *now.uri;
-    config.use_get = now.use_get;
-    config.bootstrap = now.bootstrap;
-    config.ca_file = now.ca_file;
-    config.credentials = now.credentials;
-    transport_->Configure(std::move(config));
-  }
+      first || old.servers != now.servers || old.use_get != now.use_get ||
+      old.credentials != now.credentials || old.ca_file != now.ca_file;
+  ApplyServers(old, first);
   if (first || old.native_nameserver != now.native_nameserver) {
     if (native_) native_->CancelAll();
     auto server = ParseIpPort(now.native_nameserver);
@@ -439,69 +455,6 @@ void Resolver::Impl::Cancel(RequestId id) {
   });
 }
 
-void Resolver::Impl::RestartConfirmation() {
-  if (confirmation_timer_ != 0) {
-    loop_.CancelTimer(confirmation_timer_);
-    confirmation_timer_ = 0;
-  }
-  ConfirmationConfig config;
-  const TrrMode mode = settings_.mode;
-  config.trr_in_use = mode != TrrMode::kOff && mode != TrrMode::kOffByChoice;
-  config.confirm = mode != TrrMode::kOnly &&
-                   settings_.confirmation_ns != "skip" &&
-                   settings_.uri.has_value();
-  config.retry_initial = settings_.retry_initial;
-  config.retry_max = settings_.retry_max;
-  config.max_fails = settings_.max_fails;
-  RunConfirmation(confirmation_.Start(config));
-}
-
-void Resolver::Impl::RunConfirmation(Confirmation::Action action) {
-  counters_.confirmation_attempts = confirmation_.attempts();
-  counters_.confirmation_state_changes = confirmation_.state_changes();
-  if (action.send_attempt) {
-    const uint64_t attempt = *action.send_attempt;
-    dns::QueryOptions options;
-    options.disable_ecs = settings_.disable_ecs;
-    options.padding_block =
-        settings_.padding ? static_cast<uint16_t>(settings_.padding_length) : 0;
-    std::vector<uint8_t> query;
-    const std::string ns = NormalizeHostName(settings_.confirmation_ns);
-    if (!dns::EncodeQuery(ns, dns::kTypeNS, options, query).ok()) {
-      RunConfirmation(confirmation_.OnQueryResult(attempt, false));
-      return;
-    }
-    ++counters_.doh_requests;
-    transport_->Send(
-        query, settings_.confirmation_timeout,
-        [this, attempt, ns](DohResult result) {
-          if (shutting_down_) return;
-          dns::Response response;
-          // NOERROR confirms, with or without records.
-          const bool ok =
-              result.ok() &&
-              dns::ParseResponse(result.body, dns::Question(ns, dns::kTypeNS),
-                                 response)
-                  .ok() &&
-              response.rcode == dns::kRcodeNoError;
-          const ConfirmationState before = confirmation_.state();
-          RunConfirmation(confirmation_.OnQueryResult(attempt, ok));
-          if (ok && before != ConfirmationState::kOk &&
-              confirmation_.state() == ConfirmationState::kOk) {
-            blocklist_.Clear();
-          }
-        });
-  }
-  if (action.retry_after) {
-    if (confirmation_timer_ != 0) loop_.CancelTimer(confirmation_timer_);
-    confirmation_timer_ = loop_.AddTimer(*action.retry_after, [this] {
-      confirmation_timer_ = 0;
-      RunConfirmation(
-          confirmation_.OnRetryTimer(confirmation_.current_attempt()));
-    });
-  }
-}
-
 void Resolver::Impl::ReleasePortalWaiters() {
   auto waiting = std::move(portal_waiting_);
   portal_waiting_.clear();
@@ -540,22 +493,34 @@ ResolverSnapshot Resolver::Impl::Snapshot() {
     snapshot.taken_at = clock_->WallNow();
     snapshot.mode = ModeNumber(settings_.mode);
     snapshot.uri = settings_.uri_text;
+    snapshot.servers = ServerInfos();
     snapshot.confirmation_state =
-        std::string(ConfirmationStateName(confirmation_.state()));
+        servers_.empty()
+            ? std::string(ConfirmationStateName(ConfirmationState::kOff))
+            : snapshot.servers.front().confirmation;
     snapshot.native_resolver = native_ ? native_->Describe() : "";
     snapshot.doh_host_resolved_natively =
-        settings_.bootstrap.empty() && settings_.uri &&
-        !IpAddress::Parse(settings_.uri->host).has_value();
+        std::any_of(servers_.begin(), servers_.end(), [](const ServerPtr& s) {
+          return s->spec.bootstrap.empty() &&
+                 !IpAddress::Parse(s->spec.uri.host).has_value();
+        });
     snapshot.captive_portal = portal_;
     snapshot.blocklist = blocklist_.Entries(clock_->Now());
     snapshot.counters = counters_;
-    const DohTransportStats stats = transport_->stats();
-    snapshot.counters.doh_connections = stats.connections_opened;
-    snapshot.counters.doh_refused_streams = stats.refused;
-    snapshot.counters.doh_retried = stats.retried;
-    snapshot.counters.doh_window_decreases = stats.window_decreases;
-    snapshot.counters.doh_goaways = stats.goaways;
-    snapshot.doh_connections = transport_->Connections();
+    for (const ServerPtr& server : servers_) {
+      ResolverCounters& c = snapshot.counters;
+      c.confirmation_attempts += server->confirmation.attempts();
+      c.confirmation_state_changes += server->confirmation.state_changes();
+      const DohTransportStats stats = server->transport->stats();
+      c.doh_connections += stats.connections_opened;
+      c.doh_refused_streams += stats.refused;
+      c.doh_retried += stats.retried;
+      c.doh_window_decreases += stats.window_decreases;
+      c.doh_goaways += stats.goaways;
+      for (DohConnectionInfo& info : server->transport->Connections()) {
+        snapshot.doh_connections.push_back(std::move(info));
+      }
+    }
   });
   snapshot.counters.cache_hits = cache_hits_.load();
   snapshot.prefs = prefs_.Effective();

@@ -7,6 +7,7 @@
 #ifndef TRR_TRR_RESOLVER_IMPL_H_
 #define TRR_TRR_RESOLVER_IMPL_H_
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -29,6 +30,8 @@
 #include "trr/event_loop.h"
 #include "trr/native_resolver.h"
 #include "trr/resolver_testing.h"
+#include "trr/server_health.h"
+#include "trr/server_list.h"
 #include "trr/temp_blocklist.h"
 
 namespace trr {
@@ -50,8 +53,11 @@ inline int ModeNumber(TrrMode mode) { return static_cast<int>(mode); }
 // field comes from ReadSettings; the defaults are pref_list.inc's alone.
 struct Settings {
   TrrMode mode{};
+  // network.trr.uri as set (or the default provider's), and the servers
+  // it lists, in order; a single server without addresses of its own takes
+  // network.trr.bootstrapAddr.
   std::string uri_text;
-  std::optional<DohUri> uri;
+  std::vector<DohServerSpec> servers;
   std::string credentials;
   std::vector<IpAddress> bootstrap;
   std::string ca_file;
@@ -60,6 +66,7 @@ struct Settings {
   absl::Duration confirmation_timeout;
   absl::Duration retry_initial, retry_max;
   int max_fails{};
+  ServerHealthConfig health;
   bool temp_blocklist{};
   absl::Duration blocklist_duration;
   absl::Duration request_timeout, trronly_timeout, strict_timeout;
@@ -127,10 +134,47 @@ struct TrrOutcome {
   bool follow_cname = false;
 };
 
+// The last answers' latencies of one server, for its p50 in the dump.
+class LatencyWindow {
+ public:
+  void Add(absl::Duration d) {
+    samples_[next_++ % samples_.size()] = d;
+    count_ = std::min(count_ + 1, samples_.size());
+  }
+  // Zero before the first answer.
+  absl::Duration Median() const;
+
+ private:
+  std::array<absl::Duration, 128> samples_{};
+  size_t next_ = 0;
+  size_t count_ = 0;
+};
+
+// One DoH server of the list, in order: its own connections, confirmation,
+// availability (ServerHealth) and counters. Lookups use the first usable
+// one and fail over to the next.
+struct DohServerState {
+  DohServerSpec spec;
+  std::unique_ptr<DohSender> transport;
+  Confirmation confirmation;
+  EventLoop::TimerId confirmation_timer = 0;
+  ServerHealth health;
+  EventLoop::TimerId probe_timer = 0;
+  absl::Time next_probe;  // while probe_timer is set
+  uint64_t queries = 0;   // lookup queries sent (probes and confirmation apart)
+  uint64_t answers = 0;   // answered (NXDOMAIN and NODATA included)
+  uint64_t failures = 0;  // transport failures, timeouts, SERVFAIL, REFUSED
+  uint64_t probes = 0;
+  LatencyWindow latency;
+};
+using ServerPtr = std::shared_ptr<DohServerState>;
+
 }  // namespace resolver_internal
 
+using resolver_internal::DohServerState;
 using resolver_internal::JobState;
 using resolver_internal::PathState;
+using resolver_internal::ServerPtr;
 using resolver_internal::Settings;
 using resolver_internal::TrrOutcome;
 
@@ -185,7 +229,12 @@ class TRR_HIDDEN Resolver::Impl {
     int trr_pending = 0;
     std::vector<std::pair<uint16_t, TrrOutcome>> trr_parts;
     TrrOutcome trr;
-    std::vector<DohTransport::RequestId> doh_requests;
+    // When TRR's time is up (the mode's timeout from its start): failing
+    // over to the next server happens within it.
+    absl::Time trr_deadline;
+    // Queries out, to cancel when the lookup finishes.
+    std::vector<std::pair<std::weak_ptr<DohServerState>, DohSender::RequestId>>
+        doh_requests;
     // Native.
     NativeResult native;
     EventLoop::TimerId portal_timer = 0;
@@ -208,8 +257,17 @@ class TRR_HIDDEN Resolver::Impl {
   void StartJob(const JobPtr& job);
   SkipReason TrrSkipReason(const Job& job);
   void StartTrr(const JobPtr& job);
-  void SendTrrQuery(const JobPtr& job, const std::string& name, uint16_t type,
-                    int follows, bool may_retry);
+  // One DoH query of a lookup: its name (the host, or a CNAME's target),
+  // type, CNAME steps so far, whether a recoverable failure may still be
+  // retried, and the server list position failover goes on from.
+  struct TrrQuery {
+    std::string name;
+    uint16_t type = 0;
+    int follows = 0;
+    bool may_retry = true;
+    size_t from_server = 0;
+  };
+  void SendTrrQuery(const JobPtr& job, TrrQuery q);
   TrrOutcome Classify(const DohResult& result, const std::string& name,
                       uint16_t type) const;
   void OnTrrPart(const JobPtr& job, uint16_t type, TrrOutcome outcome);
@@ -226,8 +284,29 @@ class TRR_HIDDEN Resolver::Impl {
   void Finish(const JobPtr& job, ResolveResult result, HostRecord* answer);
   void CompareShadow(const JobPtr& job);
   absl::Duration TrrTimeout(const Job& job) const;
+  // The servers (resolver_servers.cc).
+  void ApplyServers(const Settings& old, bool first);
+  DohConfig TransportConfig(const DohServerState& server) const;
+  // Whether lookups in `mode` may use servers_[i] now: available and, in
+  // mode 2, confirmed (or confirming optimistically).
+  bool Usable(const DohServerState& server, TrrMode mode) const;
+  // The first usable server at or after `from`; in mode 3, when no server
+  // at all is usable, `from` itself (mode 3 tries them anyway).
+  std::optional<size_t> PickServer(size_t from, TrrMode mode) const;
+  // Why mode 2 cannot use TRR now, if it cannot: kNotConfirmed or
+  // kServersUnavailable.
+  std::optional<SkipReason> ServersSkipReason() const;
+  // A lookup query's outcome on `server`: `answered` (the server worked:
+  // counters and availability, which may start probing it) and `usable`
+  // (the answer was used: confirmation, which counts private addresses as
+  // failures too).
+  void OnServerResult(const ServerPtr& server, bool answered, bool usable,
+                      absl::Duration latency);
+  void SendProbe(const ServerPtr& server);
+  void ScheduleProbe(const ServerPtr& server, absl::Duration after);
   void RestartConfirmation();
-  void RunConfirmation(Confirmation::Action action);
+  void RunConfirmation(const ServerPtr& server, Confirmation::Action action);
+  std::vector<DohServerInfo> ServerInfos() const;
   void ReleasePortalWaiters();
   void CancelEverything();
 
@@ -245,10 +324,8 @@ class TRR_HIDDEN Resolver::Impl {
   EventLoop loop_;
   // Everything below is touched on the loop thread only.
   Settings settings_;
-  std::unique_ptr<DohSender> transport_;
+  std::vector<ServerPtr> servers_;
   std::unique_ptr<NativeResolver> native_;
-  Confirmation confirmation_;
-  EventLoop::TimerId confirmation_timer_ = 0;
   TempBlocklist blocklist_;
   absl::flat_hash_set<std::string> etc_hosts_;
   CaptivePortalState portal_ = CaptivePortalState::kUnknown;

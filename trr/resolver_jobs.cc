@@ -70,7 +70,7 @@ SkipReason Resolver::Impl::TrrSkipReason(const Job& job) {
   if (s.exclude_etc_hosts && etc_hosts_.contains(job.host())) {
     return SkipReason::kEtcHosts;
   }
-  if (!s.uri) return SkipReason::kNoUri;
+  if (servers_.empty()) return SkipReason::kNoUri;
   if (job.mode == TrrMode::kOnly) {
     // Mode 3 waits for the portal rather than go native.
     return SkipReason::kNone;
@@ -84,9 +84,7 @@ SkipReason Resolver::Impl::TrrSkipReason(const Job& job) {
     if (s.temp_blocklist && blocklist_.IsBlocked(job.host(), clock_->Now())) {
       return SkipReason::kBlocklisted;
     }
-    if (!confirmation_.TrrUsable(s.wait_for_confirmation)) {
-      return SkipReason::kNotConfirmed;
-    }
+    if (auto reason = ServersSkipReason()) return *reason;
   }
   return SkipReason::kNone;
 }
@@ -177,49 +175,105 @@ void Resolver::Impl::StartTrr(const JobPtr& job) {
   }
   job->trr_pending = static_cast<int>(types.size());
   job->trr_parts.reserve(types.size());
-  for (uint16_t type : types) SendTrrQuery(job, job->host(), type, 0, true);
+  job->trr_deadline = clock_->Now() + TrrTimeout(*job);
+  for (uint16_t type : types) {
+    TrrQuery q;
+    q.name = job->host();
+    q.type = type;
+    SendTrrQuery(job, std::move(q));
+  }
 }
 
-void Resolver::Impl::SendTrrQuery(const JobPtr& job, const std::string& name,
-                                  uint16_t type, int follows, bool may_retry) {
+void Resolver::Impl::SendTrrQuery(const JobPtr& job, TrrQuery q) {
+  const std::optional<size_t> index = PickServer(q.from_server, job->mode);
+  const absl::Duration left = job->trr_deadline - clock_->Now();
+  if (!index || left <= absl::ZeroDuration()) {
+    // No server usable, or the lookup's time is up.
+    TrrOutcome outcome;
+    outcome.network_error = true;
+    if (index) {
+      outcome.failure = TrrFailure::kTimeout;
+      outcome.timeout = true;
+    } else {
+      outcome.failure = TrrFailure::kServersUnavailable;
+    }
+    OnTrrPart(job, q.type, std::move(outcome));
+    return;
+  }
+  const ServerPtr server = servers_[*index];
   dns::QueryOptions options;
   options.disable_ecs = settings_.disable_ecs;
   options.padding_block =
       settings_.padding ? static_cast<uint16_t>(settings_.padding_length) : 0;
   std::vector<uint8_t> query;
-  if (!dns::EncodeQuery(name, type, options, query).ok()) {
+  if (!dns::EncodeQuery(q.name, q.type, options, query).ok()) {
     TrrOutcome outcome;
     outcome.failure = TrrFailure::kBadCnameTarget;
-    OnTrrPart(job, type, std::move(outcome));
+    OnTrrPart(job, q.type, std::move(outcome));
     return;
   }
+  // With another server to fail over to, this one gets half the time left
+  // and at most network.trr.request_timeout_ms, so the next one has time.
+  absl::Duration timeout = left;
+  if (PickServer(*index + 1, job->mode)) {
+    timeout = std::min(left / 2, settings_.request_timeout);
+  }
   ++counters_.doh_requests;
-  const auto id = transport_->Send(
-      query, TrrTimeout(*job),
-      [this, job, name, type, follows, may_retry](DohResult result) {
+  ++server->queries;
+  const absl::Time sent = clock_->Now();
+  std::weak_ptr<DohServerState> weak = server;
+  const auto id = server->transport->Send(
+      query, timeout,
+      [this, job, q, weak, sent, index = *index](DohResult result) mutable {
         if (job->finished() && job->mode != TrrMode::kShadow) return;
-        TrrOutcome outcome = Classify(result, name, type);
-        if (outcome.kind == TrrOutcome::Kind::kFailed && may_retry &&
+        TrrOutcome outcome = Classify(result, q.name, q.type);
+        if (outcome.kind == TrrOutcome::Kind::kFailed && q.may_retry &&
             settings_.retry_recoverable &&
             result.error != DohError::kCancelled &&
             (result.error == DohError::kReset ||
-             result.error == DohError::kConnect)) {
-          // One retry on a fresh connection before counting it a failure.
-          SendTrrQuery(job, name, type, follows, false);
+             result.error == DohError::kConnect) &&
+            !PickServer(index + 1, job->mode)) {
+          // One retry on a fresh connection before counting it a failure
+          // (with another server to go to, failing over is that).
+          q.may_retry = false;
+          q.from_server = index;
+          SendTrrQuery(job, std::move(q));
+          return;
+        }
+        // The server's failures: what another server might answer.
+        const bool server_failed =
+            outcome.kind == TrrOutcome::Kind::kFailed &&
+            outcome.failure != TrrFailure::kPrivateAddress &&
+            outcome.failure != TrrFailure::kCancelled;
+        if (ServerPtr server = weak.lock()) {
+          if (result.error != DohError::kCancelled) {
+            OnServerResult(server, !server_failed,
+                           outcome.kind != TrrOutcome::Kind::kFailed,
+                           clock_->Now() - sent);
+          }
+        }
+        if (server_failed && PickServer(index + 1, job->mode) &&
+            job->trr_deadline > clock_->Now()) {
+          // Fail over: the next usable server, within the lookup's time.
+          q.from_server = index + 1;
+          q.may_retry = true;
+          SendTrrQuery(job, std::move(q));
           return;
         }
         if (outcome.follow_cname) {
-          if (follows < kMaxCnameFollows) {
-            SendTrrQuery(job, outcome.answer.canonical_name, type, follows + 1,
-                         may_retry);
+          if (q.follows < kMaxCnameFollows) {
+            q.name = outcome.answer.canonical_name;
+            ++q.follows;
+            q.from_server = index;  // the chain goes on where it started
+            SendTrrQuery(job, std::move(q));
             return;
           }
           outcome.kind = TrrOutcome::Kind::kFailed;
           outcome.failure = TrrFailure::kCnameChainTooLong;
         }
-        OnTrrPart(job, type, std::move(outcome));
+        OnTrrPart(job, q.type, std::move(outcome));
       });
-  job->doh_requests.push_back(id);
+  job->doh_requests.emplace_back(weak, id);
 }
 
 TrrOutcome Resolver::Impl::Classify(const DohResult& result,
@@ -380,8 +434,6 @@ void Resolver::Impl::OnTrrDone(const JobPtr& job) {
     default:
       ++counters_.trr_failures[trr.failure];
   }
-  RunConfirmation(
-      confirmation_.OnTrrResult(trr.kind != TrrOutcome::Kind::kFailed));
 
   switch (job->mode) {
     case TrrMode::kRace:
@@ -639,8 +691,10 @@ void Resolver::Impl::Finish(const JobPtr& job, ResolveResult result,
   // After the answer, which waits for nothing below: queries still out
   // (the other family, a CNAME step) are cancelled. Shadow mode lets the
   // TRR query run on, to compare.
-  if (job->mode != TrrMode::kShadow && transport_) {
-    for (auto id : job->doh_requests) transport_->Cancel(id);
+  if (job->mode != TrrMode::kShadow) {
+    for (const auto& [weak, id] : job->doh_requests) {
+      if (ServerPtr server = weak.lock()) server->transport->Cancel(id);
+    }
   }
 }
 

@@ -45,19 +45,20 @@ TRR_EXPORT absl::string_view ResultSourceName(ResultSource source);
 
 // Why TRR was not used for a request.
 enum class SkipReason : uint8_t {
-  kNone,               // TRR was used or tried
-  kModeOff,            // network.trr.mode 0
-  kModeOffByChoice,    // mode 5 (or an unknown mode)
-  kDisabledByRequest,  // ResolveOptions::disable_trr
-  kExcluded,           // excluded-domains or builtin-excluded-domains
-  kEtcHosts,           // listed in /etc/hosts (exclude-etc-hosts)
-  kLocalhost,          // localhost: always loopback, no query
-  kBlocklisted,        // on the temporary blocklist
-  kSingleLabel,        // a name without a dot, in mode 2
-  kNotConfirmed,       // confirmation failed (mode 2)
-  kWaitingForPortal,   // wait-for-portal and no clear portal yet
-  kIpv6Disabled,       // AAAA asked with network.dns.disableIPv6
-  kNoUri,              // no valid DoH URI
+  kNone,                // TRR was used or tried
+  kModeOff,             // network.trr.mode 0
+  kModeOffByChoice,     // mode 5 (or an unknown mode)
+  kDisabledByRequest,   // ResolveOptions::disable_trr
+  kExcluded,            // excluded-domains or builtin-excluded-domains
+  kEtcHosts,            // listed in /etc/hosts (exclude-etc-hosts)
+  kLocalhost,           // localhost: always loopback, no query
+  kBlocklisted,         // on the temporary blocklist
+  kSingleLabel,         // a name without a dot, in mode 2
+  kNotConfirmed,        // confirmation failed (mode 2)
+  kWaitingForPortal,    // wait-for-portal and no clear portal yet
+  kIpv6Disabled,        // AAAA asked with network.dns.disableIPv6
+  kNoUri,               // no valid DoH URI
+  kServersUnavailable,  // every DoH server is unavailable (mode 2)
 };
 // "none", "mode-off", "mode-off-by-choice", ...
 TRR_EXPORT absl::string_view SkipReasonName(SkipReason reason);
@@ -96,9 +97,12 @@ enum class TrrFailure : uint8_t {
   kStreamRefused,   // "stream-refused": refused every time it was sent
   kCancelled,       // "cancelled"
   kTransportOther,  // "transport-other"
+  // No DoH server was usable (modes 1 and 4; mode 2 skips TRR instead, and
+  // mode 3 tries them anyway).
+  kServersUnavailable,  // "servers-unavailable"
 };
 inline constexpr int kTrrFailureCount =
-    static_cast<int>(TrrFailure::kTransportOther) + 1;
+    static_cast<int>(TrrFailure::kServersUnavailable) + 1;
 // The stable names above; "" for kNone.
 TRR_EXPORT const char* TrrFailureName(TrrFailure failure);
 
@@ -177,12 +181,35 @@ struct ResolverCounters {
 };
 
 // Everything the about:networking page shows.
+// One DoH server of network.trr.uri, as the dump shows it.
+struct DohServerInfo {
+  std::string uri;  // the template as configured
+  // "available", or "unavailable" (after failures in a row, until a probe
+  // is answered).
+  std::string state;
+  std::string confirmation;  // as ResolverSnapshot::confirmation_state
+  int failures_in_row = 0;
+  // While unavailable: milliseconds until the next probe; -1 otherwise.
+  int64_t next_probe_ms = -1;
+  uint64_t queries = 0;   // lookup queries sent to it
+  uint64_t answers = 0;   // answered (NXDOMAIN and NODATA included)
+  uint64_t failures = 0;  // transport failures, timeouts, SERVFAIL, REFUSED
+  uint64_t probes = 0;
+  double p50_ms = 0;  // of its last 128 answers; 0 before any
+  // The addresses it is reached at without a native lookup (the JSON
+  // form's endpoints, or network.trr.bootstrapAddr for a single server).
+  std::vector<std::string> bootstrap;
+};
+
 struct ResolverSnapshot {
   // When it was taken, by the wall clock (Clock::WallNow).
   absl::Time taken_at;
   int mode = 0;
   std::string uri;
+  // The first server's (each server's is in `servers`).
   std::string confirmation_state;
+  // The DoH servers, in the order lookups try them.
+  std::vector<DohServerInfo> servers;
   std::string native_resolver;
   // Mode 3 without bootstrapAddr: the DoH host itself is resolved by the
   // system resolver (once), as Firefox does.

@@ -116,6 +116,28 @@ TEST(PrefStoreTest, UnknownPrefsAreKeptWithAWarning) {
             absl::StatusCode::kNotFound);
 }
 
+TEST(PrefStoreTest, APrefsOwnValidatorRefusesWhenSetAndKeepsThePrevious) {
+  PrefStore store;
+  store.SetValidator(kUri, [](const PrefValue& value) {
+    return value.string_value().find(' ') == std::string::npos
+               ? absl::OkStatus()
+               : absl::InvalidArgumentError("at character 3: a space");
+  });
+  ASSERT_TRUE(store.SetOverride(kUri, std::string("https://a/q")).ok());
+  const absl::Status refused = store.SetOverride(kUri, std::string("ab cd"));
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.message(), "network.trr.uri: at character 3: a space");
+  EXPECT_EQ(store.GetString(kUri), "https://a/q");
+  auto file = store.LoadText(
+      "user_pref(\"network.trr.mode\", 3);\n"
+      "user_pref(\"network.trr.uri\", \"x y\");",
+      "v.js");
+  ASSERT_FALSE(file.ok());
+  EXPECT_EQ(file.status().message(),
+            "v.js:2:1: network.trr.uri: at character 3: a space");
+  EXPECT_EQ(store.GetString(kUri), "https://a/q");
+}
+
 TEST(PrefStoreTest, WrongTypeOrRangeRejectsTheWholeFile) {
   PrefStore store;
   ASSERT_TRUE(

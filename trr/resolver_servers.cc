@@ -1,0 +1,263 @@
+// The resolver's DoH servers: the list from network.trr.uri, each with its
+// own transport, confirmation and availability; which one a lookup uses;
+// probes of unavailable ones; and what the dump shows of them. The rest of
+// Resolver::Impl is in resolver.cc and resolver_jobs.cc.
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "trr/resolver_impl.h"
+
+namespace trr {
+namespace resolver_internal {
+
+absl::Duration LatencyWindow::Median() const {
+  if (count_ == 0) return absl::ZeroDuration();
+  std::array<absl::Duration, 128> sorted = samples_;
+  std::sort(sorted.begin(), sorted.begin() + count_);
+  return sorted[count_ / 2];
+}
+
+}  // namespace resolver_internal
+
+DohConfig Resolver::Impl::TransportConfig(const DohServerState& server) const {
+  DohConfig config;
+  config.uri = server.spec.uri;
+  config.use_get = settings_.use_get;
+  config.bootstrap = server.spec.bootstrap;
+  config.ca_file = settings_.ca_file;
+  config.credentials = settings_.credentials;
+  return config;
+}
+
+void Resolver::Impl::ApplyServers(const Settings& old, bool first) {
+  const Settings& now = settings_;
+  if (first || old.servers != now.servers) {
+    // A new list: new transports, availability and counters. The old
+    // servers leave the list first, so the lookups their cancelled
+    // queries fail over see the new one.
+    std::vector<ServerPtr> leaving = std::move(servers_);
+    servers_.clear();
+    for (const DohServerSpec& spec : now.servers) {
+      auto server = std::make_shared<DohServerState>();
+      server->spec = spec;
+      server->transport = seams_.make_transport
+                              ? seams_.make_transport(&loop_)
+                              : std::make_unique<DohTransport>(&loop_);
+      server->transport->Configure(TransportConfig(*server));
+      servers_.push_back(std::move(server));
+    }
+    for (const ServerPtr& server : leaving) {
+      if (server->confirmation_timer != 0) {
+        loop_.CancelTimer(server->confirmation_timer);
+      }
+      if (server->probe_timer != 0) loop_.CancelTimer(server->probe_timer);
+      server->transport->CancelAll();
+    }
+  } else if (old.use_get != now.use_get || old.credentials != now.credentials ||
+             old.ca_file != now.ca_file) {
+    for (const ServerPtr& server : servers_) {
+      server->transport->Configure(TransportConfig(*server));
+    }
+  }
+  for (const ServerPtr& server : servers_) {
+    server->health.Configure(now.health);
+  }
+}
+
+bool Resolver::Impl::Usable(const DohServerState& server, TrrMode mode) const {
+  if (!server.health.available()) return false;
+  return mode != TrrMode::kFirst ||
+         server.confirmation.TrrUsable(settings_.wait_for_confirmation);
+}
+
+std::optional<size_t> Resolver::Impl::PickServer(size_t from,
+                                                 TrrMode mode) const {
+  for (size_t i = from; i < servers_.size(); ++i) {
+    if (Usable(*servers_[i], mode)) return i;
+  }
+  if (mode == TrrMode::kOnly && from < servers_.size() &&
+      std::none_of(servers_.begin(), servers_.end(),
+                   [&](const ServerPtr& s) { return Usable(*s, mode); })) {
+    return from;  // mode 3 never goes native: it tries them anyway
+  }
+  return std::nullopt;
+}
+
+std::optional<SkipReason> Resolver::Impl::ServersSkipReason() const {
+  if (PickServer(0, TrrMode::kFirst)) return std::nullopt;
+  const bool any_available =
+      std::any_of(servers_.begin(), servers_.end(),
+                  [](const ServerPtr& s) { return s->health.available(); });
+  return any_available ? SkipReason::kNotConfirmed
+                       : SkipReason::kServersUnavailable;
+}
+
+void Resolver::Impl::OnServerResult(const ServerPtr& server, bool answered,
+                                    bool usable, absl::Duration latency) {
+  if (answered) {
+    ++server->answers;
+    server->latency.Add(latency);
+  } else {
+    ++server->failures;
+  }
+  RunConfirmation(server, server->confirmation.OnTrrResult(usable));
+  if (auto probe_after = server->health.OnResult(answered)) {
+    ScheduleProbe(server, *probe_after);
+  }
+}
+
+void Resolver::Impl::ScheduleProbe(const ServerPtr& server,
+                                   absl::Duration after) {
+  if (server->probe_timer != 0) loop_.CancelTimer(server->probe_timer);
+  server->next_probe = clock_->Now() + after;
+  std::weak_ptr<DohServerState> weak = server;
+  server->probe_timer = loop_.AddTimer(after, [this, weak] {
+    ServerPtr server = weak.lock();
+    if (!server) return;
+    server->probe_timer = 0;
+    SendProbe(server);
+  });
+}
+
+void Resolver::Impl::SendProbe(const ServerPtr& server) {
+  // The confirmation query: an NS query for network.trr.confirmationNS
+  // (example.com when confirmation is skipped). Answered means NOERROR or
+  // NXDOMAIN: the server resolves again.
+  const std::string ns = NormalizeHostName(settings_.confirmation_ns == "skip"
+                                               ? "example.com"
+                                               : settings_.confirmation_ns);
+  dns::QueryOptions options;
+  options.disable_ecs = settings_.disable_ecs;
+  options.padding_block =
+      settings_.padding ? static_cast<uint16_t>(settings_.padding_length) : 0;
+  std::vector<uint8_t> query;
+  if (!dns::EncodeQuery(ns, dns::kTypeNS, options, query).ok()) {
+    if (auto next = server->health.OnProbeResult(false)) {
+      ScheduleProbe(server, *next);
+    }
+    return;
+  }
+  ++server->probes;
+  ++counters_.doh_requests;
+  std::weak_ptr<DohServerState> weak = server;
+  server->transport->Send(query, settings_.confirmation_timeout,
+                          [this, weak, ns](DohResult result) {
+                            ServerPtr server = weak.lock();
+                            if (!server || shutting_down_) return;
+                            dns::Response response;
+                            const bool ok =
+                                result.ok() &&
+                                dns::ParseResponse(
+                                    result.body,
+                                    dns::Question(ns, dns::kTypeNS), response)
+                                    .ok() &&
+                                (response.rcode == dns::kRcodeNoError ||
+                                 response.rcode == dns::kRcodeNxDomain);
+                            if (auto next = server->health.OnProbeResult(ok)) {
+                              ScheduleProbe(server, *next);
+                            }
+                          });
+}
+
+void Resolver::Impl::RestartConfirmation() {
+  ConfirmationConfig config;
+  const TrrMode mode = settings_.mode;
+  config.trr_in_use = mode != TrrMode::kOff && mode != TrrMode::kOffByChoice;
+  config.confirm =
+      mode != TrrMode::kOnly && settings_.confirmation_ns != "skip";
+  config.retry_initial = settings_.retry_initial;
+  config.retry_max = settings_.retry_max;
+  config.max_fails = settings_.max_fails;
+  for (const ServerPtr& server : servers_) {
+    if (server->confirmation_timer != 0) {
+      loop_.CancelTimer(server->confirmation_timer);
+      server->confirmation_timer = 0;
+    }
+    RunConfirmation(server, server->confirmation.Start(config));
+  }
+}
+
+void Resolver::Impl::RunConfirmation(const ServerPtr& server,
+                                     Confirmation::Action action) {
+  if (action.send_attempt) {
+    const uint64_t attempt = *action.send_attempt;
+    dns::QueryOptions options;
+    options.disable_ecs = settings_.disable_ecs;
+    options.padding_block =
+        settings_.padding ? static_cast<uint16_t>(settings_.padding_length) : 0;
+    std::vector<uint8_t> query;
+    const std::string ns = NormalizeHostName(settings_.confirmation_ns);
+    if (!dns::EncodeQuery(ns, dns::kTypeNS, options, query).ok()) {
+      RunConfirmation(server,
+                      server->confirmation.OnQueryResult(attempt, false));
+      return;
+    }
+    ++counters_.doh_requests;
+    std::weak_ptr<DohServerState> weak = server;
+    server->transport->Send(
+        query, settings_.confirmation_timeout,
+        [this, weak, attempt, ns](DohResult result) {
+          ServerPtr server = weak.lock();
+          if (!server || shutting_down_) return;
+          dns::Response response;
+          // NOERROR confirms, with or without records.
+          const bool ok =
+              result.ok() &&
+              dns::ParseResponse(result.body, dns::Question(ns, dns::kTypeNS),
+                                 response)
+                  .ok() &&
+              response.rcode == dns::kRcodeNoError;
+          const ConfirmationState before = server->confirmation.state();
+          RunConfirmation(server,
+                          server->confirmation.OnQueryResult(attempt, ok));
+          if (ok && before != ConfirmationState::kOk &&
+              server->confirmation.state() == ConfirmationState::kOk) {
+            blocklist_.Clear();
+          }
+        });
+  }
+  if (action.retry_after) {
+    if (server->confirmation_timer != 0) {
+      loop_.CancelTimer(server->confirmation_timer);
+    }
+    std::weak_ptr<DohServerState> weak = server;
+    server->confirmation_timer =
+        loop_.AddTimer(*action.retry_after, [this, weak] {
+          ServerPtr server = weak.lock();
+          if (!server) return;
+          server->confirmation_timer = 0;
+          RunConfirmation(server, server->confirmation.OnRetryTimer(
+                                      server->confirmation.current_attempt()));
+        });
+  }
+}
+
+std::vector<DohServerInfo> Resolver::Impl::ServerInfos() const {
+  std::vector<DohServerInfo> infos;
+  const absl::Time now = clock_->Now();
+  for (const ServerPtr& server : servers_) {
+    DohServerInfo info;
+    info.uri = server->spec.template_text;
+    info.state = server->health.available() ? "available" : "unavailable";
+    info.confirmation =
+        std::string(ConfirmationStateName(server->confirmation.state()));
+    info.failures_in_row = server->health.failures_in_row();
+    if (server->probe_timer != 0) {
+      info.next_probe_ms = std::max<int64_t>(
+          0, absl::ToInt64Milliseconds(server->next_probe - now));
+    }
+    info.queries = server->queries;
+    info.answers = server->answers;
+    info.failures = server->failures;
+    info.probes = server->probes;
+    info.p50_ms = absl::ToDoubleMilliseconds(server->latency.Median());
+    for (const IpAddress& ip : server->spec.bootstrap) {
+      info.bootstrap.push_back(ip.ToString());
+    }
+    infos.push_back(std::move(info));
+  }
+  return infos;
+}
+
+}  // namespace trr
