@@ -191,6 +191,9 @@ void trr_cancel(trr_resolver* r, uint64_t request) {
   r->resolver->Cancel(request);
 }
 void trr_network_changed(trr_resolver* r) { r->resolver->OnNetworkChanged(); }
+void trr_report_connect_failure(trr_resolver* r, const char* host) {
+  if (host != nullptr) r->resolver->ReportConnectFailure(host);
+}
 
 void trr_set_captive_portal(trr_resolver* r, trr_portal_state state) {
   r->resolver->SetCaptivePortalState(

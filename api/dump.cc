@@ -60,6 +60,7 @@ std::vector<std::pair<std::string, uint64_t>> CounterList(
               {"confirmation_attempts", c.confirmation_attempts},
               {"confirmation_state_changes", c.confirmation_state_changes},
               {"blocklist_additions", c.blocklist_additions},
+              {"connect_failures_reported", c.connect_failures_reported},
               {"native_queries", c.native_queries},
               {"doh_requests", c.doh_requests},
               {"doh_connections", c.doh_connections},

@@ -364,6 +364,17 @@ class HostCache::Shard {
     for (Entry* e : doomed) Erase(e);
   }
 
+  void RemoveTrrAnswers(absl::string_view host) {
+    WriterMutexLock lock(&mu_);
+    std::vector<Entry*> doomed;
+    for (Entry* e : entries_) {
+      if (e->key.host() == host && e->record.source == RecordSource::kTrr) {
+        doomed.push_back(e);
+      }
+    }
+    for (Entry* e : doomed) Erase(e);
+  }
+
   void SetOptions(const HostCacheOptions& options, size_t capacity) {
     WriterMutexLock lock(&mu_);
     options_ = options;
@@ -672,6 +683,10 @@ void HostCache::Clear() {
 
 void HostCache::ClearPartition(absl::string_view partition) {
   for (auto& shard : shards_) shard->ClearPartition(partition);
+}
+
+void HostCache::RemoveTrrAnswers(absl::string_view host) {
+  for (auto& shard : shards_) shard->RemoveTrrAnswers(host);
 }
 
 void HostCache::SetOptions(const HostCacheOptions& options) {

@@ -122,6 +122,9 @@ class HostCache {
   void OnNetworkChange();
   void Clear();
   void ClearPartition(absl::string_view partition);
+  // Drops every entry for `host` that came from TRR, in any partition and
+  // for any kind (the embedder could not connect to its addresses).
+  void RemoveTrrAnswers(absl::string_view host);
 
   void SetOptions(const HostCacheOptions& options);
   HostCacheOptions options() const;

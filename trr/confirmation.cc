@@ -87,6 +87,12 @@ Confirmation::Action Confirmation::OnTrrResult(bool ok) {
   return SendAttempt(ConfirmationState::kTryingOk);
 }
 
+Confirmation::Action Confirmation::OnRecoverableFailure() {
+  if (state_ != ConfirmationState::kOk) return Action();
+  consecutive_failures_ = 0;
+  return SendAttempt(ConfirmationState::kTryingOk);
+}
+
 bool Confirmation::TrrUsable(bool wait_for_confirmation) const {
   switch (state_) {
     case ConfirmationState::kOk:

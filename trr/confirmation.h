@@ -63,6 +63,10 @@ class Confirmation {
   // Every TRR lookup's outcome: in kOk, max_fails failures in a row start
   // confirmation again; a success resets the count.
   Action OnTrrResult(bool ok);
+  // A recoverable failure (a reset or refused connection) that the lookup
+  // retries: a confirmed server is confirmed again now, optimistically
+  // (kTryingOk, still used meanwhile).
+  Action OnRecoverableFailure();
 
   ConfirmationState state() const { return state_; }
   // Whether mode 2 may use TRR now: in kOk and kDisabled, and in kTryingOk

@@ -79,6 +79,8 @@ const char* TrrFailureName(TrrFailure failure) {
       return "transport-other";
     case TrrFailure::kServersUnavailable:
       return "servers-unavailable";
+    case TrrFailure::kZeroAddress:
+      return "zero-address";
   }
   return "";
 }
@@ -175,6 +177,7 @@ Settings ReadSettings(const prefs::PrefSnapshot& p) {
   s.strict_allow_timeouts = p.Get(keys::kTrrStrictNativeFallbackAllowTimeouts);
   s.wait_for_confirmation = p.Get(keys::kTrrWaitForConfirmation);
   s.retry_recoverable = p.Get(keys::kTrrRetryOnRecoverableErrors);
+  s.fallback_on_zero = p.Get(keys::kTrrFallbackOnZeroResponse);
   s.hard_fail_ede = p.Get(keys::kTrrHardFailOnExtendedError);
   s.clear_cache_on_change = p.Get(keys::kTrrClearCacheOnPrefChange);
   s.disable_ipv6 = p.Get(keys::kDnsDisableIPv6);
@@ -475,6 +478,19 @@ void Resolver::Impl::OnNetworkChanged() {
   });
 }
 
+void Resolver::Impl::ReportConnectFailure(absl::string_view raw_host) {
+  std::string host = NormalizeHostName(raw_host);
+  if (!dns::CheckHostName(host).ok()) return;
+  // In effect when this returns (inline on a callback).
+  loop_.RunSync([this, &host] {
+    if (settings_.mode != TrrMode::kFirst) return;
+    cache_.RemoveTrrAnswers(host);
+    blocklist_.Add(host, clock_->Now(), settings_.blocklist_duration);
+    ++counters_.blocklist_additions;
+    ++counters_.connect_failures_reported;
+  });
+}
+
 void Resolver::Impl::SetCaptivePortalState(CaptivePortalState state) {
   loop_.Post([this, state] {
     const bool cleared = state == CaptivePortalState::kClear &&
@@ -620,6 +636,9 @@ absl::StatusOr<prefs::LoadReport> Resolver::LoadPrefsFile(
 void Resolver::OnNetworkChanged() { impl_->OnNetworkChanged(); }
 void Resolver::SetCaptivePortalState(CaptivePortalState state) {
   impl_->SetCaptivePortalState(state);
+}
+void Resolver::ReportConnectFailure(absl::string_view host) {
+  impl_->ReportConnectFailure(host);
 }
 void Resolver::ClearCache() { impl_->ClearCache(); }
 ResolverSnapshot Resolver::Snapshot() const { return impl_->Snapshot(); }

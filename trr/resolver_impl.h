@@ -83,6 +83,7 @@ struct Settings {
   bool strict_allow_timeouts{};
   bool wait_for_confirmation{};
   bool retry_recoverable{};
+  bool fallback_on_zero{};
   bool hard_fail_ede{};
   bool clear_cache_on_change{};
   bool disable_ipv6{};
@@ -191,6 +192,7 @@ class TRR_HIDDEN Resolver::Impl {
   void Cancel(RequestId id);
   void OnNetworkChanged();
   void SetCaptivePortalState(CaptivePortalState state);
+  void ReportConnectFailure(absl::string_view host);
   void ClearCache() { cache_.Clear(); }
   ResolverSnapshot Snapshot();
   prefs::PrefStore& prefs() { return prefs_; }

@@ -234,7 +234,12 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, TrrQuery q) {
              result.error == DohError::kConnect) &&
             !PickServer(index + 1, job->mode)) {
           // One retry on a fresh connection before counting it a failure
-          // (with another server to go to, failing over is that).
+          // (with another server to go to, failing over is that); and the
+          // server is confirmed again meanwhile, as Firefox does.
+          if (ServerPtr server = weak.lock()) {
+            RunConfirmation(server,
+                            server->confirmation.OnRecoverableFailure());
+          }
           q.may_retry = false;
           q.from_server = index;
           SendTrrQuery(job, std::move(q));
@@ -244,6 +249,7 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, TrrQuery q) {
         const bool server_failed =
             outcome.kind == TrrOutcome::Kind::kFailed &&
             outcome.failure != TrrFailure::kPrivateAddress &&
+            outcome.failure != TrrFailure::kZeroAddress &&
             outcome.failure != TrrFailure::kCancelled;
         if (ServerPtr server = weak.lock()) {
           if (result.error != DohError::kCancelled) {
@@ -330,6 +336,13 @@ TrrOutcome Resolver::Impl::Classify(const DohResult& result,
   if (answer.negative == NegativeKind::kNoData) {
     out.kind = TrrOutcome::Kind::kNoData;
     out.failure = TrrFailure::kNoRecords;
+    return out;
+  }
+  if (settings_.fallback_on_zero && !answer.addresses.empty() &&
+      std::all_of(answer.addresses.begin(), answer.addresses.end(),
+                  [](const IpAddress& ip) { return ip.IsUnspecified(); })) {
+    out.kind = TrrOutcome::Kind::kFailed;
+    out.failure = TrrFailure::kZeroAddress;
     return out;
   }
   if (!settings_.allow_rfc1918) {

@@ -100,9 +100,12 @@ enum class TrrFailure : uint8_t {
   // No DoH server was usable (modes 1 and 4; mode 2 skips TRR instead, and
   // mode 3 tries them anyway).
   kServersUnavailable,  // "servers-unavailable"
+  // Every address was 0.0.0.0 or :: (a filter's answer), with
+  // network.trr.fallback-on-zero-response.
+  kZeroAddress,  // "zero-address"
 };
 inline constexpr int kTrrFailureCount =
-    static_cast<int>(TrrFailure::kServersUnavailable) + 1;
+    static_cast<int>(TrrFailure::kZeroAddress) + 1;
 // The stable names above; "" for kNone.
 TRR_EXPORT const char* TrrFailureName(TrrFailure failure);
 
@@ -167,6 +170,8 @@ struct ResolverCounters {
   uint64_t confirmation_attempts = 0;
   uint64_t confirmation_state_changes = 0;
   uint64_t blocklist_additions = 0;
+  // ReportConnectFailure calls that acted (mode 2).
+  uint64_t connect_failures_reported = 0;
   uint64_t native_queries = 0;
   uint64_t doh_requests = 0;
   uint64_t doh_connections = 0;
@@ -279,6 +284,12 @@ class TRR_EXPORT Resolver {
   void OnNetworkChanged();
   // Clear restarts confirmation and lets wait-for-portal TRR start.
   void SetCaptivePortalState(CaptivePortalState state);
+  // The embedder could not connect to any address TRR gave for `host`
+  // (Firefox's retry without TRR). In mode 2 its TRR answers leave the
+  // cache and the name goes on the temporary blocklist, so the next lookup
+  // resolves it natively; other modes ignore it (mode 3 never goes native).
+  // In effect when it returns.
+  void ReportConnectFailure(absl::string_view host);
   void ClearCache();
 
   ResolverSnapshot Snapshot() const;

@@ -116,6 +116,11 @@ TRR_EXPORT uint64_t trr_resolve_in_partition(
 TRR_EXPORT void trr_cancel(trr_resolver* resolver, uint64_t request);
 
 TRR_EXPORT void trr_network_changed(trr_resolver* resolver);
+/* The embedder could not connect to any address TRR gave for `host`: in
+ * mode 2 the name is resolved natively next time (Firefox's retry without
+ * TRR). Other modes ignore it. */
+TRR_EXPORT void trr_report_connect_failure(trr_resolver* resolver,
+                                           const char* host);
 TRR_EXPORT void trr_set_captive_portal(trr_resolver* resolver,
                                        trr_portal_state state);
 TRR_EXPORT void trr_clear_cache(trr_resolver* resolver);

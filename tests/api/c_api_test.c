@@ -107,7 +107,11 @@ int main(void) {
 
   char* dump = trr_dump_json(r);
   CHECK(dump != NULL && strstr(dump, "\"hostname\":\"www.example.test\"") != NULL);
+  CHECK(dump != NULL && strstr(dump, "\"servers\":[{\"uri\":") != NULL);
   trr_free_string(dump);
+  /* Mode 3 ignores it; it must not fail on a NULL host either. */
+  trr_report_connect_failure(r, "www.example.test");
+  trr_report_connect_failure(r, NULL);
   trr_network_changed(r);
   trr_set_captive_portal(r, TRR_PORTAL_CLEAR);
   trr_clear_cache(r);

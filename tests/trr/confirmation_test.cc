@@ -95,3 +95,24 @@ TEST(ConfirmationTest, SkipAndModeThreeDisableAndOffModesAreOff) {
 
 }  // namespace
 }  // namespace trr
+
+namespace trr {
+namespace {
+
+TEST(ConfirmationTest, ARecoverableFailureConfirmsAConfirmedServerAgain) {
+  Confirmation c;
+  auto start = c.Start(Config());
+  c.OnQueryResult(*start.send_attempt, true);
+  ASSERT_EQ(c.state(), ConfirmationState::kOk);
+  const auto again = c.OnRecoverableFailure();
+  ASSERT_TRUE(again.send_attempt.has_value());
+  EXPECT_EQ(c.state(), ConfirmationState::kTryingOk);
+  EXPECT_TRUE(c.TrrUsable(false));  // optimistic meanwhile
+  // Already confirming: no second query.
+  EXPECT_FALSE(c.OnRecoverableFailure().send_attempt.has_value());
+  c.OnQueryResult(*again.send_attempt, true);
+  EXPECT_EQ(c.state(), ConfirmationState::kOk);
+}
+
+}  // namespace
+}  // namespace trr

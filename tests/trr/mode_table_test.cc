@@ -197,6 +197,10 @@ DohResult Respond(Server s, const std::string& name, uint16_t type,
 // counted on the resolver's loop, looked at by the test thread.
 struct Script {
   std::function<DohResult(const std::string& name, uint16_t type)> answer;
+  // With several servers: answers by the server's host, when set.
+  std::function<DohResult(const std::string& server, const std::string& name,
+                          uint16_t type)>
+      answer_from;
   std::atomic<int> a_queries{0};
   std::atomic<int> native_lookups{0};
 };
@@ -205,7 +209,7 @@ class FakeTransport final : public DohSender {
  public:
   FakeTransport(EventLoop* loop, std::shared_ptr<Script> script)
       : loop_(loop), script_(std::move(script)) {}
-  void Configure(DohConfig) override {}
+  void Configure(DohConfig config) override { host_ = config.uri.host; }
   RequestId Send(absl::Span<const uint8_t> query, absl::Duration,
                  Callback done) override {
     const RequestId id = next_++;
@@ -213,7 +217,9 @@ class FakeTransport final : public DohSender {
     const auto [name, type] =
         QuestionOf(std::vector<uint8_t>(query.begin(), query.end()));
     if (type == dns::kTypeA) ++script_->a_queries;
-    DohResult result = script_->answer(name, type);
+    DohResult result = script_->answer_from
+                           ? script_->answer_from(host_, name, type)
+                           : script_->answer(name, type);
     pending_[id] = std::move(done);
     // Never inside Send: on the next turn of the loop, as a server would.
     loop_->Post([this, id, result = std::move(result)]() mutable {
@@ -243,6 +249,7 @@ class FakeTransport final : public DohSender {
  private:
   EventLoop* const loop_;
   std::shared_ptr<Script> script_;
+  std::string host_;
   absl::flat_hash_map<RequestId, Callback> pending_;
   RequestId next_ = 1;
   DohTransportStats stats_;
@@ -562,6 +569,139 @@ TEST(TrrFailureTest, AServerCannotMintCounterNames) {
   ASSERT_EQ(counters.trr_failures.size(), 2u);
   EXPECT_EQ(counters.trr_failures.at(TrrFailure::kBlocked), 5u);
   EXPECT_EQ(counters.trr_failures.at(TrrFailure::kOtherRcode), 5u);
+}
+
+TEST(FailoverTest, FailoverMarksAServerUnavailableAndAProbeBringsItBack) {
+  // Two fake servers: a.test answers SERVFAIL until told otherwise, b.test
+  // answers. Mode 3, two failures in a row make a.test unavailable.
+  Harness h;
+  std::atomic<bool> a_works{false};
+  std::atomic<int> a_lookups{0};
+  h.script->answer_from = [&](const std::string& server,
+                              const std::string& name, uint16_t type) {
+    if (server == "a.test") {
+      if (type == dns::kTypeA) ++a_lookups;
+      if (!a_works) return Respond(Server::kServFail, name, type);
+      MessageBuilder m(name, type);
+      if (type == dns::kTypeA) {
+        m.Answer(Pointer(12), dns::kTypeA, 60, A(192, 0, 2, 1));
+      }
+      DohResult result;
+      result.http_status = 200;
+      result.body = m.Build();
+      return result;
+    }
+    return Respond(Server::kAnswer, name, type);  // 192.0.2.10
+  };
+  h.Start(3, Confirm::kSkipped,
+          {{"network.trr.uri",
+            std::string("https://a.test/dns-query https://b.test/dns-query")},
+           {"network.trr.server_max_failures", int32_t{2}},
+           {"network.trr.server_probe_initial_ms", int32_t{20}}});
+  ASSERT_NE(h.resolver, nullptr);
+  ResolveOptions fresh = Ipv4();
+  fresh.bypass_cache = true;
+  for (int i = 0; i < 4; ++i) {
+    const ResolveResult r = h.resolver->ResolveSync("www.example.test", fresh);
+    ASSERT_TRUE(r.ok()) << r.status;
+    EXPECT_EQ(r.addresses.at(0).ToString(), "192.0.2.10");
+  }
+  // Lookups 3 and 4 did not ask a.test (its probes are NS queries).
+  EXPECT_EQ(a_lookups.load(), 2);
+  ResolverSnapshot s = h.resolver->Snapshot();
+  ASSERT_EQ(s.servers.size(), 2u);
+  EXPECT_EQ(s.servers[0].state, "unavailable");
+  EXPECT_EQ(s.servers[0].failures, 2u);
+  EXPECT_EQ(s.servers[1].answers, 4u);
+  EXPECT_EQ(s.counters.trr_failures.size(), 0u);
+  // a.test works again: a probe finds it, and lookups go back to it.
+  a_works = true;
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (h.resolver->Snapshot().servers[0].state != "available" &&
+         absl::Now() < deadline) {
+  }
+  EXPECT_GE(h.resolver->Snapshot().servers[0].probes, 1u);
+  const ResolveResult back = h.resolver->ResolveSync("www.example.test", fresh);
+  ASSERT_TRUE(back.ok()) << back.status;
+  EXPECT_EQ(back.addresses.at(0).ToString(), "192.0.2.1");
+}
+
+TEST(FailoverTest, Mode2WithEveryServerUnavailableGoesNativeAndSaysWhy) {
+  Harness h;
+  h.script->answer = [](const std::string& name, uint16_t type) {
+    return Respond(Server::kServFail, name, type);
+  };
+  h.Start(2, Confirm::kSkipped,
+          {{"network.trr.server_max_failures", int32_t{1}},
+           {"network.trr.server_probe_initial_ms", int32_t{600000}}});
+  ASSERT_NE(h.resolver, nullptr);
+  ResolveOptions fresh = Ipv4();
+  fresh.bypass_cache = true;
+  const ResolveResult first = h.resolver->ResolveSync("a.example.test", fresh);
+  EXPECT_EQ(first.source, ResultSource::kNative);
+  EXPECT_EQ(first.trr_failure, TrrFailure::kServFail);
+  const ResolveResult next = h.resolver->ResolveSync("b.example.test", fresh);
+  EXPECT_EQ(next.source, ResultSource::kNative);
+  EXPECT_EQ(next.skip_reason, SkipReason::kServersUnavailable);
+  EXPECT_EQ(h.script->a_queries.load(), 1);
+}
+
+TEST(RecoveryTest, AZeroAnswerIsAFailureWithFallbackOnZeroResponse) {
+  for (bool fallback : {false, true}) {
+    SCOPED_TRACE(fallback);
+    Harness h;
+    h.script->answer = [](const std::string& name, uint16_t type) {
+      MessageBuilder m(name, type);
+      m.Answer(Pointer(12), dns::kTypeA, 60, A(0, 0, 0, 0));
+      DohResult result;
+      result.http_status = 200;
+      result.body = m.Build();
+      return result;
+    };
+    h.Start(2, Confirm::kSkipped,
+            {{"network.trr.allow-rfc1918", true},
+             {"network.trr.fallback-on-zero-response", fallback}});
+    ASSERT_NE(h.resolver, nullptr);
+    const ResolveResult r = h.resolver->ResolveSync("ads.example.test", Ipv4());
+    ASSERT_TRUE(r.ok()) << r.status;
+    if (fallback) {
+      EXPECT_EQ(r.source, ResultSource::kNative);
+      EXPECT_EQ(r.trr_failure, TrrFailure::kZeroAddress);
+      EXPECT_EQ(r.addresses.at(0).ToString(), "198.51.100.7");
+    } else {
+      EXPECT_EQ(r.source, ResultSource::kTrr);
+      EXPECT_EQ(r.addresses.at(0).ToString(), "0.0.0.0");
+    }
+  }
+}
+
+TEST(RecoveryTest, AConnectFailureReportSendsTheNameNativeInMode2Only) {
+  for (int mode : {2, 3}) {
+    SCOPED_TRACE(mode);
+    Harness h;
+    h.script->answer = [](const std::string& name, uint16_t type) {
+      return Respond(Server::kAnswer, name, type);
+    };
+    h.Start(mode, Confirm::kSkipped);
+    ASSERT_NE(h.resolver, nullptr);
+    ASSERT_EQ(h.resolver->ResolveSync("shop.example.test", Ipv4()).source,
+              ResultSource::kTrr);
+    h.resolver->ReportConnectFailure("Shop.Example.Test.");
+    const ResolveResult again =
+        h.resolver->ResolveSync("shop.example.test", Ipv4());
+    const ResolverSnapshot s = h.resolver->Snapshot();
+    if (mode == 2) {
+      EXPECT_EQ(again.source, ResultSource::kNative);
+      EXPECT_EQ(again.skip_reason, SkipReason::kBlocklisted);
+      ASSERT_EQ(s.blocklist.size(), 1u);
+      EXPECT_EQ(s.blocklist[0].first, "shop.example.test");
+      EXPECT_EQ(s.counters.connect_failures_reported, 1u);
+    } else {
+      EXPECT_EQ(again.source, ResultSource::kCache);
+      EXPECT_TRUE(s.blocklist.empty());
+      EXPECT_EQ(s.counters.connect_failures_reported, 0u);
+    }
+  }
 }
 
 TEST(TrrFailureTest, EveryFailureHasAStableDistinctName) {
