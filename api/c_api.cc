@@ -191,6 +191,25 @@ void trr_cancel(trr_resolver* r, uint64_t request) {
   r->resolver->Cancel(request);
 }
 void trr_network_changed(trr_resolver* r) { r->resolver->OnNetworkChanged(); }
+uint64_t trr_add_server_observer(trr_resolver* r, trr_server_callback callback,
+                                 void* user_data) {
+  return r->resolver->AddServerObserver(
+      [callback, user_data](const trr::ServerEvent& e) {
+        trr_server_event event;
+        event.what = e.what == trr::ServerEvent::What::kAvailability
+                         ? "availability"
+                         : "confirmation";
+        event.uri = e.uri.c_str();
+        event.state = e.state.c_str();
+        event.confirmation = e.confirmation.c_str();
+        callback(&event, user_data);
+      });
+}
+
+void trr_remove_server_observer(trr_resolver* r, uint64_t id) {
+  r->resolver->RemoveServerObserver(id);
+}
+
 void trr_report_connect_failure(trr_resolver* r, const char* host) {
   if (host != nullptr) r->resolver->ReportConnectFailure(host);
 }

@@ -637,6 +637,13 @@ void Resolver::OnNetworkChanged() { impl_->OnNetworkChanged(); }
 void Resolver::SetCaptivePortalState(CaptivePortalState state) {
   impl_->SetCaptivePortalState(state);
 }
+uint64_t Resolver::AddServerObserver(
+    std::function<void(const ServerEvent&)> observer) {
+  return impl_->AddServerObserver(std::move(observer));
+}
+void Resolver::RemoveServerObserver(uint64_t id) {
+  impl_->RemoveServerObserver(id);
+}
 void Resolver::ReportConnectFailure(absl::string_view host) {
   impl_->ReportConnectFailure(host);
 }

@@ -162,6 +162,11 @@ struct DohServerState {
   ServerHealth health;
   EventLoop::TimerId probe_timer = 0;
   absl::Time next_probe;  // while probe_timer is set
+  // Off the list (a new list replaced it): its late results are dropped.
+  bool retired = false;
+  // What observers were last told (ServerEvent).
+  bool reported_available = true;
+  ConfirmationState reported_confirmation = ConfirmationState::kOff;
   uint64_t queries = 0;   // lookup queries sent (probes and confirmation apart)
   uint64_t answers = 0;   // answered (NXDOMAIN and NODATA included)
   uint64_t failures = 0;  // transport failures, timeouts, SERVFAIL, REFUSED
@@ -193,6 +198,8 @@ class TRR_HIDDEN Resolver::Impl {
   void OnNetworkChanged();
   void SetCaptivePortalState(CaptivePortalState state);
   void ReportConnectFailure(absl::string_view host);
+  uint64_t AddServerObserver(std::function<void(const ServerEvent&)> observer);
+  void RemoveServerObserver(uint64_t id);
   void ClearCache() { cache_.Clear(); }
   ResolverSnapshot Snapshot();
   prefs::PrefStore& prefs() { return prefs_; }
@@ -309,6 +316,8 @@ class TRR_HIDDEN Resolver::Impl {
   void RestartConfirmation();
   void RunConfirmation(const ServerPtr& server, Confirmation::Action action);
   std::vector<DohServerInfo> ServerInfos() const;
+  // Tells the server observers what changed since they were last told.
+  void NotifyServerChanges(const ServerPtr& server);
   void ReleasePortalWaiters();
   void CancelEverything();
 
@@ -337,6 +346,10 @@ class TRR_HIDDEN Resolver::Impl {
   absl::flat_hash_map<CacheKeyView, JobPtr> jobs_;
   absl::flat_hash_map<RequestId, JobPtr> requests_;
   ResolverCounters counters_;
+  Mutex server_observers_mu_;
+  std::vector<std::pair<uint64_t, std::function<void(const ServerEvent&)>>>
+      server_observers_ ABSL_GUARDED_BY(server_observers_mu_);
+  uint64_t next_server_observer_ ABSL_GUARDED_BY(server_observers_mu_) = 1;
   prefs::PrefStore::ObserverId observer_ = 0;
   bool shutting_down_ = false;
 };

@@ -251,7 +251,7 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, TrrQuery q) {
             outcome.failure != TrrFailure::kPrivateAddress &&
             outcome.failure != TrrFailure::kZeroAddress &&
             outcome.failure != TrrFailure::kCancelled;
-        if (ServerPtr server = weak.lock()) {
+        if (ServerPtr server = weak.lock(); server && !server->retired) {
           if (result.error != DohError::kCancelled) {
             OnServerResult(server, !server_failed,
                            outcome.kind != TrrOutcome::Kind::kFailed,

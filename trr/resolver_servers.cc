@@ -48,6 +48,7 @@ void Resolver::Impl::ApplyServers(const Settings& old, bool first) {
       servers_.push_back(std::move(server));
     }
     for (const ServerPtr& server : leaving) {
+      server->retired = true;
       if (server->confirmation_timer != 0) {
         loop_.CancelTimer(server->confirmation_timer);
       }
@@ -105,6 +106,7 @@ void Resolver::Impl::OnServerResult(const ServerPtr& server, bool answered,
   if (auto probe_after = server->health.OnResult(answered)) {
     ScheduleProbe(server, *probe_after);
   }
+  NotifyServerChanges(server);
 }
 
 void Resolver::Impl::ScheduleProbe(const ServerPtr& server,
@@ -157,6 +159,7 @@ void Resolver::Impl::SendProbe(const ServerPtr& server) {
                             if (auto next = server->health.OnProbeResult(ok)) {
                               ScheduleProbe(server, *next);
                             }
+                            NotifyServerChanges(server);
                           });
 }
 
@@ -180,6 +183,7 @@ void Resolver::Impl::RestartConfirmation() {
 
 void Resolver::Impl::RunConfirmation(const ServerPtr& server,
                                      Confirmation::Action action) {
+  NotifyServerChanges(server);
   if (action.send_attempt) {
     const uint64_t attempt = *action.send_attempt;
     dns::QueryOptions options;
@@ -199,7 +203,7 @@ void Resolver::Impl::RunConfirmation(const ServerPtr& server,
         query, settings_.confirmation_timeout,
         [this, weak, attempt, ns](DohResult result) {
           ServerPtr server = weak.lock();
-          if (!server || shutting_down_) return;
+          if (!server || server->retired || shutting_down_) return;
           dns::Response response;
           // NOERROR confirms, with or without records.
           const bool ok =
@@ -231,6 +235,59 @@ void Resolver::Impl::RunConfirmation(const ServerPtr& server,
                                       server->confirmation.current_attempt()));
         });
   }
+}
+
+void Resolver::Impl::NotifyServerChanges(const ServerPtr& server) {
+  std::vector<ServerEvent> events;
+  auto event = [&](ServerEvent::What what) {
+    ServerEvent e;
+    e.what = what;
+    e.uri = server->spec.template_text;
+    e.state = server->health.available() ? "available" : "unavailable";
+    e.confirmation =
+        std::string(ConfirmationStateName(server->confirmation.state()));
+    events.push_back(std::move(e));
+  };
+  if (server->health.available() != server->reported_available) {
+    server->reported_available = server->health.available();
+    event(ServerEvent::What::kAvailability);
+  }
+  if (server->confirmation.state() != server->reported_confirmation) {
+    server->reported_confirmation = server->confirmation.state();
+    event(ServerEvent::What::kConfirmation);
+  }
+  if (events.empty()) return;
+  std::vector<std::function<void(const ServerEvent&)>> observers;
+  {
+    MutexLock lock(&server_observers_mu_);
+    for (const auto& [id, observer] : server_observers_) {
+      observers.push_back(observer);
+    }
+  }
+  for (const ServerEvent& e : events) {
+    for (const auto& observer : observers) observer(e);
+  }
+}
+
+uint64_t Resolver::Impl::AddServerObserver(
+    std::function<void(const ServerEvent&)> observer) {
+  MutexLock lock(&server_observers_mu_);
+  const uint64_t id = next_server_observer_++;
+  server_observers_.emplace_back(id, std::move(observer));
+  return id;
+}
+
+void Resolver::Impl::RemoveServerObserver(uint64_t id) {
+  {
+    MutexLock lock(&server_observers_mu_);
+    server_observers_.erase(
+        std::remove_if(server_observers_.begin(), server_observers_.end(),
+                       [id](const auto& entry) { return entry.first == id; }),
+        server_observers_.end());
+  }
+  // A notification already under way on the network thread finishes
+  // before this returns (unless this is that thread).
+  loop_.RunSync([] {});
 }
 
 std::vector<DohServerInfo> Resolver::Impl::ServerInfos() const {

@@ -206,6 +206,16 @@ struct DohServerInfo {
   std::vector<std::string> bootstrap;
 };
 
+// A DoH server's availability or confirmation state changed: trr's
+// equivalent of Firefox's "network:trr-confirmation" notification.
+struct ServerEvent {
+  enum class What : uint8_t { kAvailability, kConfirmation };
+  What what = What::kAvailability;
+  std::string uri;           // the server, as configured
+  std::string state;         // "available" or "unavailable"
+  std::string confirmation;  // "ok", "failed", "trying-ok"...
+};
+
 struct ResolverSnapshot {
   // When it was taken, by the wall clock (Clock::WallNow).
   absl::Time taken_at;
@@ -279,6 +289,13 @@ class TRR_EXPORT Resolver {
       absl::string_view prefix,
       std::function<void(const prefs::PrefChange&)> observer);
   void RemovePrefObserver(uint64_t id);
+
+  // Calls `observer` on the resolver's network thread each time a DoH
+  // server's availability or confirmation state changes (it must not
+  // block). Returns an id for RemoveServerObserver; after that returns,
+  // the observer is not called again.
+  uint64_t AddServerObserver(std::function<void(const ServerEvent&)> observer);
+  void RemoveServerObserver(uint64_t id);
 
   // The network changed: the cache goes stale and confirmation restarts.
   void OnNetworkChanged();

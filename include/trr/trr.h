@@ -115,6 +115,24 @@ TRR_EXPORT uint64_t trr_resolve_in_partition(
     const char* partition, trr_callback callback, void* user_data);
 TRR_EXPORT void trr_cancel(trr_resolver* resolver, uint64_t request);
 
+/* A DoH server's availability or confirmation state changed (Firefox's
+ * "network:trr-confirmation"). The strings live for the call only. */
+typedef struct {
+  const char* what;         /* "availability" or "confirmation" */
+  const char* uri;          /* the server, as configured */
+  const char* state;        /* "available" or "unavailable" */
+  const char* confirmation; /* "ok", "failed", "trying-ok", ... */
+} trr_server_event;
+typedef void (*trr_server_callback)(const trr_server_event* event,
+                                    void* user_data);
+/* Calls `callback` on the resolver's network thread for each change (it
+ * must not block). Returns an id for trr_remove_server_observer, after
+ * which the callback is not called again. */
+TRR_EXPORT uint64_t trr_add_server_observer(trr_resolver* resolver,
+                                            trr_server_callback callback,
+                                            void* user_data);
+TRR_EXPORT void trr_remove_server_observer(trr_resolver* resolver, uint64_t id);
+
 TRR_EXPORT void trr_network_changed(trr_resolver* resolver);
 /* The embedder could not connect to any address TRR gave for `host`: in
  * mode 2 the name is resolved natively next time (Firefox's retry without

@@ -39,6 +39,23 @@ static void OnResult(const trr_result* result, void* user_data) {
   pthread_mutex_unlock(&out->mu);
 }
 
+typedef struct {
+  pthread_mutex_t mu;
+  int confirmation_events;
+  char last_confirmation[32];
+} Events;
+
+static void OnServerEvent(const trr_server_event* event, void* user_data) {
+  Events* events = (Events*)user_data;
+  pthread_mutex_lock(&events->mu);
+  if (strcmp(event->what, "confirmation") == 0) {
+    events->confirmation_events++;
+    snprintf(events->last_confirmation, sizeof(events->last_confirmation),
+             "%s", event->confirmation);
+  }
+  pthread_mutex_unlock(&events->mu);
+}
+
 static void Init(Outcome* out) {
   memset(out, 0, sizeof(*out));
   pthread_mutex_init(&out->mu, NULL);
@@ -84,6 +101,13 @@ int main(void) {
   trr_resolve(r, "bad name", TRR_TYPE_A, OnResult, &bad);
   CHECK(bad.calls == 1 && bad.status == TRR_INVALID_ARGUMENT);
 
+  /* Server events: a new server list in mode 3 disables confirmation,
+   * and SetPrefs returns after the observers have heard. */
+  Events events;
+  memset(&events, 0, sizeof(events));
+  pthread_mutex_init(&events.mu, NULL);
+  const uint64_t observer = trr_add_server_observer(r, OnServerEvent, &events);
+
   /* Mode 3 through the test DoH server. */
   char uri[128];
   snprintf(uri, sizeof(uri), "https://doh.test:%s/dns-query", doh_port);
@@ -92,6 +116,11 @@ int main(void) {
   CHECK(trr_set_pref_string(r, "network.trr.bootstrapAddr", "127.0.0.1", &error) ==
         TRR_OK);
   CHECK(trr_set_pref_string(r, "network.trr.ca_file", ca_file, &error) == TRR_OK);
+  pthread_mutex_lock(&events.mu);
+  CHECK(events.confirmation_events >= 1);
+  CHECK(strcmp(events.last_confirmation, "disabled") == 0);
+  pthread_mutex_unlock(&events.mu);
+  trr_remove_server_observer(r, observer);
   Outcome www;
   Init(&www);
   trr_resolve(r, "www.example.test", TRR_TYPE_A, OnResult, &www);

@@ -599,6 +599,14 @@ TEST(FailoverTest, FailoverMarksAServerUnavailableAndAProbeBringsItBack) {
            {"network.trr.server_max_failures", int32_t{2}},
            {"network.trr.server_probe_initial_ms", int32_t{20}}});
   ASSERT_NE(h.resolver, nullptr);
+  Mutex mu;
+  std::vector<std::string> events;  // under mu
+  const uint64_t observer =
+      h.resolver->AddServerObserver([&](const ServerEvent& e) {
+        if (e.what != ServerEvent::What::kAvailability) return;
+        MutexLock lock(&mu);
+        events.push_back(absl::StrCat(e.uri, " ", e.state));
+      });
   ResolveOptions fresh = Ipv4();
   fresh.bypass_cache = true;
   for (int i = 0; i < 4; ++i) {
@@ -624,6 +632,12 @@ TEST(FailoverTest, FailoverMarksAServerUnavailableAndAProbeBringsItBack) {
   const ResolveResult back = h.resolver->ResolveSync("www.example.test", fresh);
   ASSERT_TRUE(back.ok()) << back.status;
   EXPECT_EQ(back.addresses.at(0).ToString(), "192.0.2.1");
+  // The embedder heard both changes, in order.
+  h.resolver->RemoveServerObserver(observer);
+  MutexLock lock(&mu);
+  EXPECT_EQ(events,
+            (std::vector<std::string>{"https://a.test/dns-query unavailable",
+                                      "https://a.test/dns-query available"}));
 }
 
 TEST(FailoverTest, Mode2WithEveryServerUnavailableGoesNativeAndSaysWhy) {
