@@ -112,14 +112,17 @@ std::string DumpText(const ResolverSnapshot& s) {
         e.addresses.empty() ? "-" : absl::StrJoin(e.addresses, ", "), "\n");
   }
   if (s.cache.empty()) out += "(empty)\n";
-  absl::StrAppend(&out, "\nTRR\n", "  mode                 ", ModeName(s.mode),
-                  "\n  uri                  ", s.uri.empty() ? "-" : s.uri,
-                  "\n  confirmation         ", s.confirmation_state,
-                  "\n  native resolver      ", s.native_resolver,
-                  "\n  captive portal       ", PortalName(s.captive_portal),
-                  "\n  DoH host resolved natively: ",
-                  s.doh_host_resolved_natively ? "yes" : "no",
-                  "\n  snapshot taken at    ", TakenAt(s), "\n");
+  absl::StrAppend(
+      &out, "\nTRR\n", "  mode                 ", ModeName(s.mode),
+      "\n  uri                  ", s.uri.empty() ? "-" : s.uri,
+      "\n  confirmation         ", s.confirmation_state,
+      "\n  native resolver      ", s.native_resolver,
+      "\n  captive portal       ", PortalName(s.captive_portal),
+      "\n  canary               ", s.canary, "\n  DNS suffixes         ",
+      s.dns_suffixes.empty() ? "(none)" : absl::StrJoin(s.dns_suffixes, ", "),
+      "\n  DoH host resolved natively: ",
+      s.doh_host_resolved_natively ? "yes" : "no", "\n  snapshot taken at    ",
+      TakenAt(s), "\n");
   out += "  blocklist            ";
   if (s.blocklist.empty()) out += "(empty)";
   for (size_t i = 0; i < s.blocklist.size(); ++i) {
@@ -207,6 +210,10 @@ void WriteDumpJson(const ResolverSnapshot& s, JsonWriter& json) {
       .String(s.native_resolver)
       .Key("captive_portal")
       .String(PortalName(s.captive_portal))
+      .Key("canary")
+      .String(s.canary)
+      .Key("dns_suffixes")
+      .StringArray(s.dns_suffixes)
       .Key("doh_host_resolved_natively")
       .Bool(s.doh_host_resolved_natively)
       .Key("blocklist")

@@ -93,6 +93,7 @@ async function refresh() {
   pairs(document.getElementById('trr-state'), [
     ['Mode', t.mode], ['URI', t.uri || '-'], ['Confirmation', t.confirmation_state],
     ['Native resolver', t.native_resolver], ['Captive portal', t.captive_portal],
+    ['Canary', t.canary], ['DNS suffixes', t.dns_suffixes.join(', ') || '(none)'],
     ['Blocklist', t.blocklist.map(b => `${b.name} (${b.seconds_left} s)`).join(', ') || '(empty)'],
   ]);
   const servers = document.getElementById('server-rows');

@@ -115,6 +115,10 @@ absl::string_view SkipReasonName(SkipReason reason) {
       return "no-uri";
     case SkipReason::kServersUnavailable:
       return "servers-unavailable";
+    case SkipReason::kCanary:
+      return "canary";
+    case SkipReason::kDnsSuffix:
+      return "dns-suffix";
   }
   return "unknown";
 }
@@ -178,6 +182,8 @@ Settings ReadSettings(const prefs::PrefSnapshot& p) {
   s.wait_for_confirmation = p.Get(keys::kTrrWaitForConfirmation);
   s.retry_recoverable = p.Get(keys::kTrrRetryOnRecoverableErrors);
   s.fallback_on_zero = p.Get(keys::kTrrFallbackOnZeroResponse);
+  s.canary_check = p.Get(keys::kTrrCanaryDomainCheck);
+  s.split_horizon = p.Get(keys::kTrrSplitHorizonMitigations);
   s.hard_fail_ede = p.Get(keys::kTrrHardFailOnExtendedError);
   s.clear_cache_on_change = p.Get(keys::kTrrClearCacheOnPrefChange);
   s.disable_ipv6 = p.Get(keys::kDnsDisableIPv6);
@@ -252,6 +258,7 @@ TrrFailure FailureForRcode(uint16_t rcode) {
 using resolver_internal::IsLocalhost;
 using resolver_internal::ModeNumber;
 using resolver_internal::ReadEtcHosts;
+using resolver_internal::ReadSearchDomains;
 using resolver_internal::ReadSettings;
 using resolver_internal::RequestMode;
 
@@ -269,6 +276,8 @@ Resolver::Impl::Impl(Options options, ResolverSeams seams)
   prefs_.SetValidator("network.trr.default_provider_uri", check_servers);
   loop_.RunSync([this] {
     etc_hosts_ = ReadEtcHosts(options_.etc_hosts_path);
+    file_suffixes_ = ReadSearchDomains(options_.resolv_conf_path);
+    RebuildSuffixes();
     ApplyPrefs();
   });
   observer_ =
@@ -346,6 +355,10 @@ void Resolver::Impl::ApplyPrefs() {
     RestartConfirmation();
   }
   if (!now.wait_for_portal) ReleasePortalWaiters();
+  if (first || old.canary_check != now.canary_check || old.mode != now.mode ||
+      old.native_nameserver != now.native_nameserver) {
+    StartCanaryCheck();
+  }
 }
 
 // --- Calling threads ---------------------------------------------------------
@@ -474,7 +487,10 @@ void Resolver::Impl::OnNetworkChanged() {
   cache_.OnNetworkChange();
   loop_.Post([this] {
     etc_hosts_ = ReadEtcHosts(options_.etc_hosts_path);
+    file_suffixes_ = ReadSearchDomains(options_.resolv_conf_path);
+    RebuildSuffixes();
     RestartConfirmation();
+    StartCanaryCheck();  // a new network: its own answer
   });
 }
 
@@ -510,6 +526,8 @@ ResolverSnapshot Resolver::Impl::Snapshot() {
     snapshot.mode = ModeNumber(settings_.mode);
     snapshot.uri = settings_.uri_text;
     snapshot.servers = ServerInfos();
+    snapshot.canary = CanaryName(canary_);
+    snapshot.dns_suffixes = suffix_list_;
     snapshot.confirmation_state =
         servers_.empty()
             ? std::string(ConfirmationStateName(ConfirmationState::kOff))
@@ -646,6 +664,9 @@ void Resolver::RemoveServerObserver(uint64_t id) {
 }
 void Resolver::ReportConnectFailure(absl::string_view host) {
   impl_->ReportConnectFailure(host);
+}
+void Resolver::SetDnsSuffixes(const std::vector<std::string>& suffixes) {
+  impl_->SetDnsSuffixes(suffixes);
 }
 void Resolver::ClearCache() { impl_->ClearCache(); }
 ResolverSnapshot Resolver::Snapshot() const { return impl_->Snapshot(); }

@@ -84,6 +84,8 @@ struct Settings {
   bool wait_for_confirmation{};
   bool retry_recoverable{};
   bool fallback_on_zero{};
+  bool canary_check{};
+  bool split_horizon{};
   bool hard_fail_ede{};
   bool clear_cache_on_change{};
   bool disable_ipv6{};
@@ -95,6 +97,18 @@ Settings ReadSettings(const prefs::PrefSnapshot& p);
 
 // The names listed in an /etc/hosts-style file.
 absl::flat_hash_set<std::string> ReadEtcHosts(const std::string& path);
+// Whether `host` or a domain above it is one of `names` (Firefox excludes
+// the subdomains of /etc/hosts names too).
+bool CoveredBy(const absl::flat_hash_set<std::string>& names,
+               absl::string_view host);
+// The search domains of a resolv.conf file (its last search or domain
+// line), normalized; none when it cannot be read.
+std::vector<std::string> ReadSearchDomains(const std::string& path);
+
+// The canary domain check (network.trr.canary_domain_check).
+enum class Canary : uint8_t { kOff, kPending, kClear, kTripped };
+std::string CanaryName(Canary canary);
+inline constexpr char kCanaryDomain[] = "use-application-dns.net";
 
 inline bool IsLocalhost(absl::string_view host) {
   return host == "localhost" || absl::EndsWith(host, ".localhost");
@@ -198,6 +212,7 @@ class TRR_HIDDEN Resolver::Impl {
   void OnNetworkChanged();
   void SetCaptivePortalState(CaptivePortalState state);
   void ReportConnectFailure(absl::string_view host);
+  void SetDnsSuffixes(const std::vector<std::string>& suffixes);
   uint64_t AddServerObserver(std::function<void(const ServerEvent&)> observer);
   void RemoveServerObserver(uint64_t id);
   void ClearCache() { cache_.Clear(); }
@@ -318,6 +333,10 @@ class TRR_HIDDEN Resolver::Impl {
   std::vector<DohServerInfo> ServerInfos() const;
   // Tells the server observers what changed since they were last told.
   void NotifyServerChanges(const ServerPtr& server);
+  // Heuristics (resolver_heuristics.cc): asks the native resolver for the
+  // canary domain (mode 2 with the check on), and joins the DNS suffixes.
+  void StartCanaryCheck();
+  void RebuildSuffixes();
   void ReleasePortalWaiters();
   void CancelEverything();
 
@@ -339,6 +358,10 @@ class TRR_HIDDEN Resolver::Impl {
   std::unique_ptr<NativeResolver> native_;
   TempBlocklist blocklist_;
   absl::flat_hash_set<std::string> etc_hosts_;
+  resolver_internal::Canary canary_ = resolver_internal::Canary::kOff;
+  uint64_t canary_generation_ = 0;  // a later check makes earlier ones moot
+  std::vector<std::string> file_suffixes_, embedder_suffixes_, suffix_list_;
+  DomainList suffixes_;
   CaptivePortalState portal_ = CaptivePortalState::kUnknown;
   std::vector<JobPtr> portal_waiting_;
   // Keyed by views of each job's own key (a job is never moved and its key

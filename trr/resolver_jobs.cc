@@ -67,7 +67,8 @@ SkipReason Resolver::Impl::TrrSkipReason(const Job& job) {
       s.builtin_excluded.Matches(job.host())) {
     return SkipReason::kExcluded;
   }
-  if (s.exclude_etc_hosts && etc_hosts_.contains(job.host())) {
+  if (s.exclude_etc_hosts &&
+      resolver_internal::CoveredBy(etc_hosts_, job.host())) {
     return SkipReason::kEtcHosts;
   }
   if (servers_.empty()) return SkipReason::kNoUri;
@@ -79,6 +80,12 @@ SkipReason Resolver::Impl::TrrSkipReason(const Job& job) {
     return SkipReason::kWaitingForPortal;
   }
   if (job.mode == TrrMode::kFirst) {
+    if (canary_ == resolver_internal::Canary::kTripped) {
+      return SkipReason::kCanary;
+    }
+    if (s.split_horizon && suffixes_.Matches(job.host())) {
+      return SkipReason::kDnsSuffix;
+    }
     if (job.host().find('.') == std::string::npos)
       return SkipReason::kSingleLabel;
     if (s.temp_blocklist && blocklist_.IsBlocked(job.host(), clock_->Now())) {

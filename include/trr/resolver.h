@@ -59,6 +59,8 @@ enum class SkipReason : uint8_t {
   kIpv6Disabled,        // AAAA asked with network.dns.disableIPv6
   kNoUri,               // no valid DoH URI
   kServersUnavailable,  // every DoH server is unavailable (mode 2)
+  kCanary,              // the network asked for no DoH (canary domain, mode 2)
+  kDnsSuffix,  // under a DNS suffix of the network (split horizon, mode 2)
 };
 // "none", "mode-off", "mode-off-by-choice", ...
 TRR_EXPORT absl::string_view SkipReasonName(SkipReason reason);
@@ -225,6 +227,13 @@ struct ResolverSnapshot {
   std::string confirmation_state;
   // The DoH servers, in the order lookups try them.
   std::vector<DohServerInfo> servers;
+  // network.trr.canary_domain_check: "off", "pending", "clear", or
+  // "tripped" (the network asked for no DoH; mode 2 resolves natively).
+  std::string canary = "off";
+  // The network's DNS suffixes (resolv.conf's search line and
+  // SetDnsSuffixes), resolved natively in mode 2 with
+  // network.trr.split_horizon_mitigations.
+  std::vector<std::string> dns_suffixes;
   std::string native_resolver;
   // Mode 3 without bootstrapAddr: the DoH host itself is resolved by the
   // system resolver (once), as Firefox does.
@@ -247,6 +256,8 @@ class TRR_EXPORT Resolver {
     const Clock* clock = RealClock::Get();
     // Names listed here go native when network.trr.exclude-etc-hosts is on.
     std::string etc_hosts_path = "/etc/hosts";
+    // Its search line gives the network's DNS suffixes (split horizon).
+    std::string resolv_conf_path = "/etc/resolv.conf";
     // Worker threads for getaddrinfo().
     int native_threads = 4;
   };
@@ -307,6 +318,10 @@ class TRR_EXPORT Resolver {
   // resolves it natively; other modes ignore it (mode 3 never goes native).
   // In effect when it returns.
   void ReportConnectFailure(absl::string_view host);
+  // The network's DNS suffixes, as the OS gives them to the embedder (they
+  // join resolv.conf's search domains; names that are not valid host
+  // names are ignored). In effect when it returns.
+  void SetDnsSuffixes(const std::vector<std::string>& suffixes);
   void ClearCache();
 
   ResolverSnapshot Snapshot() const;

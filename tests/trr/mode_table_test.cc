@@ -20,6 +20,7 @@
 #include "base/mutex.h"
 #include "gtest/gtest.h"
 #include "hostcache/fake_clock.h"
+#include "tests/peers/test_process.h"
 #include "tests/trr/dns/message_builder.h"
 #include "trr/dns/dns_types.h"
 #include "trr/resolver.h"
@@ -203,6 +204,8 @@ struct Script {
       answer_from;
   std::atomic<int> a_queries{0};
   std::atomic<int> native_lookups{0};
+  // The native resolver's answer for a name, when set (else 198.51.100.7).
+  std::function<NativeResult(const std::string& name)> native;
 };
 
 class FakeTransport final : public DohSender {
@@ -260,20 +263,24 @@ class FakeNative final : public NativeResolver {
  public:
   FakeNative(EventLoop* loop, std::shared_ptr<Script> script)
       : loop_(loop), script_(std::move(script)) {}
-  void Resolve(const std::string&, QueryKind, absl::Duration,
+  void Resolve(const std::string& host, QueryKind, absl::Duration,
                Callback done) override {
     ++script_->native_lookups;
     ++lookups_;
     const uint64_t id = next_++;
     pending_[id] = std::move(done);
-    loop_->Post([this, id] {
+    NativeResult result;
+    if (script_->native) {
+      result = script_->native(host);
+    } else {
+      result.outcome = NativeResult::Outcome::kOk;
+      result.answer.addresses = {*IpAddress::Parse("198.51.100.7")};
+    }
+    loop_->Post([this, id, result = std::move(result)]() mutable {
       auto it = pending_.find(id);
       if (it == pending_.end()) return;
       Callback done = std::move(it->second);
       pending_.erase(it);
-      NativeResult result;
-      result.outcome = NativeResult::Outcome::kOk;
-      result.answer.addresses = {*IpAddress::Parse("198.51.100.7")};
       done(std::move(result));
     });
   }
@@ -303,11 +310,15 @@ struct Harness {
   std::shared_ptr<Script> script = std::make_shared<Script>();
   std::unique_ptr<Resolver> resolver;
 
+  std::string etc_hosts_path = "/nonexistent/hosts";
+  std::string resolv_conf_path = "/nonexistent/resolv.conf";
+
   void Start(int mode, Confirm confirm,
              std::vector<std::pair<std::string, prefs::PrefValue>> extra = {}) {
     Resolver::Options options;
     options.clock = &clock;
-    options.etc_hosts_path = "/nonexistent/hosts";
+    options.etc_hosts_path = etc_hosts_path;
+    options.resolv_conf_path = resolv_conf_path;
     ResolverSeams seams;
     auto script_copy = script;
     seams.make_transport = [script_copy](EventLoop* loop) {
@@ -716,6 +727,110 @@ TEST(RecoveryTest, AConnectFailureReportSendsTheNameNativeInMode2Only) {
       EXPECT_EQ(s.counters.connect_failures_reported, 0u);
     }
   }
+}
+
+TEST(HeuristicsTest, TheCanaryTurnsMode2NativeUntilTheNetworkChanges) {
+  Harness h;
+  h.script->answer = [](const std::string& name, uint16_t type) {
+    return Respond(Server::kAnswer, name, type);
+  };
+  std::atomic<bool> canary_nx{true};
+  h.script->native = [&](const std::string& name) {
+    NativeResult result;
+    if (name == "use-application-dns.net" && canary_nx) {
+      result.outcome = NativeResult::Outcome::kNxDomain;
+      return result;
+    }
+    result.outcome = NativeResult::Outcome::kOk;
+    result.answer.addresses = {*IpAddress::Parse("198.51.100.7")};
+    return result;
+  };
+  h.Start(2, Confirm::kSkipped, {{"network.trr.canary_domain_check", true}});
+  ASSERT_NE(h.resolver, nullptr);
+  auto wait_for = [&](const std::string& state) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (h.resolver->Snapshot().canary != state) {
+      if (absl::Now() > deadline) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(wait_for("tripped"));
+  ResolveOptions fresh = Ipv4();
+  fresh.bypass_cache = true;
+  const ResolveResult r = h.resolver->ResolveSync("www.example.test", fresh);
+  EXPECT_EQ(r.source, ResultSource::kNative);
+  EXPECT_EQ(r.skip_reason, SkipReason::kCanary);
+  EXPECT_EQ(h.script->a_queries.load(), 0);
+  // Another network, which does not ask: TRR again.
+  canary_nx = false;
+  h.resolver->OnNetworkChanged();
+  ASSERT_TRUE(wait_for("clear"));
+  EXPECT_EQ(h.resolver->ResolveSync("www.example.test", fresh).source,
+            ResultSource::kTrr);
+}
+
+TEST(HeuristicsTest, Mode3IgnoresTheCanary) {
+  Harness h;
+  h.script->answer = [](const std::string& name, uint16_t type) {
+    return Respond(Server::kAnswer, name, type);
+  };
+  h.script->native = [](const std::string&) {
+    NativeResult result;
+    result.outcome = NativeResult::Outcome::kNxDomain;
+    return result;
+  };
+  h.Start(3, Confirm::kSkipped, {{"network.trr.canary_domain_check", true}});
+  ASSERT_NE(h.resolver, nullptr);
+  EXPECT_EQ(h.resolver->Snapshot().canary, "off");
+  EXPECT_EQ(h.resolver->ResolveSync("www.example.test", Ipv4()).source,
+            ResultSource::kTrr);
+  EXPECT_EQ(h.script->native_lookups.load(), 0);
+}
+
+TEST(HeuristicsTest, SplitHorizonSuffixesGoNativeInMode2) {
+  testing::TempDir dir;
+  Harness h;
+  h.resolv_conf_path = dir.WriteFile(
+      "resolv.conf",
+      "nameserver 192.0.2.53\nsearch old.example\nsearch Corp.Example lan\n");
+  h.script->answer = [](const std::string& name, uint16_t type) {
+    return Respond(Server::kAnswer, name, type);
+  };
+  h.Start(2, Confirm::kSkipped,
+          {{"network.trr.split_horizon_mitigations", true}});
+  ASSERT_NE(h.resolver, nullptr);
+  EXPECT_EQ(h.resolver->Snapshot().dns_suffixes,
+            (std::vector<std::string>{"corp.example", "lan"}));
+  const ResolveResult corp =
+      h.resolver->ResolveSync("printer.corp.example", Ipv4());
+  EXPECT_EQ(corp.source, ResultSource::kNative);
+  EXPECT_EQ(corp.skip_reason, SkipReason::kDnsSuffix);
+  EXPECT_EQ(h.resolver->ResolveSync("www.old.example", Ipv4()).source,
+            ResultSource::kTrr);
+  // The embedder's suffixes join the file's.
+  h.resolver->SetDnsSuffixes({"Intra.Test.", "not a name"});
+  EXPECT_EQ(h.resolver->ResolveSync("wiki.intra.test", Ipv4()).skip_reason,
+            SkipReason::kDnsSuffix);
+  EXPECT_EQ(h.resolver->Snapshot().dns_suffixes,
+            (std::vector<std::string>{"corp.example", "lan", "intra.test"}));
+}
+
+TEST(HeuristicsTest, AnEtcHostsNameCoversItsSubdomains) {
+  testing::TempDir dir;
+  Harness h;
+  h.etc_hosts_path =
+      dir.WriteFile("hosts", "192.0.2.99 printer.example.test # office\n");
+  h.script->answer = [](const std::string& name, uint16_t type) {
+    return Respond(Server::kAnswer, name, type);
+  };
+  h.Start(3, Confirm::kSkipped);
+  ASSERT_NE(h.resolver, nullptr);
+  const ResolveResult sub =
+      h.resolver->ResolveSync("tray2.printer.example.test", Ipv4());
+  EXPECT_EQ(sub.source, ResultSource::kNative);
+  EXPECT_EQ(sub.skip_reason, SkipReason::kEtcHosts);
+  EXPECT_EQ(h.resolver->ResolveSync("example.test", Ipv4()).source,
+            ResultSource::kTrr);
 }
 
 TEST(TrrFailureTest, EveryFailureHasAStableDistinctName) {

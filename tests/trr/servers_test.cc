@@ -46,6 +46,9 @@ class ServersTest : public ::testing::Test {
     testing::UnboundConfig native;
     native.zone = testing::DefaultTestZone("203.0.113");
     native.doh = false;
+    // The network's resolver asks for no DoH (the canary domain).
+    native.server_lines = {
+        "local-zone: \"use-application-dns.net.\" always_nxdomain"};
     auto n = testing::UnboundServer::Start(native);
     ASSERT_TRUE(n.ok()) << n.status();
     native_ = std::move(*n);
@@ -197,6 +200,20 @@ TEST_F(ServersTest, RefusedFailsOverAndNxdomainFromTheNextIsTheAnswer) {
   const ResolverSnapshot s = resolver->Snapshot();
   EXPECT_EQ(s.servers[0].failures, 1u);
   EXPECT_EQ(s.servers[1].answers, 1u);
+}
+
+TEST_F(ServersTest, ANetworkWhoseResolverAnswersTheCanaryGetsNoDohInMode2) {
+  auto resolver = Make(2, {{"network.trr.canary_domain_check", true}});
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (resolver->Snapshot().canary != "tripped" && absl::Now() < deadline) {
+  }
+  ASSERT_EQ(resolver->Snapshot().canary, "tripped");
+  const ResolveResult r = resolver->ResolveSync("www.example.test", Fresh());
+  ASSERT_TRUE(r.ok()) << r.status;
+  EXPECT_EQ(r.source, ResultSource::kNative);
+  EXPECT_EQ(r.skip_reason, SkipReason::kCanary);
+  EXPECT_THAT(r.addresses.at(0).ToString(), StartsWith("203.0.113."));
+  EXPECT_EQ(resolver->Snapshot().servers[0].queries, 0u);
 }
 
 TEST_F(ServersTest, AMalformedListIsRefusedWhenSetAndThePreviousStays) {
