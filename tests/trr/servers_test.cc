@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/peers/black_hole.h"
+#include "tests/peers/dnsdist_server.h"
 #include "tests/peers/unbound_server.h"
 #include "trr/resolver.h"
 
@@ -214,6 +215,50 @@ TEST_F(ServersTest, ANetworkWhoseResolverAnswersTheCanaryGetsNoDohInMode2) {
   EXPECT_EQ(r.skip_reason, SkipReason::kCanary);
   EXPECT_THAT(r.addresses.at(0).ToString(), StartsWith("203.0.113."));
   EXPECT_EQ(resolver->Snapshot().servers[0].queries, 0u);
+}
+
+TEST_F(ServersTest, AFirstServerAnsweringServfailFailsOverInMode2And3) {
+  TRR_REQUIRE_DNSDIST();
+  // dnsdist in front of the first unbound, answering SERVFAIL to all.
+  auto cert = testing::MakeTestCertificate(dir_, "dnsdist");
+  ASSERT_TRUE(cert.ok()) << cert.status();
+  testing::DnsdistConfig config;
+  config.backend_port = first_->dns_port();
+  config.certificate = *cert;
+  config.lua = {"addAction(AllRule(), RCodeAction(DNSRCode.SERVFAIL))"};
+  auto dnsdist = testing::DnsdistServer::Start(config);
+  ASSERT_TRUE(dnsdist.ok()) << dnsdist.status();
+  std::string both;
+  for (const std::string& file : {cert->cert_file, second_->ca_file()}) {
+    std::ifstream in(file);
+    both.append(std::istreambuf_iterator<char>(in),
+                std::istreambuf_iterator<char>());
+  }
+  const std::string ca = dir_.WriteFile("dnsdist-and-second.pem", both);
+  const std::string list = absl::StrCat(
+      R"({"servers": [{"template": ")", (*dnsdist)->DohUri("doh.test"),
+      R"(", "endpoints": [{"ips": ["127.0.0.1"]}]}, {"template": ")",
+      second_->DohUri("doh.test"),
+      R"(", "endpoints": [{"ips": ["127.0.0.1"]}]}]})");
+  for (int mode : {2, 3}) {
+    SCOPED_TRACE(absl::StrCat("mode ", mode));
+    auto resolver =
+        Make(mode, {{"network.trr.uri", list},
+                    {"network.trr.ca_file", ca},
+                    {"network.trr.confirmationNS", std::string("skip")}});
+    for (int i = 0; i < 4; ++i) {
+      const ResolveResult r =
+          resolver->ResolveSync("www.example.test", Fresh());
+      ASSERT_TRUE(r.ok()) << r.status;
+      EXPECT_EQ(r.source, ResultSource::kTrr);
+      EXPECT_THAT(r.addresses.at(0).ToString(), StartsWith("198.51.100."));
+    }
+    const ResolverSnapshot s = resolver->Snapshot();
+    EXPECT_EQ(s.counters.native_queries, 0u);
+    EXPECT_EQ(s.servers[0].failures, 3u);  // then it was unavailable
+    EXPECT_EQ(s.servers[0].state, "unavailable");
+    EXPECT_EQ(s.servers[1].answers, 4u);
+  }
 }
 
 TEST_F(ServersTest, AMalformedListIsRefusedWhenSetAndThePreviousStays) {
