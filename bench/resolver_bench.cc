@@ -9,8 +9,6 @@
 #include <time.h>
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 #include <memory>
 #include <vector>
 
@@ -149,24 +147,16 @@ void BM_FirstServerBlackHoled(benchmark::State& state) {
     return started.ok() ? started->release() : nullptr;
   }();
   static trr::testing::TempDir* dir = new trr::testing::TempDir;
-  std::string both;
-  for (const auto* server : {vanished, Server()}) {
-    std::ifstream in(server->ca_file());
-    both.append(std::istreambuf_iterator<char>(in),
-                std::istreambuf_iterator<char>());
-  }
-  const std::string ca_file = dir->WriteFile("both.pem", both);
+  const std::string ca_file = trr::testing::WriteCaBundle(
+      *dir, "both.pem", {vanished->ca_file(), Server()->ca_file()});
   auto hole = trr::testing::BlackHole::Start(vanished->doh_port());
   if (!hole.ok()) {
     state.SkipWithError("nft could not add the rule");
     return;
   }
   auto resolver = trr::Resolver::Create();
-  const std::string list = absl::StrCat(
-      R"({"servers": [{"template": ")", vanished->DohUri("doh.test"),
-      R"(", "endpoints": [{"ips": ["127.0.0.1"]}]}, {"template": ")",
-      Server()->DohUri("doh.test"),
-      R"(", "endpoints": [{"ips": ["127.0.0.1"]}]}]})");
+  const std::string list = trr::testing::JsonServerList(
+      {vanished->DohUri("doh.test"), Server()->DohUri("doh.test")});
   if (!resolver.ok() ||
       !(*resolver)
            ->SetPrefs({{"network.trr.mode", int32_t{3}},

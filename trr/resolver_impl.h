@@ -311,6 +311,8 @@ class TRR_HIDDEN Resolver::Impl {
   // The servers (resolver_servers.cc).
   void ApplyServers(const Settings& old, bool first);
   DohConfig TransportConfig(const DohServerState& server) const;
+  // How every DoH query is encoded: ID 0, ECS and padding as the prefs say.
+  dns::QueryOptions DohQueryOptions() const;
   // Whether lookups in `mode` may use servers_[i] now: available and, in
   // mode 2, confirmed (or confirming optimistically).
   bool Usable(const DohServerState& server, TrrMode mode) const;

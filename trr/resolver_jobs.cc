@@ -208,10 +208,7 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, TrrQuery q) {
     return;
   }
   const ServerPtr server = servers_[*index];
-  dns::QueryOptions options;
-  options.disable_ecs = settings_.disable_ecs;
-  options.padding_block =
-      settings_.padding ? static_cast<uint16_t>(settings_.padding_length) : 0;
+  const dns::QueryOptions options = DohQueryOptions();
   std::vector<uint8_t> query;
   if (!dns::EncodeQuery(q.name, q.type, options, query).ok()) {
     TrrOutcome outcome;

@@ -20,6 +20,14 @@ absl::Duration LatencyWindow::Median() const {
 
 }  // namespace resolver_internal
 
+dns::QueryOptions Resolver::Impl::DohQueryOptions() const {
+  dns::QueryOptions options;
+  options.disable_ecs = settings_.disable_ecs;
+  options.padding_block =
+      settings_.padding ? static_cast<uint16_t>(settings_.padding_length) : 0;
+  return options;
+}
+
 DohConfig Resolver::Impl::TransportConfig(const DohServerState& server) const {
   DohConfig config;
   config.uri = server.spec.uri;
@@ -129,10 +137,7 @@ void Resolver::Impl::SendProbe(const ServerPtr& server) {
   const std::string ns = NormalizeHostName(settings_.confirmation_ns == "skip"
                                                ? "example.com"
                                                : settings_.confirmation_ns);
-  dns::QueryOptions options;
-  options.disable_ecs = settings_.disable_ecs;
-  options.padding_block =
-      settings_.padding ? static_cast<uint16_t>(settings_.padding_length) : 0;
+  const dns::QueryOptions options = DohQueryOptions();
   std::vector<uint8_t> query;
   if (!dns::EncodeQuery(ns, dns::kTypeNS, options, query).ok()) {
     if (auto next = server->health.OnProbeResult(false)) {
@@ -186,10 +191,7 @@ void Resolver::Impl::RunConfirmation(const ServerPtr& server,
   NotifyServerChanges(server);
   if (action.send_attempt) {
     const uint64_t attempt = *action.send_attempt;
-    dns::QueryOptions options;
-    options.disable_ecs = settings_.disable_ecs;
-    options.padding_block =
-        settings_.padding ? static_cast<uint16_t>(settings_.padding_length) : 0;
+    const dns::QueryOptions options = DohQueryOptions();
     std::vector<uint8_t> query;
     const std::string ns = NormalizeHostName(settings_.confirmation_ns);
     if (!dns::EncodeQuery(ns, dns::kTypeNS, options, query).ok()) {

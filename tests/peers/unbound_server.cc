@@ -1,6 +1,8 @@
 #include "tests/peers/unbound_server.h"
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -27,6 +29,26 @@ absl::StatusOr<TestCertificate> MakeTestCertificate(const TempDir& dir,
     return absl::InternalError(absl::StrCat("failed: ", command));
   }
   return cert;
+}
+
+std::string WriteCaBundle(TempDir& dir, const std::string& name,
+                          const std::vector<std::string>& cert_files) {
+  std::string bundle;
+  for (const std::string& file : cert_files) {
+    std::ifstream in(file);
+    bundle.append(std::istreambuf_iterator<char>(in),
+                  std::istreambuf_iterator<char>());
+  }
+  return dir.WriteFile(name, bundle);
+}
+
+std::string JsonServerList(const std::vector<std::string>& uris) {
+  std::string list = R"({"servers": [)";
+  for (size_t i = 0; i < uris.size(); ++i) {
+    absl::StrAppend(&list, i > 0 ? ", " : "", R"({"template": ")", uris[i],
+                    R"(", "endpoints": [{"ips": ["127.0.0.1"]}]})");
+  }
+  return list + "]}";
 }
 
 std::string DefaultTestZone(const std::string& net) {

@@ -24,6 +24,15 @@ struct TestCertificate {
 absl::StatusOr<TestCertificate> MakeTestCertificate(const TempDir& dir,
                                                     const std::string& name);
 
+// Writes the certificates of `cert_files` into one CA file in `dir` (to
+// trust several test servers at once); returns its path.
+std::string WriteCaBundle(TempDir& dir, const std::string& name,
+                          const std::vector<std::string>& cert_files);
+
+// network.trr.uri in Chromium's JSON form: each URI as a server reached at
+// 127.0.0.1 (its own bootstrap address).
+std::string JsonServerList(const std::vector<std::string>& uris);
+
 // The zone every test server carries unless told otherwise ("example.test").
 // Addresses are from the documentation ranges, so allow-rfc1918 passes them.
 std::string DefaultTestZone(const std::string& first_octets = "192.0.2");

@@ -5,7 +5,6 @@
 // stopped, black-holed (nftables drops its SYNs) or refuses a name; the
 // second answers; then the first comes back after a probe.
 
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,22 +53,14 @@ class ServersTest : public ::testing::Test {
     ASSERT_TRUE(n.ok()) << n.status();
     native_ = std::move(*n);
     // One CA file trusting both servers' certificates.
-    std::string both;
-    for (const auto* server : {first_.get(), second_.get()}) {
-      std::ifstream in(server->ca_file());
-      both.append(std::istreambuf_iterator<char>(in),
-                  std::istreambuf_iterator<char>());
-    }
-    ca_file_ = dir_.WriteFile("both.pem", both);
+    ca_file_ = testing::WriteCaBundle(dir_, "both.pem",
+                                      {first_->ca_file(), second_->ca_file()});
   }
 
   // Chromium's JSON form, each server with its own bootstrap address.
   std::string ServerList() const {
-    return absl::StrCat(
-        R"({"servers": [{"template": ")", first_->DohUri("doh.test"),
-        R"(", "endpoints": [{"ips": ["127.0.0.1"]}]}, {"template": ")",
-        second_->DohUri("doh.test"),
-        R"(", "endpoints": [{"ips": ["127.0.0.1"]}]}]})");
+    return testing::JsonServerList(
+        {first_->DohUri("doh.test"), second_->DohUri("doh.test")});
   }
 
   std::unique_ptr<Resolver> Make(
@@ -228,18 +219,10 @@ TEST_F(ServersTest, AFirstServerAnsweringServfailFailsOverInMode2And3) {
   config.lua = {"addAction(AllRule(), RCodeAction(DNSRCode.SERVFAIL))"};
   auto dnsdist = testing::DnsdistServer::Start(config);
   ASSERT_TRUE(dnsdist.ok()) << dnsdist.status();
-  std::string both;
-  for (const std::string& file : {cert->cert_file, second_->ca_file()}) {
-    std::ifstream in(file);
-    both.append(std::istreambuf_iterator<char>(in),
-                std::istreambuf_iterator<char>());
-  }
-  const std::string ca = dir_.WriteFile("dnsdist-and-second.pem", both);
-  const std::string list = absl::StrCat(
-      R"({"servers": [{"template": ")", (*dnsdist)->DohUri("doh.test"),
-      R"(", "endpoints": [{"ips": ["127.0.0.1"]}]}, {"template": ")",
-      second_->DohUri("doh.test"),
-      R"(", "endpoints": [{"ips": ["127.0.0.1"]}]}]})");
+  const std::string ca = testing::WriteCaBundle(
+      dir_, "dnsdist-and-second.pem", {cert->cert_file, second_->ca_file()});
+  const std::string list = testing::JsonServerList(
+      {(*dnsdist)->DohUri("doh.test"), second_->DohUri("doh.test")});
   for (int mode : {2, 3}) {
     SCOPED_TRACE(absl::StrCat("mode ", mode));
     auto resolver =
