@@ -90,6 +90,17 @@ class ServersTest : public ::testing::Test {
     return options;
   }
 
+  // `lookups` fresh lookups, each answered over DoH by the second server
+  // (its zone is 198.51.100.0/24).
+  static void ExpectTheSecondServerAnswers(Resolver& resolver, int lookups) {
+    for (int i = 0; i < lookups; ++i) {
+      const ResolveResult r = resolver.ResolveSync("www.example.test", Fresh());
+      ASSERT_TRUE(r.ok()) << r.status;
+      EXPECT_EQ(r.source, ResultSource::kTrr);
+      EXPECT_THAT(r.addresses.at(0).ToString(), StartsWith("198.51.100."));
+    }
+  }
+
   // Waits, with a deadline, until the first server reads `state` in the
   // dump. Each snapshot is a round trip to the resolver's thread.
   static bool WaitForFirstServer(Resolver& resolver, const std::string& state) {
@@ -126,13 +137,7 @@ TEST_F(ServersTest, AStoppedFirstServerFailsOverWithoutNativeInMode2Or3) {
   for (int mode : {2, 3}) {
     SCOPED_TRACE(absl::StrCat("mode ", mode));
     auto resolver = Make(mode);
-    for (int i = 0; i < 5; ++i) {
-      const ResolveResult r =
-          resolver->ResolveSync("www.example.test", Fresh());
-      ASSERT_TRUE(r.ok()) << r.status;
-      EXPECT_EQ(r.source, ResultSource::kTrr);
-      EXPECT_THAT(r.addresses.at(0).ToString(), StartsWith("198.51.100."));
-    }
+    ExpectTheSecondServerAnswers(*resolver, 5);
     const ResolverSnapshot s = resolver->Snapshot();
     EXPECT_EQ(s.counters.native_queries, 0u);
     EXPECT_EQ(s.servers[1].answers, 5u);
@@ -167,11 +172,7 @@ TEST_F(ServersTest, ABlackHoledFirstServerFailsOverWithinTheTimeout) {
   auto hole = testing::BlackHole::Start(first_->doh_port());
   ASSERT_TRUE(hole.ok()) << hole.status();
   auto resolver = Make(3, {{"network.trr.request_timeout_ms", int32_t{300}}});
-  for (int i = 0; i < 6; ++i) {
-    const ResolveResult r = resolver->ResolveSync("www.example.test", Fresh());
-    ASSERT_TRUE(r.ok()) << r.status;
-    EXPECT_THAT(r.addresses.at(0).ToString(), StartsWith("198.51.100."));
-  }
+  ExpectTheSecondServerAnswers(*resolver, 6);
   // Lookups 4-6 made no attempt on it, so waited for no timeout of its.
   const ResolverSnapshot s = resolver->Snapshot();
   EXPECT_EQ(s.servers[0].state, "unavailable");
@@ -229,13 +230,7 @@ TEST_F(ServersTest, AFirstServerAnsweringServfailFailsOverInMode2And3) {
         Make(mode, {{"network.trr.uri", list},
                     {"network.trr.ca_file", ca},
                     {"network.trr.confirmationNS", std::string("skip")}});
-    for (int i = 0; i < 4; ++i) {
-      const ResolveResult r =
-          resolver->ResolveSync("www.example.test", Fresh());
-      ASSERT_TRUE(r.ok()) << r.status;
-      EXPECT_EQ(r.source, ResultSource::kTrr);
-      EXPECT_THAT(r.addresses.at(0).ToString(), StartsWith("198.51.100."));
-    }
+    ExpectTheSecondServerAnswers(*resolver, 4);
     const ResolverSnapshot s = resolver->Snapshot();
     EXPECT_EQ(s.counters.native_queries, 0u);
     EXPECT_EQ(s.servers[0].failures, 3u);  // then it was unavailable
