@@ -258,7 +258,6 @@ TrrFailure FailureForRcode(uint16_t rcode) {
 using resolver_internal::IsLocalhost;
 using resolver_internal::ModeNumber;
 using resolver_internal::ReadEtcHosts;
-using resolver_internal::ReadSearchDomains;
 using resolver_internal::ReadSettings;
 using resolver_internal::RequestMode;
 
@@ -276,8 +275,6 @@ Resolver::Impl::Impl(Options options, ResolverSeams seams)
   prefs_.SetValidator("network.trr.default_provider_uri", check_servers);
   loop_.RunSync([this] {
     etc_hosts_ = ReadEtcHosts(options_.etc_hosts_path);
-    file_suffixes_ = ReadSearchDomains(options_.resolv_conf_path);
-    RebuildSuffixes();
     ApplyPrefs();
   });
   observer_ =
@@ -355,6 +352,7 @@ void Resolver::Impl::ApplyPrefs() {
     RestartConfirmation();
   }
   if (!now.wait_for_portal) ReleasePortalWaiters();
+  if (first || old.split_horizon != now.split_horizon) ReadNetworkSuffixes();
   if (first || old.canary_check != now.canary_check || old.mode != now.mode ||
       old.native_nameserver != now.native_nameserver) {
     StartCanaryCheck();
@@ -487,8 +485,7 @@ void Resolver::Impl::OnNetworkChanged() {
   cache_.OnNetworkChange();
   loop_.Post([this] {
     etc_hosts_ = ReadEtcHosts(options_.etc_hosts_path);
-    file_suffixes_ = ReadSearchDomains(options_.resolv_conf_path);
-    RebuildSuffixes();
+    ReadNetworkSuffixes();
     RestartConfirmation();
     StartCanaryCheck();  // a new network: its own answer
   });

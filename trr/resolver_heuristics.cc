@@ -83,6 +83,15 @@ void Resolver::Impl::StartCanaryCheck() {
                    });
 }
 
+void Resolver::Impl::ReadNetworkSuffixes() {
+  file_suffixes_.clear();
+  if (settings_.split_horizon) {
+    file_suffixes_ =
+        resolver_internal::ReadSearchDomains(options_.resolv_conf_path);
+  }
+  RebuildSuffixes();
+}
+
 void Resolver::Impl::RebuildSuffixes() {
   suffix_list_ = file_suffixes_;
   for (const std::string& suffix : embedder_suffixes_) {

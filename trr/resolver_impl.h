@@ -328,6 +328,14 @@ class TRR_HIDDEN Resolver::Impl {
   // failures too).
   void OnServerResult(const ServerPtr& server, bool answered, bool usable,
                       absl::Duration latency);
+  // Sends an NS query for `name` to `server` (confirmation and probes).
+  // `done` gets the answer's RCODE, or nullopt when no usable answer came
+  // (inline when the name cannot be encoded); it is not called once the
+  // server has left the list or the resolver is shutting down.
+  using NsQueryCallback = std::function<void(const ServerPtr& server,
+                                             std::optional<uint16_t> rcode)>;
+  void SendNsQuery(const ServerPtr& server, const std::string& name,
+                   NsQueryCallback done);
   void SendProbe(const ServerPtr& server);
   void ScheduleProbe(const ServerPtr& server, absl::Duration after);
   void RestartConfirmation();
@@ -338,6 +346,9 @@ class TRR_HIDDEN Resolver::Impl {
   // Heuristics (resolver_heuristics.cc): asks the native resolver for the
   // canary domain (mode 2 with the check on), and joins the DNS suffixes.
   void StartCanaryCheck();
+  // Reads resolv.conf's search domains, only with split_horizon on (no
+  // file is read otherwise), and joins the embedder's.
+  void ReadNetworkSuffixes();
   void RebuildSuffixes();
   void ReleasePortalWaiters();
   void CancelEverything();

@@ -230,6 +230,16 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, TrrQuery q) {
       query, timeout,
       [this, job, q, weak, sent, index = *index](DohResult result) mutable {
         if (job->finished() && job->mode != TrrMode::kShadow) return;
+        if (result.error == DohError::kCancelled && !shutting_down_) {
+          // Cancelled because a new server list replaced this server: the
+          // query goes on from the top of the new list.
+          ServerPtr server = weak.lock();
+          if (server && server->retired) {
+            q.from_server = 0;
+            SendTrrQuery(job, std::move(q));
+            return;
+          }
+        }
         TrrOutcome outcome = Classify(result, q.name, q.type);
         if (outcome.kind == TrrOutcome::Kind::kFailed && q.may_retry &&
             settings_.retry_recoverable &&
@@ -255,7 +265,7 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, TrrQuery q) {
             outcome.failure != TrrFailure::kPrivateAddress &&
             outcome.failure != TrrFailure::kZeroAddress &&
             outcome.failure != TrrFailure::kCancelled;
-        if (ServerPtr server = weak.lock(); server && !server->retired) {
+        if (ServerPtr server = weak.lock()) {
           if (result.error != DohError::kCancelled) {
             OnServerResult(server, !server_failed,
                            outcome.kind != TrrOutcome::Kind::kFailed,

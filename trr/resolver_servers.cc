@@ -130,6 +130,33 @@ void Resolver::Impl::ScheduleProbe(const ServerPtr& server,
   });
 }
 
+void Resolver::Impl::SendNsQuery(const ServerPtr& server,
+                                 const std::string& name,
+                                 NsQueryCallback done) {
+  std::vector<uint8_t> query;
+  if (!dns::EncodeQuery(name, dns::kTypeNS, DohQueryOptions(), query).ok()) {
+    done(server, std::nullopt);
+    return;
+  }
+  ++counters_.doh_requests;
+  std::weak_ptr<DohServerState> weak = server;
+  server->transport->Send(
+      query, settings_.confirmation_timeout,
+      [this, weak, name, done = std::move(done)](DohResult result) {
+        ServerPtr server = weak.lock();
+        if (!server || server->retired || shutting_down_) return;
+        dns::Response response;
+        if (!result.ok() ||
+            !dns::ParseResponse(result.body, dns::Question(name, dns::kTypeNS),
+                                response)
+                 .ok()) {
+          done(server, std::nullopt);
+          return;
+        }
+        done(server, response.rcode);
+      });
+}
+
 void Resolver::Impl::SendProbe(const ServerPtr& server) {
   // The confirmation query: an NS query for network.trr.confirmationNS
   // (example.com when confirmation is skipped). Answered means NOERROR or
@@ -137,35 +164,16 @@ void Resolver::Impl::SendProbe(const ServerPtr& server) {
   const std::string ns = NormalizeHostName(settings_.confirmation_ns == "skip"
                                                ? "example.com"
                                                : settings_.confirmation_ns);
-  const dns::QueryOptions options = DohQueryOptions();
-  std::vector<uint8_t> query;
-  if (!dns::EncodeQuery(ns, dns::kTypeNS, options, query).ok()) {
-    if (auto next = server->health.OnProbeResult(false)) {
-      ScheduleProbe(server, *next);
-    }
-    return;
-  }
   ++server->probes;
-  ++counters_.doh_requests;
-  std::weak_ptr<DohServerState> weak = server;
-  server->transport->Send(query, settings_.confirmation_timeout,
-                          [this, weak, ns](DohResult result) {
-                            ServerPtr server = weak.lock();
-                            if (!server || shutting_down_) return;
-                            dns::Response response;
-                            const bool ok =
-                                result.ok() &&
-                                dns::ParseResponse(
-                                    result.body,
-                                    dns::Question(ns, dns::kTypeNS), response)
-                                    .ok() &&
-                                (response.rcode == dns::kRcodeNoError ||
-                                 response.rcode == dns::kRcodeNxDomain);
-                            if (auto next = server->health.OnProbeResult(ok)) {
-                              ScheduleProbe(server, *next);
-                            }
-                            NotifyServerChanges(server);
-                          });
+  SendNsQuery(server, ns,
+              [this](const ServerPtr& server, std::optional<uint16_t> rcode) {
+                const bool ok =
+                    rcode == dns::kRcodeNoError || rcode == dns::kRcodeNxDomain;
+                if (auto next = server->health.OnProbeResult(ok)) {
+                  ScheduleProbe(server, *next);
+                }
+                NotifyServerChanges(server);
+              });
 }
 
 void Resolver::Impl::RestartConfirmation() {
@@ -191,37 +199,19 @@ void Resolver::Impl::RunConfirmation(const ServerPtr& server,
   NotifyServerChanges(server);
   if (action.send_attempt) {
     const uint64_t attempt = *action.send_attempt;
-    const dns::QueryOptions options = DohQueryOptions();
-    std::vector<uint8_t> query;
-    const std::string ns = NormalizeHostName(settings_.confirmation_ns);
-    if (!dns::EncodeQuery(ns, dns::kTypeNS, options, query).ok()) {
-      RunConfirmation(server,
-                      server->confirmation.OnQueryResult(attempt, false));
-      return;
-    }
-    ++counters_.doh_requests;
-    std::weak_ptr<DohServerState> weak = server;
-    server->transport->Send(
-        query, settings_.confirmation_timeout,
-        [this, weak, attempt, ns](DohResult result) {
-          ServerPtr server = weak.lock();
-          if (!server || server->retired || shutting_down_) return;
-          dns::Response response;
-          // NOERROR confirms, with or without records.
-          const bool ok =
-              result.ok() &&
-              dns::ParseResponse(result.body, dns::Question(ns, dns::kTypeNS),
-                                 response)
-                  .ok() &&
-              response.rcode == dns::kRcodeNoError;
-          const ConfirmationState before = server->confirmation.state();
-          RunConfirmation(server,
-                          server->confirmation.OnQueryResult(attempt, ok));
-          if (ok && before != ConfirmationState::kOk &&
-              server->confirmation.state() == ConfirmationState::kOk) {
-            blocklist_.Clear();
-          }
-        });
+    SendNsQuery(server, NormalizeHostName(settings_.confirmation_ns),
+                [this, attempt](const ServerPtr& server,
+                                std::optional<uint16_t> rcode) {
+                  // NOERROR confirms, with or without records.
+                  const bool ok = rcode == dns::kRcodeNoError;
+                  const ConfirmationState before = server->confirmation.state();
+                  RunConfirmation(
+                      server, server->confirmation.OnQueryResult(attempt, ok));
+                  if (ok && before != ConfirmationState::kOk &&
+                      server->confirmation.state() == ConfirmationState::kOk) {
+                    blocklist_.Clear();
+                  }
+                });
   }
   if (action.retry_after) {
     if (server->confirmation_timer != 0) {

@@ -4,13 +4,6 @@
 
 namespace trr {
 
-void ServerHealth::Reset() {
-  available_ = true;
-  failures_in_row_ = 0;
-  probes_ = 0;
-  probe_delay_ = config_.probe_initial;
-}
-
 std::optional<absl::Duration> ServerHealth::OnResult(bool ok) {
   if (ok) {
     failures_in_row_ = 0;

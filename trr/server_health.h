@@ -29,8 +29,6 @@ class ServerHealth {
   static constexpr double kProbeBackoff = 1.5;
 
   void Configure(const ServerHealthConfig& config) { config_ = config; }
-  // Available, with no failures counted (a new list, a network change).
-  void Reset();
 
   // A lookup's outcome on this server (answers, NXDOMAIN and NODATA
   // included, are ok; transport failures, timeouts, SERVFAIL and REFUSED
@@ -45,8 +43,6 @@ class ServerHealth {
   int failures_in_row() const { return failures_in_row_; }
   // Probes sent since the server became unavailable.
   int probes() const { return probes_; }
-  // The wait the next failed probe will be followed by.
-  absl::Duration next_probe_delay() const { return probe_delay_; }
   uint64_t times_unavailable() const { return times_unavailable_; }
 
  private:

@@ -87,15 +87,35 @@ class JsonParser {
     return ErrorAt(pos_, absl::StrCat("unexpected '", std::string(1, c), "'"));
   }
 
-  absl::Status ParseObject(Json& out, int depth) {
-    out.type = Json::Type::kObject;
-    ++pos_;  // '{'
+  // The members of an object or an array, after its opening character:
+  // `item` reads one, then a ',' goes on and `close` ends it.
+  template <typename Item>
+  absl::Status ParseMembers(char close, absl::string_view what, Item item) {
+    ++pos_;  // '{' or '['
     SkipSpace();
-    if (pos_ < text_.size() && text_[pos_] == '}') {
+    if (pos_ < text_.size() && text_[pos_] == close) {
       ++pos_;
       return absl::OkStatus();
     }
     for (;;) {
+      if (absl::Status s = item(); !s.ok()) return s;
+      SkipSpace();
+      if (pos_ < text_.size() && text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (pos_ < text_.size() && text_[pos_] == close) {
+        ++pos_;
+        return absl::OkStatus();
+      }
+      return ErrorAt(pos_, absl::StrCat("expected ',' or '",
+                                        std::string(1, close), "' in ", what));
+    }
+  }
+
+  absl::Status ParseObject(Json& out, int depth) {
+    out.type = Json::Type::kObject;
+    return ParseMembers('}', "an object", [&]() -> absl::Status {
       SkipSpace();
       if (pos_ >= text_.size() || text_[pos_] != '"') {
         return ErrorAt(pos_, "expected a field name in quotes");
@@ -110,42 +130,18 @@ class JsonParser {
       Json value;
       if (absl::Status s = ParseValue(value, depth + 1); !s.ok()) return s;
       out.fields.emplace_back(std::move(key), std::move(value));
-      SkipSpace();
-      if (pos_ < text_.size() && text_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      if (pos_ < text_.size() && text_[pos_] == '}') {
-        ++pos_;
-        return absl::OkStatus();
-      }
-      return ErrorAt(pos_, "expected ',' or '}' in an object");
-    }
+      return absl::OkStatus();
+    });
   }
 
   absl::Status ParseArray(Json& out, int depth) {
     out.type = Json::Type::kArray;
-    ++pos_;  // '['
-    SkipSpace();
-    if (pos_ < text_.size() && text_[pos_] == ']') {
-      ++pos_;
-      return absl::OkStatus();
-    }
-    for (;;) {
+    return ParseMembers(']', "an array", [&]() -> absl::Status {
       Json item;
       if (absl::Status s = ParseValue(item, depth + 1); !s.ok()) return s;
       out.items.push_back(std::move(item));
-      SkipSpace();
-      if (pos_ < text_.size() && text_[pos_] == ',') {
-        ++pos_;
-        continue;
-      }
-      if (pos_ < text_.size() && text_[pos_] == ']') {
-        ++pos_;
-        return absl::OkStatus();
-      }
-      return ErrorAt(pos_, "expected ',' or ']' in an array");
-    }
+      return absl::OkStatus();
+    });
   }
 
   absl::Status ParseNumber(Json& out) {

@@ -230,9 +230,9 @@ struct ResolverSnapshot {
   // network.trr.canary_domain_check: "off", "pending", "clear", or
   // "tripped" (the network asked for no DoH; mode 2 resolves natively).
   std::string canary = "off";
-  // The network's DNS suffixes (resolv.conf's search line and
-  // SetDnsSuffixes), resolved natively in mode 2 with
-  // network.trr.split_horizon_mitigations.
+  // The network's DNS suffixes (SetDnsSuffixes, and resolv.conf's search
+  // line, read only while network.trr.split_horizon_mitigations is on),
+  // resolved natively in mode 2 with that pref.
   std::vector<std::string> dns_suffixes;
   std::string native_resolver;
   // Mode 3 without bootstrapAddr: the DoH host itself is resolved by the

@@ -204,6 +204,9 @@ struct Script {
       answer_from;
   std::atomic<int> a_queries{0};
   std::atomic<int> native_lookups{0};
+  // When set and true for (server, name): the query is never answered
+  // (until cancelled).
+  std::function<bool(const std::string& server, const std::string& name)> hold;
   // The native resolver's answer for a name, when set (else 198.51.100.7).
   std::function<NativeResult(const std::string& name)> native;
 };
@@ -220,6 +223,10 @@ class FakeTransport final : public DohSender {
     const auto [name, type] =
         QuestionOf(std::vector<uint8_t>(query.begin(), query.end()));
     if (type == dns::kTypeA) ++script_->a_queries;
+    if (script_->hold && script_->hold(host_, name)) {
+      pending_[id] = std::move(done);
+      return id;
+    }
     DohResult result = script_->answer_from
                            ? script_->answer_from(host_, name, type)
                            : script_->answer(name, type);
@@ -649,6 +656,44 @@ TEST(FailoverTest, FailoverMarksAServerUnavailableAndAProbeBringsItBack) {
   EXPECT_EQ(events,
             (std::vector<std::string>{"https://a.test/dns-query unavailable",
                                       "https://a.test/dns-query available"}));
+}
+
+TEST(FailoverTest, AQueryOnAServerANewListReplacedGoesOnOnTheNewList) {
+  Harness h;
+  h.script->hold = [](const std::string& server, const std::string&) {
+    return server == "a.test";  // a.test never answers
+  };
+  h.script->answer = [](const std::string& name, uint16_t type) {
+    return Respond(Server::kAnswer, name, type);
+  };
+  h.Start(3, Confirm::kSkipped,
+          {{"network.trr.uri", std::string("https://a.test/dns-query")}});
+  ASSERT_NE(h.resolver, nullptr);
+  Mutex mu;
+  CondVar cv;
+  std::optional<ResolveResult> got;  // under mu
+  h.resolver->Resolve("www.example.test", Ipv4(), [&](const ResolveResult& r) {
+    MutexLock lock(&mu);
+    got = r;
+    cv.SignalAll();
+  });
+  // Sent to a.test (a snapshot is a round trip to the resolver's thread).
+  const absl::Time sent_by = absl::Now() + absl::Seconds(10);
+  while (h.script->a_queries.load() == 0 && absl::Now() < sent_by) {
+    h.resolver->Snapshot();
+  }
+  ASSERT_EQ(h.script->a_queries.load(), 1);
+  ASSERT_TRUE(h.resolver
+                  ->SetPrefs({{"network.trr.uri",
+                               std::string("https://b.test/dns-query")}})
+                  .ok());
+  MutexLock lock(&mu);
+  ASSERT_TRUE(cv.AwaitWithDeadline(&mu, absl::Now() + absl::Seconds(10),
+                                   [&] { return got.has_value(); }));
+  ASSERT_TRUE(got->ok()) << got->status;
+  EXPECT_EQ(got->source, ResultSource::kTrr);
+  EXPECT_EQ(got->addresses.at(0).ToString(), "192.0.2.10");
+  EXPECT_EQ(h.script->a_queries.load(), 2);  // once to each
 }
 
 TEST(FailoverTest, Mode2WithEveryServerUnavailableGoesNativeAndSaysWhy) {

@@ -12,7 +12,6 @@ ServerHealth Health(int max_failures = 3) {
   config.probe_initial = absl::Seconds(1);
   config.probe_max = absl::Seconds(4);
   health.Configure(config);
-  health.Reset();
   return health;
 }
 

@@ -65,6 +65,16 @@ try {
   }
   const result = await page.textContent('#result');
   if (!result.includes('192.0.2.1 (trr')) throw new Error(`result: ${result}`);
+  // The DoH server that answered, with its answer counted.
+  const serverRow = '#server-rows tr[data-state="available"]';
+  await page.waitForSelector(serverRow, {timeout: 10000});
+  await page.waitForFunction(
+      (sel) => document.querySelector(sel).children[6].textContent === '1',
+      serverRow, {timeout: 10000});
+  const serverCells = await page.locator(`${serverRow} td`).allTextContents();
+  if (!serverCells[0].includes(`doh.test:${env.DOH_PORT}/dns-query`)) {
+    throw new Error(`unexpected server row: ${JSON.stringify(serverCells)}`);
+  }
 
   await page.click('#clear');
   await page.waitForSelector(row, {state: 'detached', timeout: 10000});
