@@ -144,7 +144,14 @@ std::string DumpText(const ResolverSnapshot& s) {
         v.bootstrap.empty()
             ? std::string()
             : absl::StrCat(", at ", absl::StrJoin(v.bootstrap, ", ")),
-        "\n");
+        v.discovered ? ", discovered (DDR)" : "", "\n");
+  }
+  absl::StrAppend(&out, "\nDDR (designated resolvers)\n  ", s.ddr.state,
+                  s.ddr.resolver.empty() ? "" : ", asked ", s.ddr.resolver,
+                  s.ddr.detail.empty() ? "" : ": ", s.ddr.detail, "\n");
+  for (const DdrDesignationInfo& d : s.ddr.designations) {
+    absl::StrAppend(&out, "  ", d.uri.empty() ? "-" : d.uri, "\n    ", d.state,
+                    d.reason.empty() ? "" : ": ", d.reason, "\n");
   }
   out += "\nDoH connections\n";
   if (s.doh_connections.empty()) out += "  (none)\n";
@@ -251,9 +258,32 @@ void WriteDumpJson(const ResolverSnapshot& s, JsonWriter& json) {
         .Double(v.p50_ms)
         .Key("bootstrap")
         .StringArray(v.bootstrap)
+        .Key("discovered")
+        .Bool(v.discovered)
         .EndObject();
   }
-  json.EndArray().Key("connections").BeginArray();
+  json.EndArray()
+      .Key("ddr")
+      .BeginObject()
+      .Key("state")
+      .String(s.ddr.state)
+      .Key("resolver")
+      .String(s.ddr.resolver)
+      .Key("detail")
+      .String(s.ddr.detail)
+      .Key("designations")
+      .BeginArray();
+  for (const DdrDesignationInfo& d : s.ddr.designations) {
+    json.BeginObject()
+        .Key("uri")
+        .String(d.uri)
+        .Key("state")
+        .String(d.state)
+        .Key("reason")
+        .String(d.reason)
+        .EndObject();
+  }
+  json.EndArray().EndObject().Key("connections").BeginArray();
   for (const DohConnectionInfo& c : s.doh_connections) {
     json.BeginObject()
         .Key("protocol")

@@ -52,6 +52,12 @@ inline constexpr char kDashboardPage[] = R"html(<!DOCTYPE html>
   <th>Failures</th><th>p50 (ms)</th></tr></thead>
   <tbody id="server-rows"></tbody>
 </table>
+<h2>Designated resolvers (DDR)</h2>
+<div class="state" id="ddr-state"></div>
+<table id="designations">
+  <thead><tr><th>Designation</th><th>State</th><th>Why</th></tr></thead>
+  <tbody id="designation-rows"></tbody>
+</table>
 <h2>DoH connections</h2>
 <table id="connections">
   <thead><tr><th>Protocol</th><th>State</th><th>Address</th><th>In flight</th>
@@ -101,12 +107,25 @@ async function refresh() {
   for (const v of t.servers) {
     const tr = document.createElement('tr');
     tr.dataset.state = v.state;
-    cell(tr, v.uri, 'addr'); cell(tr, v.state); cell(tr, v.confirmation);
+    cell(tr, v.discovered ? `${v.uri} (DDR)` : v.uri, 'addr');
+    cell(tr, v.state); cell(tr, v.confirmation);
     cell(tr, String(v.failures_in_row));
     cell(tr, v.next_probe_ms < 0 ? '-' : `${(v.next_probe_ms / 1000).toFixed(1)} s`);
     for (const n of [v.queries, v.answers, v.failures]) cell(tr, String(n));
     cell(tr, v.p50_ms.toFixed(2));
     servers.appendChild(tr);
+  }
+  pairs(document.getElementById('ddr-state'), [
+    ['State', t.ddr.state], ['Resolver asked', t.ddr.resolver || '-'],
+    ['Detail', t.ddr.detail || '-'],
+  ]);
+  const designations = document.getElementById('designation-rows');
+  designations.replaceChildren();
+  for (const d of t.ddr.designations) {
+    const tr = document.createElement('tr');
+    tr.dataset.state = d.state;
+    cell(tr, d.uri || '-', 'addr'); cell(tr, d.state); cell(tr, d.reason || '-');
+    designations.appendChild(tr);
   }
   const connections = document.getElementById('connection-rows');
   connections.replaceChildren();

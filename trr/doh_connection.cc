@@ -74,6 +74,16 @@ nghttp2_nv Header(absl::string_view name, absl::string_view value,
                     name.size(), value.size(), flags};
 }
 
+// Whether the peer's certificate (already verified for the host name)
+// lists `ip` among its subjectAltName iPAddress entries.
+bool CertificateCovers(SSL* ssl, const IpAddress& ip) {
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  const bool covered =
+      cert != nullptr && X509_check_ip_asc(cert, ip.ToString().c_str(), 0) == 1;
+  X509_free(cert);
+  return covered;
+}
+
 }  // namespace
 
 struct DohTransport::Callbacks {
@@ -424,6 +434,16 @@ void DohTransport::Handshake(Connection* conn) {
   ERR_clear_error();
   const int rc = SSL_do_handshake(conn->ssl);
   if (rc == 1) {
+    if (config_.verify_ip &&
+        !CertificateCovers(conn->ssl, *config_.verify_ip)) {
+      Fail(conn, DohError::kTls,
+           absl::StrCat("TLS with ", config_.uri.host,
+                        " failed: its certificate does not cover ",
+                        config_.verify_ip->ToString(),
+                        ", the resolver that designated it (RFC 9462 "
+                        "verified discovery)"));
+      return;
+    }
     const unsigned char* protocol = nullptr;
     unsigned int length = 0;
     SSL_get0_alpn_selected(conn->ssl, &protocol, &length);

@@ -78,6 +78,10 @@ struct DohConfig {
   std::string ca_file;
   // network.trr.credentials: sent as the Authorization header.
   std::string credentials;
+  // A server found by DDR: its certificate must also cover this address,
+  // the unencrypted resolver's that designated it (RFC 9462 section 4.2);
+  // a connection whose certificate does not fails with kTls.
+  std::optional<IpAddress> verify_ip;
 };
 
 struct DohTransportStats {

@@ -253,7 +253,7 @@ class SystemResolver final : public NativeResolver {
 // ---------------------------------------------------------------------------
 // Plain DNS to one server: UDP, then TCP when the answer is truncated.
 
-class PlainDnsResolver final : public NativeResolver {
+class PlainDnsResolver final : public PlainDnsClient {
  public:
   PlainDnsResolver(EventLoop* loop, IpAddress server, uint16_t port)
       : loop_(loop),
@@ -265,10 +265,6 @@ class PlainDnsResolver final : public NativeResolver {
 
   void Resolve(const std::string& host, QueryKind kind, absl::Duration timeout,
                Callback done) override {
-    auto lookup = std::make_shared<Lookup>();
-    lookup->id = next_lookup_++;
-    lookup->done = std::move(done);
-    lookups_map_[lookup->id] = lookup;
     std::vector<uint16_t> types;
     switch (kind) {
       case QueryKind::kIpv4:
@@ -287,8 +283,12 @@ class PlainDnsResolver final : public NativeResolver {
         types = {dns::kTypeTXT};
         break;
     }
-    lookup->waiting = static_cast<int>(types.size());
-    for (uint16_t type : types) StartExchange(lookup, host, type, timeout);
+    Start(host, types, timeout, std::move(done));
+  }
+
+  void ResolveType(const std::string& host, uint16_t type,
+                   absl::Duration timeout, Callback done) override {
+    Start(host, {type}, timeout, std::move(done));
   }
 
   void CancelAll() override {
@@ -338,8 +338,20 @@ class PlainDnsResolver final : public NativeResolver {
     bool tcp = false;
     std::vector<uint8_t> tcp_in;
     size_t tcp_written = 0;
-    EventLoop::TimerId timer = 0;
+    EventLoop::TimerId timer = 0;  // Why the last datagram that did not answer
+                                   // the question was ignored.
+    std::string ignored;
   };
+
+  void Start(const std::string& host, const std::vector<uint16_t>& types,
+             absl::Duration timeout, Callback done) {
+    auto lookup = std::make_shared<Lookup>();
+    lookup->id = next_lookup_++;
+    lookup->done = std::move(done);
+    lookups_map_[lookup->id] = lookup;
+    lookup->waiting = static_cast<int>(types.size());
+    for (uint16_t type : types) StartExchange(lookup, host, type, timeout);
+  }
 
   void StartExchange(const std::shared_ptr<Lookup>& lookup,
                      const std::string& host, uint16_t type,
@@ -367,8 +379,14 @@ class PlainDnsResolver final : public NativeResolver {
     const uint64_t id = x->id;
     x->timer = loop_->AddTimer(timeout, [this, id] {
       auto it = exchanges_.find(id);
-      if (it != exchanges_.end()) it->second->timer = 0;
-      FinishExchange(id, BadAnswer("timed out"));
+      if (it == exchanges_.end()) return;
+      it->second->timer = 0;
+      const std::string& ignored = it->second->ignored;
+      FinishExchange(
+          id, BadAnswer(ignored.empty() ? "timed out"
+                                        : absl::StrCat("timed out, after "
+                                                       "ignoring an answer: ",
+                                                       ignored)));
     });
     exchanges_[x->id] = std::move(exchange);
     SendUdp(*x);
@@ -417,7 +435,10 @@ class PlainDnsResolver final : public NativeResolver {
           absl::MakeConstSpan(buffer, static_cast<size_t>(n)),
           dns::Question(x.host, x.type, x.dns_id), response);
       // An answer to some other question is ignored: it may be spoofed.
-      if (!error.ok()) continue;
+      if (!error.ok()) {
+        x.ignored = std::string(error.ToStatus().message());
+        continue;
+      }
       if (response.truncated) {
         StartTcp(x);
         return;
@@ -593,7 +614,7 @@ std::unique_ptr<NativeResolver> MakeSystemResolver(EventLoop* loop, int threads,
       lookup != nullptr ? std::move(lookup) : SystemResolver::DefaultLookup());
 }
 
-std::unique_ptr<NativeResolver> MakePlainDnsResolver(EventLoop* loop,
+std::unique_ptr<PlainDnsClient> MakePlainDnsResolver(EventLoop* loop,
                                                      IpAddress server,
                                                      uint16_t port) {
   return std::make_unique<PlainDnsResolver>(loop, server, port);

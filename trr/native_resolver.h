@@ -53,7 +53,18 @@ using SystemLookup =
     std::function<NativeResult(const std::string& host, int family)>;
 std::unique_ptr<NativeResolver> MakeSystemResolver(
     EventLoop* loop, int threads, SystemLookup lookup = nullptr);
-std::unique_ptr<NativeResolver> MakePlainDnsResolver(EventLoop* loop,
+// Plain DNS to one server: Resolve for addresses, ResolveType for one
+// question of any other type (DDR's SVCB query). An answer to another
+// question is ignored (it may be spoofed); a lookup that then times out
+// says what was ignored.
+class PlainDnsClient : public NativeResolver {
+ public:
+  // The answer's records of `type` (SVCB and HTTPS records in
+  // answer.https), or NXDOMAIN, NODATA or the failure, as for Resolve.
+  virtual void ResolveType(const std::string& host, uint16_t type,
+                           absl::Duration timeout, Callback done) = 0;
+};
+std::unique_ptr<PlainDnsClient> MakePlainDnsResolver(EventLoop* loop,
                                                      IpAddress server,
                                                      uint16_t port);
 

@@ -183,6 +183,7 @@ Settings ReadSettings(const prefs::PrefSnapshot& p) {
   s.retry_recoverable = p.Get(keys::kTrrRetryOnRecoverableErrors);
   s.fallback_on_zero = p.Get(keys::kTrrFallbackOnZeroResponse);
   s.canary_check = p.Get(keys::kTrrCanaryDomainCheck);
+  s.ddr = p.Get(keys::kTrrDdrEnabled);
   s.split_horizon = p.Get(keys::kTrrSplitHorizonMitigations);
   s.hard_fail_ede = p.Get(keys::kTrrHardFailOnExtendedError);
   s.clear_cache_on_change = p.Get(keys::kTrrClearCacheOnPrefChange);
@@ -292,6 +293,8 @@ Resolver::Impl::~Impl() {
     shutting_down_ = true;
     CancelEverything();
     servers_.clear();
+    ddr_.verifying.clear();
+    ddr_.client.reset();
     native_.reset();
   });
 }
@@ -305,6 +308,14 @@ void Resolver::Impl::CancelEverything() {
     FinishWithError(job, absl::CancelledError("the resolver shut down"));
   }
   if (native_) native_->CancelAll();
+  if (ddr_.client) ddr_.client->CancelAll();
+  if (ddr_.refresh_timer != 0) {
+    loop_.CancelTimer(ddr_.refresh_timer);
+    ddr_.refresh_timer = 0;
+  }
+  for (const ServerPtr& server : ddr_.verifying) {
+    server->transport->CancelAll();
+  }
   for (const ServerPtr& server : servers_) {
     server->transport->CancelAll();
     if (server->confirmation_timer != 0) {
@@ -356,6 +367,10 @@ void Resolver::Impl::ApplyPrefs() {
   if (first || old.canary_check != now.canary_check || old.mode != now.mode ||
       old.native_nameserver != now.native_nameserver) {
     StartCanaryCheck();
+  }
+  if (first || old.ddr != now.ddr || old.mode != now.mode ||
+      old.native_nameserver != now.native_nameserver) {
+    StartDiscovery(/*keep_verified=*/false);
   }
 }
 
@@ -487,7 +502,8 @@ void Resolver::Impl::OnNetworkChanged() {
     etc_hosts_ = ReadEtcHosts(options_.etc_hosts_path);
     ReadNetworkSuffixes();
     RestartConfirmation();
-    StartCanaryCheck();  // a new network: its own answer
+    StartCanaryCheck();                       // a new network: its own answer
+    StartDiscovery(/*keep_verified=*/false);  // and its own designations
   });
 }
 
@@ -524,6 +540,7 @@ ResolverSnapshot Resolver::Impl::Snapshot() {
     snapshot.uri = settings_.uri_text;
     snapshot.servers = ServerInfos();
     snapshot.canary = CanaryName(canary_);
+    snapshot.ddr = ddr_.info;
     snapshot.dns_suffixes = suffix_list_;
     snapshot.confirmation_state =
         servers_.empty()

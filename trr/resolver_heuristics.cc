@@ -25,24 +25,45 @@ bool CoveredBy(const absl::flat_hash_set<std::string>& names,
   }
 }
 
+namespace {
+
+// Calls `line` with the fields of each line of a resolv.conf file,
+// comments left out; nothing when it cannot be read.
+template <typename F>
+void ForEachResolvConfLine(const std::string& path, F line) {
+  std::ifstream in(path);
+  for (std::string text; std::getline(in, text);) {
+    text = text.substr(0, text.find_first_of("#;"));
+    const std::vector<absl::string_view> fields =
+        absl::StrSplit(text, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    if (!fields.empty()) line(fields);
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> ReadSearchDomains(const std::string& path) {
   std::vector<std::string> domains;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) {
-    line = line.substr(0, line.find_first_of("#;"));
-    std::vector<absl::string_view> fields =
-        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
-    if (fields.empty() || (fields[0] != "search" && fields[0] != "domain")) {
-      continue;
-    }
+  ForEachResolvConfLine(path, [&](const std::vector<absl::string_view>& f) {
+    if (f[0] != "search" && f[0] != "domain") return;
     // The last search or domain line wins (resolv.conf(5)).
     domains.clear();
-    for (size_t i = 1; i < fields.size(); ++i) {
-      std::string domain = NormalizeHostName(fields[i]);
+    for (size_t i = 1; i < f.size(); ++i) {
+      std::string domain = NormalizeHostName(f[i]);
       if (dns::CheckHostName(domain).ok()) domains.push_back(domain);
     }
-  }
+  });
   return domains;
+}
+
+std::optional<IpAddress> ReadFirstNameserver(const std::string& path) {
+  std::optional<IpAddress> first;
+  ForEachResolvConfLine(path, [&](const std::vector<absl::string_view>& f) {
+    if (!first && f[0] == "nameserver" && f.size() > 1) {
+      first = IpAddress::Parse(f[1]);
+    }
+  });
+  return first;
 }
 
 std::string CanaryName(Canary canary) {

@@ -86,6 +86,7 @@ struct Settings {
   bool fallback_on_zero{};
   bool canary_check{};
   bool split_horizon{};
+  bool ddr{};
   bool hard_fail_ede{};
   bool clear_cache_on_change{};
   bool disable_ipv6{};
@@ -104,6 +105,8 @@ bool CoveredBy(const absl::flat_hash_set<std::string>& names,
 // The search domains of a resolv.conf file (its last search or domain
 // line), normalized; none when it cannot be read.
 std::vector<std::string> ReadSearchDomains(const std::string& path);
+// The first nameserver line of a resolv.conf file that is an IP address.
+std::optional<IpAddress> ReadFirstNameserver(const std::string& path);
 
 // The canary domain check (network.trr.canary_domain_check).
 enum class Canary : uint8_t { kOff, kPending, kClear, kTripped };
@@ -170,6 +173,11 @@ class LatencyWindow {
 // one and fail over to the next.
 struct DohServerState {
   DohServerSpec spec;
+  // Designated by the network's resolver (DDR): never sent credentials,
+  // and its certificate must also cover `verify_ip`, that resolver's
+  // address.
+  bool discovered = false;
+  std::optional<IpAddress> verify_ip;
   std::unique_ptr<DohSender> transport;
   Confirmation confirmation;
   EventLoop::TimerId confirmation_timer = 0;
@@ -328,21 +336,43 @@ class TRR_HIDDEN Resolver::Impl {
   // failures too).
   void OnServerResult(const ServerPtr& server, bool answered, bool usable,
                       absl::Duration latency);
-  // Sends an NS query for `name` to `server` (confirmation and probes).
-  // `done` gets the answer's RCODE, or nullopt when no usable answer came
-  // (inline when the name cannot be encoded); it is not called once the
-  // server has left the list or the resolver is shutting down.
-  using NsQueryCallback = std::function<void(const ServerPtr& server,
-                                             std::optional<uint16_t> rcode)>;
+  // Sends an NS query for `name` to `server` (confirmation, probes, DDR's
+  // verification). `done` gets the answer's RCODE, or nullopt when no
+  // usable answer came (inline when the name cannot be encoded), and the
+  // transport's result; it is not called once the server has left the
+  // list or the resolver is shutting down.
+  using NsQueryCallback =
+      std::function<void(const ServerPtr& server, std::optional<uint16_t> rcode,
+                         const DohResult&)>;
   void SendNsQuery(const ServerPtr& server, const std::string& name,
                    NsQueryCallback done);
   void SendProbe(const ServerPtr& server);
+  // What probes and verification ask for: network.trr.confirmationNS, or
+  // example.com when confirmation is skipped.
+  std::string ProbeName() const;
   void ScheduleProbe(const ServerPtr& server, absl::Duration after);
   void RestartConfirmation();
   void RunConfirmation(const ServerPtr& server, Confirmation::Action action);
   std::vector<DohServerInfo> ServerInfos() const;
   // Tells the server observers what changed since they were last told.
   void NotifyServerChanges(const ServerPtr& server);
+  ConfirmationConfig ConfirmationSettings() const;
+  // Takes a server off the list for good: its timers stop, its queries
+  // are cancelled, and it is destroyed on a later turn of the loop (this
+  // may run inside one of its own transport's callbacks).
+  void Retire(const ServerPtr& server);
+  // DDR (resolver_ddr.cc): asks the unencrypted resolver for
+  // _dns.resolver.arpa SVCB, when network.trr.ddr.enabled is on in modes
+  // 1, 2 and 4 (mode 3 sends no plaintext DNS). `keep_verified`: a
+  // refresh, in which designations found again keep their server and its
+  // state; otherwise (a new network, new prefs) discovered servers leave
+  // the list at once.
+  void StartDiscovery(bool keep_verified);
+  void OnDesignations(NativeResult result);
+  // Connects to a designated server once; it joins the list only when its
+  // TLS handshake, including the check of the resolver's address, passed.
+  void VerifyDesignation(const ServerPtr& server);
+  void RemoveDiscovered(const std::vector<ServerPtr>& keep);
   // Heuristics (resolver_heuristics.cc): asks the native resolver for the
   // canary domain (mode 2 with the check on), and joins the DNS suffixes.
   void StartCanaryCheck();
@@ -375,6 +405,17 @@ class TRR_HIDDEN Resolver::Impl {
   uint64_t canary_generation_ = 0;  // a later check makes earlier ones moot
   std::vector<std::string> file_suffixes_, embedder_suffixes_, suffix_list_;
   DomainList suffixes_;
+  struct Ddr {
+    DdrInfo info;
+    std::optional<IpAddress> resolver_ip;
+    // A later discovery makes the answers of earlier ones moot.
+    uint64_t generation = 0;
+    std::unique_ptr<PlainDnsClient> client;
+    // Designated servers being verified, not yet on the list.
+    std::vector<ServerPtr> verifying;
+    EventLoop::TimerId refresh_timer = 0;
+  };
+  Ddr ddr_;
   CaptivePortalState portal_ = CaptivePortalState::kUnknown;
   std::vector<JobPtr> portal_waiting_;
   // Keyed by views of each job's own key (a job is never moved and its key

@@ -34,7 +34,9 @@ DohConfig Resolver::Impl::TransportConfig(const DohServerState& server) const {
   config.use_get = settings_.use_get;
   config.bootstrap = server.spec.bootstrap;
   config.ca_file = settings_.ca_file;
-  config.credentials = settings_.credentials;
+  // The credentials are the configured provider's, never the network's.
+  if (!server.discovered) config.credentials = settings_.credentials;
+  config.verify_ip = server.verify_ip;
   return config;
 }
 
@@ -43,8 +45,12 @@ void Resolver::Impl::ApplyServers(const Settings& old, bool first) {
   if (first || old.servers != now.servers) {
     // A new list: new transports, availability and counters. The old
     // servers leave the list first, so the lookups their cancelled
-    // queries fail over see the new one.
-    std::vector<ServerPtr> leaving = std::move(servers_);
+    // queries fail over see the new one. Discovered servers stay, after
+    // the configured ones.
+    std::vector<ServerPtr> leaving, discovered;
+    for (ServerPtr& server : servers_) {
+      (server->discovered ? discovered : leaving).push_back(std::move(server));
+    }
     servers_.clear();
     for (const DohServerSpec& spec : now.servers) {
       auto server = std::make_shared<DohServerState>();
@@ -55,23 +61,33 @@ void Resolver::Impl::ApplyServers(const Settings& old, bool first) {
       server->transport->Configure(TransportConfig(*server));
       servers_.push_back(std::move(server));
     }
-    for (const ServerPtr& server : leaving) {
-      server->retired = true;
-      if (server->confirmation_timer != 0) {
-        loop_.CancelTimer(server->confirmation_timer);
-      }
-      if (server->probe_timer != 0) loop_.CancelTimer(server->probe_timer);
-      server->transport->CancelAll();
-    }
+    servers_.insert(servers_.end(), discovered.begin(), discovered.end());
+    for (const ServerPtr& server : leaving) Retire(server);
   } else if (old.use_get != now.use_get || old.credentials != now.credentials ||
              old.ca_file != now.ca_file) {
-    for (const ServerPtr& server : servers_) {
-      server->transport->Configure(TransportConfig(*server));
+    for (const auto* list : {&servers_, &ddr_.verifying}) {
+      for (const ServerPtr& server : *list) {
+        server->transport->Configure(TransportConfig(*server));
+      }
     }
   }
   for (const ServerPtr& server : servers_) {
     server->health.Configure(now.health);
   }
+}
+
+void Resolver::Impl::Retire(const ServerPtr& server) {
+  server->retired = true;
+  if (server->confirmation_timer != 0) {
+    loop_.CancelTimer(server->confirmation_timer);
+    server->confirmation_timer = 0;
+  }
+  if (server->probe_timer != 0) {
+    loop_.CancelTimer(server->probe_timer);
+    server->probe_timer = 0;
+  }
+  server->transport->CancelAll();
+  loop_.Post([server] {});  // the last reference, dropped on a later turn
 }
 
 bool Resolver::Impl::Usable(const DohServerState& server, TrrMode mode) const {
@@ -135,7 +151,10 @@ void Resolver::Impl::SendNsQuery(const ServerPtr& server,
                                  NsQueryCallback done) {
   std::vector<uint8_t> query;
   if (!dns::EncodeQuery(name, dns::kTypeNS, DohQueryOptions(), query).ok()) {
-    done(server, std::nullopt);
+    DohResult failed;
+    failed.error = DohError::kOther;
+    failed.detail = "the name cannot be encoded";
+    done(server, std::nullopt, failed);
     return;
   }
   ++counters_.doh_requests;
@@ -150,23 +169,27 @@ void Resolver::Impl::SendNsQuery(const ServerPtr& server,
             !dns::ParseResponse(result.body, dns::Question(name, dns::kTypeNS),
                                 response)
                  .ok()) {
-          done(server, std::nullopt);
+          done(server, std::nullopt, result);
           return;
         }
-        done(server, response.rcode);
+        done(server, response.rcode, result);
       });
+}
+
+std::string Resolver::Impl::ProbeName() const {
+  return NormalizeHostName(settings_.confirmation_ns == "skip"
+                               ? "example.com"
+                               : settings_.confirmation_ns);
 }
 
 void Resolver::Impl::SendProbe(const ServerPtr& server) {
   // The confirmation query: an NS query for network.trr.confirmationNS
   // (example.com when confirmation is skipped). Answered means NOERROR or
   // NXDOMAIN: the server resolves again.
-  const std::string ns = NormalizeHostName(settings_.confirmation_ns == "skip"
-                                               ? "example.com"
-                                               : settings_.confirmation_ns);
   ++server->probes;
-  SendNsQuery(server, ns,
-              [this](const ServerPtr& server, std::optional<uint16_t> rcode) {
+  SendNsQuery(server, ProbeName(),
+              [this](const ServerPtr& server, std::optional<uint16_t> rcode,
+                     const DohResult&) {
                 const bool ok =
                     rcode == dns::kRcodeNoError || rcode == dns::kRcodeNxDomain;
                 if (auto next = server->health.OnProbeResult(ok)) {
@@ -176,7 +199,7 @@ void Resolver::Impl::SendProbe(const ServerPtr& server) {
               });
 }
 
-void Resolver::Impl::RestartConfirmation() {
+ConfirmationConfig Resolver::Impl::ConfirmationSettings() const {
   ConfirmationConfig config;
   const TrrMode mode = settings_.mode;
   config.trr_in_use = mode != TrrMode::kOff && mode != TrrMode::kOffByChoice;
@@ -185,6 +208,11 @@ void Resolver::Impl::RestartConfirmation() {
   config.retry_initial = settings_.retry_initial;
   config.retry_max = settings_.retry_max;
   config.max_fails = settings_.max_fails;
+  return config;
+}
+
+void Resolver::Impl::RestartConfirmation() {
+  const ConfirmationConfig config = ConfirmationSettings();
   for (const ServerPtr& server : servers_) {
     if (server->confirmation_timer != 0) {
       loop_.CancelTimer(server->confirmation_timer);
@@ -199,19 +227,20 @@ void Resolver::Impl::RunConfirmation(const ServerPtr& server,
   NotifyServerChanges(server);
   if (action.send_attempt) {
     const uint64_t attempt = *action.send_attempt;
-    SendNsQuery(server, NormalizeHostName(settings_.confirmation_ns),
-                [this, attempt](const ServerPtr& server,
-                                std::optional<uint16_t> rcode) {
-                  // NOERROR confirms, with or without records.
-                  const bool ok = rcode == dns::kRcodeNoError;
-                  const ConfirmationState before = server->confirmation.state();
-                  RunConfirmation(
-                      server, server->confirmation.OnQueryResult(attempt, ok));
-                  if (ok && before != ConfirmationState::kOk &&
-                      server->confirmation.state() == ConfirmationState::kOk) {
-                    blocklist_.Clear();
-                  }
-                });
+    SendNsQuery(
+        server, NormalizeHostName(settings_.confirmation_ns),
+        [this, attempt](const ServerPtr& server, std::optional<uint16_t> rcode,
+                        const DohResult&) {
+          // NOERROR confirms, with or without records.
+          const bool ok = rcode == dns::kRcodeNoError;
+          const ConfirmationState before = server->confirmation.state();
+          RunConfirmation(server,
+                          server->confirmation.OnQueryResult(attempt, ok));
+          if (ok && before != ConfirmationState::kOk &&
+              server->confirmation.state() == ConfirmationState::kOk) {
+            blocklist_.Clear();
+          }
+        });
   }
   if (action.retry_after) {
     if (server->confirmation_timer != 0) {
@@ -304,6 +333,7 @@ std::vector<DohServerInfo> Resolver::Impl::ServerInfos() const {
     for (const IpAddress& ip : server->spec.bootstrap) {
       info.bootstrap.push_back(ip.ToString());
     }
+    info.discovered = server->discovered;
     infos.push_back(std::move(info));
   }
   return infos;

@@ -19,6 +19,10 @@ struct ResolverSeams {
   // Each runs once, on the resolver's network thread. Empty: the real one.
   std::function<std::unique_ptr<DohSender>(EventLoop*)> make_transport;
   std::function<std::unique_ptr<NativeResolver>(EventLoop*)> make_native;
+  // The plain-DNS client DDR asks the unencrypted resolver with.
+  std::function<std::unique_ptr<PlainDnsClient>(EventLoop*, IpAddress,
+                                                uint16_t)>
+      make_plain_dns;
 };
 
 absl::StatusOr<std::unique_ptr<Resolver>> CreateResolverForTesting(

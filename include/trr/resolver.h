@@ -204,8 +204,34 @@ struct DohServerInfo {
   uint64_t probes = 0;
   double p50_ms = 0;  // of its last 128 answers; 0 before any
   // The addresses it is reached at without a native lookup (the JSON
-  // form's endpoints, or network.trr.bootstrapAddr for a single server).
+  // form's endpoints, or network.trr.bootstrapAddr for a single server;
+  // a discovered server's address hints).
   std::vector<std::string> bootstrap;
+  // Designated by the network's resolver (DDR) and verified, rather than
+  // configured; discovered servers follow the configured ones.
+  bool discovered = false;
+};
+
+// One encrypted resolver the network's resolver designated (DDR).
+struct DdrDesignationInfo {
+  std::string uri;
+  // "verifying"; "verified" (now in the server list); "unverified" (its
+  // certificate does not cover the designating resolver's address, or it
+  // could not be reached to check); "ignored" (not a designation trr can
+  // use: no h2, no dohpath, AliasMode, a loop, a duplicate...).
+  std::string state;
+  std::string reason;  // why unverified or ignored
+};
+
+// Discovery of Designated Resolvers (network.trr.ddr.enabled, RFC 9462).
+struct DdrInfo {
+  // "off", "querying", "done" or "failed".
+  std::string state = "off";
+  // The unencrypted resolver asked, "IP:port".
+  std::string resolver;
+  // Why it is off or failed, or what the answer came to.
+  std::string detail;
+  std::vector<DdrDesignationInfo> designations;
 };
 
 // A DoH server's availability or confirmation state changed: trr's
@@ -230,6 +256,7 @@ struct ResolverSnapshot {
   // network.trr.canary_domain_check: "off", "pending", "clear", or
   // "tripped" (the network asked for no DoH; mode 2 resolves natively).
   std::string canary = "off";
+  DdrInfo ddr;
   // The network's DNS suffixes (SetDnsSuffixes, and resolv.conf's search
   // line, read only while network.trr.split_horizon_mitigations is on),
   // resolved natively in mode 2 with that pref.
@@ -256,7 +283,9 @@ class TRR_EXPORT Resolver {
     const Clock* clock = RealClock::Get();
     // Names listed here go native when network.trr.exclude-etc-hosts is on.
     std::string etc_hosts_path = "/etc/hosts";
-    // Its search line gives the network's DNS suffixes (split horizon).
+    // Its search line gives the network's DNS suffixes (split horizon);
+    // its first nameserver is the resolver DDR asks, unless
+    // network.dns.native_nameserver names one.
     std::string resolv_conf_path = "/etc/resolv.conf";
     // Worker threads for getaddrinfo().
     int native_threads = 4;

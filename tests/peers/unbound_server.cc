@@ -12,7 +12,8 @@
 namespace trr::testing {
 
 absl::StatusOr<TestCertificate> MakeTestCertificate(const TempDir& dir,
-                                                    const std::string& name) {
+                                                    const std::string& name,
+                                                    bool with_ips) {
   TestCertificate cert;
   cert.cert_file = absl::StrCat(dir.path(), "/", name, ".pem");
   cert.key_file = absl::StrCat(dir.path(), "/", name, ".key");
@@ -23,8 +24,8 @@ absl::StatusOr<TestCertificate> MakeTestCertificate(const TempDir& dir,
       " req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes",
       " -keyout ", cert.key_file, " -out ", cert.cert_file,
       " -days 2 -subj /CN=localhost -addext",
-      " subjectAltName=DNS:localhost,DNS:doh.test,DNS:dns.example.test,",
-      "IP:127.0.0.1,IP:::1 >/dev/null 2>&1");
+      " subjectAltName=DNS:localhost,DNS:doh.test,DNS:dns.example.test",
+      with_ips ? ",IP:127.0.0.1,IP:::1" : "", " >/dev/null 2>&1");
   if (std::system(command.c_str()) != 0) {
     return absl::InternalError(absl::StrCat("failed: ", command));
   }
@@ -98,7 +99,8 @@ absl::StatusOr<std::unique_ptr<UnboundServer>> UnboundServer::Start(
   if (server->dir_.path().empty()) {
     return absl::InternalError("cannot make a temporary directory");
   }
-  auto cert = MakeTestCertificate(server->dir_, "doh");
+  auto cert =
+      MakeTestCertificate(server->dir_, "doh", server->config_.cert_ips);
   if (!cert.ok()) return cert.status();
   server->cert_ = *cert;
   auto dns_port = PickFreePort();

@@ -15,14 +15,15 @@
 
 namespace trr::testing {
 
-// A self-signed certificate valid for localhost, doh.test, dns.example.test,
-// 127.0.0.1 and ::1; it is its own CA.
+// A self-signed certificate valid for localhost, doh.test, dns.example.test
+// and, with `with_ips`, 127.0.0.1 and ::1; it is its own CA.
 struct TestCertificate {
   std::string cert_file;
   std::string key_file;
 };
 absl::StatusOr<TestCertificate> MakeTestCertificate(const TempDir& dir,
-                                                    const std::string& name);
+                                                    const std::string& name,
+                                                    bool with_ips = true);
 
 // Writes the certificates of `cert_files` into one CA file in `dir` (to
 // trust several test servers at once); returns its path.
@@ -41,6 +42,9 @@ struct UnboundConfig {
   std::string zone_name = "example.test";
   std::string zone = DefaultTestZone();
   bool doh = true;
+  // Whether the DoH certificate also covers 127.0.0.1 and ::1 (DDR's
+  // verified discovery needs the designating resolver's address in it).
+  bool cert_ips = true;
   // Log every query (QueriesReceived() counts them). Off for long runs: the
   // log is kept in memory.
   bool log_queries = true;

@@ -8,6 +8,7 @@
 // cannot mint counter names. ctest label: hermetic.
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <set>
@@ -209,13 +210,28 @@ struct Script {
   std::function<bool(const std::string& server, const std::string& name)> hold;
   // The native resolver's answer for a name, when set (else 198.51.100.7).
   std::function<NativeResult(const std::string& name)> native;
+  // DDR: the unencrypted resolver's answer to _dns.resolver.arpa SVCB
+  // (else NXDOMAIN), the address it was asked at, and the queries.
+  std::function<NativeResult()> ddr;
+  std::atomic<int> ddr_queries{0};
+  // The last configuration each server's transport got, by host.
+  Mutex configs_mu;
+  std::map<std::string, DohConfig> configs ABSL_GUARDED_BY(configs_mu);
+  DohConfig ConfigOf(const std::string& host) {
+    MutexLock lock(&configs_mu);
+    return configs[host];
+  }
 };
 
 class FakeTransport final : public DohSender {
  public:
   FakeTransport(EventLoop* loop, std::shared_ptr<Script> script)
       : loop_(loop), script_(std::move(script)) {}
-  void Configure(DohConfig config) override { host_ = config.uri.host; }
+  void Configure(DohConfig config) override {
+    host_ = config.uri.host;
+    MutexLock lock(&script_->configs_mu);
+    script_->configs[host_] = std::move(config);
+  }
   RequestId Send(absl::Span<const uint8_t> query, absl::Duration,
                  Callback done) override {
     const RequestId id = next_++;
@@ -311,6 +327,50 @@ class FakeNative final : public NativeResolver {
   uint64_t lookups_ = 0;
 };
 
+// The unencrypted resolver DDR asks: answers as the script says.
+class FakePlainDns final : public PlainDnsClient {
+ public:
+  FakePlainDns(EventLoop* loop, std::shared_ptr<Script> script)
+      : loop_(loop), script_(std::move(script)) {}
+  void Resolve(const std::string&, QueryKind, absl::Duration,
+               Callback done) override {
+    NativeResult result;
+    result.error = "the fake answers DDR only";
+    Answer(std::move(result), std::move(done));
+  }
+  void ResolveType(const std::string& host, uint16_t type, absl::Duration,
+                   Callback done) override {
+    ++script_->ddr_queries;
+    NativeResult result;
+    result.outcome = NativeResult::Outcome::kNxDomain;
+    if (host == "_dns.resolver.arpa" && type == dns::kTypeSVCB &&
+        script_->ddr) {
+      result = script_->ddr();
+    }
+    Answer(std::move(result), std::move(done));
+  }
+  void CancelAll() override { pending_.clear(); }
+  std::string Describe() const override { return "fake"; }
+  uint64_t lookups() const override { return 0; }
+
+ private:
+  void Answer(NativeResult result, Callback done) {
+    const uint64_t id = next_++;
+    pending_[id] = std::move(done);
+    loop_->Post([this, id, result = std::move(result)]() mutable {
+      auto it = pending_.find(id);
+      if (it == pending_.end()) return;
+      Callback done = std::move(it->second);
+      pending_.erase(it);
+      done(std::move(result));
+    });
+  }
+  EventLoop* const loop_;
+  std::shared_ptr<Script> script_;
+  absl::flat_hash_map<uint64_t, Callback> pending_;
+  uint64_t next_ = 1;
+};
+
 // A resolver on the fakes, in `mode`, its confirmation as asked.
 struct Harness {
   FakeClock clock;
@@ -333,6 +393,9 @@ struct Harness {
     };
     seams.make_native = [script_copy](EventLoop* loop) {
       return std::make_unique<FakeNative>(loop, script_copy);
+    };
+    seams.make_plain_dns = [script_copy](EventLoop* loop, IpAddress, uint16_t) {
+      return std::make_unique<FakePlainDns>(loop, script_copy);
     };
     auto created = CreateResolverForTesting(options, seams);
     ASSERT_TRUE(created.ok()) << created.status();
@@ -876,6 +939,115 @@ TEST(HeuristicsTest, AnEtcHostsNameCoversItsSubdomains) {
   EXPECT_EQ(sub.skip_reason, SkipReason::kEtcHosts);
   EXPECT_EQ(h.resolver->ResolveSync("example.test", Ipv4()).source,
             ResultSource::kTrr);
+}
+
+// DDR on the fakes: the unencrypted resolver (FakePlainDns) designates
+// ddr.test; the fake DoH servers answer.
+NativeResult Designates(const std::string& target) {
+  SvcbRecord record;
+  record.priority = 1;
+  record.target = target;
+  record.alpn = {"h2"};
+  record.doh_path = "/dns-query{?dns}";
+  record.ipv4_hints = {IpAddress::V4(192, 0, 2, 9)};
+  NativeResult result;
+  result.outcome = NativeResult::Outcome::kOk;
+  result.answer.https = {record};
+  result.answer.ttl_seconds = 300;
+  return result;
+}
+
+// Snapshots (round trips to the resolver) until `done` holds, or 10 s.
+bool WaitForSnapshot(Resolver& resolver,
+                     const std::function<bool(const ResolverSnapshot&)>& done) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline) {
+    if (done(resolver.Snapshot())) return true;
+  }
+  return false;
+}
+
+TEST(DiscoveryTest, ADiscoveredServerGetsNoCredentialsAndChecksTheAddress) {
+  Harness h;
+  h.script->answer = [](const std::string& name, uint16_t type) {
+    return Respond(Server::kAnswer, name, type);
+  };
+  h.script->ddr = [] { return Designates("ddr.test"); };
+  h.Start(2, Confirm::kSkipped,
+          {{"network.trr.ddr.enabled", true},
+           {"network.dns.native_nameserver", std::string("192.0.2.53")},
+           {"network.trr.credentials", std::string("Bearer secret")}});
+  ASSERT_NE(h.resolver, nullptr);
+  ASSERT_TRUE(WaitForSnapshot(*h.resolver, [](const ResolverSnapshot& s) {
+    return s.servers.size() == 2;
+  }));
+  const ResolverSnapshot s = h.resolver->Snapshot();
+  EXPECT_EQ(s.ddr.resolver, "192.0.2.53:53");
+  EXPECT_FALSE(s.servers[0].discovered);
+  EXPECT_TRUE(s.servers[1].discovered);
+  EXPECT_EQ(s.servers[1].uri, "https://ddr.test/dns-query{?dns}");
+  EXPECT_EQ(h.script->ConfigOf("doh.test").credentials, "Bearer secret");
+  EXPECT_FALSE(h.script->ConfigOf("doh.test").verify_ip.has_value());
+  EXPECT_EQ(h.script->ConfigOf("ddr.test").credentials, "");
+  EXPECT_EQ(h.script->ConfigOf("ddr.test").verify_ip,
+            IpAddress::V4(192, 0, 2, 53));
+  // New credentials reconfigure every server; still none for ddr.test.
+  ASSERT_TRUE(
+      h.resolver
+          ->SetPrefs({{"network.trr.credentials", std::string("Bearer other")}})
+          .ok());
+  EXPECT_EQ(h.script->ConfigOf("doh.test").credentials, "Bearer other");
+  EXPECT_EQ(h.script->ConfigOf("ddr.test").credentials, "");
+  // A new configured list keeps the discovered server after it.
+  ASSERT_TRUE(h.resolver
+                  ->SetPrefs({{"network.trr.uri",
+                               std::string("https://a.test/dns-query")}})
+                  .ok());
+  const ResolverSnapshot after = h.resolver->Snapshot();
+  ASSERT_EQ(after.servers.size(), 2u);
+  EXPECT_EQ(after.servers[0].uri, "https://a.test/dns-query");
+  EXPECT_TRUE(after.servers[1].discovered);
+}
+
+TEST(DiscoveryTest, AHandshakeThatFailsLeavesTheDesignationUnverified) {
+  Harness h;
+  h.script->answer_from = [](const std::string& server, const std::string& name,
+                             uint16_t type) {
+    return Respond(server == "ddr.test" ? Server::kTls : Server::kAnswer, name,
+                   type);
+  };
+  h.script->ddr = [] { return Designates("ddr.test"); };
+  h.Start(2, Confirm::kSkipped,
+          {{"network.trr.ddr.enabled", true},
+           {"network.dns.native_nameserver", std::string("192.0.2.53")}});
+  ASSERT_NE(h.resolver, nullptr);
+  ASSERT_TRUE(WaitForSnapshot(*h.resolver, [](const ResolverSnapshot& s) {
+    return !s.ddr.designations.empty() &&
+           s.ddr.designations[0].state == "unverified";
+  }));
+  EXPECT_EQ(h.resolver->Snapshot().servers.size(), 1u);
+}
+
+TEST(DiscoveryTest, Mode3NeverAsksTheUnencryptedResolver) {
+  Harness h;
+  h.script->answer = [](const std::string& name, uint16_t type) {
+    return Respond(Server::kAnswer, name, type);
+  };
+  h.Start(3, Confirm::kSkipped,
+          {{"network.trr.ddr.enabled", true},
+           {"network.dns.native_nameserver", std::string("192.0.2.53")}});
+  ASSERT_NE(h.resolver, nullptr);
+  h.resolver->OnNetworkChanged();
+  ResolverSnapshot s = h.resolver->Snapshot();
+  EXPECT_EQ(s.ddr.state, "off");
+  EXPECT_NE(s.ddr.detail.find("mode 3"), std::string::npos) << s.ddr.detail;
+  EXPECT_EQ(h.script->ddr_queries.load(), 0);
+  // Mode 2 asks (the fake says NXDOMAIN: nothing designated).
+  ASSERT_TRUE(h.resolver->SetPrefs({{"network.trr.mode", int32_t{2}}}).ok());
+  ASSERT_TRUE(WaitForSnapshot(*h.resolver, [](const ResolverSnapshot& s) {
+    return s.ddr.state == "done";
+  }));
+  EXPECT_EQ(h.script->ddr_queries.load(), 1);
 }
 
 TEST(TrrFailureTest, EveryFailureHasAStableDistinctName) {

@@ -76,6 +76,10 @@ try {
     throw new Error(`unexpected server row: ${JSON.stringify(serverCells)}`);
   }
 
+  // Discovery of designated resolvers: off by default, and the page says why.
+  await page.waitForSelector('#ddr-state >> text=network.trr.ddr.enabled is off',
+                             {timeout: 10000});
+
   await page.click('#clear');
   await page.waitForSelector(row, {state: 'detached', timeout: 10000});
   console.log('dashboard: lookup row appeared and cleared in Chromium');
