@@ -176,7 +176,8 @@ void Resolver::Impl::VerifyDesignation(const ServerPtr& server) {
                   if (!verified) entry.reason = result.detail;
                 }
                 if (!verified) {
-                  Retire(server);
+                  // Not from inside its own transport's callback.
+                  loop_.Post([this, server] { Retire(server); });
                   return;
                 }
                 servers_.push_back(server);

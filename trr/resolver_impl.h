@@ -358,8 +358,7 @@ class TRR_HIDDEN Resolver::Impl {
   void NotifyServerChanges(const ServerPtr& server);
   ConfirmationConfig ConfirmationSettings() const;
   // Takes a server off the list for good: its timers stop, its queries
-  // are cancelled, and it is destroyed on a later turn of the loop (this
-  // may run inside one of its own transport's callbacks).
+  // are cancelled, and it is destroyed on a later turn of the loop.
   void Retire(const ServerPtr& server);
   // DDR (resolver_ddr.cc): asks the unencrypted resolver for
   // _dns.resolver.arpa SVCB, when network.trr.ddr.enabled is on in modes
