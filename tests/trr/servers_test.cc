@@ -3,7 +3,8 @@
 // sees which one answered, and a plain-DNS unbound for the native path
 // (203.0.113.0/24), whose queries the resolver counts. The first server is
 // stopped, black-holed (nftables drops its SYNs) or refuses a name; the
-// second answers; then the first comes back after a probe.
+// second answers; then the first comes back after a probe. The canary and
+// split horizon (a resolv.conf of the test's own) run against them too.
 
 #include <memory>
 #include <string>
@@ -66,7 +67,9 @@ class ServersTest : public ::testing::Test {
   std::unique_ptr<Resolver> Make(
       int mode,
       std::vector<std::pair<std::string, prefs::PrefValue>> extra = {}) {
-    auto resolver = Resolver::Create();
+    Resolver::Options options;
+    if (!resolv_conf_.empty()) options.resolv_conf_path = resolv_conf_;
+    auto resolver = Resolver::Create(options);
     EXPECT_TRUE(resolver.ok());
     std::vector<std::pair<std::string, prefs::PrefValue>> prefs = {
         {"network.trr.mode", int32_t{mode}},
@@ -113,6 +116,7 @@ class ServersTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::string ca_file_;
+  std::string resolv_conf_;  // Options::resolv_conf_path, when set
   std::unique_ptr<testing::UnboundServer> first_, second_, native_;
 };
 
@@ -207,6 +211,31 @@ TEST_F(ServersTest, ANetworkWhoseResolverAnswersTheCanaryGetsNoDohInMode2) {
   EXPECT_EQ(r.skip_reason, SkipReason::kCanary);
   EXPECT_THAT(r.addresses.at(0).ToString(), StartsWith("203.0.113."));
   EXPECT_EQ(resolver->Snapshot().servers[0].queries, 0u);
+}
+
+TEST_F(ServersTest, SplitHorizonNamesUnderTheNetworksSuffixGoNativeInMode2) {
+  // The network's search domain; its names exist on both sides (the zones'
+  // *.fault wildcard), with different answers.
+  resolv_conf_ = dir_.WriteFile(
+      "resolv.conf", "nameserver 127.0.0.1\nsearch fault.example.test\n");
+  auto resolver = Make(2, {{"network.trr.split_horizon_mitigations", true}});
+  ResolveResult r = resolver->ResolveSync("www.fault.example.test", Fresh());
+  ASSERT_TRUE(r.ok()) << r.status;
+  EXPECT_EQ(r.source, ResultSource::kNative);
+  EXPECT_EQ(r.skip_reason, SkipReason::kDnsSuffix);
+  EXPECT_EQ(r.addresses.at(0).ToString(), "203.0.113.77");
+  EXPECT_EQ(resolver->Snapshot().dns_suffixes,
+            std::vector<std::string>{"fault.example.test"});
+  // Other names use TRR.
+  r = resolver->ResolveSync("www.example.test", Fresh());
+  ASSERT_TRUE(r.ok()) << r.status;
+  EXPECT_EQ(r.source, ResultSource::kTrr);
+  // Mode 3 ignores the suffixes.
+  auto only = Make(3, {{"network.trr.split_horizon_mitigations", true}});
+  r = only->ResolveSync("www.fault.example.test", Fresh());
+  ASSERT_TRUE(r.ok()) << r.status;
+  EXPECT_EQ(r.source, ResultSource::kTrr);
+  EXPECT_EQ(r.addresses.at(0).ToString(), "192.0.2.77");
 }
 
 TEST_F(ServersTest, AFirstServerAnsweringServfailFailsOverInMode2And3) {
