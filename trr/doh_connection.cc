@@ -252,8 +252,8 @@ void DohTransport::StartConnection(bool make_active) {
          absl::StrCat("no connection to ", config_.uri.host, " within ",
                       absl::FormatDuration(kConnectionSetup)));
   });
-  if (!tls_error_.empty()) {
-    Fail(conn, DohError::kTls, tls_error_);
+  if (absl::Status tls = EnsureTls(); !tls.ok()) {
+    Fail(conn, DohError::kTls, std::string(tls.message()));
     return;
   }
   // An IP literal is where to go; bootstrapAddr is for host names.

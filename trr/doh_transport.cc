@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "trr/doh_transport_internal.h"
 #include "trr/socket_address.h"
+#include "trr/tls_trust.h"
 
 namespace trr {
 namespace {
@@ -130,37 +131,11 @@ void DohTransport::Configure(DohConfig config) {
   // holds, its protocol included.
   window_ = StreamWindow();
   http1_ = false;
+  // The TLS context is made, and trust loaded, when the first connection
+  // needs it (EnsureTls): creating or configuring a transport does no TLS
+  // work, so modes 0 and 5 never touch OpenSSL.
   SSL_CTX_free(Ctx(tls_));
-  tls_error_.clear();
-  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-  tls_ = ctx;
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
-  // Flush() retries a write with the rest of its buffer, moved.
-  SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  // Read whatever the socket has in one recv, not each record's header and
-  // body apart.
-  SSL_CTX_set_read_ahead(ctx, 1);
-  // HTTP/2 first; a server that only speaks HTTP/1.1 (or says nothing) is
-  // still a DoH server, as Firefox treats it.
-  static const unsigned char kAlpn[] = {2,   'h', '2', 8,   'h', 't',
-                                        't', 'p', '/', '1', '.', '1'};
-  SSL_CTX_set_alpn_protos(ctx, kAlpn, sizeof(kAlpn));
-  const char* key_log = std::getenv("SSLKEYLOGFILE");
-  if (key_log != nullptr && *key_log != '\0') {
-    SSL_CTX_set_keylog_callback(ctx, &WriteKeyLog);
-  }
-  ERR_clear_error();
-  if (!config_.ca_file.empty()) {
-    if (SSL_CTX_load_verify_locations(ctx, config_.ca_file.c_str(), nullptr) !=
-        1) {
-      tls_error_ = absl::StrCat("cannot load the CA file ", config_.ca_file,
-                                ": ", OpenSslError("unreadable"));
-    }
-  } else if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
-    tls_error_ = absl::StrCat("cannot load the system CA store: ",
-                              OpenSslError("unknown error"));
-  }
+  tls_ = nullptr;
   // Connections made for the old configuration take no new requests: ones
   // that are up finish what they carry, the rest are dropped (their
   // requests wait for a connection of the new one).
@@ -174,6 +149,42 @@ void DohTransport::Configure(DohConfig config) {
   }
   active_ = nullptr;
   if (!connections_.empty() || !waiting_.empty()) Tick();
+}
+
+absl::Status DohTransport::EnsureTls() {
+  if (tls_ == nullptr) {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == nullptr) {
+      return absl::InternalError(
+          absl::StrCat("cannot make a TLS context: ", OpenSslError("unknown")));
+    }
+    tls_ = ctx;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    // Flush() retries a write with the rest of its buffer, moved.
+    SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    // Read whatever the socket has in one recv, not each record's header
+    // and body apart.
+    SSL_CTX_set_read_ahead(ctx, 1);
+    // HTTP/2 first; a server that only speaks HTTP/1.1 (or says nothing)
+    // is still a DoH server, as Firefox treats it.
+    static const unsigned char kAlpn[] = {2,   'h', '2', 8,   'h', 't',
+                                          't', 'p', '/', '1', '.', '1'};
+    SSL_CTX_set_alpn_protos(ctx, kAlpn, sizeof(kAlpn));
+    const char* key_log = std::getenv("SSLKEYLOGFILE");
+    if (key_log != nullptr && *key_log != '\0') {
+      SSL_CTX_set_keylog_callback(ctx, &WriteKeyLog);
+    }
+  }
+  // The shared store, loaded again if the CA file changed since.
+  absl::StatusOr<X509_STORE*> store = TrustedStore(config_.ca_file);
+  if (!store.ok()) return store.status();
+  SSL_CTX* ctx = Ctx(tls_);
+  if (SSL_CTX_get_cert_store(ctx) != *store) {
+    SSL_CTX_set1_cert_store(ctx, *store);
+  }
+  X509_STORE_free(*store);
+  return absl::OkStatus();
 }
 
 DohTransport::RequestId DohTransport::Send(absl::Span<const uint8_t> query,

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -234,16 +235,19 @@ class DohTransport final : public DohSender {
   // connection, sweep, dispatch and deliver.
   void Tick();
   void PostWhileAlive(std::function<void()> task);
+  // Makes tls_ if need be, and gives it the trusted store as it is now
+  // (TrustedStore: loaded once, again when the CA file changes).
+  absl::Status EnsureTls();
 
   // nghttp2's callbacks (in the .cc, where its types are).
   struct Callbacks;
 
   EventLoop* const loop_;
   DohConfig config_;
-  // Built by Configure: SSL_CTX* with the CA, ALPN h2 and verification on;
-  // or why it could not be.
+  // The SSL_CTX* (verification on, ALPN h2 and http/1.1, the shared
+  // trusted store), made by the first connection that needs it; null
+  // before, and again after Configure.
   void* tls_ = nullptr;
-  std::string tls_error_;
   std::string authority_;
   // The URI's host when it is an IP literal: connected to as is, and
   // checked against the certificate's addresses.
