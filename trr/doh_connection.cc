@@ -234,7 +234,7 @@ struct DohTransport::Callbacks {
   }
 };
 
-void DohTransport::StartConnection(bool make_active) {
+DohTransport::Connection* DohTransport::NewConnection(bool make_active) {
   connections_.push_back(std::make_unique<Connection>());
   Connection* conn = connections_.back().get();
   conn->owner = this;
@@ -252,19 +252,23 @@ void DohTransport::StartConnection(bool make_active) {
          absl::StrCat("no connection to ", config_.uri.host, " within ",
                       absl::FormatDuration(kConnectionSetup)));
   });
+  return conn;
+}
+
+void DohTransport::StartConnection(bool make_active) {
+  Connection* conn = NewConnection(make_active);
+  const uint64_t serial = conn->serial;
   if (absl::Status tls = EnsureTls(); !tls.ok()) {
     Fail(conn, DohError::kTls, std::string(tls.message()));
     return;
   }
   // An IP literal is where to go; bootstrapAddr is for host names.
   if (host_ip_) {
-    conn->addresses = {*host_ip_};
-    TryNextAddress(conn);
+    BeginRace(conn, {*host_ip_});
     return;
   }
   if (!config_.bootstrap.empty()) {
-    conn->addresses = config_.bootstrap;
-    TryNextAddress(conn);
+    BeginRace(conn, config_.bootstrap);
     return;
   }
   // No bootstrap address: the system resolves the DoH host, as Firefox
@@ -286,9 +290,74 @@ void DohTransport::StartConnection(bool make_active) {
                             result.error.empty() ? "" : ": ", result.error));
           return;
         }
-        conn->addresses = std::move(result.answer.addresses);
-        TryNextAddress(conn);
+        BeginRace(conn, std::move(result.answer.addresses));
       });
+}
+
+void DohTransport::BeginRace(Connection* conn,
+                             std::vector<IpAddress> addresses) {
+  const uint64_t id = next_race_++;
+  Race& race = races_[id];
+  race.addresses = InterleaveFamilies(std::move(addresses));
+  race.make_active = active_ == conn;
+  conn->race = id;
+  TryNextAddress(conn);
+}
+
+void DohTransport::LaunchAttempt(uint64_t id) {
+  auto it = races_.find(id);
+  if (it == races_.end()) return;
+  Race& race = it->second;
+  if (race.timer != 0) loop_->CancelTimer(race.timer);
+  race.timer = 0;
+  if (race.next >= race.addresses.size()) return;
+  Connection* conn = NewConnection(race.make_active && active_ == nullptr);
+  conn->race = id;
+  TryNextAddress(conn);
+}
+
+void DohTransport::WinRace(Connection* conn) {
+  auto it = races_.find(conn->race);
+  if (it == races_.end()) return;
+  if (it->second.timer != 0) loop_->CancelTimer(it->second.timer);
+  races_.erase(it);
+  for (auto& other : connections_) {
+    if (other.get() == conn || other->race != conn->race) continue;
+    other->race = 0;
+    if (other->state == Connection::State::kDead) continue;
+    // It carries nothing yet: it just closes.
+    CloseSocket(other.get());
+    other->state = Connection::State::kDead;
+    if (active_ == other.get()) active_ = conn;
+  }
+  conn->race = 0;
+  Tick();  // sweeps the losers
+}
+
+bool DohTransport::RaceGoesOn(Connection* conn) {
+  auto it = races_.find(conn->race);
+  if (it == races_.end()) return false;
+  Connection* other = nullptr;
+  for (auto& c : connections_) {
+    if (c.get() != conn && c->race == conn->race &&
+        c->state != Connection::State::kDead) {
+      other = c.get();
+    }
+  }
+  const bool left = it->second.next < it->second.addresses.size();
+  if (other == nullptr && !left) {
+    if (it->second.timer != 0) loop_->CancelTimer(it->second.timer);
+    races_.erase(it);
+    return false;
+  }
+  CloseSocket(conn);
+  conn->state = Connection::State::kDead;
+  if (active_ == conn) active_ = other;
+  // One failed: the next address is tried at once (RFC 8305 section 5).
+  if (left) LaunchAttempt(conn->race);
+  conn->race = 0;
+  Tick();
+  return true;
 }
 
 DohTransport::Connection* DohTransport::FindConnection(uint64_t serial) {
@@ -318,8 +387,17 @@ void DohTransport::TryNextAddress(Connection* conn) {
     close(conn->io.fd);
     conn->io.fd = -1;
   }
-  while (conn->next_address < conn->addresses.size()) {
-    const IpAddress& ip = conn->addresses[conn->next_address++];
+  auto race = races_.find(conn->race);
+  // This attempt moves on: the next one's delay starts again.
+  if (race != races_.end() && race->second.timer != 0) {
+    loop_->CancelTimer(race->second.timer);
+    race->second.timer = 0;
+  }
+  while (race != races_.end() &&
+         race->second.next < race->second.addresses.size()) {
+    Race& r = race->second;
+    const IpAddress ip = r.addresses[r.next++];
+    conn->address = ip;
     socklen_t length = 0;
     const sockaddr_storage address =
         SocketAddress(ip, config_.uri.port, &length);
@@ -341,7 +419,19 @@ void DohTransport::TryNextAddress(Connection* conn) {
     }
     if (errno == EINPROGRESS) {
       Watch(conn, EPOLLOUT);
-      if (conn->next_address < conn->addresses.size()) {
+      if (r.next < r.addresses.size() &&
+          config_.attempt_delay > absl::ZeroDuration()) {
+        // Happy Eyeballs: the next address gets its own attempt soon,
+        // racing this one.
+        const uint64_t id = conn->race;
+        r.timer = loop_->AddTimer(config_.attempt_delay, [this, id] {
+          auto it = races_.find(id);
+          if (it == races_.end()) return;
+          it->second.timer = 0;
+          DeliveryScope scope(this);
+          LaunchAttempt(id);
+        });
+      } else if (r.next < r.addresses.size()) {
         const uint64_t serial = conn->serial;
         conn->connect_timer =
             loop_->AddTimer(kConnectAttempt, [this, serial, where] {
@@ -444,6 +534,8 @@ void DohTransport::Handshake(Connection* conn) {
                         "verified discovery)"));
       return;
     }
+    // The first attempt up wins; the others of its race close.
+    WinRace(conn);
     const unsigned char* protocol = nullptr;
     unsigned int length = 0;
     SSL_get0_alpn_selected(conn->ssl, &protocol, &length);
@@ -784,6 +876,8 @@ void DohTransport::Flush(Connection* conn) {
 void DohTransport::Fail(Connection* conn, DohError error,
                         const std::string& detail) {
   const bool was_ready = conn->state == Connection::State::kReady;
+  // An attempt that loses while others of its race go on fails nothing.
+  if (!was_ready && conn->race != 0 && RaceGoesOn(conn)) return;
   CloseSocket(conn);
   conn->state = Connection::State::kDead;
   if (active_ == conn) active_ = nullptr;

@@ -107,6 +107,7 @@ DohTransport::~DohTransport() {
   }
   // Its CancelAll runs our callbacks, which see shutting_down_.
   host_resolver_.reset();
+  EndRaces();
   for (auto& conn : connections_) CloseSocket(conn.get());
   connections_.clear();
   SSL_CTX_free(Ctx(tls_));
@@ -148,7 +149,16 @@ void DohTransport::Configure(DohConfig config) {
     }
   }
   active_ = nullptr;
+  EndRaces();
   if (!connections_.empty() || !waiting_.empty()) Tick();
+}
+
+void DohTransport::EndRaces() {
+  for (auto& [id, race] : races_) {
+    if (race.timer != 0) loop_->CancelTimer(race.timer);
+  }
+  races_.clear();
+  for (auto& conn : connections_) conn->race = 0;
 }
 
 absl::Status DohTransport::EnsureTls() {
@@ -450,10 +460,8 @@ std::vector<DohConnectionInfo> DohTransport::Connections() const {
         info.state = conn->draining ? "draining" : "open";
         break;
     }
-    if (conn->next_address > 0) {
-      info.address =
-          HostPort(conn->addresses[conn->next_address - 1], config_.uri.port);
-    }
+    if (conn->address)
+      info.address = HostPort(*conn->address, config_.uri.port);
     info.in_flight = static_cast<uint32_t>(conn->streams.size());
     if (conn->session != nullptr) {
       info.server_max_streams = ServerMaxStreams(conn.get());

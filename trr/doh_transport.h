@@ -79,6 +79,12 @@ struct DohConfig {
   std::string ca_file;
   // network.trr.credentials: sent as the Authorization header.
   std::string credentials;
+  // Happy Eyeballs (RFC 8305), network.http.connection-retry-timeout: with
+  // several addresses, the next is tried this long after the previous
+  // attempt started (at once when one fails), the attempts race, and the
+  // first to finish TLS wins. Zero: one address at a time, each given
+  // kConnectAttempt.
+  absl::Duration attempt_delay = absl::Milliseconds(250);
   // A server found by DDR: its certificate must also cover this address,
   // the unencrypted resolver's that designated it (RFC 9462 section 4.2);
   // a connection whose certificate does not fails with kTls.
@@ -235,6 +241,24 @@ class DohTransport final : public DohSender {
   // connection, sweep, dispatch and deliver.
   void Tick();
   void PostWhileAlive(std::function<void()> task);
+  // Happy Eyeballs: the connections racing to the server, one address
+  // each, taken in turn from `addresses` (interleaved by family).
+  struct Race {
+    std::vector<IpAddress> addresses;
+    size_t next = 0;
+    bool make_active = false;
+    EventLoop::TimerId timer = 0;  // starts the next attempt
+  };
+  Connection* NewConnection(bool make_active);
+  void BeginRace(Connection* conn, std::vector<IpAddress> addresses);
+  // Another connection of `race` for its next address.
+  void LaunchAttempt(uint64_t race);
+  // `conn` finished TLS first: the race's other attempts close.
+  void WinRace(Connection* conn);
+  // Whether `conn`'s race goes on without it: another attempt is under
+  // way, or one starts now for an address left. `conn` then ends quietly.
+  bool RaceGoesOn(Connection* conn);
+  void EndRaces();
   // Makes tls_ if need be, and gives it the trusted store as it is now
   // (TrustedStore: loaded once, again when the CA file changes).
   absl::Status EnsureTls();
@@ -263,6 +287,8 @@ class DohTransport final : public DohSender {
   bool http1_ = false;
 
   std::vector<std::unique_ptr<Connection>> connections_;
+  absl::flat_hash_map<uint64_t, Race> races_;
+  uint64_t next_race_ = 1;
   Connection* active_ = nullptr;  // where new requests go; may be connecting
   uint64_t next_serial_ = 1;
 

@@ -23,9 +23,10 @@
 namespace trr {
 namespace doh_internal {
 
-// How long one address may take to accept a connection before the next
-// bootstrap (or resolved) address is tried. The request timeouts still
-// bound the whole attempt.
+// Without Happy Eyeballs (DohConfig::attempt_delay zero): how long one
+// address may take to accept a connection before the next bootstrap (or
+// resolved) address is tried. The request timeouts still bound the whole
+// attempt.
 constexpr absl::Duration kConnectAttempt = absl::Seconds(3);
 // A connection not up (TCP and TLS) within this fails, and the next request
 // starts another: a server that accepted and went quiet is not waited on
@@ -96,7 +97,7 @@ struct DohTransport::Request {
 struct DohTransport::Connection {
   enum class State : uint8_t {
     kResolving,    // looking up the DoH host's addresses
-    kConnecting,   // TCP connect to addresses[next_address - 1]
+    kConnecting,   // TCP connect to `address`
     kHandshaking,  // TLS
     kReady,        // HTTP/2 up
     kDead,         // failed or closed; swept when nothing is on the stack
@@ -119,8 +120,11 @@ struct DohTransport::Connection {
   // Stopped reading: it owes the server more than kMaxPendingOutput.
   bool reading_paused = false;
   uint64_t answered = 0;
-  std::vector<IpAddress> addresses;
-  size_t next_address = 0;
+  // The Happy Eyeballs race it is an attempt of (DohTransport::Race), until
+  // one attempt wins; 0 after.
+  uint64_t race = 0;
+  // The address it connects (or connected) to.
+  std::optional<IpAddress> address;
   std::string last_error;
   std::string session_error;  // why nghttp2 ended the session, if it did
   EventLoop::TimerId connect_timer = 0;  // moves on to the next address

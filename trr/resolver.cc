@@ -163,6 +163,8 @@ Settings ReadSettings(const prefs::PrefSnapshot& p) {
   s.blocklist_duration =
       absl::Seconds(p.Get(keys::kTrrTempBlocklistDurationSec));
   s.request_timeout = absl::Milliseconds(p.Get(keys::kTrrRequestTimeoutMs));
+  s.attempt_delay =
+      absl::Milliseconds(p.Get(keys::kHttpConnectionRetryTimeout));
   s.trronly_timeout =
       absl::Milliseconds(p.Get(keys::kTrrRequestTimeoutModeTrronlyMs));
   s.strict_timeout =

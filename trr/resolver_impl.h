@@ -70,6 +70,7 @@ struct Settings {
   bool temp_blocklist{};
   absl::Duration blocklist_duration;
   absl::Duration request_timeout, trronly_timeout, strict_timeout;
+  absl::Duration attempt_delay;  // Happy Eyeballs
   bool allow_rfc1918{};
   bool disable_ecs{};
   bool padding{};

@@ -37,6 +37,7 @@ DohConfig Resolver::Impl::TransportConfig(const DohServerState& server) const {
   // The credentials are the configured provider's, never the network's.
   if (!server.discovered) config.credentials = settings_.credentials;
   config.verify_ip = server.verify_ip;
+  config.attempt_delay = settings_.attempt_delay;
   return config;
 }
 
@@ -64,7 +65,8 @@ void Resolver::Impl::ApplyServers(const Settings& old, bool first) {
     servers_.insert(servers_.end(), discovered.begin(), discovered.end());
     for (const ServerPtr& server : leaving) Retire(server);
   } else if (old.use_get != now.use_get || old.credentials != now.credentials ||
-             old.ca_file != now.ca_file) {
+             old.ca_file != now.ca_file ||
+             old.attempt_delay != now.attempt_delay) {
     for (const auto* list : {&servers_, &ddr_.verifying}) {
       for (const ServerPtr& server : *list) {
         server->transport->Configure(TransportConfig(*server));

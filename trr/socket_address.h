@@ -12,10 +12,28 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "trr/ip_address.h"
 
 namespace trr {
+
+// Happy Eyeballs order (RFC 8305 section 4): the first address's family
+// first, then alternating families, each family in its given order.
+inline std::vector<IpAddress> InterleaveFamilies(
+    std::vector<IpAddress> addresses) {
+  if (addresses.empty()) return addresses;
+  const bool first_v4 = addresses[0].is_v4();
+  std::vector<IpAddress> first, second, out;
+  for (IpAddress& ip : addresses) {
+    (ip.is_v4() == first_v4 ? first : second).push_back(ip);
+  }
+  for (size_t i = 0; i < first.size() || i < second.size(); ++i) {
+    if (i < first.size()) out.push_back(first[i]);
+    if (i < second.size()) out.push_back(second[i]);
+  }
+  return out;
+}
 
 // Fills `*length` with the size of the sockaddr_in or sockaddr_in6 inside.
 inline sockaddr_storage SocketAddress(const IpAddress& ip, uint16_t port,

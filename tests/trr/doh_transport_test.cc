@@ -10,11 +10,13 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/peers/black_hole.h"
 #include "tests/peers/unbound_server.h"
 #include "tests/trr/transport_harness.h"
 #include "trr/dns/dns_types.h"
 #include "trr/dns/query.h"
 #include "trr/dns/response.h"
+#include "trr/socket_address.h"
 
 namespace trr {
 namespace {
@@ -189,6 +191,49 @@ TEST_P(DohTransportTest, ARestartBetweenQueriesLosesNone) {
                  "www.example.test", dns::kTypeA, "192.0.2.1");
   }
   EXPECT_EQ(h.Stats().connections_opened, 2u);
+}
+
+// DohTransport's own: Happy Eyeballs (RFC 8305). The first bootstrap
+// address is black-holed (nftables drops its SYNs); the next address's
+// attempt starts 250 ms later, races it and wins, so the answer comes
+// within a 1 s request timeout, which trying one address at a time (3 s
+// each) cannot meet. The losing attempt is closed.
+TEST_F(DohTransportTest, HappyEyeballsRacesPastABlackHoledAddress) {
+  TRR_REQUIRE_NFT();
+  auto hole = testing::BlackHole::Start(server_->doh_port());  // 127.0.0.1
+  ASSERT_TRUE(hole.ok()) << hole.status();
+  TransportHarness h("nghttp2");
+  DohConfig config = ConfigFor(*server_, "doh.test");
+  config.bootstrap = {*IpAddress::Parse("127.0.0.1"), *IpAddress::Parse("::1")};
+  h.Configure(config);
+  ExpectAnswer(h.SendAndWait("www.example.test", dns::kTypeA, absl::Seconds(1)),
+               "www.example.test", dns::kTypeA, "192.0.2.1");
+  EXPECT_EQ(h.Stats().connections_opened, 2u);
+  const std::vector<DohConnectionInfo> connections = h.Connections();
+  ASSERT_EQ(connections.size(), 1u);
+  EXPECT_EQ(connections[0].address,
+            absl::StrCat("[::1]:", server_->doh_port()));
+  // One address at a time: the same second is not enough.
+  config.attempt_delay = absl::ZeroDuration();
+  h.Configure(config);
+  EXPECT_EQ(
+      h.SendAndWait("v4only.example.test", dns::kTypeA, absl::Seconds(1)).error,
+      DohError::kTimeout);
+}
+
+TEST(InterleaveFamiliesTest, TheFirstFamilyFirstThenAlternating) {
+  auto ips = [](std::vector<std::string> texts) {
+    std::vector<IpAddress> out;
+    for (const std::string& t : texts) out.push_back(*IpAddress::Parse(t));
+    return out;
+  };
+  EXPECT_EQ(InterleaveFamilies(ips({"2001:db8::1", "2001:db8::2", "192.0.2.1",
+                                    "192.0.2.2", "192.0.2.3"})),
+            ips({"2001:db8::1", "192.0.2.1", "2001:db8::2", "192.0.2.2",
+                 "192.0.2.3"}));
+  EXPECT_EQ(InterleaveFamilies(ips({"192.0.2.1", "192.0.2.2", "::1"})),
+            ips({"192.0.2.1", "::1", "192.0.2.2"}));
+  EXPECT_TRUE(InterleaveFamilies({}).empty());
 }
 
 // DohTransport's own: a query its connection lost before any answer is
