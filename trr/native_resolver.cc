@@ -68,16 +68,12 @@ NativeResult Failed(std::string error) {
 
 class SystemResolver final : public NativeResolver {
  public:
+  // The workers start with the first lookup: a resolver that never goes
+  // native (mode 3) has none.
   SystemResolver(EventLoop* loop, int threads, SystemLookup lookup)
-      : loop_(loop), shared_(std::make_shared<Shared>()) {
+      : loop_(loop), threads_(threads), shared_(std::make_shared<Shared>()) {
     shared_->loop = loop;
     shared_->lookup = std::move(lookup);
-    for (int i = 0; i < threads; ++i) {
-      // Detached: a getaddrinfo() stuck on a dead network must not hold up
-      // shutdown. The workers keep `shared_` alive and post nothing once it
-      // is stopped.
-      std::thread([shared = shared_] { Work(shared); }).detach();
-    }
   }
 
   ~SystemResolver() override {
@@ -124,6 +120,12 @@ class SystemResolver final : public NativeResolver {
                                    absl::FormatDuration(timeout))));
     });
     pending_[id] = Pending{std::move(done), timer};
+    for (; threads_ > 0; --threads_) {
+      // Detached: a getaddrinfo() stuck on a dead network must not hold up
+      // shutdown. The workers keep `shared_` alive and post nothing once it
+      // is stopped.
+      std::thread([shared = shared_] { Work(shared); }).detach();
+    }
     const int family = kind == QueryKind::kIpv4   ? AF_INET
                        : kind == QueryKind::kIpv6 ? AF_INET6
                                                   : AF_UNSPEC;
@@ -244,6 +246,7 @@ class SystemResolver final : public NativeResolver {
 
  private:
   EventLoop* const loop_;
+  int threads_;  // workers not started yet
   std::shared_ptr<Shared> shared_;
   absl::flat_hash_map<uint64_t, Pending> pending_;
   uint64_t next_id_ = 1;
