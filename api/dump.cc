@@ -67,7 +67,8 @@ std::vector<std::pair<std::string, uint64_t>> CounterList(
               {"doh_refused_streams", c.doh_refused_streams},
               {"doh_retried", c.doh_retried},
               {"doh_window_decreases", c.doh_window_decreases},
-              {"doh_goaways", c.doh_goaways}});
+              {"doh_goaways", c.doh_goaways},
+              {"doh_ping_timeouts", c.doh_ping_timeouts}});
   for (const auto& [reason, count] : c.trr_failures) {
     out.emplace_back(absl::StrCat("trr_failed_", TrrFailureName(reason)),
                      count);

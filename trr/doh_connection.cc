@@ -134,6 +134,17 @@ struct DohTransport::Callbacks {
   }
 
   static int OnFrame(nghttp2_session*, const nghttp2_frame* frame, void* user) {
+    if (frame->hd.type == NGHTTP2_PING &&
+        (frame->hd.flags & NGHTTP2_FLAG_ACK) != 0) {
+      // The server answered our health PING: the connection works.
+      Connection* conn = Conn(user);
+      if (conn->ping_timer != 0) {
+        conn->owner->loop_->CancelTimer(conn->ping_timer);
+        conn->ping_timer = 0;
+        ++conn->owner->stats_.pings_answered;
+      }
+      return 0;
+    }
     if (frame->hd.type != NGHTTP2_GOAWAY) return 0;
     // Streams above the server's last one are refused (and sent again, in
     // OnStreamClose); the rest finish here, and new ones go elsewhere.
@@ -368,7 +379,8 @@ DohTransport::Connection* DohTransport::FindConnection(uint64_t serial) {
 }
 
 void DohTransport::CloseSocket(Connection* conn) {
-  for (EventLoop::TimerId* timer : {&conn->connect_timer, &conn->setup_timer}) {
+  for (EventLoop::TimerId* timer :
+       {&conn->connect_timer, &conn->setup_timer, &conn->ping_timer}) {
     if (*timer != 0) loop_->CancelTimer(*timer);
     *timer = 0;
   }
@@ -601,6 +613,7 @@ void DohTransport::StartSession(Connection* conn) {
   const nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0}};
   nghttp2_submit_settings(conn->session, NGHTTP2_FLAG_NONE, settings, 1);
   conn->state = Connection::State::kReady;
+  conn->last_heard = EventLoop::MonotonicNow();
   Watch(conn, EPOLLIN);
   // A connection made for HTTP/1.1 that found HTTP/2.
   if (active_ == nullptr) active_ = conn;
@@ -746,6 +759,7 @@ void DohTransport::Pump(Connection* conn) {
       break;
     }
     const int n = SSL_read(conn->ssl, buffer, sizeof(buffer));
+    if (n > 0) conn->last_heard = EventLoop::MonotonicNow();
     if (n <= 0) {
       const int error = SSL_get_error(conn->ssl, n);
       if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) break;
@@ -894,7 +908,7 @@ void DohTransport::Fail(Connection* conn, DohError error,
   }
   // A server that drops a connection with streams in flight may have had
   // more than it could take (BIND 9.18 did with bursts): carry fewer.
-  if (was_ready && unanswered && conn->http1 == nullptr) {
+  if (was_ready && unanswered && conn->http1 == nullptr && !conn->unhealthy) {
     window_.OnRefused(newest, static_cast<uint32_t>(carried.size()));
   }
   for (Request* r : carried) {

@@ -153,6 +153,45 @@ void DohTransport::Configure(DohConfig config) {
   if (!connections_.empty() || !waiting_.empty()) Tick();
 }
 
+void DohTransport::PingIfIdle(Connection* conn) {
+  // A connection the server has been quiet on for a while proves it still
+  // works with a PING sent along with the queries (no round trip waited
+  // for).
+  if (EventLoop::MonotonicNow() - conn->last_heard > config_.idle_before_ping) {
+    SendPing(conn);
+  }
+}
+
+void DohTransport::SendPing(Connection* conn) {
+  if (conn->ping_timer != 0 || conn->session == nullptr) return;
+  if (nghttp2_submit_ping(conn->session, NGHTTP2_FLAG_NONE, nullptr) != 0) {
+    return;
+  }
+  ++stats_.pings;
+  const uint64_t serial = conn->serial;
+  conn->ping_timer = loop_->AddTimer(config_.ping_timeout, [this, serial] {
+    Connection* conn = FindConnection(serial);
+    if (conn == nullptr) return;
+    conn->ping_timer = 0;
+    DeliveryScope scope(this);
+    ++stats_.ping_timeouts;
+    conn->unhealthy = true;
+    Fail(conn, DohError::kReset,
+         absl::StrCat("no answer to a PING within ",
+                      absl::FormatDuration(config_.ping_timeout)));
+  });
+  Tick();  // out with the next flush
+}
+
+void DohTransport::CheckConnections() {
+  for (auto& conn : connections_) {
+    if (conn->state == Connection::State::kReady && !conn->draining &&
+        conn->session != nullptr) {
+      SendPing(conn.get());
+    }
+  }
+}
+
 void DohTransport::EndRaces() {
   for (auto& [id, race] : races_) {
     if (race.timer != 0) loop_->CancelTimer(race.timer);
@@ -228,6 +267,7 @@ DohTransport::RequestId DohTransport::Send(absl::Span<const uint8_t> query,
   // Whatever completes now is delivered on a later turn, never inside Send.
   ++io_depth_;
   if (waiting_.empty() && active_ != nullptr && HasRoom(active_)) {
+    PingIfIdle(active_);
     Submit(active_, r);
     Tick();
   } else {
@@ -380,6 +420,7 @@ void DohTransport::DispatchWaiting() {
     return;
   }
   bool submitted = false;
+  if (HasRoom(active_)) PingIfIdle(active_);
   // Submit may retire the connection (stream ids run out).
   while (!waiting_.empty() && active_ != nullptr && HasRoom(active_)) {
     auto it = requests_.find(waiting_.front());

@@ -85,6 +85,13 @@ struct DohConfig {
   // first to finish TLS wins. Zero: one address at a time, each given
   // kConnectAttempt.
   absl::Duration attempt_delay = absl::Milliseconds(250);
+  // Connection health: a connection idle (nothing heard from the server)
+  // for longer than `idle_before_ping` gets an HTTP/2 PING along with the
+  // next query, as every open connection does on CheckConnections(). With
+  // no PING ACK within `ping_timeout` (network.trr.ping_timeout), it is
+  // dropped and its queries go again on a new one.
+  absl::Duration idle_before_ping = absl::Seconds(5);
+  absl::Duration ping_timeout = absl::Seconds(3);
   // A server found by DDR: its certificate must also cover this address,
   // the unencrypted resolver's that designated it (RFC 9462 section 4.2);
   // a connection whose certificate does not fails with kTls.
@@ -105,6 +112,10 @@ struct DohTransportStats {
   uint64_t window_decreases = 0;
   // GOAWAY frames received.
   uint64_t goaways = 0;
+  // Health PINGs sent, and connections dropped for not answering one.
+  uint64_t pings = 0;
+  uint64_t pings_answered = 0;
+  uint64_t ping_timeouts = 0;
   uint64_t errors[static_cast<int>(DohError::kOther) + 1] = {};
 };
 
@@ -122,6 +133,9 @@ class DohSender {
   // Completes the request with kCancelled now; no-op if already done.
   virtual void Cancel(RequestId id) = 0;
   virtual void CancelAll() = 0;
+  // The network changed: every open connection proves it still works (a
+  // PING, DohConfig::ping_timeout), or is replaced.
+  virtual void CheckConnections() {}
   virtual DohTransportStats stats() const = 0;
   // The connections open now, for the dump.
   virtual std::vector<DohConnectionInfo> Connections() const = 0;
@@ -152,6 +166,7 @@ class DohTransport final : public DohSender {
                  Callback done) override;
   void Cancel(RequestId id) override;
   void CancelAll() override;
+  void CheckConnections() override;
   DohTransportStats stats() const override;
   std::vector<DohConnectionInfo> Connections() const override;
 
@@ -241,6 +256,12 @@ class DohTransport final : public DohSender {
   // connection, sweep, dispatch and deliver.
   void Tick();
   void PostWhileAlive(std::function<void()> task);
+  // Sends a health PING on `conn` (unless one is out) and drops the
+  // connection if it is not answered within config_.ping_timeout.
+  void SendPing(Connection* conn);
+  // SendPing when the server has not been heard from on `conn` for
+  // longer than config_.idle_before_ping.
+  void PingIfIdle(Connection* conn);
   // Happy Eyeballs: the connections racing to the server, one address
   // each, taken in turn from `addresses` (interleaved by family).
   struct Race {

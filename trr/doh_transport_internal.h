@@ -129,6 +129,13 @@ struct DohTransport::Connection {
   std::string session_error;  // why nghttp2 ended the session, if it did
   EventLoop::TimerId connect_timer = 0;  // moves on to the next address
   EventLoop::TimerId setup_timer = 0;    // gives up on the whole setup
+  // Connection health: when the server was last heard from (monotonic),
+  // and the timer of the PING out, if one is.
+  absl::Time last_heard;
+  EventLoop::TimerId ping_timer = 0;
+  // Dropped for not answering a PING: not the server's refusal, so the
+  // stream window keeps its size.
+  bool unhealthy = false;
   BioSocket io;
   uint32_t watched = 0;  // the epoll events asked for; 0 when not watched
   SSL* ssl = nullptr;

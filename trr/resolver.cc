@@ -165,6 +165,7 @@ Settings ReadSettings(const prefs::PrefSnapshot& p) {
   s.request_timeout = absl::Milliseconds(p.Get(keys::kTrrRequestTimeoutMs));
   s.attempt_delay =
       absl::Milliseconds(p.Get(keys::kHttpConnectionRetryTimeout));
+  s.ping_timeout = absl::Milliseconds(p.Get(keys::kTrrPingTimeout));
   s.trronly_timeout =
       absl::Milliseconds(p.Get(keys::kTrrRequestTimeoutModeTrronlyMs));
   s.strict_timeout =
@@ -503,6 +504,10 @@ void Resolver::Impl::OnNetworkChanged() {
   loop_.Post([this] {
     etc_hosts_ = ReadEtcHosts(options_.etc_hosts_path);
     ReadNetworkSuffixes();
+    // Connections made on the old network prove they still work.
+    for (const ServerPtr& server : servers_) {
+      server->transport->CheckConnections();
+    }
     RestartConfirmation();
     StartCanaryCheck();                       // a new network: its own answer
     StartDiscovery(/*keep_verified=*/false);  // and its own designations
@@ -567,6 +572,7 @@ ResolverSnapshot Resolver::Impl::Snapshot() {
       c.doh_retried += stats.retried;
       c.doh_window_decreases += stats.window_decreases;
       c.doh_goaways += stats.goaways;
+      c.doh_ping_timeouts += stats.ping_timeouts;
       for (DohConnectionInfo& info : server->transport->Connections()) {
         snapshot.doh_connections.push_back(std::move(info));
       }

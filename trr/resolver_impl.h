@@ -71,6 +71,7 @@ struct Settings {
   absl::Duration blocklist_duration;
   absl::Duration request_timeout, trronly_timeout, strict_timeout;
   absl::Duration attempt_delay;  // Happy Eyeballs
+  absl::Duration ping_timeout;   // connection health
   bool allow_rfc1918{};
   bool disable_ecs{};
   bool padding{};

@@ -38,6 +38,7 @@ DohConfig Resolver::Impl::TransportConfig(const DohServerState& server) const {
   if (!server.discovered) config.credentials = settings_.credentials;
   config.verify_ip = server.verify_ip;
   config.attempt_delay = settings_.attempt_delay;
+  config.ping_timeout = settings_.ping_timeout;
   return config;
 }
 
@@ -66,7 +67,8 @@ void Resolver::Impl::ApplyServers(const Settings& old, bool first) {
     for (const ServerPtr& server : leaving) Retire(server);
   } else if (old.use_get != now.use_get || old.credentials != now.credentials ||
              old.ca_file != now.ca_file ||
-             old.attempt_delay != now.attempt_delay) {
+             old.attempt_delay != now.attempt_delay ||
+             old.ping_timeout != now.ping_timeout) {
     for (const auto* list : {&servers_, &ddr_.verifying}) {
       for (const ServerPtr& server : *list) {
         server->transport->Configure(TransportConfig(*server));

@@ -185,6 +185,9 @@ struct ResolverCounters {
   uint64_t doh_window_decreases = 0;
   // GOAWAY frames the DoH server sent (it is closing that connection).
   uint64_t doh_goaways = 0;
+  // Connections dropped for not answering a health PING in time
+  // (network.trr.ping_timeout): after a network change, or idle.
+  uint64_t doh_ping_timeouts = 0;
 };
 
 // Everything the about:networking page shows.

@@ -4,6 +4,7 @@
 
 #include "trr/doh_transport.h"
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -219,6 +220,57 @@ TEST_F(DohTransportTest, HappyEyeballsRacesPastABlackHoledAddress) {
   EXPECT_EQ(
       h.SendAndWait("v4only.example.test", dns::kTypeA, absl::Seconds(1)).error,
       DohError::kTimeout);
+}
+
+// Waits, with a deadline, until `done` holds for the transport's stats.
+bool WaitForStats(TransportHarness& h,
+                  const std::function<bool(const DohTransportStats&)>& done) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline) {
+    if (done(h.Stats())) return true;
+  }
+  return false;
+}
+
+// DohTransport's own: connection health. A connection the server went
+// quiet on (stopped with SIGSTOP: the kernel still holds the connection)
+// is found out by the PING sent with the next query, dropped after
+// ping_timeout, and the query goes on a new connection, which the server
+// answers once it runs again.
+TEST_F(DohTransportTest, AnIdleConnectionThatMissesItsPingIsReplaced) {
+  TransportHarness h("nghttp2");
+  DohConfig config = ConfigFor(*server_);
+  config.idle_before_ping = absl::ZeroDuration();  // always, for the test
+  config.ping_timeout = absl::Milliseconds(200);
+  h.Configure(config);
+  ASSERT_TRUE(h.SendAndWait("www.example.test", dns::kTypeA).ok());
+  server_->Pause();
+  h.Send("v4only.example.test", dns::kTypeA, absl::Seconds(10));
+  ASSERT_TRUE(WaitForStats(
+      h, [](const DohTransportStats& s) { return s.ping_timeouts == 1; }));
+  server_->Resume();
+  const DohResult result = h.Wait(2).back();
+  ExpectAnswer(result, "v4only.example.test", dns::kTypeA, "192.0.2.4");
+  EXPECT_EQ(h.Stats().connections_opened, 2u);
+  EXPECT_GE(h.Stats().pings, 2u);
+}
+
+// After a network change, every open connection gets a PING: one that
+// answers stays, and its next query needs no new connection.
+TEST_F(DohTransportTest, CheckConnectionsKeepsAConnectionThatAnswers) {
+  TransportHarness h("nghttp2");
+  DohConfig config = ConfigFor(*server_);
+  config.ping_timeout = absl::Milliseconds(500);
+  h.Configure(config);
+  ASSERT_TRUE(h.SendAndWait("www.example.test", dns::kTypeA).ok());
+  h.loop().RunSync([&] { h.transport().CheckConnections(); });
+  ASSERT_TRUE(WaitForStats(h, [](const DohTransportStats& s) {
+    return s.pings == 1 && s.pings_answered == 1;
+  }));
+  // The ACK cancelled the drop: the connection carries the next query.
+  ASSERT_TRUE(h.SendAndWait("v4only.example.test", dns::kTypeA).ok());
+  EXPECT_EQ(h.Stats().ping_timeouts, 0u);
+  EXPECT_EQ(h.Stats().connections_opened, 1u);
 }
 
 TEST(InterleaveFamiliesTest, TheFirstFamilyFirstThenAlternating) {
