@@ -160,7 +160,8 @@ std::string DumpText(const ResolverSnapshot& s) {
     absl::StrAppend(&out, "  ", Pad(c.protocol, 10), Pad(c.state, 12),
                     Pad(c.address.empty() ? "-" : c.address, 24), "in flight ",
                     c.in_flight, "/", c.stream_limit, " (server allows ",
-                    c.server_max_streams, "), answered ", c.answered, "\n");
+                    c.server_max_streams, "), answered ", c.answered,
+                    c.tls_resumed ? ", TLS resumed" : "", "\n");
   }
   out += "\nCounters\n";
   for (const auto& [name, value] : CounterList(s.counters)) {
@@ -301,6 +302,8 @@ void WriteDumpJson(const ResolverSnapshot& s, JsonWriter& json) {
         .Int(c.server_max_streams)
         .Key("answered")
         .Int(static_cast<int64_t>(c.answered))
+        .Key("tls_resumed")
+        .Bool(c.tls_resumed)
         .EndObject();
   }
   json.EndArray().Key("counters").BeginObject();

@@ -519,6 +519,10 @@ void DohTransport::OnConnected(Connection* conn) {
   BIO* bio = BIO_new(SocketBioMethod());
   BIO_set_data(bio, &conn->io);
   SSL_set_bio(conn->ssl, bio, bio);
+  SSL_set_app_data(conn->ssl, conn);
+  if (session_ != nullptr) {
+    SSL_set_session(conn->ssl, static_cast<SSL_SESSION*>(session_));
+  }
   const std::string& host = config_.uri.host;
   if (host_ip_) {
     // An IP literal is checked against the certificate's IP addresses, and
@@ -548,6 +552,7 @@ void DohTransport::Handshake(Connection* conn) {
     }
     // The first attempt up wins; the others of its race close.
     WinRace(conn);
+    if (SSL_session_reused(conn->ssl)) ++stats_.tls_resumed;
     const unsigned char* protocol = nullptr;
     unsigned int length = 0;
     SSL_get0_alpn_selected(conn->ssl, &protocol, &length);

@@ -111,6 +111,7 @@ DohTransport::~DohTransport() {
   for (auto& conn : connections_) CloseSocket(conn.get());
   connections_.clear();
   SSL_CTX_free(Ctx(tls_));
+  SSL_SESSION_free(static_cast<SSL_SESSION*>(session_));
 }
 
 DohTransportStats DohTransport::stats() const {
@@ -137,6 +138,8 @@ void DohTransport::Configure(DohConfig config) {
   // work, so modes 0 and 5 never touch OpenSSL.
   SSL_CTX_free(Ctx(tls_));
   tls_ = nullptr;
+  SSL_SESSION_free(static_cast<SSL_SESSION*>(session_));
+  session_ = nullptr;
   // Connections made for the old configuration take no new requests: ones
   // that are up finish what they carry, the rest are dropped (their
   // requests wait for a connection of the new one).
@@ -151,6 +154,14 @@ void DohTransport::Configure(DohConfig config) {
   active_ = nullptr;
   EndRaces();
   if (!connections_.empty() || !waiting_.empty()) Tick();
+}
+
+int DohTransport::OnNewSession(SSL* ssl, SSL_SESSION* session) {
+  auto* conn = static_cast<Connection*>(SSL_get_app_data(ssl));
+  if (conn == nullptr || conn->owner == nullptr) return 0;
+  SSL_SESSION_free(static_cast<SSL_SESSION*>(conn->owner->session_));
+  conn->owner->session_ = session;
+  return 1;  // ours now
 }
 
 void DohTransport::PingIfIdle(Connection* conn) {
@@ -176,6 +187,10 @@ void DohTransport::SendPing(Connection* conn) {
     DeliveryScope scope(this);
     ++stats_.ping_timeouts;
     conn->unhealthy = true;
+    // close_notify, which a server that is only slow reads later: it then
+    // keeps the TLS session for the connection that replaces this one.
+    ERR_clear_error();
+    SSL_shutdown(conn->ssl);
     Fail(conn, DohError::kReset,
          absl::StrCat("no answer to a PING within ",
                       absl::FormatDuration(config_.ping_timeout)));
@@ -220,6 +235,11 @@ absl::Status DohTransport::EnsureTls() {
     static const unsigned char kAlpn[] = {2,   'h', '2', 8,   'h', 't',
                                           't', 'p', '/', '1', '.', '1'};
     SSL_CTX_set_alpn_protos(ctx, kAlpn, sizeof(kAlpn));
+    // Sessions to resume: the client side caches none itself; the newest
+    // the server gives is kept for the next connection (OnNewSession).
+    SSL_CTX_set_session_cache_mode(
+        ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx, &OnNewSession);
     const char* key_log = std::getenv("SSLKEYLOGFILE");
     if (key_log != nullptr && *key_log != '\0') {
       SSL_CTX_set_keylog_callback(ctx, &WriteKeyLog);
@@ -512,6 +532,7 @@ std::vector<DohConnectionInfo> DohTransport::Connections() const {
       info.stream_limit = 1;
     }
     info.answered = conn->answered;
+    info.tls_resumed = conn->ssl != nullptr && SSL_session_reused(conn->ssl);
     out.push_back(std::move(info));
   }
   return out;
@@ -538,6 +559,9 @@ void DohTransport::Sweep() {
         SSL_write(conn->ssl, conn->pending.data(),
                   static_cast<int>(conn->pending.size()));
       }
+      // And TLS's close_notify: a server keeps the session of a connection
+      // closed cleanly, for the next one to resume.
+      SSL_shutdown(conn->ssl);
     }
     CloseSocket(conn);
     if (active_ == conn) active_ = nullptr;

@@ -39,6 +39,10 @@
 #include "trr/stream_window.h"
 #include "trr/types.h"
 
+// OpenSSL's SSL and SSL_SESSION, kept out of this header.
+struct ssl_st;
+struct ssl_session_st;
+
 namespace trr {
 
 enum class DohError : uint8_t {
@@ -115,6 +119,8 @@ struct DohTransportStats {
   // Health PINGs sent, and connections dropped for not answering one.
   uint64_t pings = 0;
   uint64_t pings_answered = 0;
+  // Connections whose TLS session was resumed (RFC 8446 section 2.2).
+  uint64_t tls_resumed = 0;
   uint64_t ping_timeouts = 0;
   uint64_t errors[static_cast<int>(DohError::kOther) + 1] = {};
 };
@@ -262,6 +268,9 @@ class DohTransport final : public DohSender {
   // SendPing when the server has not been heard from on `conn` for
   // longer than config_.idle_before_ping.
   void PingIfIdle(Connection* conn);
+  // OpenSSL's new-session callback: keeps the session for the next
+  // connection to resume.
+  static int OnNewSession(ssl_st* ssl, ssl_session_st* session);
   // Happy Eyeballs: the connections racing to the server, one address
   // each, taken in turn from `addresses` (interleaved by family).
   struct Race {
@@ -293,6 +302,10 @@ class DohTransport final : public DohSender {
   // trusted store), made by the first connection that needs it; null
   // before, and again after Configure.
   void* tls_ = nullptr;
+  // The SSL_SESSION* the server gave last, which the next connection
+  // offers to resume; null before, and again after Configure (a new
+  // server, or new trust).
+  void* session_ = nullptr;
   std::string authority_;
   // The URI's host when it is an IP literal: connected to as is, and
   // checked against the certificate's addresses.

@@ -74,6 +74,9 @@ struct DohConnectionInfo {
   uint32_t stream_limit = 0;
   uint32_t server_max_streams = 0;
   uint64_t answered = 0;  // responses it carried
+  // Its TLS session was resumed from an earlier connection's (no
+  // certificate sent or checked again).
+  bool tls_resumed = false;
 };
 
 }  // namespace trr

@@ -66,6 +66,7 @@ TEST(DumpTest, EachDohConnectionShowsItsProtocolAndLoad) {
   h2.stream_limit = 64;
   h2.server_max_streams = 100;
   h2.answered = 3012;
+  h2.tls_resumed = true;
   DohConnectionInfo h1;
   h1.protocol = "http/1.1";
   h1.state = "open";
@@ -75,7 +76,7 @@ TEST(DumpTest, EachDohConnectionShowsItsProtocolAndLoad) {
   const std::string text = DumpText(s);
   EXPECT_THAT(text, HasSubstr("DoH connections"));
   EXPECT_THAT(text, HasSubstr("in flight 12/64 (server allows 100), "
-                              "answered 3012"));
+                              "answered 3012, TLS resumed"));
   EXPECT_THAT(text, HasSubstr("http/1.1"));
   EXPECT_THAT(text, HasSubstr("[::1]:443"));
   EXPECT_THAT(text, HasSubstr("doh_refused_streams"));
@@ -84,7 +85,7 @@ TEST(DumpTest, EachDohConnectionShowsItsProtocolAndLoad) {
                               "\"state\":\"open\",\"address\":"
                               "\"127.0.0.1:8443\",\"in_flight\":12,"
                               "\"stream_limit\":64,\"server_max_streams\":100,"
-                              "\"answered\":3012}"));
+                              "\"answered\":3012,\"tls_resumed\":true}"));
   EXPECT_THAT(DumpText(Sample()), HasSubstr("DoH connections\n  (none)"));
 }
 

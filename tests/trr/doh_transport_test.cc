@@ -236,7 +236,8 @@ bool WaitForStats(TransportHarness& h,
 // quiet on (stopped with SIGSTOP: the kernel still holds the connection)
 // is found out by the PING sent with the next query, dropped after
 // ping_timeout, and the query goes on a new connection, which the server
-// answers once it runs again.
+// answers once it runs again. The new connection resumes the first one's
+// TLS session (the ticket unbound gave it).
 TEST_F(DohTransportTest, AnIdleConnectionThatMissesItsPingIsReplaced) {
   TransportHarness h("nghttp2");
   DohConfig config = ConfigFor(*server_);
@@ -253,6 +254,10 @@ TEST_F(DohTransportTest, AnIdleConnectionThatMissesItsPingIsReplaced) {
   ExpectAnswer(result, "v4only.example.test", dns::kTypeA, "192.0.2.4");
   EXPECT_EQ(h.Stats().connections_opened, 2u);
   EXPECT_GE(h.Stats().pings, 2u);
+  EXPECT_EQ(h.Stats().tls_resumed, 1u);
+  const std::vector<DohConnectionInfo> connections = h.Connections();
+  ASSERT_EQ(connections.size(), 1u);
+  EXPECT_TRUE(connections[0].tls_resumed);
 }
 
 // After a network change, every open connection gets a PING: one that
