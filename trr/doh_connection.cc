@@ -514,6 +514,15 @@ void DohTransport::OnConnected(Connection* conn) {
     loop_->CancelTimer(conn->connect_timer);
     conn->connect_timer = 0;
   }
+  // The address answered: no further attempt starts on a timer (a slow
+  // TLS handshake is not a dead address). Those already started race on
+  // to finish TLS, and the next address is still tried at once if this
+  // one fails.
+  if (auto race = races_.find(conn->race);
+      race != races_.end() && race->second.timer != 0) {
+    loop_->CancelTimer(race->second.timer);
+    race->second.timer = 0;
+  }
   conn->state = Connection::State::kHandshaking;
   conn->ssl = SSL_new(Ctx(tls_));
   BIO* bio = BIO_new(SocketBioMethod());
