@@ -159,6 +159,10 @@ void DohTransport::Configure(DohConfig config) {
 int DohTransport::OnNewSession(SSL* ssl, SSL_SESSION* session) {
   auto* conn = static_cast<Connection*>(SSL_get_app_data(ssl));
   if (conn == nullptr || conn->owner == nullptr) return 0;
+  // Only the current configuration's: a connection still draining from
+  // an earlier one (another server, other trust) must not hand the next
+  // connection a session that skips the checks it now makes.
+  if (SSL_get_SSL_CTX(ssl) != Ctx(conn->owner->tls_)) return 0;
   SSL_SESSION_free(static_cast<SSL_SESSION*>(conn->owner->session_));
   conn->owner->session_ = session;
   return 1;  // ours now

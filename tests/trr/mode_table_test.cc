@@ -214,6 +214,8 @@ struct Script {
   // (else NXDOMAIN), the address it was asked at, and the queries.
   std::function<NativeResult()> ddr;
   std::atomic<int> ddr_queries{0};
+  // DohSender::CheckConnections calls, over every server's transport.
+  std::atomic<int> connection_checks{0};
   // The last configuration each server's transport got, by host.
   Mutex configs_mu;
   std::map<std::string, DohConfig> configs ABSL_GUARDED_BY(configs_mu);
@@ -269,6 +271,7 @@ class FakeTransport final : public DohSender {
   void CancelAll() override {
     while (!pending_.empty()) Cancel(pending_.begin()->first);
   }
+  void CheckConnections() override { ++script_->connection_checks; }
   DohTransportStats stats() const override { return stats_; }
   std::vector<DohConnectionInfo> Connections() const override { return {}; }
 
@@ -1026,6 +1029,21 @@ TEST(DiscoveryTest, AHandshakeThatFailsLeavesTheDesignationUnverified) {
            s.ddr.designations[0].state == "unverified";
   }));
   EXPECT_EQ(h.resolver->Snapshot().servers.size(), 1u);
+}
+
+TEST(NetworkChangeTest, EveryServersConnectionsAreCheckedWithAPing) {
+  Harness h;
+  h.script->answer = [](const std::string& name, uint16_t type) {
+    return Respond(Server::kAnswer, name, type);
+  };
+  h.Start(2, Confirm::kSkipped,
+          {{"network.trr.uri",
+            std::string("https://a.test/dns-query https://b.test/dns-query")}});
+  ASSERT_NE(h.resolver, nullptr);
+  EXPECT_EQ(h.script->connection_checks.load(), 0);
+  h.resolver->OnNetworkChanged();
+  h.resolver->Snapshot();  // after the change is handled on the loop
+  EXPECT_EQ(h.script->connection_checks.load(), 2);
 }
 
 TEST(DiscoveryTest, Mode3NeverAsksTheUnencryptedResolver) {
