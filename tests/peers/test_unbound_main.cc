@@ -5,6 +5,8 @@
 //   --threads N   unbound threads (default 1)
 //   --zone FILE   serve this zone file for example.test instead of the
 //                 default test zone
+//   --delay-ms N  also start a DelayRelay (tests/peers/delay_relay.h) in
+//                 front of the DoH port, N ms each way; prints RELAY_PORT
 
 #include <cstdio>
 #include <cstring>
@@ -12,7 +14,9 @@
 #include <sstream>
 #include <string>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "tests/peers/delay_relay.h"
 #include "tests/peers/serve_until_stopped.h"
 #include "tests/peers/unbound_server.h"
 
@@ -21,7 +25,13 @@ int main(int argc, char** argv) {
   trr::testing::UnboundConfig config;
   // Runs for as long as a demo or a benchmark: keep no query log.
   config.log_queries = false;
+  int delay_ms = -1;
   for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--delay-ms") == 0 &&
+        !absl::SimpleAtoi(argv[i + 1], &delay_ms)) {
+      std::fprintf(stderr, "trr_test_unbound: bad --delay-ms\n");
+      return 1;
+    }
     if (std::strcmp(argv[i], "--threads") == 0) {
       config.server_lines.push_back(absl::StrCat("num-threads: ", argv[i + 1]));
     } else if (std::strcmp(argv[i], "--zone") == 0) {
@@ -36,6 +46,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "trr_test_unbound: %s\n",
                  std::string(server.status().message()).c_str());
     return 1;
+  }
+  std::unique_ptr<trr::testing::DelayRelay> relay;
+  if (delay_ms >= 0) {
+    auto started = trr::testing::DelayRelay::Start(
+        (*server)->doh_port(), absl::Milliseconds(delay_ms));
+    if (!started.ok()) {
+      std::fprintf(stderr, "trr_test_unbound: %s\n",
+                   std::string(started.status().message()).c_str());
+      return 1;
+    }
+    relay = std::move(*started);
+    std::printf("RELAY_PORT=%u\n", relay->port());
   }
   std::printf("DNS_PORT=%u\nDOH_PORT=%u\nCA_FILE=%s\nDOH_URI=%s\nPID=%d\n",
               (*server)->dns_port(), (*server)->doh_port(),

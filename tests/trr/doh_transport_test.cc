@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/peers/black_hole.h"
+#include "tests/peers/delay_relay.h"
 #include "tests/peers/unbound_server.h"
 #include "tests/trr/transport_harness.h"
 #include "trr/dns/dns_types.h"
@@ -275,6 +276,25 @@ TEST_F(DohTransportTest, CheckConnectionsKeepsAConnectionThatAnswers) {
   // The ACK cancelled the drop: the connection carries the next query.
   ASSERT_TRUE(h.SendAndWait("v4only.example.test", dns::kTypeA).ok());
   EXPECT_EQ(h.Stats().ping_timeouts, 0u);
+  EXPECT_EQ(h.Stats().connections_opened, 1u);
+}
+
+// Through a DelayRelay (a long link on loopback): answered, on one
+// connection through the relay, and a second query reuses it.
+TEST_F(DohTransportTest, AQueryOverALongLinkIsAnswered) {
+  auto relay =
+      testing::DelayRelay::Start(server_->doh_port(), absl::Milliseconds(20));
+  ASSERT_TRUE(relay.ok()) << relay.status();
+  TransportHarness h("nghttp2");
+  DohConfig config = ConfigFor(*server_, "doh.test");
+  config.uri.port = (*relay)->port();
+  config.bootstrap = {*IpAddress::Parse("127.0.0.1")};
+  h.Configure(config);
+  ExpectAnswer(h.SendAndWait("www.example.test", dns::kTypeA),
+               "www.example.test", dns::kTypeA, "192.0.2.1");
+  ExpectAnswer(h.SendAndWait("v4only.example.test", dns::kTypeA),
+               "v4only.example.test", dns::kTypeA, "192.0.2.4");
+  EXPECT_EQ((*relay)->connections(), 1);
   EXPECT_EQ(h.Stats().connections_opened, 1u);
 }
 
