@@ -118,8 +118,9 @@ std::string DumpText(const ResolverSnapshot& s) {
       "\n  uri                  ", s.uri.empty() ? "-" : s.uri,
       "\n  confirmation         ", s.confirmation_state,
       "\n  native resolver      ", s.native_resolver,
-      "\n  captive portal       ", PortalName(s.captive_portal),
-      "\n  canary               ", s.canary, "\n  DNS suffixes         ",
+      "\n  proxy                ", s.proxy, "\n  captive portal       ",
+      PortalName(s.captive_portal), "\n  canary               ", s.canary,
+      "\n  DNS suffixes         ",
       s.dns_suffixes.empty() ? "(none)" : absl::StrJoin(s.dns_suffixes, ", "),
       "\n  DoH host resolved natively: ",
       s.doh_host_resolved_natively ? "yes" : "no", "\n  snapshot taken at    ",
@@ -217,6 +218,8 @@ void WriteDumpJson(const ResolverSnapshot& s, JsonWriter& json) {
       .String(s.confirmation_state)
       .Key("native_resolver")
       .String(s.native_resolver)
+      .Key("proxy")
+      .String(s.proxy)
       .Key("captive_portal")
       .String(PortalName(s.captive_portal))
       .Key("canary")

@@ -19,6 +19,8 @@ PACKAGES=(
   # Real DNS peers, reference clients and packet captures.
   unbound dnsdist bind9 knot-resolver haproxy nghttp2-client knot-dnsutils
   nftables
+  # Proxies DoH is tunnelled through (HTTP CONNECT, SOCKS5).
+  squid dante-server
   bind9-dnsutils openssl tcpdump tshark iproute2 procps psmisc
   # A misbehaving HTTP/2 server for the noisy-peer tests (Debian's python3).
   python3-h2

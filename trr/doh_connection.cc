@@ -273,21 +273,29 @@ void DohTransport::StartConnection(bool make_active) {
     Fail(conn, DohError::kTls, std::string(tls.message()));
     return;
   }
-  // An IP literal is where to go; bootstrapAddr is for host names.
-  if (host_ip_) {
+  const bool proxied = config_.proxy.kind != ProxyConfig::Kind::kNone;
+  if (proxied) {
+    // To the proxy, by its address or its resolved name; the DoH host is
+    // the proxy's to resolve.
+    if (auto ip = IpAddress::Parse(config_.proxy.host)) {
+      BeginRace(conn, {*ip});
+      return;
+    }
+  } else if (host_ip_) {
+    // An IP literal is where to go; bootstrapAddr is for host names.
     BeginRace(conn, {*host_ip_});
     return;
-  }
-  if (!config_.bootstrap.empty()) {
+  } else if (!config_.bootstrap.empty()) {
     BeginRace(conn, config_.bootstrap);
     return;
   }
-  // No bootstrap address: the system resolves the DoH host, as Firefox
-  // does without network.trr.bootstrapAddr.
+  // No bootstrap address: the system resolves the DoH host (or the
+  // proxy's), as Firefox does without network.trr.bootstrapAddr.
+  const std::string host = proxied ? config_.proxy.host : config_.uri.host;
   if (host_resolver_ == nullptr) host_resolver_ = MakeSystemResolver(loop_, 1);
   host_resolver_->Resolve(
-      config_.uri.host, QueryKind::kUnspecified, kConnectAttempt,
-      [this, serial](NativeResult result) {
+      host, QueryKind::kUnspecified, kConnectAttempt,
+      [this, serial, host, proxied](NativeResult result) {
         if (shutting_down_) return;
         Connection* conn = FindConnection(serial);
         if (conn == nullptr || conn->state != Connection::State::kResolving) {
@@ -297,7 +305,8 @@ void DohTransport::StartConnection(bool make_active) {
         if (result.outcome != NativeResult::Outcome::kOk ||
             result.answer.addresses.empty()) {
           Fail(conn, DohError::kConnect,
-               absl::StrCat("cannot resolve the DoH host ", config_.uri.host,
+               absl::StrCat("cannot resolve the ",
+                            proxied ? "proxy " : "DoH host ", host,
                             result.error.empty() ? "" : ": ", result.error));
           return;
         }
@@ -411,9 +420,8 @@ void DohTransport::TryNextAddress(Connection* conn) {
     const IpAddress ip = r.addresses[r.next++];
     conn->address = ip;
     socklen_t length = 0;
-    const sockaddr_storage address =
-        SocketAddress(ip, config_.uri.port, &length);
-    const std::string where = HostPort(ip, config_.uri.port);
+    const sockaddr_storage address = SocketAddress(ip, ConnectPort(), &length);
+    const std::string where = HostPort(ip, ConnectPort());
     conn->io.fd =
         socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
                IPPROTO_TCP);
@@ -494,6 +502,9 @@ void DohTransport::OnEvents(Connection* conn, uint32_t events) {
       }
       return;
     }
+    case Connection::State::kProxying:
+      ReadProxy(conn);
+      return;
     case Connection::State::kHandshaking:
       Handshake(conn);
       return;
@@ -509,6 +520,85 @@ void DohTransport::OnEvents(Connection* conn, uint32_t events) {
   }
 }
 
+uint16_t DohTransport::ConnectPort() const {
+  return config_.proxy.kind != ProxyConfig::Kind::kNone ? config_.proxy.port
+                                                        : config_.uri.port;
+}
+
+bool DohTransport::SendToProxy(Connection* conn,
+                               absl::Span<const uint8_t> bytes) {
+  // A few dozen bytes on a fresh connection: the socket takes them whole.
+  const ssize_t n = send(conn->io.fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  if (n == static_cast<ssize_t>(bytes.size())) return true;
+  Fail(conn, DohError::kConnect,
+       absl::StrCat("cannot write to the proxy: ",
+                    n < 0 ? strerror(errno) : "short write"));
+  return false;
+}
+
+void DohTransport::StartProxy(Connection* conn) {
+  conn->state = Connection::State::kProxying;
+  conn->proxy_step = 0;
+  conn->proxy_in.clear();
+  const std::string& host = config_.uri.host;
+  if (config_.proxy.kind == ProxyConfig::Kind::kHttpConnect) {
+    const std::string request = HttpConnectRequest(host, config_.uri.port);
+    if (!SendToProxy(conn, absl::MakeConstSpan(
+                               reinterpret_cast<const uint8_t*>(request.data()),
+                               request.size()))) {
+      return;
+    }
+  } else if (!SendToProxy(conn, Socks5Greeting())) {
+    return;
+  }
+  Watch(conn, EPOLLIN);
+}
+
+void DohTransport::ReadProxy(Connection* conn) {
+  uint8_t buffer[1024];
+  const ssize_t n = recv(conn->io.fd, buffer, sizeof(buffer), 0);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+  if (n <= 0) {
+    Fail(conn, DohError::kConnect,
+         absl::StrCat("the proxy ", DescribeProxy(config_.proxy),
+                      " closed the connection before the tunnel was up"));
+    return;
+  }
+  conn->proxy_in.insert(conn->proxy_in.end(), buffer, buffer + n);
+  if (conn->proxy_in.size() > kMaxProxyReply) {
+    Fail(conn, DohError::kConnect, "the proxy's answer is too long");
+    return;
+  }
+  const bool http = config_.proxy.kind == ProxyConfig::Kind::kHttpConnect;
+  const ProxyReply reply =
+      http                    ? ParseHttpConnectReply(absl::string_view(
+                                    reinterpret_cast<const char*>(conn->proxy_in.data()),
+                                    conn->proxy_in.size()))
+      : conn->proxy_step == 0 ? ParseSocks5Method(conn->proxy_in)
+                              : ParseSocks5Reply(conn->proxy_in);
+  if (reply.state == ProxyReply::State::kNeedMore) return;
+  if (reply.state == ProxyReply::State::kFailed) {
+    Fail(conn, DohError::kConnect,
+         absl::StrCat(DescribeProxy(config_.proxy), ": ", reply.error));
+    return;
+  }
+  // The server speaks only after our ClientHello: nothing may follow.
+  if (reply.consumed != conn->proxy_in.size()) {
+    Fail(conn, DohError::kConnect,
+         absl::StrCat(DescribeProxy(config_.proxy),
+                      ": bytes after the proxy's answer"));
+    return;
+  }
+  conn->proxy_in.clear();
+  if (!http && conn->proxy_step == 0) {
+    conn->proxy_step = 1;
+    SendToProxy(conn, Socks5Connect(config_.uri.host, config_.uri.port));
+    return;
+  }
+  conn->tunneled = true;
+  OnConnected(conn);
+}
+
 void DohTransport::OnConnected(Connection* conn) {
   if (conn->connect_timer != 0) {
     loop_->CancelTimer(conn->connect_timer);
@@ -522,6 +612,10 @@ void DohTransport::OnConnected(Connection* conn) {
       race != races_.end() && race->second.timer != 0) {
     loop_->CancelTimer(race->second.timer);
     race->second.timer = 0;
+  }
+  if (config_.proxy.kind != ProxyConfig::Kind::kNone && !conn->tunneled) {
+    StartProxy(conn);
+    return;
   }
   conn->state = Connection::State::kHandshaking;
   conn->ssl = SSL_new(Ctx(tls_));

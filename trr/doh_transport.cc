@@ -518,6 +518,9 @@ std::vector<DohConnectionInfo> DohTransport::Connections() const {
       case Connection::State::kConnecting:
         info.state = "connecting";
         break;
+      case Connection::State::kProxying:
+        info.state = "proxy";
+        break;
       case Connection::State::kHandshaking:
         info.state = "tls";
         break;
@@ -526,7 +529,7 @@ std::vector<DohConnectionInfo> DohTransport::Connections() const {
         break;
     }
     if (conn->address)
-      info.address = HostPort(*conn->address, config_.uri.port);
+      info.address = HostPort(*conn->address, ConnectPort());
     info.in_flight = static_cast<uint32_t>(conn->streams.size());
     if (conn->session != nullptr) {
       info.server_max_streams = ServerMaxStreams(conn.get());

@@ -36,6 +36,7 @@
 #include "trr/http1.h"
 #include "trr/ip_address.h"
 #include "trr/native_resolver.h"
+#include "trr/proxy.h"
 #include "trr/stream_window.h"
 #include "trr/types.h"
 
@@ -96,6 +97,11 @@ struct DohConfig {
   // dropped and its queries go again on a new one.
   absl::Duration idle_before_ping = absl::Seconds(5);
   absl::Duration ping_timeout = absl::Seconds(3);
+  // Through a proxy (network.proxy.*): connections go to it, and TLS to
+  // the server runs inside the tunnel it opens to the URI's host, which it
+  // is given by name (bootstrap addresses are then not used). A proxy
+  // that refuses fails the connection; trr never goes direct instead.
+  ProxyConfig proxy;
   // A server found by DDR: its certificate must also cover this address,
   // the unencrypted resolver's that designated it (RFC 9462 section 4.2);
   // a connection whose certificate does not fails with kTls.
@@ -268,6 +274,12 @@ class DohTransport final : public DohSender {
   // SendPing when the server has not been heard from on `conn` for
   // longer than config_.idle_before_ping.
   void PingIfIdle(Connection* conn);
+  // The proxy's part of a connection, between TCP and TLS.
+  void StartProxy(Connection* conn);
+  void ReadProxy(Connection* conn);
+  bool SendToProxy(Connection* conn, absl::Span<const uint8_t> bytes);
+  // Where TCP connects: the proxy's port, or the server's.
+  uint16_t ConnectPort() const;
   // OpenSSL's new-session callback: keeps the session for the next
   // connection to resume.
   static int OnNewSession(ssl_st* ssl, ssl_session_st* session);

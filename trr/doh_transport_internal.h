@@ -98,6 +98,7 @@ struct DohTransport::Connection {
   enum class State : uint8_t {
     kResolving,    // looking up the DoH host's addresses
     kConnecting,   // TCP connect to `address`
+    kProxying,     // asking the proxy for a tunnel to the server
     kHandshaking,  // TLS
     kReady,        // HTTP/2 up
     kDead,         // failed or closed; swept when nothing is on the stack
@@ -136,6 +137,12 @@ struct DohTransport::Connection {
   // Dropped for not answering a PING: not the server's refusal, so the
   // stream window keeps its size.
   bool unhealthy = false;
+  // Through a proxy: the SOCKS5 step it is at (0 the method, 1 the reply;
+  // unused for HTTP CONNECT), the proxy's answer so far, and whether the
+  // tunnel is up.
+  int proxy_step = 0;
+  std::vector<uint8_t> proxy_in;
+  bool tunneled = false;
   BioSocket io;
   uint32_t watched = 0;  // the epoll events asked for; 0 when not watched
   SSL* ssl = nullptr;

@@ -166,6 +166,18 @@ Settings ReadSettings(const prefs::PrefSnapshot& p) {
   s.attempt_delay =
       absl::Milliseconds(p.Get(keys::kHttpConnectionRetryTimeout));
   s.ping_timeout = absl::Milliseconds(p.Get(keys::kTrrPingTimeout));
+  if (p.Get(keys::kProxyType) == 1) {
+    const std::string ssl = p.Get(keys::kProxySsl);
+    const std::string socks = p.Get(keys::kProxySocks);
+    if (!ssl.empty() && p.Get(keys::kProxySslPort) > 0) {
+      s.proxy = {ProxyConfig::Kind::kHttpConnect, ssl,
+                 static_cast<uint16_t>(p.Get(keys::kProxySslPort))};
+    } else if (!socks.empty() && p.Get(keys::kProxySocksPort) > 0) {
+      s.proxy = {ProxyConfig::Kind::kSocks5, socks,
+                 static_cast<uint16_t>(p.Get(keys::kProxySocksPort))};
+    }
+  }
+  s.no_proxies_on = p.Get(keys::kProxyNoProxiesOn);
   s.trronly_timeout =
       absl::Milliseconds(p.Get(keys::kTrrRequestTimeoutModeTrronlyMs));
   s.strict_timeout =
@@ -554,10 +566,14 @@ ResolverSnapshot Resolver::Impl::Snapshot() {
             ? std::string(ConfirmationStateName(ConfirmationState::kOff))
             : snapshot.servers.front().confirmation;
     snapshot.native_resolver = native_ ? native_->Describe() : "";
+    snapshot.proxy = DescribeProxy(settings_.proxy);
+    // Through a proxy, the proxy resolves it.
     snapshot.doh_host_resolved_natively =
-        std::any_of(servers_.begin(), servers_.end(), [](const ServerPtr& s) {
+        std::any_of(servers_.begin(), servers_.end(), [&](const ServerPtr& s) {
           return s->spec.bootstrap.empty() &&
-                 !IpAddress::Parse(s->spec.uri.host).has_value();
+                 !IpAddress::Parse(s->spec.uri.host).has_value() &&
+                 (settings_.proxy.kind == ProxyConfig::Kind::kNone ||
+                  NoProxyFor(settings_.no_proxies_on, s->spec.uri.host));
         });
     snapshot.captive_portal = portal_;
     snapshot.blocklist = blocklist_.Entries(clock_->Now());

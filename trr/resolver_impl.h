@@ -29,6 +29,7 @@
 #include "trr/doh_transport.h"
 #include "trr/event_loop.h"
 #include "trr/native_resolver.h"
+#include "trr/proxy.h"
 #include "trr/resolver_testing.h"
 #include "trr/server_health.h"
 #include "trr/server_list.h"
@@ -72,6 +73,10 @@ struct Settings {
   absl::Duration request_timeout, trronly_timeout, strict_timeout;
   absl::Duration attempt_delay;  // Happy Eyeballs
   absl::Duration ping_timeout;   // connection health
+  // network.proxy.*: the proxy DoH goes through (kind kNone: direct), and
+  // the hosts left out of it.
+  ProxyConfig proxy;
+  std::string no_proxies_on;
   bool allow_rfc1918{};
   bool disable_ecs{};
   bool padding{};

@@ -39,6 +39,9 @@ DohConfig Resolver::Impl::TransportConfig(const DohServerState& server) const {
   config.verify_ip = server.verify_ip;
   config.attempt_delay = settings_.attempt_delay;
   config.ping_timeout = settings_.ping_timeout;
+  if (!NoProxyFor(settings_.no_proxies_on, server.spec.uri.host)) {
+    config.proxy = settings_.proxy;
+  }
   return config;
 }
 
@@ -68,7 +71,8 @@ void Resolver::Impl::ApplyServers(const Settings& old, bool first) {
   } else if (old.use_get != now.use_get || old.credentials != now.credentials ||
              old.ca_file != now.ca_file ||
              old.attempt_delay != now.attempt_delay ||
-             old.ping_timeout != now.ping_timeout) {
+             old.ping_timeout != now.ping_timeout || old.proxy != now.proxy ||
+             old.no_proxies_on != now.no_proxies_on) {
     for (const auto* list : {&servers_, &ddr_.verifying}) {
       for (const ServerPtr& server : *list) {
         server->transport->Configure(TransportConfig(*server));

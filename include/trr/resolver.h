@@ -265,6 +265,9 @@ struct ResolverSnapshot {
   // resolved natively in mode 2 with that pref.
   std::vector<std::string> dns_suffixes;
   std::string native_resolver;
+  // How DoH connects: "direct", or "http-connect HOST:PORT" or
+  // "socks5 HOST:PORT" (network.proxy.*).
+  std::string proxy = "direct";
   // Mode 3 without bootstrapAddr: the DoH host itself is resolved by the
   // system resolver (once), as Firefox does.
   bool doh_host_resolved_natively = false;
