@@ -171,7 +171,8 @@ void BM_FirstServerBlackHoled(benchmark::State& state) {
   trr::ResolveOptions options;
   options.type = trr::QueryKind::kIpv4;
   options.bypass_cache = true;
-  // Lookups 1-10: each waits out its attempt on the first server.
+  // Lookups 1-10: the first waits out its attempt on the first server,
+  // which no connection reaches, and so is unavailable after it.
   for (int i = 0; i < 10; ++i) {
     (*resolver)->ResolveSync("www.example.test", options);
   }

@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <utility>
 
@@ -285,7 +286,22 @@ DohTransport::RequestId DohTransport::Send(absl::Span<const uint8_t> query,
     auto it = requests_.find(id);
     if (it == requests_.end()) return;
     DeliveryScope scope(this);
-    Abandon(it->second.get(), DohError::kTimeout,
+    Request* r = it->second.get();
+    const bool any_up = std::any_of(
+        connections_.begin(), connections_.end(), [](const auto& conn) {
+          return conn->state == Connection::State::kReady;
+        });
+    if (r->conn == nullptr && !any_up) {
+      DohResult result;
+      result.error = DohError::kTimeout;
+      result.unreachable = true;
+      result.detail =
+          absl::StrCat("no connection to ", config_.uri.host,
+                       " came up within ", absl::FormatDuration(timeout));
+      Finish(r, std::move(result));
+      return;
+    }
+    Abandon(r, DohError::kTimeout,
             absl::StrCat("no answer within ", absl::FormatDuration(timeout)));
   });
   // Whatever completes now is delivered on a later turn, never inside Send.
@@ -528,8 +544,7 @@ std::vector<DohConnectionInfo> DohTransport::Connections() const {
         info.state = conn->draining ? "draining" : "open";
         break;
     }
-    if (conn->address)
-      info.address = HostPort(*conn->address, ConnectPort());
+    if (conn->address) info.address = HostPort(*conn->address, ConnectPort());
     info.in_flight = static_cast<uint32_t>(conn->streams.size());
     if (conn->session != nullptr) {
       info.server_max_streams = ServerMaxStreams(conn.get());

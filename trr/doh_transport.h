@@ -69,6 +69,9 @@ struct DohResult {
   // What went wrong, for people (the status, the type, the server's words).
   std::string detail;
   std::vector<uint8_t> body;
+  // kTimeout with no connection to the server up at all (black-holed, or
+  // gone): the server, not this query, is the trouble.
+  bool unreachable = false;
 
   bool ok() const { return error == DohError::kOk; }
 };

@@ -338,11 +338,12 @@ class TRR_HIDDEN Resolver::Impl {
   // kServersUnavailable.
   std::optional<SkipReason> ServersSkipReason() const;
   // A lookup query's outcome on `server`: `answered` (the server worked:
-  // counters and availability, which may start probing it) and `usable`
+  // counters and availability, which may start probing it), `usable`
   // (the answer was used: confirmation, which counts private addresses as
-  // failures too).
+  // failures too) and `unreachable` (no connection came up at all: the
+  // server is unavailable at once).
   void OnServerResult(const ServerPtr& server, bool answered, bool usable,
-                      absl::Duration latency);
+                      bool unreachable, absl::Duration latency);
   // Sends an NS query for `name` to `server` (confirmation, probes, DDR's
   // verification). `done` gets the answer's RCODE, or nullopt when no
   // usable answer came (inline when the name cannot be encoded), and the

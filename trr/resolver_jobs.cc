@@ -269,7 +269,7 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, TrrQuery q) {
           if (result.error != DohError::kCancelled) {
             OnServerResult(server, !server_failed,
                            outcome.kind != TrrOutcome::Kind::kFailed,
-                           clock_->Now() - sent);
+                           result.unreachable, clock_->Now() - sent);
           }
         }
         if (server_failed && PickServer(index + 1, job->mode) &&

@@ -127,7 +127,8 @@ std::optional<SkipReason> Resolver::Impl::ServersSkipReason() const {
 }
 
 void Resolver::Impl::OnServerResult(const ServerPtr& server, bool answered,
-                                    bool usable, absl::Duration latency) {
+                                    bool usable, bool unreachable,
+                                    absl::Duration latency) {
   if (answered) {
     ++server->answers;
     server->latency.Add(latency);
@@ -135,7 +136,8 @@ void Resolver::Impl::OnServerResult(const ServerPtr& server, bool answered,
     ++server->failures;
   }
   RunConfirmation(server, server->confirmation.OnTrrResult(usable));
-  if (auto probe_after = server->health.OnResult(answered)) {
+  if (auto probe_after = unreachable ? server->health.OnUnreachable()
+                                     : server->health.OnResult(answered)) {
     ScheduleProbe(server, *probe_after);
   }
   NotifyServerChanges(server);

@@ -20,6 +20,16 @@ std::optional<absl::Duration> ServerHealth::OnResult(bool ok) {
   return probe_delay_;
 }
 
+std::optional<absl::Duration> ServerHealth::OnUnreachable() {
+  ++failures_in_row_;
+  if (!available_) return std::nullopt;
+  available_ = false;
+  ++times_unavailable_;
+  probes_ = 0;
+  probe_delay_ = config_.probe_initial;
+  return probe_delay_;
+}
+
 std::optional<absl::Duration> ServerHealth::OnProbeResult(bool ok) {
   if (available_) return std::nullopt;  // a late probe
   ++probes_;

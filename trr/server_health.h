@@ -38,6 +38,11 @@ class ServerHealth {
   // A probe's outcome. Answered: available again (nullopt). Otherwise the
   // wait before the next probe.
   std::optional<absl::Duration> OnProbeResult(bool ok);
+  // No connection to it came up within a query's time (a black hole, a
+  // server gone): unavailable at once, without waiting for max_failures
+  // more such timeouts. The wait before the first probe, or nullopt when
+  // it already was unavailable.
+  std::optional<absl::Duration> OnUnreachable();
 
   bool available() const { return available_; }
   int failures_in_row() const { return failures_in_row_; }

@@ -782,6 +782,44 @@ TEST(FailoverTest, Mode2WithEveryServerUnavailableGoesNativeAndSaysWhy) {
   EXPECT_EQ(h.script->a_queries.load(), 1);
 }
 
+// A black-holed server: the query timed out with no connection up at all.
+// Mode 2 answers that lookup natively, and the server is unavailable at
+// once (not after server_max_failures such timeouts): the next lookups go
+// native without waiting on it. Mode 3 still tries it.
+TEST(FailoverTest, AnUnreachableServerIsUnavailableAfterOneTimeout) {
+  for (int mode : {2, 3}) {
+    SCOPED_TRACE(absl::StrCat("mode ", mode));
+    Harness h;
+    h.script->answer = [](const std::string&, uint16_t) {
+      DohResult result;
+      result.error = DohError::kTimeout;
+      result.unreachable = true;
+      result.detail = "no connection came up";
+      return result;
+    };
+    h.Start(mode, Confirm::kSkipped,
+            {{"network.trr.server_probe_initial_ms", int32_t{600000}}});
+    ASSERT_NE(h.resolver, nullptr);
+    ResolveOptions fresh = Ipv4();
+    fresh.bypass_cache = true;
+    const ResolveResult first =
+        h.resolver->ResolveSync("a.example.test", fresh);
+    EXPECT_EQ(first.trr_failure, TrrFailure::kTimeout);
+    EXPECT_EQ(h.resolver->Snapshot().servers.at(0).state, "unavailable");
+    const ResolveResult next = h.resolver->ResolveSync("b.example.test", fresh);
+    if (mode == 2) {
+      EXPECT_EQ(first.source, ResultSource::kNative);
+      EXPECT_EQ(next.source, ResultSource::kNative);
+      EXPECT_EQ(next.skip_reason, SkipReason::kServersUnavailable);
+      EXPECT_EQ(h.script->a_queries.load(), 1);
+    } else {
+      EXPECT_FALSE(next.ok());
+      EXPECT_EQ(h.script->a_queries.load(), 2) << "mode 3 tries it anyway";
+      EXPECT_EQ(h.script->native_lookups.load(), 0);
+    }
+  }
+}
+
 TEST(RecoveryTest, AZeroAnswerIsAFailureWithFallbackOnZeroResponse) {
   for (bool fallback : {false, true}) {
     SCOPED_TRACE(fallback);

@@ -48,6 +48,16 @@ TEST(ServerHealthTest, ProbesBackOffByHalfAgainUpToTheMaximum) {
   EXPECT_EQ(health.OnResult(false), absl::Seconds(1));
 }
 
+TEST(ServerHealthTest, UnreachableIsUnavailableAtOnce) {
+  ServerHealth health = Health();
+  ASSERT_TRUE(health.available());
+  EXPECT_EQ(health.OnUnreachable(), absl::Seconds(1));
+  EXPECT_FALSE(health.available());
+  EXPECT_EQ(health.OnUnreachable(), std::nullopt) << "already probing";
+  EXPECT_EQ(health.OnProbeResult(true), std::nullopt);
+  EXPECT_TRUE(health.available());
+}
+
 TEST(ServerHealthTest, ALateProbeOfAnAvailableServerChangesNothing) {
   ServerHealth health = Health();
   EXPECT_FALSE(health.OnProbeResult(false));
