@@ -5,7 +5,9 @@
 # client needing N round trips after its SYN takes about N * RTT.
 # Whole processes, rounds interleaved, median wall time in RTTs:
 #   (a) trr resolve, mode 3, cold start (a new process: TCP, TLS, query);
-#   (b) kdig +https, the same query (the reference);
+#   (b) kdig +https, the same query (the reference), and curl --doh-url
+#       resolving loopback.example.test (127.0.0.1; the request that
+#       follows goes to a closed loopback port and fails at once);
 #   (c) trr resolve with the first bootstrap address black-holed
 #       (nftables drops its SYNs; needs root): Happy Eyeballs tries the
 #       next address network.http.connection-retry-timeout (250 ms) later.
@@ -59,21 +61,28 @@ def trr_cmd(bootstrap):
             "--pref", f"network.trr.uri=https://localhost:{port}/dns-query",
             "--pref", f"network.trr.bootstrapAddr={bootstrap}",
             "--pref", f"network.trr.ca_file={ca}", "www.example.test"]
+# name: (argv, its exit code, what its output must contain)
 commands = {
-    "trr cold start": trr_cmd("127.0.0.1"),
-    "kdig +https": ["kdig", "+https", "@127.0.0.1", "-p", port,
-                    f"+tls-ca={ca}", "+tls-hostname=localhost",
-                    "www.example.test", "A"],
+    "trr cold start": (trr_cmd("127.0.0.1"), 0, "192.0.2.1"),
+    "kdig +https": (["kdig", "+https", "@127.0.0.1", "-p", port,
+                     f"+tls-ca={ca}", "+tls-hostname=localhost",
+                     "www.example.test", "A"], 0, "192.0.2.1"),
+    # Exit code 7: the connection after the lookup is refused, as meant.
+    "curl --doh-url": (["curl", "-s", "-o", "/dev/null", "--cacert", ca,
+                        "--doh-url", f"https://localhost:{port}/dns-query",
+                        "-w", "%{time_namelookup}",
+                        "http://loopback.example.test:1/"], 7, "."),
 }
 if black_hole:
-    commands["trr, 1st address black-holed"] = trr_cmd("127.0.0.2,127.0.0.1")
+    commands["trr, 1st address black-holed"] = (
+        trr_cmd("127.0.0.2,127.0.0.1"), 0, "192.0.2.1")
 times = {name: [] for name in commands}
 for _ in range(rounds):
-    for name, argv in commands.items():
+    for name, (argv, code, expect) in commands.items():
         start = time.perf_counter()
         out = subprocess.run(argv, capture_output=True, text=True)
         elapsed = (time.perf_counter() - start) * 1000
-        if out.returncode != 0 or "192.0.2.1" not in out.stdout:
+        if out.returncode != code or expect not in out.stdout:
             sys.exit(f"{name} failed: {out.stdout}{out.stderr}")
         times[name].append(elapsed)
 print(f"RTT {rtt} ms ({delay} ms each way), {rounds} rounds, medians:")
