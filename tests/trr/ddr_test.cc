@@ -4,16 +4,11 @@
 // it; two unbound DoH servers are designated, one whose certificate covers
 // 127.0.0.1 (the resolver's address; zone 198.51.100.0/24) and one whose
 // certificate names only doh.test (zone 192.0.2.0/24). A garbage-answering
-// resolver is a UDP responder of the test's own. Loopback only.
-
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+// resolver is a UdpResponder of the test's own. Loopback only.
 
 #include <algorithm>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -21,6 +16,7 @@
 #include "base/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/peers/udp_responder.h"
 #include "tests/peers/unbound_server.h"
 #include "trr/resolver.h"
 
@@ -257,50 +253,13 @@ TEST_F(DdrTest, ANetworkChangeDiscoversAgainAndMode3NeverAsks) {
   EXPECT_EQ(DdrQueries(), 2);
 }
 
-// Answers every datagram with bytes that are not a DNS answer to it (the
-// query's ID, then a header claiming a question that is not there).
-class GarbageResponder {
- public:
-  GarbageResponder() {
-    fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    socklen_t length = sizeof(addr);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &length);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] {
-      uint8_t query[512];
-      for (;;) {
-        sockaddr_in from{};
-        socklen_t from_length = sizeof(from);
-        const ssize_t n =
-            recvfrom(fd_, query, sizeof(query), 0,
-                     reinterpret_cast<sockaddr*>(&from), &from_length);
-        if (n < 12) return;  // shut down
-        const uint8_t garbage[] = {query[0], query[1], 0x81, 0x80, 0, 1, 0,
-                                   1,        0,        0,    0,    0, 7, 'x'};
-        sendto(fd_, garbage, sizeof(garbage), 0,
-               reinterpret_cast<sockaddr*>(&from), from_length);
-      }
-    });
-  }
-  ~GarbageResponder() {
-    shutdown(fd_, SHUT_RDWR);
-    thread_.join();
-    close(fd_);
-  }
-  uint16_t port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  uint16_t port_ = 0;
-  std::thread thread_;
-};
-
 TEST_F(DdrTest, AResolverAnsweringGarbageDesignatesNothing) {
-  GarbageResponder garbage;
+  // Each answer: the query's ID, then a header claiming a question that
+  // is not there.
+  testing::UdpResponder garbage([](absl::Span<const uint8_t> query) {
+    return std::vector<uint8_t>{query[0], query[1], 0x81, 0x80, 0, 1, 0,
+                                1,        0,        0,    0,    0, 7, 'x'};
+  });
   nameserver_ = absl::StrCat("127.0.0.1:", garbage.port());
   auto resolver = Make(2, "");
   const DdrInfo ddr = WaitForDiscovery(*resolver);

@@ -284,8 +284,10 @@ class FakeTransport final : public DohSender {
   DohTransportStats stats_;
 };
 
-// Answers every name with 198.51.100.7.
-class FakeNative final : public NativeResolver {
+// Answers every name with 198.51.100.7, or as the script says; as the
+// plain-DNS client DDR asks, answers _dns.resolver.arpa SVCB as the script
+// says (else NXDOMAIN).
+class FakeNative final : public PlainDnsClient {
  public:
   FakeNative(EventLoop* loop, std::shared_ptr<Script> script)
       : loop_(loop), script_(std::move(script)) {}
@@ -293,8 +295,6 @@ class FakeNative final : public NativeResolver {
                Callback done) override {
     ++script_->native_lookups;
     ++lookups_;
-    const uint64_t id = next_++;
-    pending_[id] = std::move(done);
     NativeResult result;
     if (script_->native) {
       result = script_->native(host);
@@ -302,13 +302,18 @@ class FakeNative final : public NativeResolver {
       result.outcome = NativeResult::Outcome::kOk;
       result.answer.addresses = {*IpAddress::Parse("198.51.100.7")};
     }
-    loop_->Post([this, id, result = std::move(result)]() mutable {
-      auto it = pending_.find(id);
-      if (it == pending_.end()) return;
-      Callback done = std::move(it->second);
-      pending_.erase(it);
-      done(std::move(result));
-    });
+    Deliver(std::move(result), std::move(done));
+  }
+  void ResolveType(const std::string& host, uint16_t type, absl::Duration,
+                   Callback done) override {
+    ++script_->ddr_queries;
+    NativeResult result;
+    result.outcome = NativeResult::Outcome::kNxDomain;
+    if (host == "_dns.resolver.arpa" && type == dns::kTypeSVCB &&
+        script_->ddr) {
+      result = script_->ddr();
+    }
+    Deliver(std::move(result), std::move(done));
   }
   void CancelAll() override {
     auto pending = std::move(pending_);
@@ -323,41 +328,8 @@ class FakeNative final : public NativeResolver {
   uint64_t lookups() const override { return lookups_; }
 
  private:
-  EventLoop* const loop_;
-  std::shared_ptr<Script> script_;
-  absl::flat_hash_map<uint64_t, Callback> pending_;
-  uint64_t next_ = 1;
-  uint64_t lookups_ = 0;
-};
-
-// The unencrypted resolver DDR asks: answers as the script says.
-class FakePlainDns final : public PlainDnsClient {
- public:
-  FakePlainDns(EventLoop* loop, std::shared_ptr<Script> script)
-      : loop_(loop), script_(std::move(script)) {}
-  void Resolve(const std::string&, QueryKind, absl::Duration,
-               Callback done) override {
-    NativeResult result;
-    result.error = "the fake answers DDR only";
-    Answer(std::move(result), std::move(done));
-  }
-  void ResolveType(const std::string& host, uint16_t type, absl::Duration,
-                   Callback done) override {
-    ++script_->ddr_queries;
-    NativeResult result;
-    result.outcome = NativeResult::Outcome::kNxDomain;
-    if (host == "_dns.resolver.arpa" && type == dns::kTypeSVCB &&
-        script_->ddr) {
-      result = script_->ddr();
-    }
-    Answer(std::move(result), std::move(done));
-  }
-  void CancelAll() override { pending_.clear(); }
-  std::string Describe() const override { return "fake"; }
-  uint64_t lookups() const override { return 0; }
-
- private:
-  void Answer(NativeResult result, Callback done) {
+  // On the next turn of the loop, as a server would.
+  void Deliver(NativeResult result, Callback done) {
     const uint64_t id = next_++;
     pending_[id] = std::move(done);
     loop_->Post([this, id, result = std::move(result)]() mutable {
@@ -368,10 +340,12 @@ class FakePlainDns final : public PlainDnsClient {
       done(std::move(result));
     });
   }
+
   EventLoop* const loop_;
   std::shared_ptr<Script> script_;
   absl::flat_hash_map<uint64_t, Callback> pending_;
   uint64_t next_ = 1;
+  uint64_t lookups_ = 0;
 };
 
 // A resolver on the fakes, in `mode`, its confirmation as asked.
@@ -398,7 +372,7 @@ struct Harness {
       return std::make_unique<FakeNative>(loop, script_copy);
     };
     seams.make_plain_dns = [script_copy](EventLoop* loop, IpAddress, uint16_t) {
-      return std::make_unique<FakePlainDns>(loop, script_copy);
+      return std::make_unique<FakeNative>(loop, script_copy);
     };
     auto created = CreateResolverForTesting(options, seams);
     ASSERT_TRUE(created.ok()) << created.status();
@@ -982,7 +956,7 @@ TEST(HeuristicsTest, AnEtcHostsNameCoversItsSubdomains) {
             ResultSource::kTrr);
 }
 
-// DDR on the fakes: the unencrypted resolver (FakePlainDns) designates
+// DDR on the fakes: the unencrypted resolver (FakeNative) designates
 // ddr.test; the fake DoH servers answer.
 NativeResult Designates(const std::string& target) {
   SvcbRecord record;

@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "base/mutex.h"
 #include "gtest/gtest.h"
+#include "tests/peers/udp_responder.h"
 #include "tests/trr/dns/message_builder.h"
 #include "trr/dns/dns_types.h"
 #include "trr/event_loop.h"
@@ -128,85 +129,49 @@ TEST(SystemResolverTest, AHungLookupEndsAtItsTimeoutExactlyOnce) {
 
 // Answers A and AAAA queries for names "a-X.aaaa-Y.test" as X and Y say:
 // ok (one address, TTL 60), nodata and nx (with an SOA whose negative TTL
-// is 30), servfail. Until the test ends; loopback only.
-class FamilyResponder {
- public:
-  FamilyResponder() {
-    fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    socklen_t length = sizeof(addr);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &length);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { Serve(); });
+// is 30), servfail.
+std::vector<uint8_t> FamilyAnswer(absl::Span<const uint8_t> query) {
+  // The question: labels from offset 12, then the type.
+  std::string name;
+  size_t at = 12;
+  while (at < query.size() && query[at] != 0) {
+    if (!name.empty()) name += '.';
+    name.append(reinterpret_cast<const char*>(query.data() + at + 1),
+                query[at]);
+    at += 1 + query[at];
   }
-  ~FamilyResponder() {
-    shutdown(fd_, SHUT_RDWR);
-    thread_.join();
-    close(fd_);
+  const uint16_t type =
+      static_cast<uint16_t>(query[at + 1] << 8 | query[at + 2]);
+  const std::vector<std::string> labels = absl::StrSplit(name, '.');
+  const std::string how =
+      labels[type == dns::kTypeA ? 0 : 1].substr(type == dns::kTypeA ? 2 : 5);
+  dns::testing::MessageBuilder m(name, type);
+  m.Id(static_cast<uint16_t>(query[0] << 8 | query[1]));
+  const dns::testing::Bytes soa =
+      dns::testing::Concat({{0},
+                            {0},
+                            dns::testing::U32(1),
+                            dns::testing::U32(3600),
+                            dns::testing::U32(600),
+                            dns::testing::U32(86400),
+                            dns::testing::U32(30)});
+  if (how == "ok") {
+    m.Answer(dns::testing::Pointer(12), type, 60,
+             type == dns::kTypeA
+                 ? dns::testing::Bytes{192, 0, 2, 1}
+                 : dns::testing::Bytes{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0,
+                                       0, 0, 0, 0, 0, 1});
+  } else if (how == "nodata" || how == "nx") {
+    if (how == "nx") m.Rcode(dns::kRcodeNxDomain);
+    m.Authority(dns::testing::WireName("test"), dns::kTypeSOA, 300, soa);
+  } else {
+    m.Rcode(dns::kRcodeServFail);
   }
-  uint16_t port() const { return port_; }
-
- private:
-  void Serve() {
-    uint8_t query[512];
-    for (;;) {
-      sockaddr_in from{};
-      socklen_t from_length = sizeof(from);
-      const ssize_t n =
-          recvfrom(fd_, query, sizeof(query), 0,
-                   reinterpret_cast<sockaddr*>(&from), &from_length);
-      if (n <= 12) return;  // shut down
-      // The question: labels from offset 12, then the type.
-      std::string name;
-      size_t at = 12;
-      while (at < static_cast<size_t>(n) && query[at] != 0) {
-        if (!name.empty()) name += '.';
-        name.append(reinterpret_cast<const char*>(query + at + 1), query[at]);
-        at += 1 + query[at];
-      }
-      const uint16_t type =
-          static_cast<uint16_t>(query[at + 1] << 8 | query[at + 2]);
-      const std::vector<std::string> labels = absl::StrSplit(name, '.');
-      const std::string how = labels[type == dns::kTypeA ? 0 : 1].substr(
-          type == dns::kTypeA ? 2 : 5);
-      dns::testing::MessageBuilder m(name, type);
-      m.Id(static_cast<uint16_t>(query[0] << 8 | query[1]));
-      const dns::testing::Bytes soa =
-          dns::testing::Concat({{0},
-                                {0},
-                                dns::testing::U32(1),
-                                dns::testing::U32(3600),
-                                dns::testing::U32(600),
-                                dns::testing::U32(86400),
-                                dns::testing::U32(30)});
-      if (how == "ok") {
-        m.Answer(dns::testing::Pointer(12), type, 60,
-                 type == dns::kTypeA
-                     ? dns::testing::Bytes{192, 0, 2, 1}
-                     : dns::testing::Bytes{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-                                           0, 0, 0, 0, 0, 0, 0, 1});
-      } else if (how == "nodata" || how == "nx") {
-        if (how == "nx") m.Rcode(dns::kRcodeNxDomain);
-        m.Authority(dns::testing::WireName("test"), dns::kTypeSOA, 300, soa);
-      } else {
-        m.Rcode(dns::kRcodeServFail);
-      }
-      const dns::testing::Bytes response = m.Build();
-      sendto(fd_, response.data(), response.size(), 0,
-             reinterpret_cast<sockaddr*>(&from), from_length);
-    }
-  }
-
-  int fd_ = -1;
-  uint16_t port_ = 0;
-  std::thread thread_;
-};
+  return m.Build();
+}
 
 TEST(PlainDnsResolverTest, BothFamiliesCombineByTheOneMerge) {
-  FamilyResponder responder;
+  testing::UdpResponder responder(&FamilyAnswer);
   EventLoop loop;
   Results results;
   std::unique_ptr<NativeResolver> resolver;
