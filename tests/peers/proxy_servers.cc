@@ -1,7 +1,11 @@
 #include "tests/peers/proxy_servers.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -39,7 +43,10 @@ absl::StatusOr<std::unique_ptr<SquidServer>> SquidServer::Start(bool allow) {
   };
   const std::string conf =
       server->dir_.WriteFile("squid.conf", absl::StrJoin(lines, "\n") + "\n");
-  auto process = TestProcess::Start({"squid", "-N", "-d", "1", "-f", conf});
+  static std::atomic<int> serial{0};
+  server->name_ = absl::StrCat("trrtest", getpid(), "x", serial++);
+  auto process = TestProcess::Start(
+      {"squid", "-N", "-n", server->name_, "-d", "1", "-f", conf});
   if (!process.ok()) return process.status();
   server->process_ = std::move(*process);
   if (absl::Status status = server->process_->WaitForOutput(
@@ -52,6 +59,17 @@ absl::StatusOr<std::unique_ptr<SquidServer>> SquidServer::Start(bool allow) {
 
 SquidServer::~SquidServer() {
   if (process_) process_->Stop();
+  if (name_.empty()) return;
+  // The shared memory segments squid leaves behind: /dev/shm/NAME-*.
+  const std::string prefix = name_ + "-";
+  if (DIR* d = opendir("/dev/shm")) {
+    while (const dirent* entry = readdir(d)) {
+      if (std::string(entry->d_name).rfind(prefix, 0) == 0) {
+        unlink(absl::StrCat("/dev/shm/", entry->d_name).c_str());
+      }
+    }
+    closedir(d);
+  }
 }
 
 bool DanteServer::Available() { return !FindProgram("danted").empty(); }

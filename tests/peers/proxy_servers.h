@@ -24,6 +24,10 @@ class SquidServer {
 
  private:
   SquidServer() = default;
+  // Its service name: squid names its shared memory after it, so two
+  // squids (tests run in parallel) do not meet, and the destructor removes
+  // what this one left in /dev/shm.
+  std::string name_;
   TempDir dir_;
   uint16_t port_ = 0;
   std::unique_ptr<TestProcess> process_;
