@@ -12,23 +12,11 @@ rounds=${2:-3}
 build=${BUILD_DIR:-build}
 cmake --build "$build" -j2 --target doh_load trr_test_unbound >/dev/null
 
-work=$(mktemp -d)
-cleanup() {
-  exec 3>&- || true
-  [[ -n ${server_pid:-} ]] && kill "$server_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
 # The server: trr_test_unbound runs until its stdin closes.
 # shellcheck source=../tests/peers/test_unbound.sh
 source tests/peers/test_unbound.sh
-start_test_unbound "$build/tests/peers/trr_test_unbound" "$work/server" 3 \
-  --threads 1
-server_pid=$TEST_UNBOUND_PID
-# shellcheck disable=SC1090
-source "$work/server"
+start_bench_unbound "$build" --threads 1  # sets $work
+# shellcheck disable=SC2154
 
 printf '%s\n' www.example.test multi.example.test alias.example.test \
   v4only.example.test ns.example.test >"$work/names"

@@ -22,24 +22,11 @@ build=${BUILD_DIR:-build}
 command -v kdig >/dev/null || { echo "kdig is missing (knot-dnsutils)" >&2; exit 1; }
 cmake --build "$build" -j2 --target trr trr_test_unbound >/dev/null
 
-work=$(mktemp -d)
 table="trr_bench_rtt_$$"
-cleanup() {
-  exec 3>&- || true
-  [[ -n ${server_pid:-} ]] && kill "$server_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  nft delete table inet "$table" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
+bench_cleanup() { nft delete table inet "$table" 2>/dev/null || true; }
 # shellcheck source=../tests/peers/test_unbound.sh
 source tests/peers/test_unbound.sh
-start_test_unbound "$build/tests/peers/trr_test_unbound" "$work/server" 3 \
-  --threads 1 --delay-ms "$delay"
-server_pid=$TEST_UNBOUND_PID
-# shellcheck disable=SC1090
-source "$work/server"
+start_bench_unbound "$build" --threads 1 --delay-ms "$delay"
 
 black_hole=0
 if [[ $(id -u) == 0 ]] && command -v nft >/dev/null; then

@@ -14,22 +14,9 @@ build=${BUILD_DIR:-build}
 command -v kdig >/dev/null || { echo "kdig is missing (knot-dnsutils)" >&2; exit 1; }
 cmake --build "$build" -j2 --target trr trr_test_unbound >/dev/null
 
-work=$(mktemp -d)
-cleanup() {
-  exec 3>&- || true
-  [[ -n ${server_pid:-} ]] && kill "$server_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
 # shellcheck source=../tests/peers/test_unbound.sh
 source tests/peers/test_unbound.sh
-start_test_unbound "$build/tests/peers/trr_test_unbound" "$work/server" 3 \
-  --threads 1
-server_pid=$TEST_UNBOUND_PID
-# shellcheck disable=SC1090
-source "$work/server"
+start_bench_unbound "$build" --threads 1
 
 python3 - "$rounds" "$build/tools/trr" "$DOH_URI" "$DOH_PORT" "$CA_FILE" <<'PY'
 import statistics, subprocess, sys, time

@@ -38,20 +38,17 @@ void Resolver::Impl::StartDiscovery(bool keep_verified) {
   if (!keep_verified) RemoveDiscovered({});
   DdrInfo& info = ddr_.info;
   info = DdrInfo();
+  // A refresh runs only while discovery is on: any change that turns it
+  // off starts a discovery that is not a refresh, which removed them.
   const TrrMode mode = settings_.mode;
-  if (!settings_.ddr) {
-    RemoveDiscovered({});
-    info.detail = "network.trr.ddr.enabled is off";
-    return;
-  }
-  if (mode == TrrMode::kOnly) {
-    RemoveDiscovered({});
-    info.detail = "mode 3 sends no plaintext DNS, so it does not discover";
-    return;
-  }
-  if (mode == TrrMode::kOff || mode == TrrMode::kOffByChoice) {
-    RemoveDiscovered({});
-    info.detail = "TRR is off";
+  const char* off =
+      !settings_.ddr ? "network.trr.ddr.enabled is off"
+      : mode == TrrMode::kOnly
+          ? "mode 3 sends no plaintext DNS, so it does not discover"
+      : mode == TrrMode::kOff || mode == TrrMode::kOffByChoice ? "TRR is off"
+                                                               : nullptr;
+  if (off != nullptr) {
+    info.detail = off;
     return;
   }
   // The resolver asked: network.dns.native_nameserver, else the system's.
@@ -112,7 +109,7 @@ void Resolver::Impl::OnDesignations(NativeResult result) {
       };
       auto configured =
           std::find_if(servers_.begin(), servers_.end(), [&](const auto& s) {
-            return !s->discovered && s->spec.template_text == d.uri;
+            return !s->discovered() && s->spec.template_text == d.uri;
           });
       auto known = std::find_if(servers_.begin(), servers_.end(), same);
       if (!d.ignored.empty()) {
@@ -128,7 +125,6 @@ void Resolver::Impl::OnDesignations(NativeResult result) {
         entry.state = "verifying";
         auto server = std::make_shared<DohServerState>();
         server->spec = d.spec;
-        server->discovered = true;
         server->verify_ip = ddr_.resolver_ip;
         // Observers hear "available" when it joins the list.
         server->reported_available = false;
@@ -189,7 +185,7 @@ void Resolver::Impl::VerifyDesignation(const ServerPtr& server) {
 void Resolver::Impl::RemoveDiscovered(const std::vector<ServerPtr>& keep) {
   std::vector<ServerPtr> leaving;
   auto stays = [&](const ServerPtr& s) {
-    return !s->discovered ||
+    return !s->discovered() ||
            std::find(keep.begin(), keep.end(), s) != keep.end();
   };
   for (const ServerPtr& s : servers_) {

@@ -180,11 +180,11 @@ class LatencyWindow {
 // one and fail over to the next.
 struct DohServerState {
   DohServerSpec spec;
-  // Designated by the network's resolver (DDR): never sent credentials,
-  // and its certificate must also cover `verify_ip`, that resolver's
-  // address.
-  bool discovered = false;
+  // Set for a server the network's resolver designated (DDR): its
+  // certificate must also cover this, that resolver's address.
   std::optional<IpAddress> verify_ip;
+  // Discovered by DDR (never sent credentials), not configured.
+  bool discovered() const { return verify_ip.has_value(); }
   std::unique_ptr<DohSender> transport;
   Confirmation confirmation;
   EventLoop::TimerId confirmation_timer = 0;

@@ -35,7 +35,7 @@ DohConfig Resolver::Impl::TransportConfig(const DohServerState& server) const {
   config.bootstrap = server.spec.bootstrap;
   config.ca_file = settings_.ca_file;
   // The credentials are the configured provider's, never the network's.
-  if (!server.discovered) config.credentials = settings_.credentials;
+  if (!server.discovered()) config.credentials = settings_.credentials;
   config.verify_ip = server.verify_ip;
   config.attempt_delay = settings_.attempt_delay;
   config.ping_timeout = settings_.ping_timeout;
@@ -54,7 +54,8 @@ void Resolver::Impl::ApplyServers(const Settings& old, bool first) {
     // the configured ones.
     std::vector<ServerPtr> leaving, discovered;
     for (ServerPtr& server : servers_) {
-      (server->discovered ? discovered : leaving).push_back(std::move(server));
+      (server->discovered() ? discovered : leaving)
+          .push_back(std::move(server));
     }
     servers_.clear();
     for (const DohServerSpec& spec : now.servers) {
@@ -343,7 +344,7 @@ std::vector<DohServerInfo> Resolver::Impl::ServerInfos() const {
     for (const IpAddress& ip : server->spec.bootstrap) {
       info.bootstrap.push_back(ip.ToString());
     }
-    info.discovered = server->discovered;
+    info.discovered = server->discovered();
     infos.push_back(std::move(info));
   }
   return infos;

@@ -27,3 +27,27 @@ start_test_unbound() {
     sleep 0.05
   done
 }
+
+# start_bench_unbound BUILD_DIR [ARGS...]
+#   For scripts/bench_*.sh: makes a work folder ($work), starts the test
+#   unbound (ARGS are its own) on file descriptor 3 and sources its
+#   variables, and sets an EXIT trap that stops it, runs the script's
+#   bench_cleanup if it defines one, and removes $work.
+start_bench_unbound() {
+  local build=$1
+  shift
+  work=$(mktemp -d)
+  trap _stop_bench_unbound EXIT
+  start_test_unbound "$build/tests/peers/trr_test_unbound" "$work/server" 3 "$@"
+  server_pid=$TEST_UNBOUND_PID
+  # shellcheck disable=SC1091
+  source "$work/server"
+}
+
+_stop_bench_unbound() {
+  exec 3>&- || true
+  [[ -n ${server_pid:-} ]] && kill "$server_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  if declare -F bench_cleanup >/dev/null; then bench_cleanup; fi
+  rm -rf "$work"
+}
