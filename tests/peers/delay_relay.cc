@@ -46,7 +46,15 @@ struct Side {
 struct Pair {
   Side side[2];  // 0: the client, 1: upstream
   bool client_spoke = false;
+  size_t to_client = 0;  // the server's bytes relayed so far
 };
+
+// Closes with a reset rather than a FIN: SO_LINGER with a zero timeout.
+void Reset(int fd) {
+  const linger now{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now));
+  close(fd);
+}
 
 void SendAll(int fd, const std::string& bytes) {
   size_t sent = 0;
@@ -67,10 +75,12 @@ void SendAll(int fd, const std::string& bytes) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<DelayRelay>> DelayRelay::Start(
-    uint16_t upstream, absl::Duration one_way) {
+    uint16_t upstream, absl::Duration one_way,
+    std::optional<size_t> cut_after) {
   std::unique_ptr<DelayRelay> relay(new DelayRelay());
   relay->upstream_ = upstream;
   relay->one_way_ = one_way;
+  relay->cut_after_ = cut_after;
   relay->listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr = Loopback(0);
   socklen_t length = sizeof(addr);
@@ -189,19 +199,35 @@ void DelayRelay::Run() {
       }
       dst.out.push_back(std::move(chunk));
     }
-    // Deliver what is due; close pairs that are done both ways.
+    // Deliver what is due; close pairs that are done both ways, and reset
+    // those that reached the cut.
     for (auto it = pairs.begin(); it != pairs.end();) {
       Pair& pair = it->second;
-      for (Side& side : pair.side) {
+      bool cut = false;
+      for (int to = 0; to < 2 && !cut; ++to) {
+        Side& side = pair.side[to];
         while (!side.out.empty() && side.out.front().due <= now) {
           Chunk& chunk = side.out.front();
           if (chunk.eof) {
             shutdown(side.fd, SHUT_WR);
+          } else if (to == 0 && cut_after_ &&
+                     pair.to_client + chunk.bytes.size() >= *cut_after_) {
+            SendAll(side.fd,
+                    chunk.bytes.substr(0, *cut_after_ - pair.to_client));
+            cut = true;
+            break;
           } else {
             SendAll(side.fd, chunk.bytes);
+            if (to == 0) pair.to_client += chunk.bytes.size();
           }
           side.out.pop_front();
         }
+      }
+      if (cut) {
+        for (Side& side : pair.side) Reset(side.fd);
+        ++cuts_;
+        it = pairs.erase(it);
+        continue;
       }
       const bool done = !pair.side[0].reading && !pair.side[1].reading &&
                         pair.side[0].out.empty() && pair.side[1].out.empty();

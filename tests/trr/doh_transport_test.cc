@@ -298,6 +298,35 @@ TEST_F(DohTransportTest, AQueryOverALongLinkIsAnswered) {
   EXPECT_EQ(h.Stats().connections_opened, 1u);
 }
 
+// A middlebox that resets the connection part-way through the handshake:
+// before the server's first byte reaches the client, inside its first
+// flight, and after most of it (the test certificate's first flight is
+// about 800 bytes). Each is a connect failure that says where it broke,
+// well within the query's time, and the next query (the relay still
+// cutting) fails the same way: no hang, no stuck connection.
+TEST_F(DohTransportTest, ARelayThatCutsMidHandshakeGivesATypedError) {
+  for (const size_t cut : {size_t{0}, size_t{60}, size_t{600}}) {
+    SCOPED_TRACE(absl::StrCat("cut after ", cut, " bytes from the server"));
+    auto relay = testing::DelayRelay::Start(server_->doh_port(),
+                                            absl::Milliseconds(1), cut);
+    ASSERT_TRUE(relay.ok()) << relay.status();
+    TransportHarness h("nghttp2");
+    DohConfig config = ConfigFor(*server_, "doh.test");
+    config.uri.port = (*relay)->port();
+    config.bootstrap = {*IpAddress::Parse("127.0.0.1")};
+    h.Configure(config);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      const DohResult result =
+          h.SendAndWait("www.example.test", dns::kTypeA, absl::Seconds(10));
+      EXPECT_EQ(result.error, DohError::kConnect)
+          << DohErrorName(result.error) << ": " << result.detail;
+      EXPECT_THAT(result.detail, HasSubstr("during the TLS handshake"));
+    }
+    EXPECT_GE((*relay)->cuts(), 2);
+    EXPECT_EQ(h.Stats().completed_ok, 0u);
+  }
+}
+
 TEST(InterleaveFamiliesTest, TheFirstFamilyFirstThenAlternating) {
   auto ips = [](std::vector<std::string> texts) {
     std::vector<IpAddress> out;
