@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -79,13 +80,24 @@ absl::StatusOr<LoadReport> PrefStore::LoadFile(const std::string& path) {
     MutexLock lock(&mu_);
     file_path_ = path;
   }
+  // A directory opens and reads as empty: refused, or it would clear
+  // every pref the previous file set.
+  struct stat info {};
+  if (stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read ", path, ": not a regular file"));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return absl::NotFoundError(
+    return absl::InvalidArgumentError(
         absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
   }
   std::stringstream contents;
   contents << in.rdbuf();
+  if (in.bad()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+  }
   return Apply(contents.str(), path);
 }
 
@@ -182,7 +194,8 @@ absl::Status PrefStore::SetOverrides(
       }
       const PrefSpec* spec = registry_.Find(name);
       if (spec == nullptr) {
-        return absl::NotFoundError(absl::StrCat("unknown pref ", given_name));
+        return absl::InvalidArgumentError(
+            absl::StrCat("unknown pref ", given_name));
       }
       if (absl::Status valid = PrefRegistry::Validate(*spec, value);
           !valid.ok()) {
@@ -228,39 +241,75 @@ void PrefStore::ClearOverride(absl::string_view name) {
 
 void PrefStore::Commit(FileLayer* file, Overrides* overrides,
                        std::vector<std::string>& changed) {
-  MutexLock apply_lock(&apply_mu_);
-  std::vector<PrefChange> changes;
+  uint64_t number = 0;
   {
-    MutexLock lock(&mu_);
-    const FileLayer& new_file = file != nullptr ? *file : file_;
-    const Overrides& new_overrides =
-        overrides != nullptr ? *overrides : overrides_;
-    // Only names set in some layer, before or after, can change.
-    absl::flat_hash_set<std::string> names;
-    for (const auto& [name, value] : file_) names.insert(name);
-    for (const auto& [name, value] : new_file) names.insert(name);
-    for (const auto& [name, value] : overrides_) names.insert(name);
-    for (const auto& [name, value] : new_overrides) names.insert(name);
-    for (const std::string& name : names) {
-      auto before = EffectiveIn(name, registry_, file_, overrides_);
-      auto after = EffectiveIn(name, registry_, new_file, new_overrides);
-      const bool had = before.has_value(), has = after.has_value();
-      if (had != has || (had && before->value != after->value)) {
-        PrefChange change;
-        change.name = name;
-        if (had) change.old_value = before->value;
-        if (has) change.new_value = after->value;
-        changes.push_back(std::move(change));
+    MutexLock apply_lock(&apply_mu_);
+    std::vector<PrefChange> changes;
+    {
+      MutexLock lock(&mu_);
+      const FileLayer& new_file = file != nullptr ? *file : file_;
+      const Overrides& new_overrides =
+          overrides != nullptr ? *overrides : overrides_;
+      // Only names set in some layer, before or after, can change.
+      absl::flat_hash_set<std::string> names;
+      for (const auto& [name, value] : file_) names.insert(name);
+      for (const auto& [name, value] : new_file) names.insert(name);
+      for (const auto& [name, value] : overrides_) names.insert(name);
+      for (const auto& [name, value] : new_overrides) names.insert(name);
+      for (const std::string& name : names) {
+        auto before = EffectiveIn(name, registry_, file_, overrides_);
+        auto after = EffectiveIn(name, registry_, new_file, new_overrides);
+        const bool had = before.has_value(), has = after.has_value();
+        if (had != has || (had && before->value != after->value)) {
+          PrefChange change;
+          change.name = name;
+          if (had) change.old_value = before->value;
+          if (has) change.new_value = after->value;
+          changes.push_back(std::move(change));
+        }
       }
+      if (file != nullptr) file_ = std::move(*file);
+      if (overrides != nullptr) overrides_ = std::move(*overrides);
     }
-    if (file != nullptr) file_ = std::move(*file);
-    if (overrides != nullptr) overrides_ = std::move(*overrides);
+    std::sort(changes.begin(), changes.end(),
+              [](const PrefChange& a, const PrefChange& b) {
+                return a.name < b.name;
+              });
+    for (const PrefChange& change : changes) changed.push_back(change.name);
+    if (changes.empty()) return;
+    number = Enqueue(std::move(changes));
   }
-  std::sort(
-      changes.begin(), changes.end(),
-      [](const PrefChange& a, const PrefChange& b) { return a.name < b.name; });
-  for (const PrefChange& change : changes) changed.push_back(change.name);
-  Notify(changes);
+  Deliver(number);
+}
+
+uint64_t PrefStore::Enqueue(std::vector<PrefChange> changes) {
+  MutexLock lock(&notify_mu_);
+  pending_.push_back(Pending{++queued_, std::move(changes)});
+  return queued_;
+}
+
+void PrefStore::Deliver(uint64_t number) {
+  MutexLock lock(&notify_mu_);
+  if (delivering_) {
+    // An observer changed a pref: its change is notified after the current
+    // one, by this same loop further up the stack.
+    if (deliverer_ == std::this_thread::get_id()) return;
+    while (delivered_ < number && delivering_) notified_.Wait(&notify_mu_);
+    if (delivered_ >= number) return;
+  }
+  delivering_ = true;
+  deliverer_ = std::this_thread::get_id();
+  while (!pending_.empty()) {
+    Pending next = std::move(pending_.front());
+    pending_.pop_front();
+    notify_mu_.Unlock();
+    Notify(next.changes);
+    notify_mu_.Lock();
+    delivered_ = next.number;
+    notified_.SignalAll();
+  }
+  delivering_ = false;
+  notified_.SignalAll();
 }
 
 void PrefStore::Notify(const std::vector<PrefChange>& changes) {

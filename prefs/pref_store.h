@@ -5,12 +5,18 @@
 // A file is applied whole or not at all: any parse or validation error
 // leaves every pref as it was. Observers run after a change is complete, on
 // the thread that made it (the watcher thread for reloads from disk), once
-// per changed pref, in the order they were added; they may read the store.
+// per changed pref, in the order they were added; they may read the store,
+// and change it: no lock of the store is held while they run. Changes are
+// notified in the order they were made, one change's notifications never
+// interleaving with another's. A change made from inside an observer is
+// notified after the one being notified, before the outermost call
+// returns; any other call returns once its own change has been notified.
 
 #ifndef TRR_PREFS_PREF_STORE_H_
 #define TRR_PREFS_PREF_STORE_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -55,8 +61,9 @@ class PrefStore {
   PrefStore& operator=(const PrefStore&) = delete;
 
   // Reads, parses and applies a prefs.js file, replacing the previous file
-  // layer. NotFound if it cannot be read; InvalidArgument ("FILE:LINE:COL:
-  // ...") for syntax errors and for values of the wrong type or out of range.
+  // layer. InvalidArgument if it cannot be read or is not a regular file,
+  // and ("FILE:LINE:COL: ...") for syntax errors and for values of the
+  // wrong type or out of range.
   absl::StatusOr<LoadReport> LoadFile(const std::string& path);
   // The same for text already in memory; `filename` is for messages only.
   absl::StatusOr<LoadReport> LoadText(absl::string_view text,
@@ -140,13 +147,32 @@ class PrefStore {
                                                   const PrefRegistry& registry,
                                                   const FileLayer& file,
                                                   const Overrides& overrides);
+  // Queues one change's notifications (apply_mu_ held, so the queue is in
+  // the order of the changes) and returns its number.
+  uint64_t Enqueue(std::vector<PrefChange> changes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
+  // Delivers queued notifications up to and including change `number`.
+  void Deliver(uint64_t number);
   void Notify(const std::vector<PrefChange>& changes);
   void WatchLoop(int inotify_fd, int stop_fd, std::string basename);
 
   const PrefRegistry& registry_;
-  // Held across apply and notify, so notifications of two changes never
-  // interleave and observers see changes in the order they were made.
+  // Held while a change is computed, swapped in and queued for notifying.
   Mutex apply_mu_;
+  // The changes waiting to be notified, and who is notifying them: one
+  // thread at a time delivers the queue in order, with no lock held while
+  // an observer runs.
+  struct Pending {
+    uint64_t number;
+    std::vector<PrefChange> changes;
+  };
+  Mutex notify_mu_ ABSL_ACQUIRED_AFTER(apply_mu_);
+  CondVar notified_;
+  std::deque<Pending> pending_ ABSL_GUARDED_BY(notify_mu_);
+  uint64_t queued_ ABSL_GUARDED_BY(notify_mu_) = 0;
+  uint64_t delivered_ ABSL_GUARDED_BY(notify_mu_) = 0;
+  bool delivering_ ABSL_GUARDED_BY(notify_mu_) = false;
+  std::thread::id deliverer_ ABSL_GUARDED_BY(notify_mu_);
   mutable Mutex mu_;
   FileLayer file_ ABSL_GUARDED_BY(mu_);
   Overrides overrides_ ABSL_GUARDED_BY(mu_);

@@ -83,12 +83,13 @@ int main(void) {
   CHECK(r != NULL && error.code == TRR_OK);
 
   /* Errors are codes with messages. */
-  CHECK(trr_set_pref_int(r, "no.such.pref", 1, &error) == TRR_NOT_FOUND);
+  CHECK(trr_set_pref_int(r, "no.such.pref", 1, &error) == TRR_INVALID_ARGUMENT);
   CHECK(strstr(error.message, "unknown pref no.such.pref") != NULL);
   CHECK(trr_set_pref_string(r, "network.trr.mode", "three", &error) ==
         TRR_INVALID_ARGUMENT);
   CHECK(strstr(error.message, "network.trr.mode is a int pref") != NULL);
-  CHECK(trr_load_prefs_file(r, "/nonexistent/user.js", &error) == TRR_NOT_FOUND);
+  CHECK(trr_load_prefs_file(r, "/nonexistent/user.js", &error) ==
+        TRR_INVALID_ARGUMENT);
 
   /* localhost and bad names complete before trr_resolve returns. */
   Outcome local;

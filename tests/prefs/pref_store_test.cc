@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -112,8 +113,13 @@ TEST(PrefStoreTest, UnknownPrefsAreKeptWithAWarning) {
   ASSERT_TRUE(kept.has_value());
   EXPECT_FALSE(kept->known);
   EXPECT_EQ(kept->value, PrefValue(int32_t{3}));
-  EXPECT_EQ(store.SetOverride("browser.startup.page", int32_t{1}).code(),
-            absl::StatusCode::kNotFound);
+  // NotFound is for names that do not resolve; an unknown pref is a bad
+  // argument.
+  const absl::Status unknown =
+      store.SetOverride("browser.startup.page", int32_t{1});
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(unknown.message(),
+              HasSubstr("unknown pref browser.startup.page"));
 }
 
 TEST(PrefStoreTest, APrefsOwnValidatorRefusesWhenSetAndKeepsThePrevious) {
@@ -274,11 +280,98 @@ TEST(PrefStoreTest, ReloadNotifiesOnlyWhatChanged) {
   EXPECT_EQ(store.GetString(kUri), "");
 }
 
-TEST(PrefStoreTest, MissingFileIsNotFound) {
+TEST(PrefStoreTest, AMissingFileOrADirectoryIsRefusedAndChangesNothing) {
   PrefStore store;
-  auto result = store.LoadFile("/nonexistent/user.js");
-  EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(result.status().message(), HasSubstr("/nonexistent/user.js"));
+  ASSERT_TRUE(
+      store.LoadText("user_pref(\"network.trr.mode\", 2);", "a.js").ok());
+  auto missing = store.LoadFile("/nonexistent/user.js");
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(missing.status().message(),
+              HasSubstr("cannot read /nonexistent/user.js"));
+  // A directory opens and reads as empty: it must not clear the prefs.
+  const std::string dir = ::testing::TempDir();
+  auto directory = store.LoadFile(dir);
+  EXPECT_EQ(directory.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(directory.status().message(), HasSubstr("not a regular file"));
+  EXPECT_EQ(store.GetInt(kMode), 2);
+}
+
+// An observer may change prefs: nothing of the store is locked while it
+// runs. Its change is notified after the one that called it, in order, and
+// both are in effect when the outer call returns.
+TEST(PrefStoreTest, AnObserverMaySetPrefsAndItsChangeIsNotifiedNext) {
+  PrefStore store;
+  std::vector<std::string> seen;
+  store.AddObserver(kMode, [&](const PrefChange& c) {
+    seen.push_back(absl::StrCat("mode=", c.new_value.int_value()));
+    if (c.new_value.int_value() == 2) {
+      EXPECT_TRUE(
+          store.SetOverride(kUri, std::string("https://x.test/q")).ok());
+      // Not notified yet: the mode's notifications come first.
+      seen.push_back("set uri");
+    }
+  });
+  store.AddObserver(kUri, [&](const PrefChange& c) {
+    seen.push_back(absl::StrCat("uri=", c.new_value.string_value()));
+  });
+  ASSERT_TRUE(store.SetOverride(kMode, int32_t{2}).ok());
+  EXPECT_THAT(seen, ElementsAre("mode=2", "set uri", "uri=https://x.test/q"));
+  EXPECT_EQ(store.GetString(kUri), "https://x.test/q");
+  // A file load from an observer too.
+  seen.clear();
+  store.AddObserver("network.trr.useGET", [&](const PrefChange&) {
+    auto loaded = store.LoadText("user_pref(\"network.trr.mode\", 3);", "b.js");
+    EXPECT_TRUE(loaded.ok());
+  });
+  ASSERT_TRUE(store.SetOverride("network.trr.useGET", true).ok());
+  EXPECT_EQ(store.GetInt(kMode), 2);  // the override still beats the file
+  ASSERT_TRUE(store.SetOverride("network.trr.useGET", false).ok());
+}
+
+// Another thread's change, made while an observer runs, waits for its own
+// notification (so it is in effect when its call returns) and is notified
+// after the running one, never in the middle of it.
+TEST(PrefStoreTest, ChangesFromTwoThreadsAreNotifiedOneAfterTheOther) {
+  PrefStore store;
+  Mutex mu;
+  CondVar cv;
+  bool in_observer = false, release = false;
+  std::vector<std::string> seen;
+  store.AddPrefixObserver("network.trr.", [&](const PrefChange& c) {
+    MutexLock lock(&mu);
+    seen.push_back(absl::StrCat(c.name, " begins"));
+    if (c.name == kMode) {
+      in_observer = true;
+      cv.SignalAll();
+      while (!release) cv.Wait(&mu);
+    }
+    seen.push_back(absl::StrCat(c.name, " ends"));
+  });
+  std::thread first(
+      [&] { ASSERT_TRUE(store.SetOverride(kMode, int32_t{3}).ok()); });
+  {
+    MutexLock lock(&mu);
+    while (!in_observer) cv.Wait(&mu);
+  }
+  bool second_returned = false;
+  std::thread second([&] {
+    ASSERT_TRUE(store.SetOverride(kUri, std::string("https://y.test/q")).ok());
+    MutexLock lock(&mu);
+    second_returned = true;
+    // Its own notification ran before it returned.
+    EXPECT_EQ(seen.back(), "network.trr.uri ends");
+  });
+  {
+    MutexLock lock(&mu);
+    EXPECT_FALSE(second_returned);
+    release = true;
+    cv.SignalAll();
+  }
+  first.join();
+  second.join();
+  EXPECT_THAT(seen,
+              ElementsAre("network.trr.mode begins", "network.trr.mode ends",
+                          "network.trr.uri begins", "network.trr.uri ends"));
 }
 
 TEST(PrefStoreTest, WatchedFileReloadsWhenItChangesOnDisk) {
