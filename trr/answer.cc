@@ -1,5 +1,7 @@
 #include "trr/answer.h"
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "trr/dns/dns_types.h"
 
 namespace trr {
@@ -35,6 +37,40 @@ void CopyAnswer(const HostRecord& record, absl::Duration ttl,
   result.canonical_name = record.canonical_name;
   result.authentic_data = record.authentic_data;
   result.ttl = ttl;
+}
+
+std::optional<IpAddress> ParseIpLiteral(absl::string_view host) {
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    std::optional<IpAddress> ip =
+        IpAddress::Parse(host.substr(1, host.size() - 2));
+    if (ip && ip->is_v6()) return ip;
+    return std::nullopt;
+  }
+  // A name such as "1.2.3.4." is a name (it ends in a root label), not a
+  // literal; Parse takes neither it nor anything with letters but hex.
+  return IpAddress::Parse(host);
+}
+
+ResolveResult LiteralResult(const IpAddress& ip, QueryKind type) {
+  ResolveResult result;
+  result.source = ResultSource::kNative;
+  result.skip_reason = SkipReason::kIpLiteral;
+  result.canonical_name = ip.ToString();
+  const bool wanted = type == QueryKind::kUnspecified ||
+                      (type == QueryKind::kIpv4 && ip.is_v4()) ||
+                      (type == QueryKind::kIpv6 && ip.is_v6());
+  if (wanted) {
+    result.addresses.push_back(ip);
+  } else {
+    const char* records = type == QueryKind::kIpv4    ? "A"
+                          : type == QueryKind::kIpv6  ? "AAAA"
+                          : type == QueryKind::kHttps ? "HTTPS"
+                                                      : "TXT";
+    result.status = absl::NotFoundError(absl::StrCat("the IP address literal ",
+                                                     ip.ToString(), " has no ",
+                                                     records, " records"));
+  }
+  return result;
 }
 
 }  // namespace trr

@@ -7,6 +7,9 @@
 #ifndef TRR_TRR_ANSWER_H_
 #define TRR_TRR_ANSWER_H_
 
+#include <optional>
+
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "hostcache/host_record.h"
 #include "trr/dns/response.h"
@@ -27,6 +30,13 @@ HostRecord RecordFromResponse(const dns::Response& response,
 // source and reasons are the caller's.
 void CopyAnswer(const HostRecord& record, absl::Duration ttl,
                 ResolveResult& result);
+
+// An IP address literal given as a host name ("192.0.2.1", "::1",
+// "[::1]"): answered as itself, never queried, as Firefox does.
+std::optional<IpAddress> ParseIpLiteral(absl::string_view host);
+// The answer to a lookup of `type` for the literal `ip`: the address when
+// its family is asked for, else no records (NotFound).
+ResolveResult LiteralResult(const IpAddress& ip, QueryKind type);
 
 }  // namespace trr
 

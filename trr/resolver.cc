@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "trr/answer.h"
@@ -101,6 +102,8 @@ absl::string_view SkipReasonName(SkipReason reason) {
       return "etc-hosts";
     case SkipReason::kLocalhost:
       return "localhost";
+    case SkipReason::kIpLiteral:
+      return "ip-literal";
     case SkipReason::kBlocklisted:
       return "blocklisted";
     case SkipReason::kSingleLabel:
@@ -421,15 +424,21 @@ Resolver::RequestId Resolver::Impl::Resolve(absl::string_view raw_host,
                                             const ResolveOptions& options,
                                             Callback done) {
   const RequestId id = next_request_.fetch_add(1);
-  std::string host = NormalizeHostName(raw_host);
-  if (dns::WireError error = dns::CheckHostName(host); !error.ok()) {
+  if (std::optional<IpAddress> literal = ParseIpLiteral(raw_host)) {
+    done(LiteralResult(*literal, options.type));
+    return id;
+  }
+  // Checked as given: normalizing drops one trailing dot, which would make
+  // "a.test.." look like "a.test.".
+  if (dns::WireError error = dns::CheckHostName(raw_host); !error.ok()) {
     ResolveResult result;
     result.status = absl::InvalidArgumentError(
-        absl::StrCat("invalid host name \"", raw_host, "\": ", error.what,
-                     " at offset ", error.offset));
+        absl::StrCat("invalid host name \"", absl::CHexEscape(raw_host),
+                     "\": ", error.what, " at offset ", error.offset));
     done(result);
     return id;
   }
+  std::string host = NormalizeHostName(raw_host);
   if (IsLocalhost(host)) {
     // Always loopback, without any query (RFC 6761 section 6.3).
     ResolveResult result;
@@ -527,8 +536,8 @@ void Resolver::Impl::OnNetworkChanged() {
 }
 
 void Resolver::Impl::ReportConnectFailure(absl::string_view raw_host) {
+  if (!dns::CheckHostName(raw_host).ok()) return;
   std::string host = NormalizeHostName(raw_host);
-  if (!dns::CheckHostName(host).ok()) return;
   // In effect when this returns (inline on a callback).
   loop_.RunSync([this, &host] {
     if (settings_.mode != TrrMode::kFirst) return;
@@ -638,6 +647,14 @@ Resolver::RequestId Resolver::Resolve(absl::string_view host,
 
 ResolveResult Resolver::ResolveSync(absl::string_view host,
                                     const ResolveOptions& options) {
+  if (impl_->OnNetworkThread()) {
+    // From a callback: the answer would need the thread that is waiting.
+    ResolveResult refused;
+    refused.status = absl::FailedPreconditionError(
+        "ResolveSync called on the resolver's network thread (from a "
+        "callback or an observer); use Resolve there");
+    return refused;
+  }
   Mutex mu;
   CondVar cv;
   std::optional<ResolveResult> result;

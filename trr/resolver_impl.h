@@ -233,6 +233,8 @@ class TRR_HIDDEN Resolver::Impl {
   void ClearCache() { cache_.Clear(); }
   ResolverSnapshot Snapshot();
   prefs::PrefStore& prefs() { return prefs_; }
+  // Whether the caller is on the network thread (a callback, say).
+  bool OnNetworkThread() const { return loop_.IsLoopThread(); }
   // Returns once every pref change made so far is in effect on the loop.
   void WaitForPrefs() {
     loop_.RunSync([] {});

@@ -61,6 +61,7 @@ enum class SkipReason : uint8_t {
   kServersUnavailable,  // every DoH server is unavailable (mode 2)
   kCanary,              // the network asked for no DoH (canary domain, mode 2)
   kDnsSuffix,  // under a DNS suffix of the network (split horizon, mode 2)
+  kIpLiteral,  // an IP address literal: answered as itself, no query
 };
 // "none", "mode-off", "mode-off-by-choice", ...
 TRR_EXPORT absl::string_view SkipReasonName(SkipReason reason);
@@ -309,7 +310,9 @@ class TRR_EXPORT Resolver {
   // Starts a lookup; see the threading note at the top.
   RequestId Resolve(absl::string_view host, const ResolveOptions& options,
                     Callback done);
-  // The same, waiting for the result (never call it on a callback).
+  // The same, waiting for the result. Called from a callback (on the
+  // network thread) it returns FailedPrecondition at once instead of
+  // waiting for itself.
   ResolveResult ResolveSync(absl::string_view host,
                             const ResolveOptions& options = ResolveOptions());
   // Completes that one request with Cancelled (others sharing its query go
@@ -317,7 +320,8 @@ class TRR_EXPORT Resolver {
   void Cancel(RequestId id);
 
   // Prefs, with Firefox's names (docs/prefs.md). Changes apply live and
-  // are in effect when these return. SetPrefs sets programmatic overrides
+  // are in effect when these return; pref observers may call them (a change
+  // made from an observer is notified after the one being notified). SetPrefs sets programmatic overrides
   // (applied together or not at all); LoadPrefsFile reads a prefs.js file,
   // applied whole or not at all, with "FILE:LINE:COLUMN: ..." errors.
   absl::Status SetPrefs(

@@ -16,6 +16,8 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/mutex.h"
@@ -1090,6 +1092,167 @@ TEST(TrrFailureTest, EveryFailureHasAStableDistinctName) {
   EXPECT_STREQ(TrrFailureName(TrrFailure::kNone), "");
   EXPECT_STREQ(TrrFailureName(TrrFailure::kStreamRefused), "stream-refused");
   EXPECT_STREQ(TrrFailureName(TrrFailure::kRefused), "refused");
+}
+
+// An embedder's calls from where the resolver calls it: ResolveSync in a
+// callback (on the network thread) is refused at once rather than waiting
+// for itself, and SetPrefs works from a callback and from a pref observer.
+TEST(ReentrancyTest, ResolveSyncInACallbackIsRefusedAtOnce) {
+  Harness h;
+  h.script->answer = [](const std::string& name, uint16_t type) {
+    return Respond(Server::kAnswer, name, type);
+  };
+  h.Start(3, Confirm::kSkipped);
+  ASSERT_NE(h.resolver, nullptr);
+  Mutex mu;
+  CondVar cv;
+  std::optional<ResolveResult> inner;
+  h.resolver->Resolve("outer.example.test", Ipv4(), [&](const ResolveResult&) {
+    ResolveResult r = h.resolver->ResolveSync("inner.example.test");
+    MutexLock lock(&mu);
+    inner = std::move(r);
+    cv.SignalAll();
+  });
+  MutexLock lock(&mu);
+  while (!inner) cv.Wait(&mu);
+  EXPECT_EQ(inner->status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(inner->status.message().find("network thread"),
+            absl::string_view::npos)
+      << inner->status;
+}
+
+TEST(ReentrancyTest, PrefObserversAndCallbacksMaySetPrefs) {
+  Harness h;
+  h.script->answer = [](const std::string& name, uint16_t type) {
+    return Respond(Server::kAnswer, name, type);
+  };
+  h.Start(3, Confirm::kSkipped);
+  ASSERT_NE(h.resolver, nullptr);
+  // An observer that answers one pref's change with another.
+  h.resolver->AddPrefObserver(
+      "network.trr.request_timeout_ms", [&](const prefs::PrefChange& c) {
+        if (c.new_value.int_value() == 2500) {
+          EXPECT_TRUE(h.resolver
+                          ->SetPrefs({{"network.trr.max-fails",
+                                       prefs::PrefValue(int32_t{7})}})
+                          .ok());
+        }
+      });
+  ASSERT_TRUE(h.resolver
+                  ->SetPrefs({{"network.trr.request_timeout_ms",
+                               prefs::PrefValue(int32_t{2500})}})
+                  .ok());
+  EXPECT_EQ(h.resolver->GetPref("network.trr.max-fails")->value,
+            prefs::PrefValue(int32_t{7}));
+  // And a lookup's callback, on the network thread.
+  Mutex mu;
+  CondVar cv;
+  std::optional<absl::Status> set;
+  h.resolver->Resolve("a.example.test", Ipv4(), [&](const ResolveResult&) {
+    absl::Status s = h.resolver->SetPrefs(
+        {{"network.trr.max-fails", prefs::PrefValue(int32_t{9})}});
+    MutexLock lock(&mu);
+    set = s;
+    cv.SignalAll();
+  });
+  {
+    MutexLock lock(&mu);
+    while (!set) cv.Wait(&mu);
+  }
+  EXPECT_TRUE(set->ok()) << *set;
+  EXPECT_EQ(h.resolver->GetPref("network.trr.max-fails")->value,
+            prefs::PrefValue(int32_t{9}));
+  EXPECT_TRUE(h.resolver->ResolveSync("b.example.test", Ipv4()).ok());
+}
+
+// IP literals are answered as themselves, with no query anywhere, in every
+// mode; anything else that is not a host name fails before any query, and
+// says why without copying raw bytes into the message.
+TEST(NamesTest, IpLiteralsAreAnsweredDirectly) {
+  for (int mode : {0, 2, 3}) {
+    SCOPED_TRACE(absl::StrCat("mode ", mode));
+    Harness h;
+    h.script->answer = [](const std::string& name, uint16_t type) {
+      return Respond(Server::kAnswer, name, type);
+    };
+    h.Start(mode, Confirm::kSkipped);
+    ASSERT_NE(h.resolver, nullptr);
+    const struct {
+      const char* host;
+      QueryKind kind;
+      const char* address;  // null: no records of the kind
+    } cases[] = {
+        {"192.0.2.1", QueryKind::kUnspecified, "192.0.2.1"},
+        {"192.0.2.1", QueryKind::kIpv4, "192.0.2.1"},
+        {"::1", QueryKind::kUnspecified, "::1"},
+        {"[2001:db8::1]", QueryKind::kIpv6, "2001:db8::1"},
+        {"192.0.2.1", QueryKind::kIpv6, nullptr},
+        {"[::1]", QueryKind::kHttps, nullptr},
+    };
+    for (const auto& c : cases) {
+      SCOPED_TRACE(c.host);
+      ResolveOptions options;
+      options.type = c.kind;
+      const ResolveResult r = h.resolver->ResolveSync(c.host, options);
+      EXPECT_EQ(r.skip_reason, SkipReason::kIpLiteral);
+      if (c.address != nullptr) {
+        ASSERT_TRUE(r.ok()) << r.status;
+        ASSERT_EQ(r.addresses.size(), 1u);
+        EXPECT_EQ(r.addresses[0].ToString(), c.address);
+      } else {
+        EXPECT_EQ(r.status.code(), absl::StatusCode::kNotFound) << r.status;
+        EXPECT_TRUE(r.addresses.empty());
+      }
+    }
+    EXPECT_EQ(h.script->a_queries.load(), 0);
+    EXPECT_EQ(h.script->native_lookups.load(), 0);
+  }
+}
+
+TEST(NamesTest, BadNamesFailBeforeAnyQueryWithAPrintableReason) {
+  Harness h;
+  h.script->answer = [](const std::string& name, uint16_t type) {
+    return Respond(Server::kAnswer, name, type);
+  };
+  h.Start(3, Confirm::kSkipped);
+  ASSERT_NE(h.resolver, nullptr);
+  const std::string label63(63, 'a'), label64(64, 'a');
+  const std::string bad[] = {
+      "n1.test..",  // two trailing dots: an empty label
+      "a..test",
+      ".a.test",
+      label64 + ".test",
+      std::string("nul\0.test", 9),
+      "ctl\x01.test",
+      "bytes\xff.test",
+      "sp ace.test",
+      // 254 characters: three labels of 63 and one of 62, dotted.
+      label63 + "." + label63 + "." + label63 + "." + std::string(62, 'b'),
+  };
+  for (const std::string& name : bad) {
+    SCOPED_TRACE(absl::CHexEscape(name));
+    const ResolveResult r = h.resolver->ResolveSync(name, Ipv4());
+    EXPECT_EQ(r.status.code(), absl::StatusCode::kInvalidArgument) << r.status;
+    for (char c : r.status.message()) {
+      EXPECT_TRUE(absl::ascii_isprint(static_cast<unsigned char>(c)))
+          << "raw byte " << static_cast<int>(static_cast<unsigned char>(c))
+          << " in: " << absl::CHexEscape(r.status.message());
+    }
+  }
+  EXPECT_EQ(h.script->a_queries.load(), 0);
+  // What DNS allows is sent: underscores, a single trailing dot, labels of
+  // 63 bytes and names of 253.
+  const std::string good[] = {
+      "_dns.example.test",
+      "example.test.",
+      label63 + ".test",
+      label63 + "." + label63 + "." + label63 + "." + std::string(61, 'b'),
+  };
+  for (const std::string& name : good) {
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(h.resolver->ResolveSync(name, Ipv4()).ok());
+  }
+  EXPECT_EQ(h.script->a_queries.load(), 4);
 }
 
 }  // namespace
