@@ -14,12 +14,24 @@ endforeach()
 add_dependencies(trr_shared ${TRR_COMPONENTS})
 target_link_libraries(trr_shared PRIVATE
   -Wl,--whole-archive ${whole_archives} -Wl,--no-whole-archive
-  ${HTTP_PARSER_LIBRARY} OpenSSL::SSL PkgConfig::NGHTTP2 absl::flat_hash_map absl::flat_hash_set absl::str_format
-  absl::synchronization absl::hash absl::inlined_vector Threads::Threads)
+  ${HTTP_PARSER_LIBRARY} OpenSSL::SSL PkgConfig::NGHTTP2 Threads::Threads)
+if(TRR_STATIC_ABSEIL)
+  # The abseil targets name static archives (CMakeLists.txt); the shared
+  # library, and what links it, use abseil's shared objects: one copy of
+  # abseil in a process, the one libtrr.so was built with.
+  set(trr_shared_absl -Wl,--push-state,--as-needed ${TRR_ABSL_SHARED}
+                      -Wl,--pop-state)
+  target_link_libraries(trr_shared PRIVATE ${trr_shared_absl})
+  target_link_libraries(trr_shared INTERFACE ${trr_shared_absl})
+else()
+  target_link_libraries(trr_shared PRIVATE absl::flat_hash_map
+    absl::flat_hash_set absl::str_format absl::synchronization absl::hash
+    absl::inlined_vector)
+  target_link_libraries(trr_shared PUBLIC absl::status absl::statusor
+                        absl::strings absl::time absl::span)
+endif()
 target_include_directories(trr_shared PUBLIC
   $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>)
-target_link_libraries(trr_shared PUBLIC absl::status absl::statusor
-                      absl::strings absl::time absl::span)
 target_link_options(trr_shared PRIVATE
   -Wl,--version-script=${PROJECT_SOURCE_DIR}/cmake/libtrr.map)
 # Every symbol resolved at link time, except in sanitizer and fuzzer builds:
