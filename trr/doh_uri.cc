@@ -2,17 +2,29 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "trr/ip_address.h"
 
 namespace trr {
+
+std::string RedactUserInfo(absl::string_view uri) {
+  size_t start = uri.find("://");
+  start = start == absl::string_view::npos ? 0 : start + 3;
+  size_t end = uri.find_first_of("/?#", start);
+  if (end == absl::string_view::npos) end = uri.size();
+  const size_t at = uri.substr(0, end).rfind('@');
+  if (at == absl::string_view::npos || at < start) return std::string(uri);
+  return absl::StrCat(uri.substr(0, start), "(redacted)", uri.substr(at));
+}
+
 namespace {
 
 absl::Status UriError(absl::string_view text, absl::string_view what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("DoH URI \"", text, "\": ", what));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "DoH URI \"", absl::CHexEscape(RedactUserInfo(text)), "\": ", what));
 }
 
 bool IsHostNameChar(char c) {

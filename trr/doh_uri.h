@@ -35,6 +35,10 @@ struct DohUri {
   std::string HostPort() const;
 };
 
+// `uri` with any user info ("user:password@") replaced by "(redacted)@",
+// for error messages, logs and dumps.
+std::string RedactUserInfo(absl::string_view uri);
+
 // Parses an https URI. Rejects other schemes, user info (credentials belong
 // in network.trr.credentials), fragments, empty or malformed hosts, ports
 // outside 1-65535, and spaces or control characters anywhere.

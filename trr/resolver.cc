@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "trr/answer.h"
+#include "trr/pref_checks.h"
 #include "trr/resolver_impl.h"
 #include "trr/resolver_testing.h"
 
@@ -292,6 +293,23 @@ Resolver::Impl::Impl(Options options, ResolverSeams seams)
   };
   prefs_.SetValidator("network.trr.uri", check_servers);
   prefs_.SetValidator("network.trr.default_provider_uri", check_servers);
+  // The other values with a shape of their own (trr/pref_checks.h).
+  using StringCheck = absl::Status (*)(absl::string_view);
+  const std::pair<const char*, StringCheck> checks[] = {
+      {"network.trr.bootstrapAddr", pref_checks::AddressList},
+      {"network.dns.native_nameserver", pref_checks::IpPort},
+      {"network.trr.ca_file", pref_checks::CaFile},
+      {"network.proxy.ssl", pref_checks::Host},
+      {"network.proxy.socks", pref_checks::Host},
+      {"network.trr.confirmationNS", pref_checks::ConfirmationName},
+      {"network.trr.excluded-domains", pref_checks::DomainList},
+      {"network.trr.builtin-excluded-domains", pref_checks::DomainList},
+  };
+  for (const auto& [name, check] : checks) {
+    prefs_.SetValidator(name, [check = check](const prefs::PrefValue& value) {
+      return check(value.string_value());
+    });
+  }
   loop_.RunSync([this] {
     etc_hosts_ = ReadEtcHosts(options_.etc_hosts_path);
     ApplyPrefs();

@@ -52,6 +52,7 @@ DomainList::DomainList(absl::string_view comma_separated) {
   for (absl::string_view entry :
        absl::StrSplit(comma_separated, ',', absl::SkipWhitespace())) {
     entry = absl::StripAsciiWhitespace(entry);
+    absl::ConsumePrefix(&entry, "*");  // "*.example": the same as ".example"
     while (absl::ConsumePrefix(&entry, ".")) {
     }
     while (absl::ConsumeSuffix(&entry, ".")) {

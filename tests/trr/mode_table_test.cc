@@ -1255,5 +1255,53 @@ TEST(NamesTest, BadNamesFailBeforeAnyQueryWithAPrintableReason) {
   EXPECT_EQ(h.script->a_queries.load(), 4);
 }
 
+// Bad values are refused when set, naming the pref and the reason, and the
+// previous value stays. A URI's credentials never reach the message.
+TEST(ValidationTest, BadValuesAreRefusedWhenSetNamingThePref) {
+  Harness h;
+  h.script->answer = [](const std::string& name, uint16_t type) {
+    return Respond(Server::kAnswer, name, type);
+  };
+  h.Start(3, Confirm::kSkipped);
+  ASSERT_NE(h.resolver, nullptr);
+  const struct {
+    const char* pref;
+    const char* value;
+    const char* says;
+  } bad[] = {
+      {"network.trr.uri", "ftp://x", "must start with https://"},
+      {"network.trr.uri", "not a uri", "must start with https://"},
+      {"network.trr.bootstrapAddr", "junk", "not an IP address"},
+      {"network.trr.ca_file", "/nonexistent/ca.pem", "cannot be read"},
+      {"network.dns.native_nameserver", "garbage", "not IP, IP:PORT"},
+      {"network.proxy.ssl", "bad host", "not a host name"},
+      {"network.trr.confirmationNS", "a..b", "not a host name"},
+      {"network.trr.excluded-domains", "ok.test,no good", "not a host name"},
+  };
+  for (const auto& b : bad) {
+    SCOPED_TRACE(b.pref);
+    const auto before = h.resolver->GetPref(b.pref);
+    ASSERT_TRUE(before.has_value());
+    const absl::Status s = h.resolver->SetPrefs(
+        {{b.pref, prefs::PrefValue(std::string(b.value))}});
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_TRUE(absl::StartsWith(s.message(), b.pref)) << s;
+    EXPECT_NE(s.message().find(b.says), absl::string_view::npos) << s;
+    EXPECT_EQ(h.resolver->GetPref(b.pref)->value, before->value);
+  }
+  const absl::Status secret = h.resolver->SetPrefs(
+      {{"network.trr.uri",
+        prefs::PrefValue(std::string("https://user:hunter2@doh.test/q"))}});
+  EXPECT_FALSE(secret.ok());
+  EXPECT_EQ(secret.message().find("hunter2"), absl::string_view::npos)
+      << secret;
+  EXPECT_EQ(secret.message().find("user:"), absl::string_view::npos) << secret;
+  EXPECT_NE(secret.message().find("(redacted)@doh.test"),
+            absl::string_view::npos)
+      << secret;
+  EXPECT_EQ(h.resolver->Snapshot().servers.at(0).uri,
+            "https://doh.test/dns-query");
+}
+
 }  // namespace
 }  // namespace trr
