@@ -253,16 +253,24 @@ class HostCache::Shard {
   ~Shard() { Clear(); }
 
   // Calls `visit` on a usable entry, under this thread's reader slot.
+  // What a probe counts in the stats: a lookup that may go on to a second
+  // key counts its miss once, at the end (CountMiss); the second probe
+  // counts nothing itself (CountHit, if it served the lookup).
+  enum class Counting : uint8_t { kAll, kHitsOnly, kNone };
+
   bool Lookup(const CacheKeyView& key, size_t hash, int64_t now_ns,
-              bool stale_ok,
-              absl::FunctionRef<void(const CacheHitView&)> visit) {
+              bool stale_ok, absl::FunctionRef<void(const CacheHitView&)> visit,
+              Counting counting = Counting::kAll) {
     Entry* unusable = nullptr;
     {
       ReaderMutexLock lock(&mu_);
-      ReaderStats& stats = reader_stats_[lock.slot()];
+      ReaderStats scratch;
+      ReaderStats& stats =
+          counting == Counting::kNone ? scratch : reader_stats_[lock.slot()];
+      const bool count_miss = counting == Counting::kAll;
       auto it = entries_.find(Probe(key, hash));
       if (it == entries_.end()) {
-        ++stats.misses;
+        if (count_miss) ++stats.misses;
         return false;
       }
       Entry* e = *it;
@@ -281,7 +289,7 @@ class HostCache::Shard {
         freshness = CacheFreshness::kStale;
         ++stats.stale_hits;
       } else {
-        ++stats.misses;
+        if (count_miss) ++stats.misses;
         if (!PastUse(e, now_ns)) return false;
         unusable = e;
       }
@@ -307,6 +315,27 @@ class HostCache::Shard {
       Erase(unusable);
     }
     return false;
+  }
+
+  // The one count of a lookup whose probes counted nothing.
+  void CountMiss() {
+    ReaderMutexLock lock(&mu_);
+    ++reader_stats_[lock.slot()].misses;
+  }
+  void CountHit(CacheFreshness freshness) {
+    ReaderMutexLock lock(&mu_);
+    ReaderStats& stats = reader_stats_[lock.slot()];
+    switch (freshness) {
+      case CacheFreshness::kFresh:
+        ++stats.hits;
+        break;
+      case CacheFreshness::kGrace:
+        ++stats.grace_hits;
+        break;
+      case CacheFreshness::kStale:
+        ++stats.stale_hits;
+        break;
+    }
   }
 
   void Insert(const CacheKeyView& key, size_t hash, HostRecord record,
@@ -616,11 +645,61 @@ std::optional<CacheHit> HostCache::Lookup(const CacheKeyView& key,
 bool HostCache::Lookup(const CacheKeyView& key, absl::Time now,
                        absl::FunctionRef<void(const CacheHitView&)> visit) {
   const size_t hash = HashKey(key);
-  if (ShardFor(hash).Lookup(key, hash, absl::ToUnixNanos(now), false, visit)) {
+  // A key of one family, or of both, may be served from other keys' entries
+  // (below); its miss is counted once, when those miss too.
+  const bool derived = key.kind == QueryKind::kUnspecified ||
+                       key.kind == QueryKind::kIpv4 ||
+                       key.kind == QueryKind::kIpv6;
+  Shard& shard = ShardFor(hash);
+  if (shard.Lookup(
+          key, hash, absl::ToUnixNanos(now), false, visit,
+          derived ? Shard::Counting::kHitsOnly : Shard::Counting::kAll)) {
     return true;
   }
-  return key.kind == QueryKind::kUnspecified &&
-         LookupUnspecifiedFromFamilies(key, now, visit);
+  if (!derived) return false;
+  std::optional<CacheFreshness> served;
+  auto counted = [&](const CacheHitView& hit) {
+    served = hit.freshness;
+    visit(hit);
+  };
+  const bool hit = key.kind == QueryKind::kUnspecified
+                       ? LookupUnspecifiedFromFamilies(key, now, counted)
+                       : LookupFamilyFromUnspecified(key, now, counted);
+  if (hit && served) {
+    shard.CountHit(*served);
+  } else {
+    shard.CountMiss();
+  }
+  return hit;
+}
+
+bool HostCache::LookupFamilyFromUnspecified(
+    const CacheKeyView& key, absl::Time now,
+    absl::FunctionRef<void(const CacheHitView&)> visit) {
+  CacheKeyView unspec = key;
+  unspec.kind = QueryKind::kUnspecified;
+  const size_t hash = HashKey(unspec);
+  std::optional<CacheHit> hit;
+  if (!ShardFor(hash).Lookup(unspec, hash, absl::ToUnixNanos(now), false,
+                             CopyTo(hit), Shard::Counting::kNone)) {
+    return false;
+  }
+  HostRecord& record = hit->record;
+  // NXDOMAIN holds for every type; an answer only when it has addresses
+  // of this family (without any, that family may have failed, not been
+  // empty: ask).
+  if (record.negative == NegativeKind::kNone) {
+    const bool v4 = key.kind == QueryKind::kIpv4;
+    record.addresses.erase(
+        std::remove_if(record.addresses.begin(), record.addresses.end(),
+                       [v4](const IpAddress& ip) { return ip.is_v4() != v4; }),
+        record.addresses.end());
+    if (record.addresses.empty()) return false;
+  } else if (record.negative != NegativeKind::kNxDomain) {
+    return false;
+  }
+  visit(hit->view());
+  return true;
 }
 
 std::optional<CacheHit> HostCache::LookupStale(const CacheKeyView& key) {
@@ -643,8 +722,10 @@ bool HostCache::LookupUnspecifiedFromFamilies(
   const int64_t now_ns = absl::ToUnixNanos(now);
   std::optional<CacheHit> a;
   std::optional<CacheHit> aaaa;
-  if (!ShardFor(h4).Lookup(v4, h4, now_ns, false, CopyTo(a)) ||
-      !ShardFor(h6).Lookup(v6, h6, now_ns, false, CopyTo(aaaa))) {
+  if (!ShardFor(h4).Lookup(v4, h4, now_ns, false, CopyTo(a),
+                           Shard::Counting::kNone) ||
+      !ShardFor(h6).Lookup(v6, h6, now_ns, false, CopyTo(aaaa),
+                           Shard::Counting::kNone)) {
     return false;
   }
   // Both families answered: one answer, by the resolver's own rule.

@@ -95,7 +95,9 @@ class HostCache {
 
   // A fresh entry, or one in its grace period. Expired and stale entries are
   // a miss here (see LookupStale). An unspecified-family key with no entry of
-  // its own is answered from the IPv4 and IPv6 entries when both are there.
+  // its own is answered from the IPv4 and IPv6 entries when both are there,
+  // and an IPv4 or IPv6 key from the unspecified entry when it has
+  // addresses of that family (or is NXDOMAIN).
   std::optional<CacheHit> Lookup(const CacheKeyView& key);
   // The same at a time the caller read already (a resolver reads the clock
   // once per request).
@@ -138,6 +140,11 @@ class HostCache {
   class Shard;
   Shard& ShardFor(size_t hash) const;
   bool LookupUnspecifiedFromFamilies(
+      const CacheKeyView& key, absl::Time now,
+      absl::FunctionRef<void(const CacheHitView&)> visit);
+  // An A or AAAA lookup answered from the unspecified lookup's entry, as
+  // Firefox does: its addresses of that family.
+  bool LookupFamilyFromUnspecified(
       const CacheKeyView& key, absl::Time now,
       absl::FunctionRef<void(const CacheHitView&)> visit);
 

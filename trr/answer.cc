@@ -46,8 +46,13 @@ std::optional<IpAddress> ParseIpLiteral(absl::string_view host) {
     if (ip && ip->is_v6()) return ip;
     return std::nullopt;
   }
-  // A name such as "1.2.3.4." is a name (it ends in a root label), not a
-  // literal; Parse takes neither it nor anything with letters but hex.
+  // Every lookup passes here: names are turned away without parsing. An
+  // IPv4 literal is digits and dots; an IPv6 one has a colon, which no host
+  // name has. ("1.2.3.4." is a name: Parse refuses the trailing dot.)
+  const bool v6 = host.find(':') != absl::string_view::npos;
+  if (!v6 && host.find_first_not_of("0123456789.") != absl::string_view::npos) {
+    return std::nullopt;
+  }
   return IpAddress::Parse(host);
 }
 

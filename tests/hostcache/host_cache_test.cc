@@ -401,6 +401,42 @@ TEST_F(HostCacheTest, UnspecifiedFromFamiliesKeepsNegativeAnswers) {
       NegativeKind::kNxDomain);
 }
 
+TEST_F(HostCacheTest, OneFamilyIsServedFromTheUnspecifiedEntry) {
+  HostCache& cache = Cache();
+  cache.Insert(Key("u.example", QueryKind::kUnspecified),
+               Record({Ip("192.0.2.1"), Ip("2001:db8::1"), Ip("192.0.2.2")},
+                      absl::Seconds(60)));
+  auto a = cache.Lookup(Key("u.example", QueryKind::kIpv4));
+  ASSERT_TRUE(a.has_value());
+  EXPECT_THAT(a->record.addresses,
+              ElementsAre(Ip("192.0.2.1"), Ip("192.0.2.2")));
+  auto aaaa = cache.Lookup(Key("u.example", QueryKind::kIpv6));
+  ASSERT_TRUE(aaaa.has_value());
+  EXPECT_THAT(aaaa->record.addresses, ElementsAre(Ip("2001:db8::1")));
+  EXPECT_EQ(aaaa->expires, clock_.Now() + absl::Seconds(60));
+  // No address of the family: that family may have failed, so ask.
+  cache.Insert(Key("v4only.example", QueryKind::kUnspecified),
+               Record({Ip("192.0.2.4")}, absl::Seconds(60)));
+  EXPECT_FALSE(cache.Lookup(Key("v4only.example", QueryKind::kIpv6)));
+  // NXDOMAIN holds for every type; NODATA for both says nothing of one.
+  HostRecord nx = Record({}, absl::Seconds(60));
+  nx.negative = NegativeKind::kNxDomain;
+  cache.Insert(Key("nx.example", QueryKind::kUnspecified), nx);
+  auto nx_a = cache.Lookup(Key("nx.example", QueryKind::kIpv4));
+  ASSERT_TRUE(nx_a.has_value());
+  EXPECT_EQ(nx_a->record.negative, NegativeKind::kNxDomain);
+  HostRecord nodata = Record({}, absl::Seconds(60));
+  nodata.negative = NegativeKind::kNoData;
+  cache.Insert(Key("nodata.example", QueryKind::kUnspecified), nodata);
+  EXPECT_FALSE(cache.Lookup(Key("nodata.example", QueryKind::kIpv4)));
+  // Another partition or mode is another cache.
+  CacheKeyView other = Key("u.example", QueryKind::kIpv4);
+  other.partition = "other";
+  EXPECT_FALSE(cache.Lookup(other));
+  // HTTPS is never derived.
+  EXPECT_FALSE(cache.Lookup(Key("u.example", QueryKind::kHttps)));
+}
+
 TEST_F(HostCacheTest, FamiliesMergeByTheResolversOneRule) {
   // MergeFamilies is the rule the resolver combines its A and AAAA queries
   // by too, so an unspecified hit reads as the live lookup would have:

@@ -1303,5 +1303,25 @@ TEST(ValidationTest, BadValuesAreRefusedWhenSetNamingThePref) {
             "https://doh.test/dns-query");
 }
 
+// An A lookup right after an unspecified one of the same name is answered
+// from the cache (the unspecified entry's IPv4 addresses), not sent again.
+TEST(CacheTest, OneFamilyAfterBothIsACacheHit) {
+  Harness h;
+  h.script->answer = [](const std::string& name, uint16_t type) {
+    return Respond(Server::kAnswer, name, type);
+  };
+  h.Start(3, Confirm::kSkipped);
+  ASSERT_NE(h.resolver, nullptr);
+  const ResolveResult both = h.resolver->ResolveSync("both.example.test");
+  ASSERT_TRUE(both.ok()) << both.status;
+  EXPECT_EQ(h.script->a_queries.load(), 1);
+  const ResolveResult a = h.resolver->ResolveSync("both.example.test", Ipv4());
+  ASSERT_TRUE(a.ok()) << a.status;
+  EXPECT_EQ(a.source, ResultSource::kCache);
+  ASSERT_EQ(a.addresses.size(), 1u);
+  EXPECT_EQ(a.addresses[0].ToString(), "192.0.2.10");
+  EXPECT_EQ(h.script->a_queries.load(), 1) << "not asked again";
+}
+
 }  // namespace
 }  // namespace trr
