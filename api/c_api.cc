@@ -3,9 +3,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "api/dump.h"
 #include "trr/resolver.h"
@@ -51,8 +53,11 @@ trr_status Report(const absl::Status& status, trr_error* error) {
   return code;
 }
 
-trr::QueryKind KindFor(trr_query_type type) {
+// The C type as the C++ one; nullopt for a value trr.h does not define.
+std::optional<trr::QueryKind> KindFor(trr_query_type type) {
   switch (type) {
+    case TRR_TYPE_UNSPEC:
+      return trr::QueryKind::kUnspecified;
     case TRR_TYPE_A:
       return trr::QueryKind::kIpv4;
     case TRR_TYPE_AAAA:
@@ -61,9 +66,28 @@ trr::QueryKind KindFor(trr_query_type type) {
       return trr::QueryKind::kHttps;
     case TRR_TYPE_TXT:
       return trr::QueryKind::kTxt;
-    default:
-      return trr::QueryKind::kUnspecified;
   }
+  return std::nullopt;
+}
+
+// The C options as ResolveOptions, or why they cannot be.
+absl::StatusOr<trr::ResolveOptions> OptionsFor(const trr_resolve_options& o) {
+  trr::ResolveOptions options;
+  const std::optional<trr::QueryKind> kind = KindFor(o.type);
+  if (!kind) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown query type ", static_cast<int>(o.type)));
+  }
+  options.type = *kind;
+  if (o.partition != nullptr) options.partition = o.partition;
+  options.bypass_cache = o.bypass_cache != 0;
+  options.disable_trr = o.disable_trr != 0;
+  if (o.trr_mode < -1 || o.trr_mode > 5) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("trr_mode ", o.trr_mode, " is not -1 or 0-5"));
+  }
+  if (o.trr_mode >= 0) options.trr_mode = o.trr_mode;
+  return options;
 }
 
 trr_status SetPref(trr_resolver* r, const char* name,
@@ -74,6 +98,65 @@ trr_status SetPref(trr_resolver* r, const char* name,
   }
   return Report(r->resolver->SetPrefs({{name, std::move(value)}}), error);
 }
+
+// The C view of HTTPS records: the structs, and the strings and arrays
+// they point into, which live as long as this does.
+class HttpsView {
+ public:
+  explicit HttpsView(const std::vector<trr::SvcbRecord>& records)
+      : records_(records.size()), texts_(records.size()) {
+    for (size_t i = 0; i < records.size(); ++i) Fill(records[i], i);
+  }
+  size_t size() const { return records_.size(); }
+  const trr_https_record* data() const { return records_.data(); }
+
+ private:
+  // Each record's strings, and the pointer arrays over them.
+  struct Texts {
+    std::vector<std::string> alpn, ipv4, ipv6;
+    std::vector<const char*> alpn_ptrs, ipv4_ptrs, ipv6_ptrs;
+  };
+  static void Pointers(const std::vector<std::string>& strings,
+                       std::vector<const char*>& ptrs) {
+    for (const std::string& s : strings) ptrs.push_back(s.c_str());
+  }
+  static std::vector<std::string> Addresses(
+      const std::vector<trr::IpAddress>& ips) {
+    std::vector<std::string> out;
+    for (const trr::IpAddress& ip : ips) out.push_back(ip.ToString());
+    return out;
+  }
+
+  void Fill(const trr::SvcbRecord& record, size_t i) {
+    Texts& t = texts_[i];
+    t.alpn = record.alpn;
+    t.ipv4 = Addresses(record.ipv4_hints);
+    t.ipv6 = Addresses(record.ipv6_hints);
+    Pointers(t.alpn, t.alpn_ptrs);
+    Pointers(t.ipv4, t.ipv4_ptrs);
+    Pointers(t.ipv6, t.ipv6_ptrs);
+    trr_https_record& c = records_[i];
+    c.priority = record.priority;
+    c.target = record.target.c_str();
+    c.mandatory_count = record.mandatory.size();
+    c.mandatory = record.mandatory.data();
+    c.alpn_count = t.alpn_ptrs.size();
+    c.alpn = t.alpn_ptrs.data();
+    c.no_default_alpn = record.no_default_alpn ? 1 : 0;
+    c.has_port = record.port.has_value() ? 1 : 0;
+    c.port = record.port.value_or(0);
+    c.ipv4_hint_count = t.ipv4_ptrs.size();
+    c.ipv4_hints = t.ipv4_ptrs.data();
+    c.ipv6_hint_count = t.ipv6_ptrs.size();
+    c.ipv6_hints = t.ipv6_ptrs.data();
+    c.ech_length = record.ech.size();
+    c.ech = record.ech.data();
+    c.dohpath = record.doh_path ? record.doh_path->c_str() : nullptr;
+  }
+
+  std::vector<trr_https_record> records_;
+  std::vector<Texts> texts_;
+};
 
 // Calls the C callback with a trr_result whose strings live on this frame.
 void Deliver(const trr::ResolveResult& r, trr_callback callback,
@@ -100,6 +183,9 @@ void Deliver(const trr::ResolveResult& r, trr_callback callback,
   result.source = source.c_str();
   result.skip_reason = skip.c_str();
   result.trr_failure = TrrFailureName(r.trr_failure);
+  const HttpsView https(r.https);
+  result.https_count = https.size();
+  result.https = https.data();
   callback(&result, user_data);
 }
 
@@ -169,17 +255,45 @@ trr_status trr_load_prefs_file(trr_resolver* r, const char* path,
   return Report(r->resolver->LoadPrefsFile(path).status(), error);
 }
 
-uint64_t trr_resolve_in_partition(trr_resolver* r, const char* host,
-                                  trr_query_type type, const char* partition,
-                                  trr_callback callback, void* user_data) {
-  trr::ResolveOptions options;
-  options.type = KindFor(type);
-  if (partition != nullptr) options.partition = partition;
+void trr_resolve_options_init(trr_resolve_options* options) {
+  if (options == nullptr) return;
+  *options = trr_resolve_options{};
+  options->type = TRR_TYPE_UNSPEC;
+  options->trr_mode = -1;
+}
+
+uint64_t trr_resolve_with_options(trr_resolver* r, const char* host,
+                                  const trr_resolve_options* c_options,
+                                  trr_callback callback, void* user_data,
+                                  trr_error* error) {
+  trr_resolve_options defaults;
+  trr_resolve_options_init(&defaults);
+  if (r == nullptr) {
+    Report(absl::InvalidArgumentError("null resolver"), error);
+    return 0;
+  }
+  auto options = OptionsFor(c_options != nullptr ? *c_options : defaults);
+  if (!options.ok()) {
+    Report(options.status(), error);
+    return 0;
+  }
+  Report(absl::OkStatus(), error);
   return r->resolver->Resolve(
-      host != nullptr ? host : "", options,
+      host != nullptr ? host : "", *options,
       [callback, user_data](const trr::ResolveResult& result) {
         if (callback != nullptr) Deliver(result, callback, user_data);
       });
+}
+
+uint64_t trr_resolve_in_partition(trr_resolver* r, const char* host,
+                                  trr_query_type type, const char* partition,
+                                  trr_callback callback, void* user_data) {
+  trr_resolve_options options;
+  trr_resolve_options_init(&options);
+  options.type = type;
+  options.partition = partition;
+  return trr_resolve_with_options(r, host, &options, callback, user_data,
+                                  nullptr);
 }
 
 uint64_t trr_resolve(trr_resolver* r, const char* host, trr_query_type type,
@@ -214,11 +328,23 @@ void trr_report_connect_failure(trr_resolver* r, const char* host) {
   if (host != nullptr) r->resolver->ReportConnectFailure(host);
 }
 
-void trr_set_captive_portal(trr_resolver* r, trr_portal_state state) {
-  r->resolver->SetCaptivePortalState(
-      state == TRR_PORTAL_CLEAR    ? trr::CaptivePortalState::kClear
-      : state == TRR_PORTAL_LOCKED ? trr::CaptivePortalState::kLocked
-                                   : trr::CaptivePortalState::kUnknown);
+trr_status trr_set_captive_portal(trr_resolver* r, trr_portal_state state) {
+  trr::CaptivePortalState portal;
+  switch (state) {
+    case TRR_PORTAL_UNKNOWN:
+      portal = trr::CaptivePortalState::kUnknown;
+      break;
+    case TRR_PORTAL_LOCKED:
+      portal = trr::CaptivePortalState::kLocked;
+      break;
+    case TRR_PORTAL_CLEAR:
+      portal = trr::CaptivePortalState::kClear;
+      break;
+    default:
+      return TRR_INVALID_ARGUMENT;
+  }
+  r->resolver->SetCaptivePortalState(portal);
+  return TRR_OK;
 }
 
 void trr_clear_cache(trr_resolver* r) { r->resolver->ClearCache(); }

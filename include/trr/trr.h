@@ -66,6 +66,26 @@ typedef struct {
 
 typedef struct trr_resolver trr_resolver;
 
+/* One HTTPS record (RFC 9460) with every SvcParam trr knows. */
+typedef struct {
+  uint16_t priority;  /* 0: AliasMode; else ServiceMode, lower first */
+  const char* target; /* "." is the owner name (ServiceMode) */
+  size_t mandatory_count;
+  const uint16_t* mandatory; /* SvcParamKeys */
+  size_t alpn_count;
+  const char* const* alpn; /* "h2", "h3", ... */
+  int no_default_alpn;
+  int has_port;
+  uint16_t port;
+  size_t ipv4_hint_count;
+  const char* const* ipv4_hints;
+  size_t ipv6_hint_count;
+  const char* const* ipv6_hints;
+  size_t ech_length;
+  const uint8_t* ech; /* the ECHConfigList, as sent */
+  const char* dohpath; /* RFC 9461; NULL when absent */
+} trr_https_record;
+
 typedef struct {
   trr_status status;
   const char* error; /* "" when status is TRR_OK */
@@ -78,6 +98,8 @@ typedef struct {
   const char* source;      /* "trr", "native", "cache", "stale", "none" */
   const char* skip_reason; /* why TRR was not used: "none", "excluded"... */
   const char* trr_failure; /* why TRR failed, when it did: "timeout"... */
+  size_t https_count;       /* TRR_TYPE_HTTPS lookups */
+  const trr_https_record* https;
 } trr_result;
 
 typedef void (*trr_callback)(const trr_result* result, void* user_data);
@@ -105,7 +127,26 @@ TRR_EXPORT trr_status trr_set_pref_string(trr_resolver* resolver,
 TRR_EXPORT trr_status trr_load_prefs_file(trr_resolver* resolver,
                                           const char* path, trr_error* error);
 
-/* Starts a lookup; returns its id (for trr_cancel), never 0. */
+/* What one lookup asks for, beyond the name. Fill it with
+ * trr_resolve_options_init, then change what differs. */
+typedef struct {
+  trr_query_type type;   /* TRR_TYPE_UNSPEC: A and AAAA */
+  const char* partition; /* NULL or "": the default cache partition */
+  int bypass_cache;      /* skip the cache (the answer still fills it) */
+  int disable_trr;       /* native whatever the mode (mode 3 excepted) */
+  int trr_mode;          /* -1: network.trr.mode; 0-5: this lookup's */
+} trr_resolve_options;
+TRR_EXPORT void trr_resolve_options_init(trr_resolve_options* options);
+
+/* Starts a lookup with `options` (NULL: the defaults) and returns its id
+ * (for trr_cancel). Options it does not know (a type or mode out of range)
+ * are refused: it returns 0, calls nothing and fills `error`. */
+TRR_EXPORT uint64_t trr_resolve_with_options(
+    trr_resolver* resolver, const char* host,
+    const trr_resolve_options* options, trr_callback callback,
+    void* user_data, trr_error* error);
+/* Starts a lookup; returns its id (for trr_cancel), or 0 for an unknown
+ * type (refused, nothing called). */
 TRR_EXPORT uint64_t trr_resolve(trr_resolver* resolver, const char* host,
                                 trr_query_type type, trr_callback callback,
                                 void* user_data);
@@ -139,8 +180,9 @@ TRR_EXPORT void trr_network_changed(trr_resolver* resolver);
  * TRR). Other modes ignore it. */
 TRR_EXPORT void trr_report_connect_failure(trr_resolver* resolver,
                                            const char* host);
-TRR_EXPORT void trr_set_captive_portal(trr_resolver* resolver,
-                                       trr_portal_state state);
+/* TRR_INVALID_ARGUMENT, and no change, for a state it does not know. */
+TRR_EXPORT trr_status trr_set_captive_portal(trr_resolver* resolver,
+                                             trr_portal_state state);
 TRR_EXPORT void trr_clear_cache(trr_resolver* resolver);
 
 /* The about:networking#dns view as one JSON object (docs/CLI.md). */

@@ -25,6 +25,9 @@ typedef struct {
   trr_status status;
   char first_address[64];
   char source[16];
+  /* The first HTTPS record, as text, checked after. */
+  size_t https_count;
+  char https[512];
 } Outcome;
 
 static void OnResult(const trr_result* result, void* user_data) {
@@ -35,6 +38,24 @@ static void OnResult(const trr_result* result, void* user_data) {
   snprintf(out->first_address, sizeof(out->first_address), "%s",
            result->address_count > 0 ? result->addresses[0] : "");
   snprintf(out->source, sizeof(out->source), "%s", result->source);
+  out->https_count = result->https_count;
+  if (result->https_count > 0) {
+    const trr_https_record* h = &result->https[0];
+    int n = snprintf(
+        out->https, sizeof(out->https),
+        "%u %s mandatory=%zu:%u,%u alpn=%zu:%s ndalpn=%d port=%d:%u "
+        "v4=%zu:%s v6=%zu:%s ech=%zu:%02x%02x dohpath=%s",
+        h->priority, h->target, h->mandatory_count,
+        h->mandatory_count > 0 ? h->mandatory[0] : 0,
+        h->mandatory_count > 1 ? h->mandatory[1] : 0, h->alpn_count,
+        h->alpn_count > 0 ? h->alpn[0] : "", h->no_default_alpn, h->has_port,
+        h->port, h->ipv4_hint_count,
+        h->ipv4_hint_count > 0 ? h->ipv4_hints[0] : "", h->ipv6_hint_count,
+        h->ipv6_hint_count > 0 ? h->ipv6_hints[0] : "", h->ech_length,
+        h->ech_length > 1 ? h->ech[0] : 0, h->ech_length > 1 ? h->ech[1] : 0,
+        h->dohpath != NULL ? h->dohpath : "(none)");
+    (void)n;
+  }
   pthread_cond_broadcast(&out->cv);
   pthread_mutex_unlock(&out->mu);
 }
@@ -135,6 +156,66 @@ int main(void) {
   Wait(&nx);
   CHECK(nx.status == TRR_NOT_FOUND);
 
+  /* Every option of the C++ API, and every SvcParam of an HTTPS record. */
+  trr_resolve_options options;
+  trr_resolve_options_init(&options);
+  CHECK(options.type == TRR_TYPE_UNSPEC && options.trr_mode == -1 &&
+        options.partition == NULL && !options.bypass_cache &&
+        !options.disable_trr);
+  options.type = TRR_TYPE_HTTPS;
+  Outcome svc;
+  Init(&svc);
+  CHECK(trr_resolve_with_options(r, "fullsvc.example.test", &options, OnResult,
+                                 &svc, &error) != 0);
+  Wait(&svc);
+  CHECK(svc.status == TRR_OK);
+  CHECK(svc.https_count == 1);
+  CHECK(strcmp(svc.https,
+               "1 svc.example.test mandatory=2:1,3 alpn=1:h2 ndalpn=1 "
+               "port=1:8443 v4=1:192.0.2.1 v6=1:2001:db8::1 ech=75:0049 "
+               "dohpath=/q{?dns}") == 0);
+  /* bypass_cache asks the server again; without it, the cache answers. */
+  trr_resolve_options_init(&options);
+  options.type = TRR_TYPE_A;
+  options.bypass_cache = 1;
+  Outcome fresh;
+  Init(&fresh);
+  trr_resolve_with_options(r, "www.example.test", &options, OnResult, &fresh,
+                           NULL);
+  Wait(&fresh);
+  CHECK(fresh.status == TRR_OK && strcmp(fresh.source, "trr") == 0);
+  options.bypass_cache = 0;
+  options.partition = "private";
+  Outcome other;
+  Init(&other);
+  trr_resolve_with_options(r, "www.example.test", &options, OnResult, &other,
+                           NULL);
+  Wait(&other);
+  CHECK(other.status == TRR_OK && strcmp(other.source, "trr") == 0);
+  Outcome cached;
+  Init(&cached);
+  trr_resolve_with_options(r, "www.example.test", &options, OnResult, &cached,
+                           NULL);
+  Wait(&cached);
+  CHECK(strcmp(cached.source, "cache") == 0);
+  /* Values trr.h does not define are refused, and nothing is called. */
+  Outcome refused;
+  Init(&refused);
+  options.type = (trr_query_type)99;
+  CHECK(trr_resolve_with_options(r, "www.example.test", &options, OnResult,
+                                 &refused, &error) == 0);
+  CHECK(error.code == TRR_INVALID_ARGUMENT);
+  CHECK(strstr(error.message, "unknown query type 99") != NULL);
+  CHECK(trr_resolve(r, "www.example.test", (trr_query_type)7, OnResult,
+                    &refused) == 0);
+  trr_resolve_options_init(&options);
+  options.trr_mode = 6;
+  CHECK(trr_resolve_with_options(r, "www.example.test", &options, OnResult,
+                                 &refused, &error) == 0);
+  CHECK(strstr(error.message, "trr_mode 6") != NULL);
+  CHECK(refused.calls == 0);
+  CHECK(trr_set_captive_portal(r, (trr_portal_state)42) == TRR_INVALID_ARGUMENT);
+
   char* dump = trr_dump_json(r);
   CHECK(dump != NULL && strstr(dump, "\"hostname\":\"www.example.test\"") != NULL);
   CHECK(dump != NULL && strstr(dump, "\"servers\":[{\"uri\":") != NULL);
@@ -143,7 +224,7 @@ int main(void) {
   trr_report_connect_failure(r, "www.example.test");
   trr_report_connect_failure(r, NULL);
   trr_network_changed(r);
-  trr_set_captive_portal(r, TRR_PORTAL_CLEAR);
+  CHECK(trr_set_captive_portal(r, TRR_PORTAL_CLEAR) == TRR_OK);
   trr_clear_cache(r);
   trr_resolver_free(r);
 
