@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -372,19 +373,100 @@ void WriteResultJson(absl::string_view name, const ResolveResult& r,
   if (!r.txt.empty()) json.Key("txt").StringArray(r.txt);
   if (!r.https.empty()) {
     json.Key("https").BeginArray();
-    for (const SvcbRecord& record : r.https) {
-      json.BeginObject()
-          .Key("priority")
-          .Int(record.priority)
-          .Key("target")
-          .String(record.target)
-          .Key("alpn")
-          .StringArray(record.alpn);
-      if (record.port) json.Key("port").Int(*record.port);
-      json.EndObject();
-    }
+    for (const SvcbRecord& record : r.https) WriteSvcbJson(record, json);
     json.EndArray();
   }
+  json.EndObject();
+}
+
+namespace {
+
+std::string SvcParamName(uint16_t key) {
+  switch (key) {
+    case kSvcMandatory:
+      return "mandatory";
+    case kSvcAlpn:
+      return "alpn";
+    case kSvcNoDefaultAlpn:
+      return "no-default-alpn";
+    case kSvcPort:
+      return "port";
+    case kSvcIpv4Hint:
+      return "ipv4hint";
+    case kSvcEch:
+      return "ech";
+    case kSvcIpv6Hint:
+      return "ipv6hint";
+    case kSvcDohPath:
+      return "dohpath";
+  }
+  return absl::StrCat("key", key);
+}
+
+std::vector<std::string> Texts(const std::vector<IpAddress>& ips) {
+  std::vector<std::string> out;
+  for (const IpAddress& ip : ips) out.push_back(ip.ToString());
+  return out;
+}
+
+std::vector<std::string> KeyNames(const std::vector<uint16_t>& keys) {
+  std::vector<std::string> out;
+  for (uint16_t key : keys) out.push_back(SvcParamName(key));
+  return out;
+}
+
+std::string Base64(const std::vector<uint8_t>& bytes) {
+  return absl::Base64Escape(absl::string_view(
+      reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+}  // namespace
+
+std::string SvcbPresentation(const SvcbRecord& record) {
+  std::string out = absl::StrCat(record.priority, " ", record.target);
+  if (!record.mandatory.empty()) {
+    absl::StrAppend(
+        &out, " mandatory=", absl::StrJoin(KeyNames(record.mandatory), ","));
+  }
+  if (!record.alpn.empty()) {
+    absl::StrAppend(&out, " alpn=", absl::StrJoin(record.alpn, ","));
+  }
+  if (record.no_default_alpn) absl::StrAppend(&out, " no-default-alpn");
+  if (record.port) absl::StrAppend(&out, " port=", *record.port);
+  if (!record.ipv4_hints.empty()) {
+    absl::StrAppend(&out,
+                    " ipv4hint=", absl::StrJoin(Texts(record.ipv4_hints), ","));
+  }
+  if (!record.ech.empty()) absl::StrAppend(&out, " ech=", Base64(record.ech));
+  if (!record.ipv6_hints.empty()) {
+    absl::StrAppend(&out,
+                    " ipv6hint=", absl::StrJoin(Texts(record.ipv6_hints), ","));
+  }
+  if (record.doh_path) absl::StrAppend(&out, " dohpath=", *record.doh_path);
+  return out;
+}
+
+void WriteSvcbJson(const SvcbRecord& record, JsonWriter& json) {
+  json.BeginObject()
+      .Key("priority")
+      .Int(record.priority)
+      .Key("target")
+      .String(record.target)
+      .Key("alpn")
+      .StringArray(record.alpn);
+  if (!record.mandatory.empty()) {
+    json.Key("mandatory").StringArray(KeyNames(record.mandatory));
+  }
+  if (record.no_default_alpn) json.Key("no_default_alpn").Bool(true);
+  if (record.port) json.Key("port").Int(*record.port);
+  if (!record.ipv4_hints.empty()) {
+    json.Key("ipv4hint").StringArray(Texts(record.ipv4_hints));
+  }
+  if (!record.ech.empty()) json.Key("ech").String(Base64(record.ech));
+  if (!record.ipv6_hints.empty()) {
+    json.Key("ipv6hint").StringArray(Texts(record.ipv6_hints));
+  }
+  if (record.doh_path) json.Key("dohpath").String(*record.doh_path);
   json.EndObject();
 }
 

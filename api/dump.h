@@ -23,6 +23,13 @@ void WriteDumpJson(const ResolverSnapshot& snapshot, JsonWriter& json);
 void WriteResultJson(absl::string_view name, const ResolveResult& result,
                      JsonWriter& json);
 
+// An HTTPS/SVCB record in presentation form (RFC 9460 section 2.1): "1
+// svc.example. mandatory=alpn,port alpn=h2 no-default-alpn port=8443
+// ipv4hint=192.0.2.1 ech=<base64> ipv6hint=2001:db8::1 dohpath=/q{?dns}".
+std::string SvcbPresentation(const SvcbRecord& record);
+// The same as a JSON object: priority, target and every param present.
+void WriteSvcbJson(const SvcbRecord& record, JsonWriter& json);
+
 }  // namespace trr::api
 
 #endif  // TRR_API_DUMP_H_

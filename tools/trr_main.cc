@@ -130,10 +130,7 @@ std::string Addresses(const trr::ResolveResult& r) {
   std::vector<std::string> out;
   for (const trr::IpAddress& ip : r.addresses) out.push_back(ip.ToString());
   for (const auto& record : r.https) {
-    out.push_back(absl::StrCat(
-        "HTTPS ", record.priority, " ", record.target,
-        record.alpn.empty() ? "" : " alpn=", absl::StrJoin(record.alpn, ","),
-        record.port ? absl::StrCat(" port=", *record.port) : ""));
+    out.push_back(absl::StrCat("HTTPS ", trr::api::SvcbPresentation(record)));
   }
   for (const std::string& txt : r.txt)
     out.push_back(absl::StrCat("\"", txt, "\""));

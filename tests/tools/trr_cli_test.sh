@@ -87,6 +87,22 @@ assert prefs["network.trr.mode"]["origin"] == "override"
 assert prefs["network.trr.useGET"]["origin"] == "default"
 PY
 
+# An HTTPS record shows every SvcParam, as text and as JSON.
+out=$("$trr" resolve "${prefs[@]}" --type HTTPS fullsvc.example.test)
+want='HTTPS 1 svc.example.test mandatory=alpn,port alpn=h2 no-default-alpn port=8443 ipv4hint=192.0.2.1 ech=AEn+DQBFKwAgACABWIHUGj4u+PIggYXcR5JF0gYk3dCRioBW8uJq9H4mKAAIAAEAAQABAANAEnB1YmxpYy50bHMtZWNoLmRldgAA ipv6hint=2001:db8::1 dohpath=/q{?dns}'
+grep -qF "$want" <<<"$out" || fail "HTTPS text: $out"
+json=$("$trr" resolve "${prefs[@]}" --json --type HTTPS fullsvc.example.test)
+python3 - "$json" <<'PY' || fail "HTTPS json: $json"
+import json, sys
+[result] = json.loads(sys.argv[1])
+[h] = result["https"]
+assert h["priority"] == 1 and h["target"] == "svc.example.test", h
+assert h["mandatory"] == ["alpn", "port"] and h["alpn"] == ["h2"], h
+assert h["no_default_alpn"] is True and h["port"] == 8443, h
+assert h["ipv4hint"] == ["192.0.2.1"] and h["ipv6hint"] == ["2001:db8::1"], h
+assert h["ech"].startswith("AEn+DQBF") and h["dohpath"] == "/q{?dns}", h
+PY
+
 # Credentials never appear in any output.
 out=$("$trr" resolve "${prefs[@]}" --pref 'network.trr.credentials=Bearer hunter2' \
         --dump www.example.test; "$trr" resolve "${prefs[@]}" \
