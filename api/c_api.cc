@@ -278,11 +278,15 @@ uint64_t trr_resolve_with_options(trr_resolver* r, const char* host,
     return 0;
   }
   Report(absl::OkStatus(), error);
-  return r->resolver->Resolve(
-      host != nullptr ? host : "", *options,
-      [callback, user_data](const trr::ResolveResult& result) {
-        if (callback != nullptr) Deliver(result, callback, user_data);
-      });
+  // C gets one path: every answer through the callback, on the network
+  // thread, never inside this call.
+  options->complete_async = true;
+  return r->resolver
+      ->Resolve(host != nullptr ? host : "", *options,
+                [callback, user_data](const trr::ResolveResult& result) {
+                  if (callback != nullptr) Deliver(result, callback, user_data);
+                })
+      .id;
 }
 
 uint64_t trr_resolve_in_partition(trr_resolver* r, const char* host,

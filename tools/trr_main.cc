@@ -216,13 +216,15 @@ int Resolve(const std::vector<std::string>& names, const SplitArgs& args) {
   std::vector<std::optional<trr::ResolveResult>> results(names.size());
   size_t done = 0;
   for (size_t i = 0; i < names.size(); ++i) {
-    (*resolver)->Resolve(names[i], options,
-                         [&, i](const trr::ResolveResult& r) {
-                           trr::MutexLock lock(&mu);
-                           results[i] = r;
-                           ++done;
-                           cv.SignalAll();
-                         });
+    auto complete = [&, i](const trr::ResolveResult& r) {
+      trr::MutexLock lock(&mu);
+      results[i] = r;
+      ++done;
+      cv.SignalAll();
+    };
+    // Literals, localhost and bad names are answered by Resolve itself.
+    auto started = (*resolver)->Resolve(names[i], options, complete);
+    if (started.answered()) complete(*started.result);
   }
   {
     trr::MutexLock lock(&mu);

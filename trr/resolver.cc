@@ -438,13 +438,36 @@ ResolveResult Resolver::Impl::FromCache(const CacheHitView& hit, absl::Time now,
   return result;
 }
 
-Resolver::RequestId Resolver::Impl::Resolve(absl::string_view raw_host,
-                                            const ResolveOptions& options,
-                                            Callback done) {
+Resolver::Started Resolver::Impl::Resolve(absl::string_view raw_host,
+                                          const ResolveOptions& options,
+                                          Callback done) {
+  std::string host;
+  std::optional<ResolveResult> known = AnswerAtOnce(raw_host, options, host);
+  if (known && !options.complete_async) {
+    Resolver::Started started;
+    started.result = std::move(known);
+    return started;
+  }
   const RequestId id = next_request_.fetch_add(1);
+  if (known) {
+    loop_.Post(
+        [done = std::move(done), result = std::move(*known)] { done(result); });
+  } else {
+    loop_.Post([this, id, host = std::move(host), options,
+                done = std::move(done)]() mutable {
+      StartRequest(id, std::move(host), std::move(options), std::move(done));
+    });
+  }
+  Resolver::Started started;
+  started.id = id;
+  return started;
+}
+
+std::optional<ResolveResult> Resolver::Impl::AnswerAtOnce(
+    absl::string_view raw_host, const ResolveOptions& options,
+    std::string& host) {
   if (std::optional<IpAddress> literal = ParseIpLiteral(raw_host)) {
-    done(LiteralResult(*literal, options.type));
-    return id;
+    return LiteralResult(*literal, options.type);
   }
   // Checked as given: normalizing drops one trailing dot, which would make
   // "a.test.." look like "a.test.".
@@ -453,10 +476,9 @@ Resolver::RequestId Resolver::Impl::Resolve(absl::string_view raw_host,
     result.status = absl::InvalidArgumentError(
         absl::StrCat("invalid host name \"", absl::CHexEscape(raw_host),
                      "\": ", error.what, " at offset ", error.offset));
-    done(result);
-    return id;
+    return result;
   }
-  std::string host = NormalizeHostName(raw_host);
+  host = NormalizeHostName(raw_host);
   if (IsLocalhost(host)) {
     // Always loopback, without any query (RFC 6761 section 6.3).
     ResolveResult result;
@@ -473,38 +495,31 @@ Resolver::RequestId Resolver::Impl::Resolve(absl::string_view raw_host,
       result.addresses.clear();
       result.status = absl::NotFoundError("localhost has no such records");
     }
-    done(result);
-    return id;
+    return result;
   }
+  if (options.bypass_cache) return std::nullopt;
   const TrrMode mode = RequestMode(mode_.load(), options.trr_mode);
-  if (!options.bypass_cache) {
-    const absl::Time now = clock_->Now();
-    // The answer is copied out under the cache's lock and delivered after.
-    std::optional<ResolveResult> cached;
-    bool refresh = false;
-    if (cache_.Lookup(KeyFor(host, options, mode), now,
-                      [&](const CacheHitView& hit) {
-                        cached = FromCache(hit, now, ResultSource::kCache);
-                        refresh = hit.refresh;
-                      })) {
-      cache_hits_.fetch_add(1, std::memory_order_relaxed);
-      if (refresh) {
-        // The first hit in the grace period refreshes in the background.
-        ResolveOptions refresh_options = options;
-        refresh_options.bypass_cache = true;
-        loop_.Post([this, host, refresh_options] {
-          StartRequest(0, host, refresh_options, nullptr);
-        });
-      }
-      done(*cached);
-      return id;
-    }
+  const absl::Time now = clock_->Now();
+  // The answer is copied out under the cache's lock.
+  std::optional<ResolveResult> cached;
+  bool refresh = false;
+  if (!cache_.Lookup(KeyFor(host, options, mode), now,
+                     [&](const CacheHitView& hit) {
+                       cached = FromCache(hit, now, ResultSource::kCache);
+                       refresh = hit.refresh;
+                     })) {
+    return std::nullopt;
   }
-  loop_.Post([this, id, host = std::move(host), options,
-              done = std::move(done)]() mutable {
-    StartRequest(id, std::move(host), std::move(options), std::move(done));
-  });
-  return id;
+  cache_hits_.fetch_add(1, std::memory_order_relaxed);
+  if (refresh) {
+    // The first hit in the grace period refreshes in the background.
+    ResolveOptions refresh_options = options;
+    refresh_options.bypass_cache = true;
+    loop_.Post([this, host, refresh_options] {
+      StartRequest(0, host, refresh_options, nullptr);
+    });
+  }
+  return cached;
 }
 
 void Resolver::Impl::Cancel(RequestId id) {
@@ -657,9 +672,9 @@ absl::StatusOr<std::unique_ptr<Resolver>> CreateResolverForTesting(
 Resolver::Resolver(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Resolver::~Resolver() = default;
 
-Resolver::RequestId Resolver::Resolve(absl::string_view host,
-                                      const ResolveOptions& options,
-                                      Callback done) {
+Resolver::Started Resolver::Resolve(absl::string_view host,
+                                    const ResolveOptions& options,
+                                    Callback done) {
   return impl_->Resolve(host, options, std::move(done));
 }
 
@@ -676,7 +691,9 @@ ResolveResult Resolver::ResolveSync(absl::string_view host,
   Mutex mu;
   CondVar cv;
   std::optional<ResolveResult> result;
-  Resolve(host, options, [&](const ResolveResult& r) {
+  ResolveOptions sync_options = options;
+  sync_options.complete_async = false;
+  Started started = Resolve(host, sync_options, [&](const ResolveResult& r) {
     // Copied before taking the lock the woken caller needs next: it is
     // held only for a move.
     ResolveResult copy = r;
@@ -684,6 +701,7 @@ ResolveResult Resolver::ResolveSync(absl::string_view host,
     result = std::move(copy);
     cv.SignalAll();
   });
+  if (started.answered()) return std::move(*started.result);
   MutexLock lock(&mu);
   while (!result) cv.Wait(&mu);
   return std::move(*result);

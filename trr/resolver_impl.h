@@ -221,8 +221,13 @@ class TRR_HIDDEN Resolver::Impl {
   // Whether its network thread runs (EventLoop::status).
   absl::Status status() const { return loop_.status(); }
 
-  RequestId Resolve(absl::string_view host, const ResolveOptions& options,
-                    Callback done);
+  Resolver::Started Resolve(absl::string_view host,
+                            const ResolveOptions& options, Callback done);
+  // The answer when it is known without asking anyone (an IP literal, a bad
+  // name, localhost, a cache hit); otherwise none, and `host` normalized.
+  std::optional<ResolveResult> AnswerAtOnce(absl::string_view raw_host,
+                                            const ResolveOptions& options,
+                                            std::string& host);
   void Cancel(RequestId id);
   void OnNetworkChanged();
   void SetCaptivePortalState(CaptivePortalState state);

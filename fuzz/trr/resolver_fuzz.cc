@@ -276,13 +276,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       trr::MutexLock lock(&tally->mu);
       tally->completions.push_back(0);
     }
-    ids.push_back(resolver.Resolve(kNames[(op ^ i) % 8], options,
-                                   [tally, i](const trr::ResolveResult&) {
-                                     trr::MutexLock lock(&tally->mu);
-                                     if (++tally->completions[i] == 1)
-                                       ++tally->done;
-                                     tally->cv.SignalAll();
-                                   }));
+    // Both ways of completing: answered by Resolve itself (a cache hit, a
+    // bad name), or through the callback, once, and never both.
+    options.complete_async = op & 0x80;
+    auto complete = [tally, i](const trr::ResolveResult&) {
+      trr::MutexLock lock(&tally->mu);
+      if (++tally->completions[i] == 1) ++tally->done;
+      tally->cv.SignalAll();
+    };
+    auto started = resolver.Resolve(kNames[(op ^ i) % 8], options, complete);
+    if (started.answered()) {
+      complete(*started.result);
+    } else {
+      ids.push_back(started.id);
+    }
   }
   {
     trr::MutexLock lock(&tally->mu);

@@ -4,12 +4,13 @@
 // Firefox's TRR does, keeps a TTL host cache and shows all of it in a
 // snapshot (the about:networking#dns data).
 //
-// Threads: Resolve() may be called from any thread. A cache hit, an invalid
-// name and localhost complete on the calling thread before Resolve()
-// returns; everything else completes on the resolver's network thread.
-// Every Resolve() gets exactly one completion, also when cancelled and when
-// the resolver is destroyed (status Cancelled). Callbacks must not block;
-// they may call Resolve() again.
+// Threads: Resolve() may be called from any thread, and never runs the
+// callback itself. An answer known at once (a cache hit, an IP literal,
+// localhost, a bad name) is returned by Resolve(), and the callback is not
+// called; every other lookup completes exactly once through the callback,
+// on the resolver's network thread, also when cancelled and when the
+// resolver is destroyed (status Cancelled). Callbacks must not block; they
+// may call Resolve(), Cancel() and SetPrefs().
 
 #ifndef TRR_INCLUDE_TRR_RESOLVER_H_
 #define TRR_INCLUDE_TRR_RESOLVER_H_
@@ -128,6 +129,10 @@ struct ResolveOptions {
   // Entries in one partition are never served to another (private
   // browsing, origin attributes).
   std::string partition;
+  // Complete even an answer known at once through the callback, on the
+  // network thread, instead of returning it from Resolve(): one path for
+  // every answer, at the cost of a hop between threads (the C API's way).
+  bool complete_async = false;
 };
 
 struct ResolveResult {
@@ -307,9 +312,17 @@ class TRR_EXPORT Resolver {
   // Completes every outstanding request with Cancelled, then stops.
   ~Resolver();
 
+  // What Resolve() did: answered at once (`result` is set and `done` will
+  // never be called), or started a lookup that completes through `done`
+  // (`id` is for Cancel()).
+  struct Started {
+    RequestId id = 0;
+    std::optional<ResolveResult> result;
+    bool answered() const { return result.has_value(); }
+  };
   // Starts a lookup; see the threading note at the top.
-  RequestId Resolve(absl::string_view host, const ResolveOptions& options,
-                    Callback done);
+  Started Resolve(absl::string_view host, const ResolveOptions& options,
+                  Callback done);
   // The same, waiting for the result. Called from a callback (on the
   // network thread) it returns FailedPrecondition at once instead of
   // waiting for itself.
@@ -321,9 +334,10 @@ class TRR_EXPORT Resolver {
 
   // Prefs, with Firefox's names (docs/prefs.md). Changes apply live and
   // are in effect when these return; pref observers may call them (a change
-  // made from an observer is notified after the one being notified). SetPrefs sets programmatic overrides
-  // (applied together or not at all); LoadPrefsFile reads a prefs.js file,
-  // applied whole or not at all, with "FILE:LINE:COLUMN: ..." errors.
+  // made from an observer is notified after the one being notified).
+  // SetPrefs sets programmatic overrides (applied together or not at all);
+  // LoadPrefsFile reads a prefs.js file, applied whole or not at all, with
+  // "FILE:LINE:COLUMN: ..." errors.
   absl::Status SetPrefs(
       const std::vector<std::pair<std::string, prefs::PrefValue>>& prefs);
   absl::StatusOr<prefs::LoadReport> LoadPrefsFile(const std::string& path);

@@ -6,11 +6,11 @@
  * resolvers share nothing.
  *
  * Threads: every function may be called from any thread. trr_resolve()
- * calls its callback exactly once: on the calling thread, before
- * trr_resolve() returns, for cache hits, invalid names and localhost; on the
- * resolver's network thread otherwise; with TRR_CANCELLED after
- * trr_cancel() or trr_resolver_free(). Callbacks must not block and must not
- * call trr_resolver_free(); they may call trr_resolve().
+ * calls its callback exactly once, always on the resolver's network thread
+ * and never inside trr_resolve() (cache hits, IP literals, localhost and
+ * invalid names too); with TRR_CANCELLED after trr_cancel() or
+ * trr_resolver_free(). Callbacks must not block and must not call
+ * trr_resolver_free(); they may call trr_resolve() and set prefs.
  *
  * Memory: strings passed in are copied; a trr_result and everything it
  * points to live only during the callback; strings returned by trr_dump_json

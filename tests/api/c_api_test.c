@@ -9,13 +9,12 @@
 #include "trr/trr.h"
 
 static int failures = 0;
-#define CHECK(cond)                                                  \
-  do {                                                               \
-    if (!(cond)) {                                                   \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
-              #cond);                                                \
-      ++failures;                                                    \
-    }                                                                \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                                              \
+    }                                                                          \
   } while (0)
 
 typedef struct {
@@ -28,12 +27,14 @@ typedef struct {
   /* The first HTTPS record, as text, checked after. */
   size_t https_count;
   char https[512];
+  pthread_t thread; /* where the callback ran */
 } Outcome;
 
 static void OnResult(const trr_result* result, void* user_data) {
   Outcome* out = (Outcome*)user_data;
   pthread_mutex_lock(&out->mu);
   out->calls++;
+  out->thread = pthread_self();
   out->status = result->status;
   snprintf(out->first_address, sizeof(out->first_address), "%s",
            result->address_count > 0 ? result->addresses[0] : "");
@@ -71,8 +72,8 @@ static void OnServerEvent(const trr_server_event* event, void* user_data) {
   pthread_mutex_lock(&events->mu);
   if (strcmp(event->what, "confirmation") == 0) {
     events->confirmation_events++;
-    snprintf(events->last_confirmation, sizeof(events->last_confirmation),
-             "%s", event->confirmation);
+    snprintf(events->last_confirmation, sizeof(events->last_confirmation), "%s",
+             event->confirmation);
   }
   pthread_mutex_unlock(&events->mu);
 }
@@ -112,16 +113,27 @@ int main(void) {
   CHECK(trr_load_prefs_file(r, "/nonexistent/user.js", &error) ==
         TRR_INVALID_ARGUMENT);
 
-  /* localhost and bad names complete before trr_resolve returns. */
+  /* Answers known at once (localhost, a bad name, an IP literal) complete
+   * like the rest: once, on the network thread, never inside trr_resolve. */
   Outcome local;
   Init(&local);
   CHECK(trr_resolve(r, "localhost", TRR_TYPE_A, OnResult, &local) != 0);
+  Wait(&local);
   CHECK(local.calls == 1 && local.status == TRR_OK);
+  CHECK(!pthread_equal(local.thread, pthread_self()));
   CHECK(strcmp(local.first_address, "127.0.0.1") == 0);
   Outcome bad;
   Init(&bad);
-  trr_resolve(r, "bad name", TRR_TYPE_A, OnResult, &bad);
+  CHECK(trr_resolve(r, "bad name", TRR_TYPE_A, OnResult, &bad) != 0);
+  Wait(&bad);
   CHECK(bad.calls == 1 && bad.status == TRR_INVALID_ARGUMENT);
+  CHECK(!pthread_equal(bad.thread, pthread_self()));
+  Outcome literal;
+  Init(&literal);
+  trr_resolve(r, "[2001:db8::5]", TRR_TYPE_UNSPEC, OnResult, &literal);
+  Wait(&literal);
+  CHECK(literal.status == TRR_OK &&
+        strcmp(literal.first_address, "2001:db8::5") == 0);
 
   /* Server events: a new server list in mode 3 disables confirmation,
    * and SetPrefs returns after the observers have heard. */
@@ -135,9 +147,10 @@ int main(void) {
   snprintf(uri, sizeof(uri), "https://doh.test:%s/dns-query", doh_port);
   CHECK(trr_set_pref_int(r, "network.trr.mode", 3, &error) == TRR_OK);
   CHECK(trr_set_pref_string(r, "network.trr.uri", uri, &error) == TRR_OK);
-  CHECK(trr_set_pref_string(r, "network.trr.bootstrapAddr", "127.0.0.1", &error) ==
+  CHECK(trr_set_pref_string(r, "network.trr.bootstrapAddr", "127.0.0.1",
+                            &error) == TRR_OK);
+  CHECK(trr_set_pref_string(r, "network.trr.ca_file", ca_file, &error) ==
         TRR_OK);
-  CHECK(trr_set_pref_string(r, "network.trr.ca_file", ca_file, &error) == TRR_OK);
   pthread_mutex_lock(&events.mu);
   CHECK(events.confirmation_events >= 1);
   CHECK(strcmp(events.last_confirmation, "disabled") == 0);
@@ -214,10 +227,12 @@ int main(void) {
                                  &refused, &error) == 0);
   CHECK(strstr(error.message, "trr_mode 6") != NULL);
   CHECK(refused.calls == 0);
-  CHECK(trr_set_captive_portal(r, (trr_portal_state)42) == TRR_INVALID_ARGUMENT);
+  CHECK(trr_set_captive_portal(r, (trr_portal_state)42) ==
+        TRR_INVALID_ARGUMENT);
 
   char* dump = trr_dump_json(r);
-  CHECK(dump != NULL && strstr(dump, "\"hostname\":\"www.example.test\"") != NULL);
+  CHECK(dump != NULL &&
+        strstr(dump, "\"hostname\":\"www.example.test\"") != NULL);
   CHECK(dump != NULL && strstr(dump, "\"servers\":[{\"uri\":") != NULL);
   trr_free_string(dump);
   /* Mode 3 ignores it; it must not fail on a NULL host either. */

@@ -189,6 +189,7 @@ class FaultMatrixTest : public ::testing::Test {
     ResolveOptions options;
     options.type = QueryKind::kIpv4;
     options.bypass_cache = true;
+    options.complete_async = true;
     resolver.Resolve(name, options, [&](const ResolveResult& r) {
       MutexLock lock(&mu);
       ++completions;

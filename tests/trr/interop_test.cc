@@ -97,6 +97,7 @@ std::vector<ResolveResult> ResolveAll(Resolver& resolver,
   for (size_t i = 0; i < names.size(); ++i) {
     ResolveOptions options;
     options.type = kind;
+    options.complete_async = true;  // every answer through the callback
     resolver.Resolve(names[i], options, [&, i](const ResolveResult& result) {
       MutexLock lock(&mu);
       results[i] = result;

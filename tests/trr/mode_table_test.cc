@@ -13,6 +13,7 @@
 #include <ostream>
 #include <set>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -1321,6 +1322,57 @@ TEST(CacheTest, OneFamilyAfterBothIsACacheHit) {
   ASSERT_EQ(a.addresses.size(), 1u);
   EXPECT_EQ(a.addresses[0].ToString(), "192.0.2.10");
   EXPECT_EQ(h.script->a_queries.load(), 1) << "not asked again";
+}
+
+// No callback runs inside Resolve(): an answer known at once is returned by
+// it and the callback is never called; with complete_async the same answer
+// comes through the callback, once, on the network thread.
+TEST(ResolveContractTest, AnswersKnownAtOnceAreReturnedNotCalledBack) {
+  Harness h;
+  h.script->answer = [](const std::string& name, uint16_t type) {
+    return Respond(Server::kAnswer, name, type);
+  };
+  h.Start(3, Confirm::kSkipped);
+  ASSERT_NE(h.resolver, nullptr);
+  ASSERT_TRUE(h.resolver->ResolveSync("hit.example.test", Ipv4()).ok());
+  std::atomic<int> calls{0};
+  for (const char* name :
+       {"hit.example.test", "localhost", "192.0.2.9", "bad name"}) {
+    SCOPED_TRACE(name);
+    const auto started = h.resolver->Resolve(
+        name, Ipv4(), [&](const ResolveResult&) { ++calls; });
+    ASSERT_TRUE(started.answered());
+    EXPECT_EQ(started.id, 0u);
+  }
+  h.resolver->Snapshot();  // a round trip through the network thread
+  EXPECT_EQ(calls.load(), 0);
+
+  ResolveOptions async = Ipv4();
+  async.complete_async = true;
+  Mutex mu;
+  CondVar cv;
+  int completions = 0;
+  bool on_caller_thread = false;
+  const std::thread::id caller = std::this_thread::get_id();
+  const auto started = h.resolver->Resolve(
+      "hit.example.test", async, [&](const ResolveResult& r) {
+        MutexLock lock(&mu);
+        EXPECT_EQ(r.source, ResultSource::kCache);
+        on_caller_thread = std::this_thread::get_id() == caller;
+        ++completions;
+        cv.SignalAll();
+      });
+  EXPECT_FALSE(started.answered());
+  EXPECT_NE(started.id, 0u);
+  {
+    MutexLock lock(&mu);
+    ASSERT_TRUE(cv.AwaitWithDeadline(&mu, absl::Now() + absl::Seconds(10),
+                                     [&] { return completions == 1; }));
+  }
+  h.resolver->Snapshot();
+  MutexLock lock(&mu);
+  EXPECT_EQ(completions, 1);
+  EXPECT_FALSE(on_caller_thread);
 }
 
 }  // namespace

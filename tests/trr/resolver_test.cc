@@ -398,13 +398,14 @@ TEST_F(ResolverTest, ConcurrentLookupsShareOneQueryAndCancelOnlyOne) {
   std::vector<ResolveResult> results;
   std::vector<Resolver::RequestId> ids;
   for (int i = 0; i < 10; ++i) {
-    ids.push_back(resolver->Resolve("multi.example.test",
-                                    Type(QueryKind::kIpv4),
-                                    [&](const ResolveResult& r) {
-                                      MutexLock lock(&mu);
-                                      results.push_back(r);
-                                      cv.SignalAll();
-                                    }));
+    ids.push_back(resolver
+                      ->Resolve("multi.example.test", Type(QueryKind::kIpv4),
+                                [&](const ResolveResult& r) {
+                                  MutexLock lock(&mu);
+                                  results.push_back(r);
+                                  cv.SignalAll();
+                                })
+                      .id);
   }
   resolver->Cancel(ids[3]);
   {
