@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "api/dump.h"
 #include "trr/resolver.h"
@@ -19,30 +18,17 @@ struct trr_resolver {
 
 namespace {
 
-trr_status FromStatus(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kOk:
-      return TRR_OK;
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kOutOfRange:
-      return TRR_INVALID_ARGUMENT;
-    case absl::StatusCode::kNotFound:
-      return TRR_NOT_FOUND;
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded:
-      return TRR_UNAVAILABLE;
-    case absl::StatusCode::kCancelled:
-      return TRR_CANCELLED;
-    case absl::StatusCode::kPermissionDenied:
-      return TRR_PERMISSION_DENIED;
-    case absl::StatusCode::kFailedPrecondition:
-      return TRR_FAILED_PRECONDITION;
-    default:
-      return TRR_INTERNAL;
-  }
+// trr::StatusCode and trr_status are one list, numbered alike.
+static_assert(static_cast<int>(trr::StatusCode::kInternal) == TRR_INTERNAL &&
+              static_cast<int>(trr::StatusCode::kNotFound) == TRR_NOT_FOUND &&
+              static_cast<int>(trr::StatusCode::kFailedPrecondition) ==
+                  TRR_FAILED_PRECONDITION);
+
+trr_status FromStatus(const trr::Status& status) {
+  return static_cast<trr_status>(status.code());
 }
 
-trr_status Report(const absl::Status& status, trr_error* error) {
+trr_status Report(const trr::Status& status, trr_error* error) {
   const trr_status code = FromStatus(status);
   if (error != nullptr) {
     error->code = code;
@@ -71,11 +57,11 @@ std::optional<trr::QueryKind> KindFor(trr_query_type type) {
 }
 
 // The C options as ResolveOptions, or why they cannot be.
-absl::StatusOr<trr::ResolveOptions> OptionsFor(const trr_resolve_options& o) {
+trr::StatusOr<trr::ResolveOptions> OptionsFor(const trr_resolve_options& o) {
   trr::ResolveOptions options;
   const std::optional<trr::QueryKind> kind = KindFor(o.type);
   if (!kind) {
-    return absl::InvalidArgumentError(
+    return trr::InvalidArgumentError(
         absl::StrCat("unknown query type ", static_cast<int>(o.type)));
   }
   options.type = *kind;
@@ -83,7 +69,7 @@ absl::StatusOr<trr::ResolveOptions> OptionsFor(const trr_resolve_options& o) {
   options.bypass_cache = o.bypass_cache != 0;
   options.disable_trr = o.disable_trr != 0;
   if (o.trr_mode < -1 || o.trr_mode > 5) {
-    return absl::InvalidArgumentError(
+    return trr::InvalidArgumentError(
         absl::StrCat("trr_mode ", o.trr_mode, " is not -1 or 0-5"));
   }
   if (o.trr_mode >= 0) options.trr_mode = o.trr_mode;
@@ -93,7 +79,7 @@ absl::StatusOr<trr::ResolveOptions> OptionsFor(const trr_resolve_options& o) {
 trr_status SetPref(trr_resolver* r, const char* name,
                    trr::prefs::PrefValue value, trr_error* error) {
   if (r == nullptr || name == nullptr) {
-    return Report(absl::InvalidArgumentError("null resolver or pref name"),
+    return Report(trr::InvalidArgumentError("null resolver or pref name"),
                   error);
   }
   return Report(r->resolver->SetPrefs({{name, std::move(value)}}), error);
@@ -179,7 +165,7 @@ void Deliver(const trr::ResolveResult& r, trr_callback callback,
   result.txt_count = txt_ptrs.size();
   result.txt = txt_ptrs.data();
   result.canonical_name = r.canonical_name.c_str();
-  result.ttl_seconds = static_cast<uint32_t>(absl::ToInt64Seconds(r.ttl));
+  result.ttl_seconds = static_cast<uint32_t>(r.ttl.count());
   result.source = source.c_str();
   result.skip_reason = skip.c_str();
   result.trr_failure = TrrFailureName(r.trr_failure);
@@ -196,25 +182,8 @@ extern "C" {
 const char* trr_version(void) { return "0.1.0"; }
 
 const char* trr_status_name(trr_status status) {
-  switch (status) {
-    case TRR_OK:
-      return "OK";
-    case TRR_INVALID_ARGUMENT:
-      return "INVALID_ARGUMENT";
-    case TRR_NOT_FOUND:
-      return "NOT_FOUND";
-    case TRR_UNAVAILABLE:
-      return "UNAVAILABLE";
-    case TRR_CANCELLED:
-      return "CANCELLED";
-    case TRR_PERMISSION_DENIED:
-      return "PERMISSION_DENIED";
-    case TRR_FAILED_PRECONDITION:
-      return "FAILED_PRECONDITION";
-    case TRR_INTERNAL:
-      return "INTERNAL";
-  }
-  return "UNKNOWN";
+  // One list of names, the C++ API's.
+  return trr::StatusCodeName(static_cast<trr::StatusCode>(status));
 }
 
 trr_resolver* trr_resolver_new(trr_error* error) {
@@ -223,7 +192,7 @@ trr_resolver* trr_resolver_new(trr_error* error) {
     Report(resolver.status(), error);
     return nullptr;
   }
-  Report(absl::OkStatus(), error);
+  Report(trr::OkStatus(), error);
   return new trr_resolver{std::move(*resolver)};
 }
 
@@ -242,7 +211,7 @@ trr_status trr_set_pref_int(trr_resolver* r, const char* name, int32_t value,
 trr_status trr_set_pref_string(trr_resolver* r, const char* name,
                                const char* value, trr_error* error) {
   if (value == nullptr) {
-    return Report(absl::InvalidArgumentError("null pref value"), error);
+    return Report(trr::InvalidArgumentError("null pref value"), error);
   }
   return SetPref(r, name, trr::prefs::PrefValue(std::string(value)), error);
 }
@@ -250,7 +219,7 @@ trr_status trr_set_pref_string(trr_resolver* r, const char* name,
 trr_status trr_load_prefs_file(trr_resolver* r, const char* path,
                                trr_error* error) {
   if (r == nullptr || path == nullptr) {
-    return Report(absl::InvalidArgumentError("null resolver or path"), error);
+    return Report(trr::InvalidArgumentError("null resolver or path"), error);
   }
   return Report(r->resolver->LoadPrefsFile(path).status(), error);
 }
@@ -269,7 +238,7 @@ uint64_t trr_resolve_with_options(trr_resolver* r, const char* host,
   trr_resolve_options defaults;
   trr_resolve_options_init(&defaults);
   if (r == nullptr) {
-    Report(absl::InvalidArgumentError("null resolver"), error);
+    Report(trr::InvalidArgumentError("null resolver"), error);
     return 0;
   }
   auto options = OptionsFor(c_options != nullptr ? *c_options : defaults);
@@ -277,7 +246,7 @@ uint64_t trr_resolve_with_options(trr_resolver* r, const char* host,
     Report(options.status(), error);
     return 0;
   }
-  Report(absl::OkStatus(), error);
+  Report(trr::OkStatus(), error);
   // C gets one path: every answer through the callback, on the network
   // thread, never inside this call.
   options->complete_async = true;

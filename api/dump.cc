@@ -79,7 +79,7 @@ std::vector<std::pair<std::string, uint64_t>> CounterList(
 
 // The wall-clock time of the snapshot, RFC 3339 in UTC.
 std::string TakenAt(const ResolverSnapshot& s) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", s.taken_at,
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromChrono(s.taken_at),
                           absl::UTCTimeZone());
 }
 
@@ -355,7 +355,7 @@ void WriteResultJson(absl::string_view name, const ResolveResult& r,
       .Key("source")
       .String(ResultSourceName(r.source))
       .Key("ttl")
-      .Int(absl::ToInt64Seconds(r.ttl))
+      .Int(r.ttl.count())
       .Key("skip_reason")
       .String(SkipReasonName(r.skip_reason));
   json.Key("error");

@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
   config.ca_file = absl::GetFlag(FLAGS_ca_file);
   for (absl::string_view ip :
        absl::StrSplit(absl::GetFlag(FLAGS_bootstrap), ',', absl::SkipEmpty())) {
-    auto parsed = trr::IpAddress::Parse(ip);
+    auto parsed = trr::IpAddress::Parse(std::string_view(ip.data(), ip.size()));
     if (!parsed) {
       std::fprintf(stderr, "doh_load: --bootstrap: bad address\n");
       return 2;

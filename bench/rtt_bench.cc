@@ -47,7 +47,7 @@ struct Peers {
 std::unique_ptr<Resolver> Make(const Peers& peers, int mode) {
   auto resolver = Resolver::Create();
   if (!resolver.ok()) return nullptr;
-  const absl::Status set = (*resolver)->SetPrefs({
+  const trr::Status set = (*resolver)->SetPrefs({
       {"network.trr.mode", int32_t{mode}},
       {"network.trr.uri",
        absl::StrCat("https://localhost:", peers.relay->port(), "/dns-query")},

@@ -64,7 +64,7 @@ add_custom_command(
 add_custom_target(trr_static ALL DEPENDS ${TRR_STATIC})
 
 # What a static link needs besides libtrr.a.
-set(TRR_STATIC_DEPS_PC "-lhttp_parser -lnghttp2 -lssl -lcrypto -pthread")
+set(TRR_STATIC_DEPS_PC "-lhttp_parser -lnghttp2 -lssl -lcrypto -lstdc++ -lm -pthread")
 
 install(TARGETS trr_shared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES ${TRR_STATIC} DESTINATION ${CMAKE_INSTALL_LIBDIR})

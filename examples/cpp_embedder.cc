@@ -26,7 +26,7 @@ int main() {
   if (!created.ok()) return 1;
   std::unique_ptr<trr::Resolver> resolver = std::move(*created);
   // TRR only (mode 3) through a DoH server reached at its address.
-  absl::Status status = resolver->SetPrefs({
+  trr::Status status = resolver->SetPrefs({
       {"network.trr.mode", int32_t{3}},
       {"network.trr.uri",
        std::string("https://doh.test:") + port + "/dns-query"},

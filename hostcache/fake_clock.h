@@ -6,7 +6,7 @@
 #define TRR_HOSTCACHE_FAKE_CLOCK_H_
 
 #include "base/mutex.h"
-#include "trr/clock.h"
+#include "hostcache/clock.h"
 
 namespace trr {
 

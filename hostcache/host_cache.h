@@ -27,8 +27,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "base/mutex.h"
+#include "hostcache/clock.h"
 #include "hostcache/host_record.h"
-#include "trr/clock.h"
 
 namespace trr {
 

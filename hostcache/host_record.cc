@@ -11,7 +11,7 @@ TrrMode TrrModeFromPref(int value) {
                                   : TrrMode::kOffByChoice;
 }
 
-absl::string_view TrrModeName(TrrMode mode) {
+const char* TrrModeName(TrrMode mode) {
   switch (mode) {
     case TrrMode::kOff:
       return "off";
@@ -49,7 +49,7 @@ void MergeFamilies(HostRecord& a, const HostRecord& aaaa) {
   a.authentic_data = a.authentic_data && aaaa.authentic_data;
 }
 
-absl::string_view QueryKindName(QueryKind kind) {
+const char* QueryKindName(QueryKind kind) {
   switch (kind) {
     case QueryKind::kUnspecified:
       return "unspec";

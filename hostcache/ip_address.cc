@@ -6,25 +6,26 @@
 
 namespace trr {
 
-std::optional<IpAddress> IpAddress::FromBytes(absl::Span<const uint8_t> bytes) {
+std::optional<IpAddress> IpAddress::FromBytes(const uint8_t* data,
+                                              size_t size) {
   IpAddress ip;
-  if (bytes.size() == 4) {
+  if (size == 4) {
     ip.family_ = Family::kV4;
-  } else if (bytes.size() == 16) {
+  } else if (size == 16) {
     ip.family_ = Family::kV6;
   } else {
     return std::nullopt;
   }
-  std::memcpy(ip.bytes_.data(), bytes.data(), bytes.size());
+  std::memcpy(ip.bytes_.data(), data, size);
   return ip;
 }
 
 IpAddress IpAddress::V4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
   const uint8_t bytes[4] = {a, b, c, d};
-  return *FromBytes(bytes);
+  return *FromBytes(bytes, 4);
 }
 
-std::optional<IpAddress> IpAddress::Parse(absl::string_view text) {
+std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
   // inet_pton wants a NUL-terminated string; the longest valid text form is
   // INET6_ADDRSTRLEN - 1 characters.
   char buffer[INET6_ADDRSTRLEN];
@@ -58,7 +59,7 @@ std::optional<IpAddress> IpAddress::MappedV4() const {
   if (!is_v6() || std::memcmp(bytes_.data(), kMappedPrefix, 12) != 0) {
     return std::nullopt;
   }
-  return FromBytes(absl::MakeConstSpan(bytes_.data() + 12, 4));
+  return FromBytes(bytes_.data() + 12, 4);
 }
 
 bool IpAddress::IsLoopback() const {

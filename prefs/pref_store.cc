@@ -20,7 +20,7 @@
 
 namespace trr::prefs {
 
-absl::string_view PrefLayerName(PrefLayer layer) {
+const char* PrefLayerName(PrefLayer layer) {
   switch (layer) {
     case PrefLayer::kDefault:
       return "default";

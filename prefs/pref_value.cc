@@ -7,7 +7,7 @@
 
 namespace trr::prefs {
 
-absl::string_view PrefTypeName(PrefType type) {
+const char* PrefTypeName(PrefType type) {
   switch (type) {
     case PrefType::kBool:
       return "bool";
@@ -19,7 +19,8 @@ absl::string_view PrefTypeName(PrefType type) {
   return "unknown";
 }
 
-void AppendQuotedPrefString(absl::string_view text, std::string& out) {
+void AppendQuotedPrefString(std::string_view std_text, std::string& out) {
+  const absl::string_view text(std_text.data(), std_text.size());
   out.push_back('"');
   for (char c : text) {
     const unsigned char u = static_cast<unsigned char>(c);
@@ -62,17 +63,18 @@ std::string PrefValue::ToLiteral() const {
   return "";
 }
 
-absl::StatusOr<PrefValue> PrefValue::ParseFlagValue(absl::string_view text) {
+StatusOr<PrefValue> PrefValue::ParseFlagValue(std::string_view std_text) {
+  const absl::string_view text(std_text.data(), std_text.size());
   if (text == "true") return PrefValue(true);
   if (text == "false") return PrefValue(false);
   if (!text.empty() && (text.front() == '"' || text.front() == '\'')) {
     StringLiteral literal = ReadStringLiteral(text, 0);
     if (!literal.ok) {
-      return absl::InvalidArgumentError(absl::StrCat(
+      return InvalidArgumentError(absl::StrCat(
           "at offset ", literal.end, " of ", text, ": ", literal.value));
     }
     if (literal.end != text.size()) {
-      return absl::InvalidArgumentError(
+      return InvalidArgumentError(
           absl::StrCat("text after the closing quote at offset ", literal.end,
                        " of ", text));
     }
@@ -86,7 +88,7 @@ absl::StatusOr<PrefValue> PrefValue::ParseFlagValue(absl::string_view text) {
       digits.find_first_not_of("0123456789") == absl::string_view::npos) {
     int32_t value = 0;
     if (!absl::SimpleAtoi(text, &value)) {
-      return absl::OutOfRangeError(
+      return InvalidArgumentError(
           absl::StrCat("integer ", text, " is outside the int32 range"));
     }
     return PrefValue(value);

@@ -9,6 +9,8 @@ PACKAGES=(
   # Compilers and build tools.
   build-essential g++ clang lld libclang-rt-14-dev clang-format clang-tidy
   cmake ninja-build pkg-config git ca-certificates
+  # libtrr.so's ABI against its stored baseline (scripts/check_abi.sh).
+  abigail-tools xz-utils
   # Libraries.
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev libnghttp2-dev libhttp-parser-dev libssl-dev libcpp-httplib-dev

@@ -179,7 +179,7 @@ bool ApplyPrefs(trr::Resolver& resolver, const std::string& file,
     }
     values.emplace_back(std::move(name), std::move(*value));
   }
-  if (absl::Status status = resolver.SetPrefs(values); !status.ok()) {
+  if (trr::Status status = resolver.SetPrefs(values); !status.ok()) {
     std::fprintf(stderr, "trr: --pref: %s\n",
                  std::string(status.message()).c_str());
     return false;
@@ -249,7 +249,7 @@ int Resolve(const std::vector<std::string>& names, const SplitArgs& args) {
       if (r.ok()) {
         absl::StrAppend(&line, Addresses(r), "  ",
                         trr::ResultSourceName(r.source),
-                        "  ttl=", absl::ToInt64Seconds(r.ttl), "s");
+                        "  ttl=", r.ttl.count(), "s");
       } else {
         absl::StrAppend(&line, "error: ", r.status.message(), "  ",
                         trr::ResultSourceName(r.source));
@@ -286,7 +286,7 @@ int Serve(const SplitArgs& args) {
   }
   if (!absl::GetFlag(FLAGS_prefs).empty()) {
     // Edits to the pref file apply live; a broken edit keeps the old prefs.
-    absl::Status watching = (*resolver)->WatchPrefsFile([](const auto& result) {
+    trr::Status watching = (*resolver)->WatchPrefsFile([](const auto& result) {
       if (!result.ok()) {
         std::fprintf(stderr, "trr: pref file not reloaded: %s\n",
                      std::string(result.status().message()).c_str());

@@ -3,6 +3,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "trr/dns/dns_types.h"
+#include "trr/public_status.h"
 
 namespace trr {
 
@@ -36,13 +37,13 @@ void CopyAnswer(const HostRecord& record, absl::Duration ttl,
   result.txt = record.txt;
   result.canonical_name = record.canonical_name;
   result.authentic_data = record.authentic_data;
-  result.ttl = ttl;
+  result.ttl = std::chrono::seconds(absl::ToInt64Seconds(ttl));
 }
 
 std::optional<IpAddress> ParseIpLiteral(absl::string_view host) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
     std::optional<IpAddress> ip =
-        IpAddress::Parse(host.substr(1, host.size() - 2));
+        IpAddress::Parse(ToStd(host.substr(1, host.size() - 2)));
     if (ip && ip->is_v6()) return ip;
     return std::nullopt;
   }
@@ -53,7 +54,7 @@ std::optional<IpAddress> ParseIpLiteral(absl::string_view host) {
   if (!v6 && host.find_first_not_of("0123456789.") != absl::string_view::npos) {
     return std::nullopt;
   }
-  return IpAddress::Parse(host);
+  return IpAddress::Parse(ToStd(host));
 }
 
 ResolveResult LiteralResult(const IpAddress& ip, QueryKind type) {
@@ -71,9 +72,9 @@ ResolveResult LiteralResult(const IpAddress& ip, QueryKind type) {
                           : type == QueryKind::kIpv6  ? "AAAA"
                           : type == QueryKind::kHttps ? "HTTPS"
                                                       : "TXT";
-    result.status = absl::NotFoundError(absl::StrCat("the IP address literal ",
-                                                     ip.ToString(), " has no ",
-                                                     records, " records"));
+    result.status =
+        NotFoundError(absl::StrCat("the IP address literal ", ip.ToString(),
+                                   " has no ", records, " records"));
   }
   return result;
 }

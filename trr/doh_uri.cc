@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "trr/ip_address.h"
+#include "trr/public_status.h"
 
 namespace trr {
 
@@ -111,7 +112,7 @@ absl::StatusOr<DohUri> ParseDohUri(absl::string_view text) {
       return UriError(text, "has an unterminated [IPv6] literal");
     }
     absl::string_view literal = authority.substr(1, close - 1);
-    auto ip = IpAddress::Parse(literal);
+    auto ip = IpAddress::Parse(ToStd(literal));
     if (!ip || !ip->is_v6()) {
       return UriError(text, "has an invalid IPv6 literal");
     }

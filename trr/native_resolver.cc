@@ -22,6 +22,7 @@
 #include "trr/dns/dns_types.h"
 #include "trr/dns/query.h"
 #include "trr/dns/response.h"
+#include "trr/public_status.h"
 #include "trr/socket_address.h"
 
 namespace trr {
@@ -44,7 +45,7 @@ std::optional<std::pair<IpAddress, uint16_t>> ParseIpPort(
     host = text.substr(0, colon);
     port_text = text.substr(colon + 1);
   }
-  auto ip = IpAddress::Parse(host);
+  auto ip = IpAddress::Parse(ToStd(host));
   if (!ip) return std::nullopt;
   uint32_t port = 53;
   if (!port_text.empty() &&

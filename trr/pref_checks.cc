@@ -16,6 +16,7 @@
 #include "trr/dns/query.h"
 #include "trr/ip_address.h"
 #include "trr/native_resolver.h"
+#include "trr/public_status.h"
 
 namespace trr::pref_checks {
 namespace {
@@ -40,7 +41,7 @@ absl::Status AddressList(absl::string_view text) {
   for (absl::string_view entry :
        absl::StrSplit(text, ',', absl::SkipWhitespace())) {
     entry = absl::StripAsciiWhitespace(entry);
-    if (!IpAddress::Parse(entry)) {
+    if (!IpAddress::Parse(ToStd(entry))) {
       return Refuse(text, absl::StrCat("has \"", absl::CHexEscape(entry),
                                        "\", which is not an IP address"));
     }
@@ -96,7 +97,7 @@ absl::Status CaFile(absl::string_view path) {
 }
 
 absl::Status Host(absl::string_view text) {
-  if (text.empty() || IpAddress::Parse(text)) return absl::OkStatus();
+  if (text.empty() || IpAddress::Parse(ToStd(text))) return absl::OkStatus();
   return HostName(text, text);
 }
 

@@ -7,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "trr/ip_address.h"
+#include "trr/public_status.h"
 
 namespace trr {
 namespace {
@@ -134,7 +135,7 @@ ProxyReply ParseSocks5Method(absl::Span<const uint8_t> data) {
 
 std::vector<uint8_t> Socks5Connect(absl::string_view host, uint16_t port) {
   std::vector<uint8_t> out = {5, 1, 0};
-  if (auto ip = IpAddress::Parse(host)) {
+  if (auto ip = IpAddress::Parse(ToStd(host))) {
     out.push_back(ip->is_v4() ? 1 : 4);
     const auto& bytes = ip->bytes();
     out.insert(out.end(), bytes.begin(),

@@ -10,12 +10,13 @@
 #include "absl/strings/str_split.h"
 #include "trr/answer.h"
 #include "trr/pref_checks.h"
+#include "trr/public_status.h"
 #include "trr/resolver_impl.h"
 #include "trr/resolver_testing.h"
 
 namespace trr {
 
-absl::string_view ResultSourceName(ResultSource source) {
+const char* ResultSourceName(ResultSource source) {
   switch (source) {
     case ResultSource::kTrr:
       return "trr";
@@ -87,7 +88,7 @@ const char* TrrFailureName(TrrFailure failure) {
   return "";
 }
 
-absl::string_view SkipReasonName(SkipReason reason) {
+const char* SkipReasonName(SkipReason reason) {
   switch (reason) {
     case SkipReason::kNone:
       return "none";
@@ -140,7 +141,7 @@ Settings ReadSettings(const prefs::PrefSnapshot& p) {
   s.credentials = p.Get(keys::kTrrCredentials);
   for (absl::string_view ip : absl::StrSplit(p.Get(keys::kTrrBootstrapAddr),
                                              ',', absl::SkipWhitespace())) {
-    if (auto parsed = IpAddress::Parse(absl::StripAsciiWhitespace(ip))) {
+    if (auto parsed = IpAddress::Parse(ToStd(absl::StripAsciiWhitespace(ip)))) {
       s.bootstrap.push_back(*parsed);
     }
   }
@@ -284,8 +285,8 @@ using resolver_internal::RequestMode;
 Resolver::Impl::Impl(Options options, ResolverSeams seams)
     : options_(std::move(options)),
       seams_(std::move(seams)),
-      clock_(options_.clock),
-      cache_(HostCacheOptions(), options_.clock) {
+      clock_(seams_.clock),
+      cache_(HostCacheOptions(), seams_.clock) {
   // A server list that does not parse is refused when set, naming the
   // character it went wrong at; the previous list stays.
   auto check_servers = [](const prefs::PrefValue& value) {
@@ -341,7 +342,7 @@ void Resolver::Impl::CancelEverything() {
   for (const JobPtr& job : portal_waiting_) jobs.push_back(job);
   portal_waiting_.clear();
   for (const JobPtr& job : jobs) {
-    FinishWithError(job, absl::CancelledError("the resolver shut down"));
+    FinishWithError(job, CancelledError("the resolver shut down"));
   }
   if (native_) native_->CancelAll();
   if (ddr_.client) ddr_.client->CancelAll();
@@ -431,9 +432,9 @@ ResolveResult Resolver::Impl::FromCache(const CacheHitView& hit, absl::Time now,
   CopyAnswer(record, std::max(absl::ZeroDuration(), hit.expires - now), result);
   result.source = source;
   if (record.negative == NegativeKind::kNxDomain) {
-    result.status = absl::NotFoundError("NXDOMAIN (cached)");
+    result.status = NotFoundError("NXDOMAIN (cached)");
   } else if (record.negative == NegativeKind::kNoData) {
-    result.status = absl::NotFoundError("no records of this type (cached)");
+    result.status = NotFoundError("no records of this type (cached)");
   }
   return result;
 }
@@ -473,7 +474,7 @@ std::optional<ResolveResult> Resolver::Impl::AnswerAtOnce(
   // "a.test.." look like "a.test.".
   if (dns::WireError error = dns::CheckHostName(raw_host); !error.ok()) {
     ResolveResult result;
-    result.status = absl::InvalidArgumentError(
+    result.status = InvalidArgumentError(
         absl::StrCat("invalid host name \"", absl::CHexEscape(raw_host),
                      "\": ", error.what, " at offset ", error.offset));
     return result;
@@ -493,7 +494,7 @@ std::optional<ResolveResult> Resolver::Impl::AnswerAtOnce(
     }
     if (options.type == QueryKind::kHttps || options.type == QueryKind::kTxt) {
       result.addresses.clear();
-      result.status = absl::NotFoundError("localhost has no such records");
+      result.status = NotFoundError("localhost has no such records");
     }
     return result;
   }
@@ -533,7 +534,7 @@ void Resolver::Impl::Cancel(RequestId id) {
       Callback done = std::move(w->done);
       job->waiters.erase(w);
       ResolveResult result;
-      result.status = absl::CancelledError("cancelled");
+      result.status = CancelledError("cancelled");
       done(result);
       break;
     }
@@ -596,7 +597,7 @@ void Resolver::Impl::SetCaptivePortalState(CaptivePortalState state) {
 ResolverSnapshot Resolver::Impl::Snapshot() {
   ResolverSnapshot snapshot;
   loop_.RunSync([&] {
-    snapshot.taken_at = clock_->WallNow();
+    snapshot.taken_at = absl::ToChronoTime(clock_->WallNow());
     snapshot.mode = ModeNumber(settings_.mode);
     snapshot.uri = settings_.uri_text;
     snapshot.servers = ServerInfos();
@@ -651,39 +652,39 @@ ResolverSnapshot Resolver::Impl::Snapshot() {
 // --- Resolver
 // ------------------------------------------------------------------
 
-absl::StatusOr<std::unique_ptr<Resolver>> Resolver::Create(Options options) {
-  return CreateResolverForTesting(std::move(options), ResolverSeams());
+StatusOr<std::unique_ptr<Resolver>> Resolver::Create(Options options) {
+  return ResolverFactory::Create(std::move(options), ResolverSeams());
 }
 
-absl::StatusOr<std::unique_ptr<Resolver>> CreateResolverForTesting(
+StatusOr<std::unique_ptr<Resolver>> ResolverFactory::Create(
     Resolver::Options options, ResolverSeams seams) {
-  if (options.clock == nullptr) {
-    return absl::InvalidArgumentError("Resolver::Options::clock is null");
-  }
   if (options.native_threads < 1) {
-    return absl::InvalidArgumentError("Resolver::Options::native_threads < 1");
+    return InvalidArgumentError("Resolver::Options::native_threads < 1");
   }
+  if (seams.clock == nullptr) seams.clock = RealClock::Get();
   auto impl =
       std::make_unique<Resolver::Impl>(std::move(options), std::move(seams));
-  if (absl::Status status = impl->status(); !status.ok()) return status;
+  if (absl::Status status = impl->status(); !status.ok()) {
+    return FromAbsl(status);
+  }
   return std::unique_ptr<Resolver>(new Resolver(std::move(impl)));
 }
 
 Resolver::Resolver(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Resolver::~Resolver() = default;
 
-Resolver::Started Resolver::Resolve(absl::string_view host,
+Resolver::Started Resolver::Resolve(std::string_view host,
                                     const ResolveOptions& options,
                                     Callback done) {
-  return impl_->Resolve(host, options, std::move(done));
+  return impl_->Resolve(ToAbsl(host), options, std::move(done));
 }
 
-ResolveResult Resolver::ResolveSync(absl::string_view host,
+ResolveResult Resolver::ResolveSync(std::string_view host,
                                     const ResolveOptions& options) {
   if (impl_->OnNetworkThread()) {
     // From a callback: the answer would need the thread that is waiting.
     ResolveResult refused;
-    refused.status = absl::FailedPreconditionError(
+    refused.status = FailedPreconditionError(
         "ResolveSync called on the resolver's network thread (from a "
         "callback or an observer); use Resolve there");
     return refused;
@@ -708,38 +709,41 @@ ResolveResult Resolver::ResolveSync(absl::string_view host,
 }
 
 void Resolver::Cancel(RequestId id) { impl_->Cancel(id); }
-absl::Status Resolver::WatchPrefsFile(
-    std::function<void(const absl::StatusOr<prefs::LoadReport>&)> on_reload) {
-  return impl_->prefs().WatchFile(std::move(on_reload));
+Status Resolver::WatchPrefsFile(
+    std::function<void(const StatusOr<prefs::LoadReport>&)> on_reload) {
+  return FromAbsl(impl_->prefs().WatchFile(
+      [on_reload = std::move(on_reload)](
+          const absl::StatusOr<prefs::LoadReport>& report) {
+        if (on_reload) on_reload(FromAbsl(report));
+      }));
 }
 
 std::optional<prefs::EffectivePref> Resolver::GetPref(
-    absl::string_view name) const {
-  return impl_->prefs().Lookup(name);
+    std::string_view name) const {
+  return impl_->prefs().Lookup(ToAbsl(name));
 }
 
 uint64_t Resolver::AddPrefObserver(
-    absl::string_view prefix,
+    std::string_view prefix,
     std::function<void(const prefs::PrefChange&)> observer) {
-  return impl_->prefs().AddPrefixObserver(prefix, std::move(observer));
+  return impl_->prefs().AddPrefixObserver(ToAbsl(prefix), std::move(observer));
 }
 
 void Resolver::RemovePrefObserver(uint64_t id) {
   impl_->prefs().RemoveObserver(id);
 }
 
-absl::Status Resolver::SetPrefs(
+Status Resolver::SetPrefs(
     const std::vector<std::pair<std::string, prefs::PrefValue>>& values) {
   absl::Status status = impl_->prefs().SetOverrides(values);
   impl_->WaitForPrefs();
-  return status;
+  return FromAbsl(status);
 }
 
-absl::StatusOr<prefs::LoadReport> Resolver::LoadPrefsFile(
-    const std::string& path) {
+StatusOr<prefs::LoadReport> Resolver::LoadPrefsFile(const std::string& path) {
   auto report = impl_->prefs().LoadFile(path);
   impl_->WaitForPrefs();
-  return report;
+  return FromAbsl(std::move(report));
 }
 
 void Resolver::OnNetworkChanged() { impl_->OnNetworkChanged(); }
@@ -753,8 +757,8 @@ uint64_t Resolver::AddServerObserver(
 void Resolver::RemoveServerObserver(uint64_t id) {
   impl_->RemoveServerObserver(id);
 }
-void Resolver::ReportConnectFailure(absl::string_view host) {
-  impl_->ReportConnectFailure(host);
+void Resolver::ReportConnectFailure(std::string_view host) {
+  impl_->ReportConnectFailure(ToAbsl(host));
 }
 void Resolver::SetDnsSuffixes(const std::vector<std::string>& suffixes) {
   impl_->SetDnsSuffixes(suffixes);

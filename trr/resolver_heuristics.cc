@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "trr/public_status.h"
 #include "trr/resolver_impl.h"
 
 namespace trr {
@@ -60,7 +61,7 @@ std::optional<IpAddress> ReadFirstNameserver(const std::string& path) {
   std::optional<IpAddress> first;
   ForEachResolvConfLine(path, [&](const std::vector<absl::string_view>& f) {
     if (!first && f[0] == "nameserver" && f.size() > 1) {
-      first = IpAddress::Parse(f[1]);
+      first = IpAddress::Parse(ToStd(f[1]));
     }
   });
   return first;

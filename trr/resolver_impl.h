@@ -322,7 +322,7 @@ class TRR_HIDDEN Resolver::Impl {
   void OnNativeDone(const JobPtr& job);
   void FinishWithTrr(const JobPtr& job);
   void FinishWithNative(const JobPtr& job);
-  void FinishWithError(const JobPtr& job, absl::Status status);
+  void FinishWithError(const JobPtr& job, Status status);
   // Delivers `result` to the job's waiters, with `answer` (the records, or
   // the negative answer, which is the job's own) copied in and cached when
   // there is one; otherwise

@@ -26,7 +26,7 @@ void Resolver::Impl::StartRequest(RequestId id, std::string host,
   if (shutting_down_) {
     if (done) {
       ResolveResult result;
-      result.status = absl::CancelledError("the resolver shut down");
+      result.status = CancelledError("the resolver shut down");
       done(result);
     }
     return;
@@ -117,7 +117,7 @@ void Resolver::Impl::StartJob(const JobPtr& job) {
           job->skip == SkipReason::kEtcHosts) {
         StartNative(job);  // the only names mode 3 resolves natively
       } else if (job->skip == SkipReason::kNoUri) {
-        FinishWithError(job, absl::UnavailableError(
+        FinishWithError(job, UnavailableError(
                                  absl::StrCat("mode 3 and no valid DoH URI (\"",
                                               settings_.uri_text, "\")")));
       } else if (settings_.wait_for_portal &&
@@ -130,9 +130,9 @@ void Resolver::Impl::StartJob(const JobPtr& job) {
           portal_waiting_.erase(
               std::remove(portal_waiting_.begin(), portal_waiting_.end(), job),
               portal_waiting_.end());
-          FinishWithError(job, absl::UnavailableError(
-                                   "timed out waiting for the captive portal "
-                                   "to be cleared"));
+          FinishWithError(
+              job, UnavailableError("timed out waiting for the captive portal "
+                                    "to be cleared"));
         });
       } else {
         StartTrr(job);
@@ -167,8 +167,8 @@ void Resolver::Impl::StartTrr(const JobPtr& job) {
     case QueryKind::kIpv6:
       if (settings_.disable_ipv6) {
         job->skip = SkipReason::kIpv6Disabled;
-        FinishWithError(job, absl::NotFoundError(
-                                 "IPv6 is disabled (network.dns.disableIPv6)"));
+        FinishWithError(
+            job, NotFoundError("IPv6 is disabled (network.dns.disableIPv6)"));
         return;
       }
       types.push_back(dns::kTypeAAAA);
@@ -515,7 +515,7 @@ void Resolver::Impl::StartNative(const JobPtr& job) {
       job->native.outcome = NativeResult::Outcome::kFailed;
       job->native.error = "IPv6 is disabled (network.dns.disableIPv6)";
       if (job->skip == SkipReason::kNone) job->skip = SkipReason::kIpv6Disabled;
-      FinishWithError(job, absl::NotFoundError(job->native.error));
+      FinishWithError(job, NotFoundError(job->native.error));
       return;
     }
   }
@@ -604,18 +604,18 @@ void Resolver::Impl::FinishWithTrr(const JobPtr& job) {
     case TrrOutcome::Kind::kOk:
       break;
     case TrrOutcome::Kind::kNxDomain:
-      result.status = absl::NotFoundError("NXDOMAIN");
+      result.status = NotFoundError("NXDOMAIN");
       break;
     case TrrOutcome::Kind::kNoData:
-      result.status = absl::NotFoundError("no records of this type (NODATA)");
+      result.status = NotFoundError("no records of this type (NODATA)");
       break;
     case TrrOutcome::Kind::kBlocked:
-      result.status = absl::PermissionDeniedError(
+      result.status = PermissionDeniedError(
           absl::StrCat("the DoH resolver blocked it (", trr.detail, ")"));
       Finish(job, std::move(result), nullptr);
       return;
     case TrrOutcome::Kind::kFailed:
-      result.status = absl::UnavailableError(
+      result.status = UnavailableError(
           absl::StrCat("TRR failed: ", TrrFailureName(trr.failure),
                        trr.detail.empty() ? "" : " (", trr.detail,
                        trr.detail.empty() ? "" : ")"));
@@ -637,13 +637,13 @@ void Resolver::Impl::FinishWithNative(const JobPtr& job) {
     case NativeResult::Outcome::kOk:
       break;
     case NativeResult::Outcome::kNxDomain:
-      result.status = absl::NotFoundError("NXDOMAIN");
+      result.status = NotFoundError("NXDOMAIN");
       break;
     case NativeResult::Outcome::kNoData:
-      result.status = absl::NotFoundError("no records of this type (NODATA)");
+      result.status = NotFoundError("no records of this type (NODATA)");
       break;
     case NativeResult::Outcome::kFailed:
-      result.status = absl::UnavailableError(
+      result.status = UnavailableError(
           absl::StrCat("native resolution failed: ", native.error));
       Finish(job, std::move(result), nullptr);
       return;
@@ -651,7 +651,7 @@ void Resolver::Impl::FinishWithNative(const JobPtr& job) {
   Finish(job, std::move(result), &job->native.answer);
 }
 
-void Resolver::Impl::FinishWithError(const JobPtr& job, absl::Status status) {
+void Resolver::Impl::FinishWithError(const JobPtr& job, Status status) {
   ResolveResult result;
   result.status = std::move(status);
   result.skip_reason = job->skip;
@@ -698,7 +698,7 @@ void Resolver::Impl::Finish(const JobPtr& job, ResolveResult result,
         cache_.Insert(key, std::move(*answer));
       }
     }
-  } else if (absl::IsUnavailable(result.status)) {
+  } else if (result.status.code() == StatusCode::kUnavailable) {
     // Every allowed path failed: an expired answer is better than none, if
     // serve-stale is on (RFC 8767).
     if (auto stale = cache_.LookupStale(key)) {

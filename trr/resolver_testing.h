@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 
+#include "hostcache/clock.h"
 #include "trr/doh_transport.h"
 #include "trr/event_loop.h"
 #include "trr/native_resolver.h"
@@ -23,10 +24,21 @@ struct ResolverSeams {
   std::function<std::unique_ptr<PlainDnsClient>(EventLoop*, IpAddress,
                                                 uint16_t)>
       make_plain_dns;
+  // Where "now" comes from; null: the system's clocks (RealClock).
+  const Clock* clock = nullptr;
 };
 
-absl::StatusOr<std::unique_ptr<Resolver>> CreateResolverForTesting(
-    Resolver::Options options, ResolverSeams seams);
+// Resolver's constructor is private; this is how a seamed one is made.
+class ResolverFactory {
+ public:
+  static StatusOr<std::unique_ptr<Resolver>> Create(Resolver::Options options,
+                                                    ResolverSeams seams);
+};
+
+inline StatusOr<std::unique_ptr<Resolver>> CreateResolverForTesting(
+    Resolver::Options options, ResolverSeams seams) {
+  return ResolverFactory::Create(std::move(options), std::move(seams));
+}
 
 }  // namespace trr
 

@@ -3,11 +3,12 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <string_view>
 
 #include "trr/pref_value.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const absl::string_view text(reinterpret_cast<const char*>(data), size);
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto value = trr::prefs::PrefValue::ParseFlagValue(text);
   if (!value.ok()) return 0;
   // Strings holding NUL cannot be written as a literal; everything else must

@@ -13,8 +13,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "base/mutex.h"
+#include "hostcache/clock.h"
 #include "hostcache/fake_clock.h"
-#include "trr/clock.h"
 #include "trr/resolver.h"
 #include "trr/resolver_testing.h"
 
@@ -192,9 +192,9 @@ trr::Resolver& SharedResolver() {
   // drown the interesting work.
   static trr::Resolver* resolver = [] {
     trr::Resolver::Options options;
-    options.clock = g_clock;
     options.etc_hosts_path = "/nonexistent";
     trr::ResolverSeams seams;
+    seams.clock = g_clock;
     seams.make_transport = [](trr::EventLoop* loop) {
       g_loop.store(loop);
       return std::make_unique<FuzzTransport>(loop);

@@ -12,13 +12,28 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
-#include "absl/strings/string_view.h"
-#include "absl/types/span.h"
 #include "trr/export.h"
 
 namespace trr {
+
+// A read-only view of bytes, as IpAddress::bytes() gives them (anything
+// that takes a data() and a size(), absl::Span included, takes this).
+class ByteView {
+ public:
+  ByteView(const uint8_t* data, size_t size) : data_(data), size_(size) {}
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+  const uint8_t* begin() const { return data_; }
+  const uint8_t* end() const { return data_ + size_; }
+  uint8_t operator[](size_t i) const { return data_[i]; }
+
+ private:
+  const uint8_t* data_;
+  size_t size_;
+};
 
 class TRR_EXPORT IpAddress {
  public:
@@ -29,7 +44,10 @@ class TRR_EXPORT IpAddress {
 
   // From 4 (IPv4) or 16 (IPv6) bytes in network order, as they stand in an
   // A or AAAA record. Any other length gives nullopt.
-  static std::optional<IpAddress> FromBytes(absl::Span<const uint8_t> bytes);
+  static std::optional<IpAddress> FromBytes(const uint8_t* data, size_t size);
+  static std::optional<IpAddress> FromBytes(ByteView bytes) {
+    return FromBytes(bytes.data(), bytes.size());
+  }
   // From exactly 4 or 16 bytes at `bytes`, for parsers that checked the
   // length already.
   static IpAddress FromV4Bytes(const uint8_t* bytes) {
@@ -47,7 +65,7 @@ class TRR_EXPORT IpAddress {
 
   // Parses dotted-quad IPv4 ("192.0.2.1") or RFC 4291 text IPv6 ("2001:db8::1",
   // "::ffff:192.0.2.1"). No brackets, ports, zone ids or leading zeros.
-  static std::optional<IpAddress> Parse(absl::string_view text);
+  static std::optional<IpAddress> Parse(std::string_view text);
 
   // RFC 5952 canonical text for IPv6; dotted quad for IPv4.
   std::string ToString() const;
@@ -56,9 +74,7 @@ class TRR_EXPORT IpAddress {
   bool is_v4() const { return family_ == Family::kV4; }
   bool is_v6() const { return family_ == Family::kV6; }
   // 4 or 16 bytes in network order.
-  absl::Span<const uint8_t> bytes() const {
-    return absl::MakeConstSpan(bytes_.data(), is_v4() ? 4 : 16);
-  }
+  ByteView bytes() const { return ByteView(bytes_.data(), is_v4() ? 4 : 16); }
 
   // 127.0.0.0/8, ::1.
   bool IsLoopback() const;

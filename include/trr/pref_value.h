@@ -6,18 +6,18 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 
-#include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 #include "trr/export.h"
+#include "trr/status.h"
 
 namespace trr::prefs {
 
 enum class PrefType : uint8_t { kBool, kInt, kString };
 
 // "bool", "int" or "string".
-TRR_EXPORT absl::string_view PrefTypeName(PrefType type);
+TRR_EXPORT const char* PrefTypeName(PrefType type);
 
 class TRR_EXPORT PrefValue {
  public:
@@ -46,7 +46,7 @@ class TRR_EXPORT PrefValue {
   // decimal integer in int32 range, a double-quoted string with prefs.js
   // escapes, or else the text itself as a string (so --pref
   // network.trr.uri=https://x/ needs no quotes).
-  static absl::StatusOr<PrefValue> ParseFlagValue(absl::string_view text);
+  static StatusOr<PrefValue> ParseFlagValue(std::string_view text);
 
   friend bool operator==(const PrefValue& a, const PrefValue& b) {
     return a.value_ == b.value_;
@@ -61,8 +61,7 @@ class TRR_EXPORT PrefValue {
 };
 
 // Appends `text` as a prefs.js double-quoted string literal.
-TRR_EXPORT void AppendQuotedPrefString(absl::string_view text,
-                                       std::string& out);
+TRR_EXPORT void AppendQuotedPrefString(std::string_view text, std::string& out);
 
 }  // namespace trr::prefs
 

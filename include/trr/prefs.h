@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "trr/export.h"
 #include "trr/pref_value.h"
 
@@ -18,7 +17,7 @@ namespace trr::prefs {
 // Where an effective value comes from.
 enum class PrefLayer : uint8_t { kDefault, kFile, kOverride };
 // "default", "file", "override".
-TRR_EXPORT absl::string_view PrefLayerName(PrefLayer layer);
+TRR_EXPORT const char* PrefLayerName(PrefLayer layer);
 
 struct PrefChange {
   std::string name;

@@ -16,24 +16,22 @@
 #define TRR_INCLUDE_TRR_RESOLVER_H_
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
-#include "absl/time/time.h"
-#include "trr/clock.h"
 #include "trr/export.h"
 #include "trr/ip_address.h"
 #include "trr/pref_value.h"
 #include "trr/prefs.h"
+#include "trr/status.h"
 #include "trr/svcb_record.h"
 #include "trr/types.h"
 
@@ -42,7 +40,7 @@ namespace trr {
 // Which path produced a result.
 enum class ResultSource : uint8_t { kTrr, kNative, kCache, kStale, kNone };
 // "trr", "native", "cache", "stale", "none".
-TRR_EXPORT absl::string_view ResultSourceName(ResultSource source);
+TRR_EXPORT const char* ResultSourceName(ResultSource source);
 
 // Why TRR was not used for a request.
 enum class SkipReason : uint8_t {
@@ -65,7 +63,7 @@ enum class SkipReason : uint8_t {
   kIpLiteral,  // an IP address literal: answered as itself, no query
 };
 // "none", "mode-off", "mode-off-by-choice", ...
-TRR_EXPORT absl::string_view SkipReasonName(SkipReason reason);
+TRR_EXPORT const char* SkipReasonName(SkipReason reason);
 
 // Why TRR gave no usable answer for a lookup: a closed set, so a server
 // cannot mint new counter names. What the server said beyond it (an
@@ -140,12 +138,13 @@ struct ResolveResult {
   // Unavailable when every allowed path failed; InvalidArgument for a bad
   // name; Cancelled; PermissionDenied when the trusted resolver blocked the
   // name (Extended DNS Error) and no fallback is allowed.
-  absl::Status status;
+  Status status;
   std::vector<IpAddress> addresses;
   std::vector<SvcbRecord> https;
   std::vector<std::string> txt;
   std::string canonical_name;
-  absl::Duration ttl;
+  // How long the answer may be kept from now.
+  std::chrono::seconds ttl{0};
   ResultSource source = ResultSource::kNone;
   SkipReason skip_reason = SkipReason::kNone;
   // The answer was DNSSEC-validated by the resolver (AD bit).
@@ -254,8 +253,8 @@ struct ServerEvent {
 };
 
 struct ResolverSnapshot {
-  // When it was taken, by the wall clock (Clock::WallNow).
-  absl::Time taken_at;
+  // When it was taken, by the wall clock.
+  std::chrono::system_clock::time_point taken_at;
   int mode = 0;
   std::string uri;
   // The first server's (each server's is in `servers`).
@@ -292,7 +291,6 @@ struct ResolverSnapshot {
 class TRR_EXPORT Resolver {
  public:
   struct Options {
-    const Clock* clock = RealClock::Get();
     // Names listed here go native when network.trr.exclude-etc-hosts is on.
     std::string etc_hosts_path = "/etc/hosts";
     // Its search line gives the network's DNS suffixes (split horizon);
@@ -305,8 +303,8 @@ class TRR_EXPORT Resolver {
   using Callback = std::function<void(const ResolveResult&)>;
   using RequestId = uint64_t;
 
-  static absl::StatusOr<std::unique_ptr<Resolver>> Create(Options options);
-  static absl::StatusOr<std::unique_ptr<Resolver>> Create() {
+  static StatusOr<std::unique_ptr<Resolver>> Create(Options options);
+  static StatusOr<std::unique_ptr<Resolver>> Create() {
     return Create(Options());
   }
   // Completes every outstanding request with Cancelled, then stops.
@@ -321,12 +319,12 @@ class TRR_EXPORT Resolver {
     bool answered() const { return result.has_value(); }
   };
   // Starts a lookup; see the threading note at the top.
-  Started Resolve(absl::string_view host, const ResolveOptions& options,
+  Started Resolve(std::string_view host, const ResolveOptions& options,
                   Callback done);
   // The same, waiting for the result. Called from a callback (on the
   // network thread) it returns FailedPrecondition at once instead of
   // waiting for itself.
-  ResolveResult ResolveSync(absl::string_view host,
+  ResolveResult ResolveSync(std::string_view host,
                             const ResolveOptions& options = ResolveOptions());
   // Completes that one request with Cancelled (others sharing its query go
   // on). No-op once it has completed.
@@ -338,19 +336,19 @@ class TRR_EXPORT Resolver {
   // SetPrefs sets programmatic overrides (applied together or not at all);
   // LoadPrefsFile reads a prefs.js file, applied whole or not at all, with
   // "FILE:LINE:COLUMN: ..." errors.
-  absl::Status SetPrefs(
+  Status SetPrefs(
       const std::vector<std::pair<std::string, prefs::PrefValue>>& prefs);
-  absl::StatusOr<prefs::LoadReport> LoadPrefsFile(const std::string& path);
+  StatusOr<prefs::LoadReport> LoadPrefsFile(const std::string& path);
   // Reloads the last pref file whenever it changes on disk; `on_reload`
   // gets each result (on a thread of the resolver's), errors included.
-  absl::Status WatchPrefsFile(
-      std::function<void(const absl::StatusOr<prefs::LoadReport>&)> on_reload);
+  Status WatchPrefsFile(
+      std::function<void(const StatusOr<prefs::LoadReport>&)> on_reload);
   // The effective value of a pref and where it came from.
-  std::optional<prefs::EffectivePref> GetPref(absl::string_view name) const;
+  std::optional<prefs::EffectivePref> GetPref(std::string_view name) const;
   // Calls `observer` once per change of every pref starting with `prefix`,
   // after the whole change is applied. Returns an id for RemovePrefObserver.
   uint64_t AddPrefObserver(
-      absl::string_view prefix,
+      std::string_view prefix,
       std::function<void(const prefs::PrefChange&)> observer);
   void RemovePrefObserver(uint64_t id);
 
@@ -370,7 +368,7 @@ class TRR_EXPORT Resolver {
   // cache and the name goes on the temporary blocklist, so the next lookup
   // resolves it natively; other modes ignore it (mode 3 never goes native).
   // In effect when it returns.
-  void ReportConnectFailure(absl::string_view host);
+  void ReportConnectFailure(std::string_view host);
   // The network's DNS suffixes, as the OS gives them to the embedder (they
   // join resolv.conf's search domains; names that are not valid host
   // names are ignored). In effect when it returns.
@@ -382,8 +380,8 @@ class TRR_EXPORT Resolver {
   class Impl;
 
  private:
-  friend absl::StatusOr<std::unique_ptr<Resolver>> CreateResolverForTesting(
-      Options options, struct ResolverSeams seams);
+  // Makes resolvers with the seams of trr/resolver_testing.h (not shipped).
+  friend class ResolverFactory;
   explicit Resolver(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

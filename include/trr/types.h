@@ -9,7 +9,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "trr/export.h"
 
 namespace trr {
@@ -24,7 +23,7 @@ enum class QueryKind : uint8_t {
 };
 
 // "unspec", "ipv4", "ipv6", "https", "txt": the about:networking family.
-TRR_EXPORT absl::string_view QueryKindName(QueryKind kind);
+TRR_EXPORT const char* QueryKindName(QueryKind kind);
 
 // network.trr.mode, as Firefox numbers it.
 enum class TrrMode : uint8_t {
@@ -39,7 +38,7 @@ enum class TrrMode : uint8_t {
 // in Firefox).
 TRR_EXPORT TrrMode TrrModeFromPref(int value);
 // "off", "race", "first", "only", "shadow", "off-by-choice".
-TRR_EXPORT absl::string_view TrrModeName(TrrMode mode);
+TRR_EXPORT const char* TrrModeName(TrrMode mode);
 
 // Why a record holds no data: a negative answer cached (RFC 2308).
 enum class NegativeKind : uint8_t { kNone, kNxDomain, kNoData };

@@ -110,7 +110,7 @@ TEST(DumpTest, JsonHasEntriesAndTrrState) {
 
 TEST(DumpTest, ResultJsonHasTheCliFields) {
   ResolveResult r;
-  r.status = absl::NotFoundError("NXDOMAIN");
+  r.status = NotFoundError("NXDOMAIN");
   r.source = ResultSource::kTrr;
   JsonWriter json;
   WriteResultJson("nope.example", r, json);

@@ -17,7 +17,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::UnorderedElementsAre;
 
-IpAddress Ip(absl::string_view text) { return *IpAddress::Parse(text); }
+IpAddress Ip(std::string_view text) { return *IpAddress::Parse(text); }
 
 HostRecord Record(std::vector<IpAddress> addresses,
                   std::optional<absl::Duration> ttl,

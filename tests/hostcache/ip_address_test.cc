@@ -1,11 +1,14 @@
 #include "trr/ip_address.h"
 
+#include <string>
+#include <string_view>
+
 #include "gtest/gtest.h"
 
 namespace trr {
 namespace {
 
-IpAddress Ip(absl::string_view text) {
+IpAddress Ip(std::string_view text) {
   auto ip = IpAddress::Parse(text);
   EXPECT_TRUE(ip.has_value()) << text;
   return ip.value_or(IpAddress());
@@ -20,25 +23,28 @@ TEST(IpAddressTest, ParsesAndFormatsBothFamilies) {
 }
 
 TEST(IpAddressTest, RejectsMalformedText) {
-  for (absl::string_view bad :
+  for (std::string_view bad :
        {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1.2.3.4 ", "[::1]",
         "::1%eth0", "1::2::3", "gggg::1", "example.com", "1.2.3.4:53",
         "12345:db8::1"}) {
     EXPECT_FALSE(IpAddress::Parse(bad).has_value()) << bad;
   }
-  EXPECT_FALSE(IpAddress::Parse(absl::string_view("1.2.3.4\0", 8)));
+  EXPECT_FALSE(IpAddress::Parse(std::string_view("1.2.3.4\0", 8)));
   EXPECT_FALSE(IpAddress::Parse(std::string(100, '1')).has_value());
 }
 
 TEST(IpAddressTest, FromBytesTakesOnlyFourOrSixteen) {
   const uint8_t four[] = {198, 51, 100, 7};
-  EXPECT_EQ(IpAddress::FromBytes(four)->ToString(), "198.51.100.7");
+  EXPECT_EQ(IpAddress::FromBytes(four, sizeof(four))->ToString(),
+            "198.51.100.7");
   const uint8_t three[] = {1, 2, 3};
-  EXPECT_FALSE(IpAddress::FromBytes(three).has_value());
+  EXPECT_FALSE(IpAddress::FromBytes(three, sizeof(three)).has_value());
   uint8_t sixteen[16] = {0x20, 0x01, 0x0d, 0xb8};
   sixteen[15] = 5;
-  EXPECT_EQ(IpAddress::FromBytes(sixteen)->ToString(), "2001:db8::5");
-  EXPECT_EQ(IpAddress::FromBytes(sixteen)->bytes().size(), 16u);
+  EXPECT_EQ(IpAddress::FromBytes(sixteen, sizeof(sixteen))->ToString(),
+            "2001:db8::5");
+  EXPECT_EQ(IpAddress::FromBytes(sixteen, sizeof(sixteen))->bytes().size(),
+            16u);
 }
 
 TEST(IpAddressTest, ClassifiesLoopback) {
@@ -51,13 +57,13 @@ TEST(IpAddressTest, ClassifiesLoopback) {
 }
 
 TEST(IpAddressTest, ClassifiesPrivateRanges) {
-  for (absl::string_view ip :
+  for (std::string_view ip :
        {"10.0.0.1", "10.255.255.255", "172.16.0.1", "172.31.255.255",
         "192.168.1.1", "fc00::1", "fd12:3456::1", "::ffff:10.1.2.3"}) {
     EXPECT_TRUE(Ip(ip).IsPrivate()) << ip;
     EXPECT_TRUE(Ip(ip).IsLocal()) << ip;
   }
-  for (absl::string_view ip :
+  for (std::string_view ip :
        {"11.0.0.1", "172.15.255.255", "172.32.0.0", "192.169.0.1", "fe00::1",
         "2001:db8::1", "8.8.8.8"}) {
     EXPECT_FALSE(Ip(ip).IsPrivate()) << ip;
@@ -77,8 +83,8 @@ TEST(IpAddressTest, ClassifiesLinkLocalAndUnspecified) {
 }
 
 TEST(IpAddressTest, PublicAddressesAreNotLocal) {
-  for (absl::string_view ip : {"93.184.216.34", "1.1.1.1", "2606:4700::1111",
-                               "::ffff:1.1.1.1", "100.64.0.1"}) {
+  for (std::string_view ip : {"93.184.216.34", "1.1.1.1", "2606:4700::1111",
+                              "::ffff:1.1.1.1", "100.64.0.1"}) {
     EXPECT_FALSE(Ip(ip).IsLocal()) << ip;
   }
 }

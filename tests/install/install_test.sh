@@ -23,6 +23,10 @@ for h in $headers; do
 done
 [[ -f $prefix/usr/include/trr/trr.h && -f $prefix/usr/include/trr/resolver.h ]] ||
   fail "public headers missing: $headers"
+# They use the standard library only: libtrr.so's ABI is not abseil's.
+if grep -rn '#include "absl/\|absl::' "$prefix/usr/include/trr" | grep -v '^[^:]*:[0-9]*: *//'; then
+  fail "a public header uses abseil"
+fi
 # A versioned shared library exporting the API only.
 readelf -d "$libdir/libtrr.so.0" | grep -q 'SONAME.*libtrr.so.0' || fail "SONAME"
 [[ -f $libdir/libtrr.a ]] || fail "libtrr.a was not installed"
@@ -44,9 +48,11 @@ export LD_LIBRARY_PATH=$libdir
 linked=$(ldd "$prefix/consumer/cpp_embedder")
 grep -qF "$libdir/libtrr.so.0" <<<"$linked" ||
   fail "cpp_embedder is not linked to the installed libtrr.so: $linked"
-linked=$(ldd "$prefix/consumer/cpp_embedder_static")
-grep -q libtrr <<<"$linked" && fail "static link uses libtrr.so"
-for program in cpp_embedder cpp_embedder_static c_embedder; do
+for program in cpp_embedder_static c_embedder_static; do
+  linked=$(ldd "$prefix/consumer/$program")
+  grep -q libtrr <<<"$linked" && fail "$program: static link uses libtrr.so"
+done
+for program in cpp_embedder cpp_embedder_static c_embedder c_embedder_static; do
   bash "$source/tests/api/run_with_unbound.sh" "$unbound_tool" \
     "$prefix/consumer/$program" >"$prefix/$program.out" ||
     fail "$program (find_package) failed: $(tail -5 "$prefix/$program.out")"
@@ -61,9 +67,16 @@ cc -o "$prefix/c_embedder_pc" "$source/examples/c_embedder.c" \
 # shellcheck disable=SC2046
 c++ -std=c++17 -o "$prefix/cpp_embedder_pc" "$source/examples/cpp_embedder.cc" \
   $(pkg-config --cflags --libs trr) -lpthread
-for program in c_embedder_pc cpp_embedder_pc; do
+# Static, from C, with what pkg-config --static says and nothing more.
+# shellcheck disable=SC2046
+cc -o "$prefix/c_embedder_pc_static" "$source/examples/c_embedder.c" \
+  $(pkg-config --cflags trr) "$libdir/libtrr.a" \
+  $(pkg-config --static --libs-only-other --libs-only-l trr | sed 's/-ltrr//')
+linked=$(ldd "$prefix/c_embedder_pc_static")
+grep -q libtrr <<<"$linked" && fail "c_embedder_pc_static uses libtrr.so"
+for program in c_embedder_pc cpp_embedder_pc c_embedder_pc_static; do
   bash "$source/tests/api/run_with_unbound.sh" "$unbound_tool" "$prefix/$program" \
     >"$prefix/$program.out" ||
     fail "$program (pkg-config) failed: $(tail -5 "$prefix/$program.out")"
 done
-echo "install: headers, SONAME, exports ok; find_package (shared, static) and pkg-config consumers ran"
+echo "install: headers (std-only), SONAME, exports ok; find_package (shared, static, C static) and pkg-config (shared, C static) consumers ran"

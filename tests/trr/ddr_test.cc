@@ -87,7 +87,7 @@ class DdrTest : public ::testing::Test {
         {"network.dns.native_nameserver", nameserver_},
     };
     prefs.insert(prefs.end(), extra.begin(), extra.end());
-    const absl::Status set = (*resolver)->SetPrefs(prefs);
+    const Status set = (*resolver)->SetPrefs(prefs);
     EXPECT_TRUE(set.ok()) << set;
     return std::move(*resolver);
   }

@@ -213,7 +213,7 @@ class FaultMatrixTest : public ::testing::Test {
                           r.trr_failure == TrrFailure::kNone ? "" : ":",
                           TrrFailureName(r.trr_failure));
     }
-    return absl::StrCat(absl::StatusCodeToString(r.status.code()), ":",
+    return absl::StrCat(StatusCodeName(r.status.code()), ":",
                         TrrFailureName(r.trr_failure));
   }
 

@@ -363,10 +363,10 @@ struct Harness {
   void Start(int mode, Confirm confirm,
              std::vector<std::pair<std::string, prefs::PrefValue>> extra = {}) {
     Resolver::Options options;
-    options.clock = &clock;
     options.etc_hosts_path = etc_hosts_path;
     options.resolv_conf_path = resolv_conf_path;
     ResolverSeams seams;
+    seams.clock = &clock;
     auto script_copy = script;
     seams.make_transport = [script_copy](EventLoop* loop) {
       return std::make_unique<FakeTransport>(loop, script_copy);
@@ -447,7 +447,7 @@ TrrFailure FailureOf(Server s) {
 // What a lookup must come to.
 struct Expected {
   ResultSource source;
-  absl::StatusCode code = absl::StatusCode::kOk;
+  StatusCode code = StatusCode::kOk;
   TrrFailure failure = TrrFailure::kNone;
   bool trr_asked = false;
   bool native_asked = false;
@@ -503,7 +503,7 @@ Expected ExpectedFor(int mode, Server s, Confirm confirm) {
       if (answered) return trr;
       if (s == Server::kBlocked) {
         // Blocked on purpose (RFC 8914): never routed around natively.
-        trr.code = absl::StatusCode::kPermissionDenied;
+        trr.code = StatusCode::kPermissionDenied;
         return trr;
       }
       return native(true);
@@ -513,13 +513,13 @@ Expected ExpectedFor(int mode, Server s, Confirm confirm) {
           break;
         case Server::kNxDomain:
         case Server::kNoData:
-          trr.code = absl::StatusCode::kNotFound;
+          trr.code = StatusCode::kNotFound;
           break;
         case Server::kBlocked:
-          trr.code = absl::StatusCode::kPermissionDenied;
+          trr.code = StatusCode::kPermissionDenied;
           break;
         default:
-          trr.code = absl::StatusCode::kUnavailable;
+          trr.code = StatusCode::kUnavailable;
       }
       return trr;
   }
@@ -614,14 +614,14 @@ TEST(TrrFailureTest, AServerCannotMintCounterNames) {
   for (int i = 0; i < 5; ++i) {
     const std::string blocked = absl::StrCat("blocked", i, ".example.test");
     const ResolveResult b = h.resolver->ResolveSync(blocked, Ipv4());
-    EXPECT_EQ(b.status.code(), absl::StatusCode::kPermissionDenied);
+    EXPECT_EQ(b.status.code(), StatusCode::kPermissionDenied);
     EXPECT_EQ(b.trr_failure, TrrFailure::kBlocked);
     EXPECT_NE(b.status.message().find("Extended DNS Error 15: list " + blocked),
               absl::string_view::npos)
         << b.status;
     const ResolveResult r = h.resolver->ResolveSync(
         absl::StrCat("rcod", i, ".example.test"), Ipv4());
-    EXPECT_EQ(r.status.code(), absl::StatusCode::kUnavailable);
+    EXPECT_EQ(r.status.code(), StatusCode::kUnavailable);
     EXPECT_EQ(r.trr_failure, TrrFailure::kOtherRcode);
     EXPECT_NE(r.status.message().find("rcode-other ("), absl::string_view::npos)
         << r.status;
@@ -1116,7 +1116,7 @@ TEST(ReentrancyTest, ResolveSyncInACallbackIsRefusedAtOnce) {
   });
   MutexLock lock(&mu);
   while (!inner) cv.Wait(&mu);
-  EXPECT_EQ(inner->status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(inner->status.code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(inner->status.message().find("network thread"),
             absl::string_view::npos)
       << inner->status;
@@ -1148,9 +1148,9 @@ TEST(ReentrancyTest, PrefObserversAndCallbacksMaySetPrefs) {
   // And a lookup's callback, on the network thread.
   Mutex mu;
   CondVar cv;
-  std::optional<absl::Status> set;
+  std::optional<Status> set;
   h.resolver->Resolve("a.example.test", Ipv4(), [&](const ResolveResult&) {
-    absl::Status s = h.resolver->SetPrefs(
+    Status s = h.resolver->SetPrefs(
         {{"network.trr.max-fails", prefs::PrefValue(int32_t{9})}});
     MutexLock lock(&mu);
     set = s;
@@ -1201,7 +1201,7 @@ TEST(NamesTest, IpLiteralsAreAnsweredDirectly) {
         ASSERT_EQ(r.addresses.size(), 1u);
         EXPECT_EQ(r.addresses[0].ToString(), c.address);
       } else {
-        EXPECT_EQ(r.status.code(), absl::StatusCode::kNotFound) << r.status;
+        EXPECT_EQ(r.status.code(), StatusCode::kNotFound) << r.status;
         EXPECT_TRUE(r.addresses.empty());
       }
     }
@@ -1233,7 +1233,7 @@ TEST(NamesTest, BadNamesFailBeforeAnyQueryWithAPrintableReason) {
   for (const std::string& name : bad) {
     SCOPED_TRACE(absl::CHexEscape(name));
     const ResolveResult r = h.resolver->ResolveSync(name, Ipv4());
-    EXPECT_EQ(r.status.code(), absl::StatusCode::kInvalidArgument) << r.status;
+    EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument) << r.status;
     for (char c : r.status.message()) {
       EXPECT_TRUE(absl::ascii_isprint(static_cast<unsigned char>(c)))
           << "raw byte " << static_cast<int>(static_cast<unsigned char>(c))
@@ -1283,14 +1283,14 @@ TEST(ValidationTest, BadValuesAreRefusedWhenSetNamingThePref) {
     SCOPED_TRACE(b.pref);
     const auto before = h.resolver->GetPref(b.pref);
     ASSERT_TRUE(before.has_value());
-    const absl::Status s = h.resolver->SetPrefs(
+    const Status s = h.resolver->SetPrefs(
         {{b.pref, prefs::PrefValue(std::string(b.value))}});
-    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s;
     EXPECT_TRUE(absl::StartsWith(s.message(), b.pref)) << s;
     EXPECT_NE(s.message().find(b.says), absl::string_view::npos) << s;
     EXPECT_EQ(h.resolver->GetPref(b.pref)->value, before->value);
   }
-  const absl::Status secret = h.resolver->SetPrefs(
+  const Status secret = h.resolver->SetPrefs(
       {{"network.trr.uri",
         prefs::PrefValue(std::string("https://user:hunter2@doh.test/q"))}});
   EXPECT_FALSE(secret.ok());

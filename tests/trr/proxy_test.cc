@@ -147,7 +147,7 @@ class ProxyTest : public ::testing::Test {
     auto resolver = Resolver::Create();
     EXPECT_TRUE(resolver.ok());
     const std::string kind = socks ? "socks" : "ssl";
-    const absl::Status set = (*resolver)->SetPrefs({
+    const Status set = (*resolver)->SetPrefs({
         {"network.trr.mode", int32_t{3}},
         {"network.trr.uri", server_->DohUri("localhost")},
         {"network.trr.ca_file", server_->ca_file()},

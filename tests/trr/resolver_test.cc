@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "hostcache/fake_clock.h"
 #include "tests/peers/unbound_server.h"
+#include "trr/resolver_testing.h"
 
 namespace trr {
 namespace {
@@ -55,9 +56,10 @@ class ResolverTest : public ::testing::Test {
       int mode,
       std::vector<std::pair<std::string, prefs::PrefValue>> extra = {}) {
     Resolver::Options options;
-    options.clock = &clock_;
     options.etc_hosts_path = etc_hosts_;
-    auto resolver = Resolver::Create(options);
+    ResolverSeams seams;
+    seams.clock = &clock_;
+    auto resolver = CreateResolverForTesting(options, seams);
     EXPECT_TRUE(resolver.ok());
     std::vector<std::pair<std::string, prefs::PrefValue>> prefs = {
         {"network.trr.mode", int32_t{mode}},
@@ -139,7 +141,7 @@ TEST_F(ResolverTest, Mode3AnswersFromTrrWithBothFamilies) {
   EXPECT_EQ(r.source, ResultSource::kTrr);
   EXPECT_THAT(Strings(r.addresses),
               UnorderedElementsAre("192.0.2.1", "2001:db8::1"));
-  EXPECT_EQ(r.ttl, absl::Seconds(300));
+  EXPECT_EQ(r.ttl, std::chrono::seconds(300));
   EXPECT_EQ(resolver->Snapshot().confirmation_state, "disabled");
 }
 
@@ -187,7 +189,7 @@ TEST_F(ResolverTest, WallClockJumpsNeitherExpireNorReviveAnything) {
       resolver->ResolveSync("private.example.test", Type(QueryKind::kIpv4))
           .source,
       ResultSource::kNative);  // blocklisted for 30 s
-  const absl::Time wall_before = resolver->Snapshot().taken_at;
+  const auto wall_before = resolver->Snapshot().taken_at;
   for (absl::Duration jump : {absl::Hours(24), -absl::Hours(48)}) {
     clock_.JumpWall(jump);
     const ResolverSnapshot snapshot = resolver->Snapshot();
@@ -198,7 +200,8 @@ TEST_F(ResolverTest, WallClockJumpsNeitherExpireNorReviveAnything) {
               ResultSource::kCache);
   }
   // The snapshot's own time is the wall clock's.
-  EXPECT_EQ(resolver->Snapshot().taken_at - wall_before, -absl::Hours(24));
+  EXPECT_EQ(resolver->Snapshot().taken_at - wall_before,
+            -std::chrono::hours(24));
   clock_.Advance(absl::Seconds(30));
   EXPECT_TRUE(resolver->Snapshot().blocklist.empty());
 }
@@ -233,7 +236,7 @@ TEST_F(ResolverTest, Mode3RejectsPrivateAddressesUnlessAllowed) {
   auto resolver = Make(3);
   ResolveResult r =
       resolver->ResolveSync("private.example.test", Type(QueryKind::kIpv4));
-  EXPECT_EQ(r.status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(r.status.code(), StatusCode::kUnavailable);
   EXPECT_EQ(r.trr_failure, TrrFailure::kPrivateAddress);
   EXPECT_EQ(
       resolver->ResolveSync("loopback.example.test", Type(QueryKind::kIpv4))
@@ -351,11 +354,11 @@ TEST_F(ResolverTest, Mode4UsesNativeAndComparesTrr) {
 TEST_F(ResolverTest, NxdomainAndNodata) {
   auto resolver = Make(3);
   ResolveResult nx = resolver->ResolveSync("nope.example.test");
-  EXPECT_EQ(nx.status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(nx.status.code(), StatusCode::kNotFound);
   EXPECT_THAT(nx.status.message(), HasSubstr("NXDOMAIN"));
   ResolveResult nodata =
       resolver->ResolveSync("v4only.example.test", Type(QueryKind::kIpv6));
-  EXPECT_EQ(nodata.status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(nodata.status.code(), StatusCode::kNotFound);
   EXPECT_THAT(nodata.status.message(), HasSubstr("NODATA"));
   // Both negative answers are cached.
   EXPECT_EQ(resolver->ResolveSync("nope.example.test").source,
@@ -364,7 +367,7 @@ TEST_F(ResolverTest, NxdomainAndNodata) {
   auto mode2 = Make(2);
   ResolveResult fallback =
       mode2->ResolveSync("nope.example.test", Type(QueryKind::kIpv4));
-  EXPECT_EQ(fallback.status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(fallback.status.code(), StatusCode::kNotFound);
   EXPECT_EQ(fallback.source, ResultSource::kNative);
 }
 
@@ -412,7 +415,7 @@ TEST_F(ResolverTest, ConcurrentLookupsShareOneQueryAndCancelOnlyOne) {
     MutexLock lock(&mu);
     ASSERT_TRUE(cv.AwaitWithDeadline(&mu, absl::Now() + absl::Seconds(10),
                                      [&] { return results.size() == 1; }));
-    EXPECT_EQ(results[0].status.code(), absl::StatusCode::kCancelled);
+    EXPECT_EQ(results[0].status.code(), StatusCode::kCancelled);
   }
   doh_->Resume();
   MutexLock lock(&mu);
@@ -433,7 +436,9 @@ TEST_F(ResolverTest, ShutdownCompletesEveryRequestOnce) {
     resolver->Resolve(absl::StrCat("n", i, ".example.test"), ResolveOptions(),
                       [&](const ResolveResult& r) {
                         ++completions;
-                        if (absl::IsCancelled(r.status)) ++cancelled;
+                        if (r.status.code() == StatusCode::kCancelled) {
+                          ++cancelled;
+                        }
                       });
   }
   resolver.reset();
@@ -574,7 +579,7 @@ TEST_F(ResolverTest, DisableIpv6AsksOnlyForA) {
 TEST_F(ResolverTest, InvalidNamesFailAtOnce) {
   auto resolver = Make(3);
   ResolveResult r = resolver->ResolveSync("bad name.example");
-  EXPECT_EQ(r.status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(r.status.message(), HasSubstr("offset 3"));
 }
 

@@ -81,7 +81,7 @@ class ServersTest : public ::testing::Test {
          absl::StrCat("127.0.0.1:", native_->dns_port())},
     };
     prefs.insert(prefs.end(), extra.begin(), extra.end());
-    const absl::Status set = (*resolver)->SetPrefs(prefs);
+    const Status set = (*resolver)->SetPrefs(prefs);
     EXPECT_TRUE(set.ok()) << set;
     return std::move(*resolver);
   }
@@ -193,7 +193,7 @@ TEST_F(ServersTest, RefusedFailsOverAndNxdomainFromTheNextIsTheAnswer) {
   auto resolver = Make(3);
   const ResolveResult r =
       resolver->ResolveSync("x.refused.example.test", Fresh());
-  EXPECT_EQ(r.status.code(), absl::StatusCode::kNotFound) << r.status;
+  EXPECT_EQ(r.status.code(), StatusCode::kNotFound) << r.status;
   EXPECT_EQ(r.source, ResultSource::kTrr);
   EXPECT_EQ(r.trr_failure, TrrFailure::kNxDomain);
   const ResolverSnapshot s = resolver->Snapshot();
@@ -272,15 +272,15 @@ TEST_F(ServersTest, AFirstServerAnsweringServfailFailsOverInMode2And3) {
 
 TEST_F(ServersTest, AMalformedListIsRefusedWhenSetAndThePreviousStays) {
   auto resolver = Make(3);
-  const absl::Status refused = resolver->SetPrefs(
+  const Status refused = resolver->SetPrefs(
       {{"network.trr.uri",
         absl::StrCat(first_->DohUri("doh.test"), " ftp://b.example/q")}});
-  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(refused.message(), HasSubstr("network.trr.uri: at character"));
   EXPECT_THAT(refused.message(), HasSubstr("ftp://b.example/q"));
-  const absl::Status bad_json =
+  const Status bad_json =
       resolver->SetPrefs({{"network.trr.uri", std::string("{\"servers\": [")}});
-  EXPECT_EQ(bad_json.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad_json.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(resolver->Snapshot().servers.size(), 2u);
   EXPECT_TRUE(resolver->ResolveSync("www.example.test", Fresh()).ok());
 }

@@ -102,7 +102,7 @@ WireError ParseValue(absl::Span<const uint8_t> message, uint16_t key,
       }
       auto& hints = key == kSvcIpv4Hint ? out.ipv4_hints : out.ipv6_hints;
       for (size_t p = pos; p < end; p += size) {
-        hints.push_back(*IpAddress::FromBytes(message.subspan(p, size)));
+        hints.push_back(*IpAddress::FromBytes(message.data() + p, size));
       }
       return WireError();
     }

@@ -24,11 +24,11 @@ using testing::WireName;
 
 constexpr uint16_t kQ = MessageBuilder::kQuestionOffset;
 
-IpAddress Ip(absl::string_view text) { return *IpAddress::Parse(text); }
+IpAddress Ip(std::string_view text) { return *IpAddress::Parse(text); }
 
 Bytes V4(uint8_t a, uint8_t b, uint8_t c, uint8_t d) { return {a, b, c, d}; }
 
-Bytes V6(absl::string_view text) {
+Bytes V6(std::string_view text) {
   const IpAddress ip = Ip(text);
   return Bytes(ip.bytes().begin(), ip.bytes().end());
 }

@@ -23,7 +23,7 @@ namespace {
 
 using ::testing::ElementsAre;
 
-IpAddress Ip(absl::string_view text) { return *IpAddress::Parse(text); }
+IpAddress Ip(std::string_view text) { return *IpAddress::Parse(text); }
 
 struct GoldenCase {
   const char* name;

@@ -1,18 +1,17 @@
-// trr/clock.h: where a Resolver's notion of "now" comes from. The default
-// is RealClock; give Resolver::Options another Clock to control time (tests
-// use a fake one and move time instead of sleeping).
+// Where a Resolver's notion of "now" comes from. The default is RealClock;
+// tests give ResolverSeams::clock another (trr/resolver_testing.h) and move
+// time instead of sleeping.
 
-#ifndef TRR_INCLUDE_TRR_CLOCK_H_
-#define TRR_INCLUDE_TRR_CLOCK_H_
+#ifndef TRR_HOSTCACHE_CLOCK_H_
+#define TRR_HOSTCACHE_CLOCK_H_
 
 #include <time.h>
 
 #include "absl/time/time.h"
-#include "trr/export.h"
 
 namespace trr {
 
-class TRR_EXPORT Clock {
+class Clock {
  public:
   virtual ~Clock() = default;
   // Steady time, for everything that expires (cache TTLs and grace, the
@@ -31,7 +30,7 @@ class TRR_EXPORT Clock {
 // whose TTL ran out while the machine slept is expired when it wakes
 // (about 40 ns a read through the vDSO; every cache lookup reads it).
 // WallNow() is CLOCK_REALTIME_COARSE.
-class TRR_EXPORT RealClock final : public Clock {
+class RealClock final : public Clock {
  public:
   absl::Time Now() const override { return Read(CLOCK_BOOTTIME); }
   absl::Time WallNow() const override { return Read(CLOCK_REALTIME_COARSE); }
@@ -51,4 +50,4 @@ class TRR_EXPORT RealClock final : public Clock {
 
 }  // namespace trr
 
-#endif  // TRR_INCLUDE_TRR_CLOCK_H_
+#endif  // TRR_HOSTCACHE_CLOCK_H_
