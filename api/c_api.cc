@@ -39,9 +39,19 @@ trr_status Report(const trr::Status& status, trr_error* error) {
   return code;
 }
 
+// A C enum's value as an int, read without loading it as the enum: C may
+// hold any int there, and C++ may not read one outside the enum's range.
+template <typename Enum>
+int RawValue(const Enum& value) {
+  static_assert(sizeof(Enum) == sizeof(int));
+  int raw;
+  std::memcpy(&raw, &value, sizeof(raw));
+  return raw;
+}
+
 // The C type as the C++ one; nullopt for a value trr.h does not define.
-std::optional<trr::QueryKind> KindFor(trr_query_type type) {
-  switch (type) {
+std::optional<trr::QueryKind> KindFor(const trr_query_type& type) {
+  switch (RawValue(type)) {
     case TRR_TYPE_UNSPEC:
       return trr::QueryKind::kUnspecified;
     case TRR_TYPE_A:
@@ -62,7 +72,7 @@ trr::StatusOr<trr::ResolveOptions> OptionsFor(const trr_resolve_options& o) {
   const std::optional<trr::QueryKind> kind = KindFor(o.type);
   if (!kind) {
     return trr::InvalidArgumentError(
-        absl::StrCat("unknown query type ", static_cast<int>(o.type)));
+        absl::StrCat("unknown query type ", RawValue(o.type)));
   }
   options.type = *kind;
   if (o.partition != nullptr) options.partition = o.partition;
@@ -263,7 +273,7 @@ uint64_t trr_resolve_in_partition(trr_resolver* r, const char* host,
                                   trr_callback callback, void* user_data) {
   trr_resolve_options options;
   trr_resolve_options_init(&options);
-  options.type = type;
+  std::memcpy(&options.type, &type, sizeof(type));  // may be out of range
   options.partition = partition;
   return trr_resolve_with_options(r, host, &options, callback, user_data,
                                   nullptr);
@@ -303,7 +313,7 @@ void trr_report_connect_failure(trr_resolver* r, const char* host) {
 
 trr_status trr_set_captive_portal(trr_resolver* r, trr_portal_state state) {
   trr::CaptivePortalState portal;
-  switch (state) {
+  switch (RawValue(state)) {
     case TRR_PORTAL_UNKNOWN:
       portal = trr::CaptivePortalState::kUnknown;
       break;

@@ -590,7 +590,7 @@ TEST(NormalizeHostNameTest, LowerCasesAndDropsOneTrailingDot) {
   EXPECT_EQ(NormalizeHostName("WWW.Example.COM."), "www.example.com");
   EXPECT_EQ(NormalizeHostName("a.b"), "a.b");
   EXPECT_EQ(NormalizeHostName("a.."), "a.");
-  EXPECT_EQ(QueryKindName(QueryKind::kIpv6), "ipv6");
+  EXPECT_STREQ(QueryKindName(QueryKind::kIpv6), "ipv6");
 }
 
 }  // namespace

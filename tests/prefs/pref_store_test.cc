@@ -439,7 +439,7 @@ TEST(PrefStoreTest, EffectiveListsEveryPrefWithItsLayer) {
     }
   }
   EXPECT_EQ(all.back().name, "zzz.unknown");
-  EXPECT_EQ(PrefLayerName(PrefLayer::kOverride), "override");
+  EXPECT_STREQ(PrefLayerName(PrefLayer::kOverride), "override");
 }
 
 TEST(PrefRegistryTest, EveryPrefIsDocumentedInDocsPrefsMd) {

@@ -13,7 +13,7 @@ TEST(PrefValueTest, HoldsEachType) {
   EXPECT_EQ(PrefValue(int32_t{-3}).int_value(), -3);
   EXPECT_EQ(PrefValue("abc").string_value(), "abc");
   EXPECT_EQ(PrefValue("abc").type(), PrefType::kString);
-  EXPECT_EQ(PrefTypeName(PrefType::kInt), "int");
+  EXPECT_STREQ(PrefTypeName(PrefType::kInt), "int");
   EXPECT_NE(PrefValue(int32_t{1}), PrefValue(true));
   EXPECT_EQ(PrefValue("x"), PrefValue(std::string("x")));
 }

@@ -252,8 +252,12 @@ class FakeTransport final : public DohSender {
                            ? script_->answer_from(host_, name, type)
                            : script_->answer(name, type);
     pending_[id] = std::move(done);
-    // Never inside Send: on the next turn of the loop, as a server would.
-    loop_->Post([this, id, result = std::move(result)]() mutable {
+    // Never inside Send: on the next turn of the loop, as a server would;
+    // and not at all once this transport is gone (as DohTransport's
+    // PostWhileAlive), which the resolver's shutdown may do first.
+    loop_->Post([this, alive = std::weak_ptr<bool>(alive_), id,
+                 result = std::move(result)]() mutable {
+      if (alive.expired()) return;
       auto it = pending_.find(id);
       if (it == pending_.end()) return;
       Callback done = std::move(it->second);
@@ -280,6 +284,8 @@ class FakeTransport final : public DohSender {
 
  private:
   EventLoop* const loop_;
+  // Expires with this object: posted answers check it.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::shared_ptr<Script> script_;
   std::string host_;
   absl::flat_hash_map<RequestId, Callback> pending_;
@@ -335,7 +341,9 @@ class FakeNative final : public PlainDnsClient {
   void Deliver(NativeResult result, Callback done) {
     const uint64_t id = next_++;
     pending_[id] = std::move(done);
-    loop_->Post([this, id, result = std::move(result)]() mutable {
+    loop_->Post([this, alive = std::weak_ptr<bool>(alive_), id,
+                 result = std::move(result)]() mutable {
+      if (alive.expired()) return;
       auto it = pending_.find(id);
       if (it == pending_.end()) return;
       Callback done = std::move(it->second);
@@ -345,6 +353,8 @@ class FakeNative final : public PlainDnsClient {
   }
 
   EventLoop* const loop_;
+  // Expires with this object: posted answers check it.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::shared_ptr<Script> script_;
   absl::flat_hash_map<uint64_t, Callback> pending_;
   uint64_t next_ = 1;
