@@ -83,6 +83,7 @@ trr::StatusOr<trr::ResolveOptions> OptionsFor(const trr_resolve_options& o) {
         absl::StrCat("trr_mode ", o.trr_mode, " is not -1 or 0-5"));
   }
   if (o.trr_mode >= 0) options.trr_mode = o.trr_mode;
+  options.port = o.port;
   return options;
 }
 

@@ -208,6 +208,7 @@ Settings ReadSettings(const prefs::PrefSnapshot& p) {
   s.hard_fail_ede = p.Get(keys::kTrrHardFailOnExtendedError);
   s.clear_cache_on_change = p.Get(keys::kTrrClearCacheOnPrefChange);
   s.disable_ipv6 = p.Get(keys::kDnsDisableIPv6);
+  s.port_prefixed_https = p.Get(keys::kDnsPortPrefixedQnameHttpsRr);
   s.native_nameserver = p.Get(keys::kDnsNativeNameserver);
   s.cache.max_entries = static_cast<size_t>(p.Get(keys::kDnsCacheEntries));
   s.cache.default_ttl = absl::Seconds(p.Get(keys::kDnsCacheExpiration));
@@ -372,6 +373,7 @@ void Resolver::Impl::ApplyPrefs() {
   const Settings& now = settings_;
   mode_.store(now.mode);
   disable_ipv6_.store(now.disable_ipv6);
+  port_prefixed_https_.store(now.port_prefixed_https);
   cache_.SetOptions(now.cache);
 
   const bool transport_changed =
@@ -480,6 +482,12 @@ std::optional<ResolveResult> Resolver::Impl::AnswerAtOnce(
     return result;
   }
   host = NormalizeHostName(raw_host);
+  if (options.type == QueryKind::kHttps && options.port != 0 &&
+      options.port != 443 && port_prefixed_https_.load()) {
+    // The origin's port goes into the name (RFC 9460 section 9.1), and so
+    // into the cache key: each port has its own answer.
+    host = absl::StrCat("_", options.port, "._https.", host);
+  }
   if (IsLocalhost(host)) {
     // Always loopback, without any query (RFC 6761 section 6.3).
     ResolveResult result;

@@ -97,6 +97,7 @@ struct Settings {
   bool hard_fail_ede{};
   bool clear_cache_on_change{};
   bool disable_ipv6{};
+  bool port_prefixed_https{};
   std::string native_nameserver;
   HostCacheOptions cache;
 };
@@ -405,6 +406,7 @@ class TRR_HIDDEN Resolver::Impl {
   // The pref mode and IPv6 switch, for cache keys on calling threads.
   std::atomic<TrrMode> mode_{TrrMode::kOff};
   std::atomic<bool> disable_ipv6_{false};
+  std::atomic<bool> port_prefixed_https_{false};
   std::atomic<RequestId> next_request_{1};
   std::atomic<uint64_t> cache_hits_{0};
 

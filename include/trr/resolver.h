@@ -131,6 +131,10 @@ struct ResolveOptions {
   // network thread, instead of returning it from Resolve(): one path for
   // every answer, at the cost of a hop between threads (the C API's way).
   bool complete_async = false;
+  // The origin's port, for an HTTPS lookup (0: unknown, as 443). With
+  // network.dns.port_prefixed_qname_https_rr, another port is asked as
+  // _PORT._https.NAME.
+  uint16_t port = 0;
 };
 
 struct ResolveResult {

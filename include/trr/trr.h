@@ -82,7 +82,7 @@ typedef struct {
   size_t ipv6_hint_count;
   const char* const* ipv6_hints;
   size_t ech_length;
-  const uint8_t* ech; /* the ECHConfigList, as sent */
+  const uint8_t* ech;  /* the ECHConfigList, as sent */
   const char* dohpath; /* RFC 9461; NULL when absent */
 } trr_https_record;
 
@@ -98,7 +98,7 @@ typedef struct {
   const char* source;      /* "trr", "native", "cache", "stale", "none" */
   const char* skip_reason; /* why TRR was not used: "none", "excluded"... */
   const char* trr_failure; /* why TRR failed, when it did: "timeout"... */
-  size_t https_count;       /* TRR_TYPE_HTTPS lookups */
+  size_t https_count;      /* TRR_TYPE_HTTPS lookups */
   const trr_https_record* https;
 } trr_result;
 
@@ -135,16 +135,19 @@ typedef struct {
   int bypass_cache;      /* skip the cache (the answer still fills it) */
   int disable_trr;       /* native whatever the mode (mode 3 excepted) */
   int trr_mode;          /* -1: network.trr.mode; 0-5: this lookup's */
+  uint16_t port;         /* HTTPS lookups: the origin's port (0: 443); see
+                            network.dns.port_prefixed_qname_https_rr */
 } trr_resolve_options;
 TRR_EXPORT void trr_resolve_options_init(trr_resolve_options* options);
 
 /* Starts a lookup with `options` (NULL: the defaults) and returns its id
  * (for trr_cancel). Options it does not know (a type or mode out of range)
  * are refused: it returns 0, calls nothing and fills `error`. */
-TRR_EXPORT uint64_t trr_resolve_with_options(
-    trr_resolver* resolver, const char* host,
-    const trr_resolve_options* options, trr_callback callback,
-    void* user_data, trr_error* error);
+TRR_EXPORT uint64_t trr_resolve_with_options(trr_resolver* resolver,
+                                             const char* host,
+                                             const trr_resolve_options* options,
+                                             trr_callback callback,
+                                             void* user_data, trr_error* error);
 /* Starts a lookup; returns its id (for trr_cancel), or 0 for an unknown
  * type (refused, nothing called). */
 TRR_EXPORT uint64_t trr_resolve(trr_resolver* resolver, const char* host,

@@ -174,7 +174,7 @@ int main(void) {
   trr_resolve_options_init(&options);
   CHECK(options.type == TRR_TYPE_UNSPEC && options.trr_mode == -1 &&
         options.partition == NULL && !options.bypass_cache &&
-        !options.disable_trr);
+        !options.disable_trr && options.port == 0);
   options.type = TRR_TYPE_HTTPS;
   Outcome svc;
   Init(&svc);

@@ -1385,5 +1385,43 @@ TEST(ResolveContractTest, AnswersKnownAtOnceAreReturnedNotCalledBack) {
   EXPECT_FALSE(on_caller_thread);
 }
 
+// network.dns.port_prefixed_qname_https_rr: an HTTPS lookup for an origin
+// on another port than 443 asks for _PORT._https.NAME; 443, no port, other
+// types and the pref off ask for the name itself.
+TEST(HttpsTest, APortOtherThan443IsAskedAsAPrefixedName) {
+  Harness h;
+  Mutex mu;
+  std::vector<std::string> asked;  // "name/type"
+  h.script->answer = [&](const std::string& name, uint16_t type) {
+    MutexLock lock(&mu);
+    asked.push_back(absl::StrCat(name, "/", type));
+    return Respond(Server::kAnswer, name, type);
+  };
+  h.Start(3, Confirm::kSkipped,
+          {{"network.dns.port_prefixed_qname_https_rr", true}});
+  ASSERT_NE(h.resolver, nullptr);
+  auto lookup = [&](uint16_t port, QueryKind type) {
+    ResolveOptions options;
+    options.type = type;
+    options.port = port;
+    options.bypass_cache = true;
+    h.resolver->ResolveSync("svc.example.test", options);
+  };
+  lookup(8443, QueryKind::kHttps);
+  lookup(443, QueryKind::kHttps);
+  lookup(0, QueryKind::kHttps);
+  lookup(8443, QueryKind::kIpv4);
+  ASSERT_TRUE(h.resolver
+                  ->SetPrefs({{"network.dns.port_prefixed_qname_https_rr",
+                               prefs::PrefValue(false)}})
+                  .ok());
+  lookup(8443, QueryKind::kHttps);
+  MutexLock lock(&mu);
+  const std::vector<std::string> want = {
+      "_8443._https.svc.example.test/65", "svc.example.test/65",
+      "svc.example.test/65", "svc.example.test/1", "svc.example.test/65"};
+  EXPECT_EQ(asked, want);
+}
+
 }  // namespace
 }  // namespace trr
