@@ -224,8 +224,9 @@ void DelayRelay::Run() {
         }
       }
       if (cut) {
-        for (Side& side : pair.side) Reset(side.fd);
+        // Counted first: a client that sees the reset may look at once.
         ++cuts_;
+        for (Side& side : pair.side) Reset(side.fd);
         it = pairs.erase(it);
         continue;
       }
