@@ -90,6 +90,15 @@ static void Wait(Outcome* out) {
   pthread_mutex_unlock(&out->mu);
 }
 
+/* One lookup with `options`, waited for, into `out`. */
+static void ResolveAndWait(trr_resolver* r, const char* host,
+                           const trr_resolve_options* options, Outcome* out) {
+  Init(out);
+  if (trr_resolve_with_options(r, host, options, OnResult, out, NULL) != 0) {
+    Wait(out);
+  }
+}
+
 int main(void) {
   const char* doh_port = getenv("DOH_PORT");
   const char* ca_file = getenv("CA_FILE");
@@ -192,24 +201,15 @@ int main(void) {
   options.type = TRR_TYPE_A;
   options.bypass_cache = 1;
   Outcome fresh;
-  Init(&fresh);
-  trr_resolve_with_options(r, "www.example.test", &options, OnResult, &fresh,
-                           NULL);
-  Wait(&fresh);
+  ResolveAndWait(r, "www.example.test", &options, &fresh);
   CHECK(fresh.status == TRR_OK && strcmp(fresh.source, "trr") == 0);
   options.bypass_cache = 0;
   options.partition = "private";
   Outcome other;
-  Init(&other);
-  trr_resolve_with_options(r, "www.example.test", &options, OnResult, &other,
-                           NULL);
-  Wait(&other);
+  ResolveAndWait(r, "www.example.test", &options, &other);
   CHECK(other.status == TRR_OK && strcmp(other.source, "trr") == 0);
   Outcome cached;
-  Init(&cached);
-  trr_resolve_with_options(r, "www.example.test", &options, OnResult, &cached,
-                           NULL);
-  Wait(&cached);
+  ResolveAndWait(r, "www.example.test", &options, &cached);
   CHECK(strcmp(cached.source, "cache") == 0);
   /* Values trr.h does not define are refused, and nothing is called. */
   Outcome refused;

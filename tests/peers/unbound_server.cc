@@ -88,7 +88,9 @@ std::string DefaultTestZone(const std::string& net) {
       // Every SvcParam trr knows, for the C API and the CLI's output.
       "fullsvc 300 IN HTTPS 1 svc.example.test. mandatory=alpn,port "
       "alpn=h2 no-default-alpn port=8443 ipv4hint=192.0.2.1 "
-      "ech=AEn+DQBFKwAgACABWIHUGj4u+PIggYXcR5JF0gYk3dCRioBW8uJq9H4mKAAIAAEAAQABAANAEnB1YmxpYy50bHMtZWNoLmRldgAA "
+      "ech=AEn+DQBFKwAgACABWIHUGj4u+"
+      "PIggYXcR5JF0gYk3dCRioBW8uJq9H4mKAAIAAEAAQABAANAEnB1YmxpYy50bHMtZWNoLmRld"
+      "gAA "
       "ipv6hint=2001:db8::1 key7=/q{?dns}\n"  // key7: dohpath in 1.17
       "txt 60 IN TXT \"hello\" \"world\"\n"
       "*.fault 60 IN A ",

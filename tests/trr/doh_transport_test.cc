@@ -33,6 +33,15 @@ DohConfig ConfigFor(const testing::UnboundServer& server,
   return config;
 }
 
+// The server's DoH through `relay` on loopback, at its address.
+DohConfig ThroughRelay(const testing::UnboundServer& server,
+                       const testing::DelayRelay& relay) {
+  DohConfig config = ConfigFor(server, "doh.test");
+  config.uri.port = relay.port();
+  config.bootstrap = {*IpAddress::Parse("127.0.0.1")};
+  return config;
+}
+
 void ExpectAnswer(const DohResult& result, absl::string_view name,
                   uint16_t type, absl::string_view address) {
   ASSERT_TRUE(result.ok()) << DohErrorName(result.error) << ": "
@@ -286,10 +295,7 @@ TEST_F(DohTransportTest, AQueryOverALongLinkIsAnswered) {
       testing::DelayRelay::Start(server_->doh_port(), absl::Milliseconds(20));
   ASSERT_TRUE(relay.ok()) << relay.status();
   TransportHarness h("nghttp2");
-  DohConfig config = ConfigFor(*server_, "doh.test");
-  config.uri.port = (*relay)->port();
-  config.bootstrap = {*IpAddress::Parse("127.0.0.1")};
-  h.Configure(config);
+  h.Configure(ThroughRelay(*server_, **relay));
   ExpectAnswer(h.SendAndWait("www.example.test", dns::kTypeA),
                "www.example.test", dns::kTypeA, "192.0.2.1");
   ExpectAnswer(h.SendAndWait("v4only.example.test", dns::kTypeA),
@@ -311,10 +317,7 @@ TEST_F(DohTransportTest, ARelayThatCutsMidHandshakeGivesATypedError) {
                                             absl::Milliseconds(1), cut);
     ASSERT_TRUE(relay.ok()) << relay.status();
     TransportHarness h("nghttp2");
-    DohConfig config = ConfigFor(*server_, "doh.test");
-    config.uri.port = (*relay)->port();
-    config.bootstrap = {*IpAddress::Parse("127.0.0.1")};
-    h.Configure(config);
+    h.Configure(ThroughRelay(*server_, **relay));
     for (int attempt = 0; attempt < 2; ++attempt) {
       const DohResult result =
           h.SendAndWait("www.example.test", dns::kTypeA, absl::Seconds(10));

@@ -370,8 +370,15 @@ struct Harness {
   std::string etc_hosts_path = "/nonexistent/hosts";
   std::string resolv_conf_path = "/nonexistent/resolv.conf";
 
+  // A server that answers every query (Respond kAnswer) unless the test
+  // scripted another.
   void Start(int mode, Confirm confirm,
              std::vector<std::pair<std::string, prefs::PrefValue>> extra = {}) {
+    if (!script->answer) {
+      script->answer = [](const std::string& name, uint16_t type) {
+        return Respond(Server::kAnswer, name, type);
+      };
+    }
     Resolver::Options options;
     options.etc_hosts_path = etc_hosts_path;
     options.resolv_conf_path = resolv_conf_path;
@@ -716,9 +723,6 @@ TEST(FailoverTest, AQueryOnAServerANewListReplacedGoesOnOnTheNewList) {
   h.script->hold = [](const std::string& server, const std::string&) {
     return server == "a.test";  // a.test never answers
   };
-  h.script->answer = [](const std::string& name, uint16_t type) {
-    return Respond(Server::kAnswer, name, type);
-  };
   h.Start(3, Confirm::kSkipped,
           {{"network.trr.uri", std::string("https://a.test/dns-query")}});
   ASSERT_NE(h.resolver, nullptr);
@@ -840,9 +844,6 @@ TEST(RecoveryTest, AConnectFailureReportSendsTheNameNativeInMode2Only) {
   for (int mode : {2, 3}) {
     SCOPED_TRACE(mode);
     Harness h;
-    h.script->answer = [](const std::string& name, uint16_t type) {
-      return Respond(Server::kAnswer, name, type);
-    };
     h.Start(mode, Confirm::kSkipped);
     ASSERT_NE(h.resolver, nullptr);
     ASSERT_EQ(h.resolver->ResolveSync("shop.example.test", Ipv4()).source,
@@ -867,9 +868,6 @@ TEST(RecoveryTest, AConnectFailureReportSendsTheNameNativeInMode2Only) {
 
 TEST(HeuristicsTest, TheCanaryTurnsMode2NativeUntilTheNetworkChanges) {
   Harness h;
-  h.script->answer = [](const std::string& name, uint16_t type) {
-    return Respond(Server::kAnswer, name, type);
-  };
   std::atomic<bool> canary_nx{true};
   h.script->native = [&](const std::string& name) {
     NativeResult result;
@@ -907,9 +905,6 @@ TEST(HeuristicsTest, TheCanaryTurnsMode2NativeUntilTheNetworkChanges) {
 
 TEST(HeuristicsTest, Mode3IgnoresTheCanary) {
   Harness h;
-  h.script->answer = [](const std::string& name, uint16_t type) {
-    return Respond(Server::kAnswer, name, type);
-  };
   h.script->native = [](const std::string&) {
     NativeResult result;
     result.outcome = NativeResult::Outcome::kNxDomain;
@@ -929,9 +924,6 @@ TEST(HeuristicsTest, SplitHorizonSuffixesGoNativeInMode2) {
   h.resolv_conf_path = dir.WriteFile(
       "resolv.conf",
       "nameserver 192.0.2.53\nsearch old.example\nsearch Corp.Example lan\n");
-  h.script->answer = [](const std::string& name, uint16_t type) {
-    return Respond(Server::kAnswer, name, type);
-  };
   h.Start(2, Confirm::kSkipped,
           {{"network.trr.split_horizon_mitigations", true}});
   ASSERT_NE(h.resolver, nullptr);
@@ -956,9 +948,6 @@ TEST(HeuristicsTest, AnEtcHostsNameCoversItsSubdomains) {
   Harness h;
   h.etc_hosts_path =
       dir.WriteFile("hosts", "192.0.2.99 printer.example.test # office\n");
-  h.script->answer = [](const std::string& name, uint16_t type) {
-    return Respond(Server::kAnswer, name, type);
-  };
   h.Start(3, Confirm::kSkipped);
   ASSERT_NE(h.resolver, nullptr);
   const ResolveResult sub =
@@ -997,9 +986,6 @@ bool WaitForSnapshot(Resolver& resolver,
 
 TEST(DiscoveryTest, ADiscoveredServerGetsNoCredentialsAndChecksTheAddress) {
   Harness h;
-  h.script->answer = [](const std::string& name, uint16_t type) {
-    return Respond(Server::kAnswer, name, type);
-  };
   h.script->ddr = [] { return Designates("ddr.test"); };
   h.Start(2, Confirm::kSkipped,
           {{"network.trr.ddr.enabled", true},
@@ -1058,9 +1044,6 @@ TEST(DiscoveryTest, AHandshakeThatFailsLeavesTheDesignationUnverified) {
 
 TEST(NetworkChangeTest, EveryServersConnectionsAreCheckedWithAPing) {
   Harness h;
-  h.script->answer = [](const std::string& name, uint16_t type) {
-    return Respond(Server::kAnswer, name, type);
-  };
   h.Start(2, Confirm::kSkipped,
           {{"network.trr.uri",
             std::string("https://a.test/dns-query https://b.test/dns-query")}});
@@ -1073,9 +1056,6 @@ TEST(NetworkChangeTest, EveryServersConnectionsAreCheckedWithAPing) {
 
 TEST(DiscoveryTest, Mode3NeverAsksTheUnencryptedResolver) {
   Harness h;
-  h.script->answer = [](const std::string& name, uint16_t type) {
-    return Respond(Server::kAnswer, name, type);
-  };
   h.Start(3, Confirm::kSkipped,
           {{"network.trr.ddr.enabled", true},
            {"network.dns.native_nameserver", std::string("192.0.2.53")}});
@@ -1110,9 +1090,6 @@ TEST(TrrFailureTest, EveryFailureHasAStableDistinctName) {
 // for itself, and SetPrefs works from a callback and from a pref observer.
 TEST(ReentrancyTest, ResolveSyncInACallbackIsRefusedAtOnce) {
   Harness h;
-  h.script->answer = [](const std::string& name, uint16_t type) {
-    return Respond(Server::kAnswer, name, type);
-  };
   h.Start(3, Confirm::kSkipped);
   ASSERT_NE(h.resolver, nullptr);
   Mutex mu;
@@ -1134,9 +1111,6 @@ TEST(ReentrancyTest, ResolveSyncInACallbackIsRefusedAtOnce) {
 
 TEST(ReentrancyTest, PrefObserversAndCallbacksMaySetPrefs) {
   Harness h;
-  h.script->answer = [](const std::string& name, uint16_t type) {
-    return Respond(Server::kAnswer, name, type);
-  };
   h.Start(3, Confirm::kSkipped);
   ASSERT_NE(h.resolver, nullptr);
   // An observer that answers one pref's change with another.
@@ -1183,9 +1157,6 @@ TEST(NamesTest, IpLiteralsAreAnsweredDirectly) {
   for (int mode : {0, 2, 3}) {
     SCOPED_TRACE(absl::StrCat("mode ", mode));
     Harness h;
-    h.script->answer = [](const std::string& name, uint16_t type) {
-      return Respond(Server::kAnswer, name, type);
-    };
     h.Start(mode, Confirm::kSkipped);
     ASSERT_NE(h.resolver, nullptr);
     const struct {
@@ -1222,9 +1193,6 @@ TEST(NamesTest, IpLiteralsAreAnsweredDirectly) {
 
 TEST(NamesTest, BadNamesFailBeforeAnyQueryWithAPrintableReason) {
   Harness h;
-  h.script->answer = [](const std::string& name, uint16_t type) {
-    return Respond(Server::kAnswer, name, type);
-  };
   h.Start(3, Confirm::kSkipped);
   ASSERT_NE(h.resolver, nullptr);
   const std::string label63(63, 'a'), label64(64, 'a');
@@ -1270,9 +1238,6 @@ TEST(NamesTest, BadNamesFailBeforeAnyQueryWithAPrintableReason) {
 // previous value stays. A URI's credentials never reach the message.
 TEST(ValidationTest, BadValuesAreRefusedWhenSetNamingThePref) {
   Harness h;
-  h.script->answer = [](const std::string& name, uint16_t type) {
-    return Respond(Server::kAnswer, name, type);
-  };
   h.Start(3, Confirm::kSkipped);
   ASSERT_NE(h.resolver, nullptr);
   const struct {
@@ -1318,9 +1283,6 @@ TEST(ValidationTest, BadValuesAreRefusedWhenSetNamingThePref) {
 // from the cache (the unspecified entry's IPv4 addresses), not sent again.
 TEST(CacheTest, OneFamilyAfterBothIsACacheHit) {
   Harness h;
-  h.script->answer = [](const std::string& name, uint16_t type) {
-    return Respond(Server::kAnswer, name, type);
-  };
   h.Start(3, Confirm::kSkipped);
   ASSERT_NE(h.resolver, nullptr);
   const ResolveResult both = h.resolver->ResolveSync("both.example.test");
@@ -1339,9 +1301,6 @@ TEST(CacheTest, OneFamilyAfterBothIsACacheHit) {
 // comes through the callback, once, on the network thread.
 TEST(ResolveContractTest, AnswersKnownAtOnceAreReturnedNotCalledBack) {
   Harness h;
-  h.script->answer = [](const std::string& name, uint16_t type) {
-    return Respond(Server::kAnswer, name, type);
-  };
   h.Start(3, Confirm::kSkipped);
   ASSERT_NE(h.resolver, nullptr);
   ASSERT_TRUE(h.resolver->ResolveSync("hit.example.test", Ipv4()).ok());
