@@ -117,18 +117,12 @@ class HttpsView {
                        std::vector<const char*>& ptrs) {
     for (const std::string& s : strings) ptrs.push_back(s.c_str());
   }
-  static std::vector<std::string> Addresses(
-      const std::vector<trr::IpAddress>& ips) {
-    std::vector<std::string> out;
-    for (const trr::IpAddress& ip : ips) out.push_back(ip.ToString());
-    return out;
-  }
 
   void Fill(const trr::SvcbRecord& record, size_t i) {
     Texts& t = texts_[i];
     t.alpn = record.alpn;
-    t.ipv4 = Addresses(record.ipv4_hints);
-    t.ipv6 = Addresses(record.ipv6_hints);
+    t.ipv4 = trr::api::AddressTexts(record.ipv4_hints);
+    t.ipv6 = trr::api::AddressTexts(record.ipv6_hints);
     Pointers(t.alpn, t.alpn_ptrs);
     Pointers(t.ipv4, t.ipv4_ptrs);
     Pointers(t.ipv6, t.ipv6_ptrs);
@@ -158,9 +152,8 @@ class HttpsView {
 // Calls the C callback with a trr_result whose strings live on this frame.
 void Deliver(const trr::ResolveResult& r, trr_callback callback,
              void* user_data) {
-  std::vector<std::string> addresses;
-  for (const trr::IpAddress& ip : r.addresses)
-    addresses.push_back(ip.ToString());
+  const std::vector<std::string> addresses =
+      trr::api::AddressTexts(r.addresses);
   std::vector<const char*> address_ptrs;
   for (const std::string& a : addresses) address_ptrs.push_back(a.c_str());
   std::vector<const char*> txt_ptrs;
@@ -194,7 +187,7 @@ const char* trr_version(void) { return "0.1.0"; }
 
 const char* trr_status_name(trr_status status) {
   // One list of names, the C++ API's.
-  return trr::StatusCodeName(static_cast<trr::StatusCode>(status));
+  return trr::StatusCodeName(static_cast<trr::StatusCode>(RawValue(status)));
 }
 
 trr_resolver* trr_resolver_new(trr_error* error) {

@@ -343,8 +343,7 @@ std::string DumpJson(const ResolverSnapshot& snapshot) {
 
 void WriteResultJson(absl::string_view name, const ResolveResult& r,
                      JsonWriter& json) {
-  std::vector<std::string> addresses;
-  for (const IpAddress& ip : r.addresses) addresses.push_back(ip.ToString());
+  const std::vector<std::string> addresses = AddressTexts(r.addresses);
   json.BeginObject()
       .Key("name")
       .String(name)
@@ -403,12 +402,6 @@ std::string SvcParamName(uint16_t key) {
   return absl::StrCat("key", key);
 }
 
-std::vector<std::string> Texts(const std::vector<IpAddress>& ips) {
-  std::vector<std::string> out;
-  for (const IpAddress& ip : ips) out.push_back(ip.ToString());
-  return out;
-}
-
 std::vector<std::string> KeyNames(const std::vector<uint16_t>& keys) {
   std::vector<std::string> out;
   for (uint16_t key : keys) out.push_back(SvcParamName(key));
@@ -422,6 +415,13 @@ std::string Base64(const std::vector<uint8_t>& bytes) {
 
 }  // namespace
 
+std::vector<std::string> AddressTexts(const std::vector<IpAddress>& ips) {
+  std::vector<std::string> out;
+  out.reserve(ips.size());
+  for (const IpAddress& ip : ips) out.push_back(ip.ToString());
+  return out;
+}
+
 std::string SvcbPresentation(const SvcbRecord& record) {
   std::string out = absl::StrCat(record.priority, " ", record.target);
   if (!record.mandatory.empty()) {
@@ -434,13 +434,13 @@ std::string SvcbPresentation(const SvcbRecord& record) {
   if (record.no_default_alpn) absl::StrAppend(&out, " no-default-alpn");
   if (record.port) absl::StrAppend(&out, " port=", *record.port);
   if (!record.ipv4_hints.empty()) {
-    absl::StrAppend(&out,
-                    " ipv4hint=", absl::StrJoin(Texts(record.ipv4_hints), ","));
+    absl::StrAppend(&out, " ipv4hint=",
+                    absl::StrJoin(AddressTexts(record.ipv4_hints), ","));
   }
   if (!record.ech.empty()) absl::StrAppend(&out, " ech=", Base64(record.ech));
   if (!record.ipv6_hints.empty()) {
-    absl::StrAppend(&out,
-                    " ipv6hint=", absl::StrJoin(Texts(record.ipv6_hints), ","));
+    absl::StrAppend(&out, " ipv6hint=",
+                    absl::StrJoin(AddressTexts(record.ipv6_hints), ","));
   }
   if (record.doh_path) absl::StrAppend(&out, " dohpath=", *record.doh_path);
   return out;
@@ -460,11 +460,11 @@ void WriteSvcbJson(const SvcbRecord& record, JsonWriter& json) {
   if (record.no_default_alpn) json.Key("no_default_alpn").Bool(true);
   if (record.port) json.Key("port").Int(*record.port);
   if (!record.ipv4_hints.empty()) {
-    json.Key("ipv4hint").StringArray(Texts(record.ipv4_hints));
+    json.Key("ipv4hint").StringArray(AddressTexts(record.ipv4_hints));
   }
   if (!record.ech.empty()) json.Key("ech").String(Base64(record.ech));
   if (!record.ipv6_hints.empty()) {
-    json.Key("ipv6hint").StringArray(Texts(record.ipv6_hints));
+    json.Key("ipv6hint").StringArray(AddressTexts(record.ipv6_hints));
   }
   if (record.doh_path) json.Key("dohpath").String(*record.doh_path);
   json.EndObject();

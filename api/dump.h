@@ -7,6 +7,7 @@
 #define TRR_API_DUMP_H_
 
 #include <string>
+#include <vector>
 
 #include "api/json_writer.h"
 #include "trr/resolver.h"
@@ -22,6 +23,9 @@ void WriteDumpJson(const ResolverSnapshot& snapshot, JsonWriter& json);
 // "addresses", "source", "ttl", "skip_reason", "error"}.
 void WriteResultJson(absl::string_view name, const ResolveResult& result,
                      JsonWriter& json);
+
+// Each address as text ("192.0.2.1", "2001:db8::1").
+std::vector<std::string> AddressTexts(const std::vector<IpAddress>& ips);
 
 // An HTTPS/SVCB record in presentation form (RFC 9460 section 2.1): "1
 // svc.example. mandatory=alpn,port alpn=h2 no-default-alpn port=8443

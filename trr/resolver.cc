@@ -700,16 +700,22 @@ ResolveResult Resolver::ResolveSync(std::string_view host,
   Mutex mu;
   CondVar cv;
   std::optional<ResolveResult> result;
-  ResolveOptions sync_options = options;
-  sync_options.complete_async = false;
-  Started started = Resolve(host, sync_options, [&](const ResolveResult& r) {
-    // Copied before taking the lock the woken caller needs next: it is
-    // held only for a move.
-    ResolveResult copy = r;
-    MutexLock lock(&mu);
-    result = std::move(copy);
-    cv.SignalAll();
-  });
+  // An answer known at once comes back from Resolve, not the callback
+  // (options are copied only when the caller asked for that).
+  std::optional<ResolveOptions> sync_options;
+  if (options.complete_async) {
+    sync_options = options;
+    sync_options->complete_async = false;
+  }
+  Started started = Resolve(host, sync_options ? *sync_options : options,
+                            [&](const ResolveResult& r) {
+                              // Copied before taking the lock the woken caller
+                              // needs next: it is held only for a move.
+                              ResolveResult copy = r;
+                              MutexLock lock(&mu);
+                              result = std::move(copy);
+                              cv.SignalAll();
+                            });
   if (started.answered()) return std::move(*started.result);
   MutexLock lock(&mu);
   while (!result) cv.Wait(&mu);
