@@ -1283,6 +1283,22 @@ TEST(ValidationTest, BadValuesAreRefusedWhenSetNamingThePref) {
 // from the cache (the unspecified entry's IPv4 addresses), not sent again.
 TEST(CacheTest, OneFamilyAfterBothIsACacheHit) {
   Harness h;
+  // Both families answer with a TTL: a NODATA without an SOA has TTL 0,
+  // which would put the entry straight into its grace period, where a hit
+  // starts a background refresh (a second A query, at a time of its own).
+  h.script->answer = [](const std::string& name, uint16_t type) {
+    if (type != dns::kTypeAAAA) return Respond(Server::kAnswer, name, type);
+    MessageBuilder m(name, type);
+    Bytes v6(16, 0);
+    v6[0] = 0x20;
+    v6[1] = 0x01;
+    v6[15] = 1;
+    m.Answer(Pointer(12), dns::kTypeAAAA, 60, v6);
+    DohResult result;
+    result.http_status = 200;
+    result.body = m.Build();
+    return result;
+  };
   h.Start(3, Confirm::kSkipped);
   ASSERT_NE(h.resolver, nullptr);
   const ResolveResult both = h.resolver->ResolveSync("both.example.test");
