@@ -14,6 +14,9 @@ if(TRR_SANITIZE)
   add_compile_options(-fsanitize=${TRR_SANITIZE} -fno-omit-frame-pointer
                       -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${TRR_SANITIZE})
+  # The library's own consistency checks (a lookup's state machine), which
+  # release builds leave out, stay on under the sanitizers.
+  add_compile_definitions(TRR_DEBUG_CHECKS)
   # A C program linked against libtrr.so needs the C++ half of clang's
   # sanitizer runtimes (UBSan's vptr check) and libstdc++, which the C
   # driver leaves out.

@@ -4,7 +4,8 @@
 // rest of Resolver::Impl is in resolver.cc.
 
 #include <algorithm>
-#include <cassert>
+#include <cstdio>
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "trr/answer.h"
@@ -17,6 +18,11 @@ using resolver_internal::FailureForRcode;
 using resolver_internal::kMaxCnameFollows;
 using resolver_internal::ModeNumber;
 using resolver_internal::RequestMode;
+
+namespace {
+constexpr char kIpv6DisabledMessage[] =
+    "IPv6 is disabled (network.dns.disableIPv6)";
+}  // namespace
 
 // --- The loop
 // ------------------------------------------------------------------
@@ -98,12 +104,19 @@ SkipReason Resolver::Impl::TrrSkipReason(const Job& job) {
 
 void Resolver::Impl::StartJob(const JobPtr& job) {
   job->skip = TrrSkipReason(*job);
+  if (job->kind == QueryKind::kIpv6 && settings_.disable_ipv6) {
+    // Nobody is asked, whatever the mode. (Modes 1 and 4 start both paths:
+    // the first must not finish the lookup under the second.)
+    if (job->skip == SkipReason::kNone) job->skip = SkipReason::kIpv6Disabled;
+    FinishWithError(job, NotFoundError(kIpv6DisabledMessage));
+    return;
+  }
   const bool trr = job->skip == SkipReason::kNone;
   switch (job->mode) {
     case TrrMode::kRace:    // both at once
     case TrrMode::kShadow:  // both, the native answer is used
       if (trr) StartTrr(job);
-      StartNative(job);
+      if (!job->finished()) StartNative(job);
       return;
     case TrrMode::kFirst:  // TRR first, native after it failed; never both
       if (trr) {
@@ -165,10 +178,9 @@ void Resolver::Impl::StartTrr(const JobPtr& job) {
       types.push_back(dns::kTypeA);
       break;
     case QueryKind::kIpv6:
-      if (settings_.disable_ipv6) {
+      if (settings_.disable_ipv6) {  // set while it waited for the portal
         job->skip = SkipReason::kIpv6Disabled;
-        FinishWithError(
-            job, NotFoundError("IPv6 is disabled (network.dns.disableIPv6)"));
+        FinishWithError(job, NotFoundError(kIpv6DisabledMessage));
         return;
       }
       types.push_back(dns::kTypeAAAA);
@@ -513,7 +525,7 @@ void Resolver::Impl::StartNative(const JobPtr& job) {
     if (kind == QueryKind::kIpv6) {
       job->native_path = PathState::kDone;
       job->native.outcome = NativeResult::Outcome::kFailed;
-      job->native.error = "IPv6 is disabled (network.dns.disableIPv6)";
+      job->native.error = kIpv6DisabledMessage;
       if (job->skip == SkipReason::kNone) job->skip = SkipReason::kIpv6Disabled;
       FinishWithError(job, NotFoundError(job->native.error));
       return;
@@ -672,7 +684,15 @@ void Resolver::Impl::Move(Job& job, JobState to) {
       allowed = false;
       break;
   }
-  assert(allowed && "a lookup moved where its state machine does not go");
+#if !defined(NDEBUG) || defined(TRR_DEBUG_CHECKS)
+  if (!allowed) {
+    std::fprintf(stderr,
+                 "trr: a lookup moved from state %d to %d, where its state "
+                 "machine does not go\n",
+                 static_cast<int>(job.state), static_cast<int>(to));
+    std::abort();
+  }
+#endif
   (void)allowed;
   job.state = to;
 }

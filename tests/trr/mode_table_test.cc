@@ -207,6 +207,7 @@ struct Script {
                           uint16_t type)>
       answer_from;
   std::atomic<int> a_queries{0};
+  std::atomic<int> aaaa_queries{0};
   std::atomic<int> native_lookups{0};
   // When set and true for (server, name): the query is never answered
   // (until cancelled).
@@ -244,6 +245,7 @@ class FakeTransport final : public DohSender {
     const auto [name, type] =
         QuestionOf(std::vector<uint8_t>(query.begin(), query.end()));
     if (type == dns::kTypeA) ++script_->a_queries;
+    if (type == dns::kTypeAAAA) ++script_->aaaa_queries;
     if (script_->hold && script_->hold(host_, name)) {
       pending_[id] = std::move(done);
       return id;
@@ -1188,6 +1190,36 @@ TEST(NamesTest, IpLiteralsAreAnsweredDirectly) {
     }
     EXPECT_EQ(h.script->a_queries.load(), 0);
     EXPECT_EQ(h.script->native_lookups.load(), 0);
+  }
+}
+
+// With network.dns.disableIPv6 an IPv6 lookup fails at once in every mode
+// and asks nobody. Modes 1 and 4, which start both paths, used to finish it
+// on the TRR path and then start the native one on the finished lookup (the
+// resolver fuzzer found it).
+TEST(NamesTest, AnIpv6LookupWithIpv6DisabledFailsInEveryModeAskingNobody) {
+  for (int mode = 0; mode <= 5; ++mode) {
+    SCOPED_TRACE(absl::StrCat("mode ", mode));
+    Harness h;
+    h.Start(mode, Confirm::kSkipped, {{"network.dns.disableIPv6", true}});
+    ASSERT_NE(h.resolver, nullptr);
+    ResolveOptions options;
+    options.type = QueryKind::kIpv6;
+    const ResolveResult r =
+        h.resolver->ResolveSync("www.example.test", options);
+    EXPECT_EQ(r.status.code(), StatusCode::kNotFound) << r.status;
+    // Why TRR was not used: the mode's own reason where it has one.
+    EXPECT_EQ(r.skip_reason, mode == 0   ? SkipReason::kModeOff
+                             : mode == 5 ? SkipReason::kModeOffByChoice
+                                         : SkipReason::kIpv6Disabled);
+    EXPECT_TRUE(r.addresses.empty());
+    EXPECT_EQ(
+        h.resolver->ResolveSync("www.example.test", options).status.code(),
+        StatusCode::kNotFound);
+    EXPECT_EQ(h.script->aaaa_queries.load(), 0);
+    EXPECT_EQ(h.script->native_lookups.load(), 0);
+    // The resolver goes on working for IPv4.
+    EXPECT_TRUE(h.resolver->ResolveSync("www.example.test", Ipv4()).ok());
   }
 }
 
