@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,16 @@ absl::StatusOr<std::unique_ptr<SquidServer>> SquidServer::Start(bool allow) {
     return status;
   }
   return server;
+}
+
+std::string SquidServer::Log() {
+  std::ifstream cache_log(dir_.path() + "/cache.log");
+  std::stringstream cache;
+  cache << cache_log.rdbuf();
+  return absl::StrCat("squid (pid ", process_->pid(), ", ",
+                      process_->running() ? "running" : "exited",
+                      ") printed:\n", process_->Output(), "\ncache.log:\n",
+                      cache.str());
 }
 
 SquidServer::~SquidServer() {

@@ -21,6 +21,9 @@ class SquidServer {
   static absl::StatusOr<std::unique_ptr<SquidServer>> Start(bool allow = true);
   ~SquidServer();
   uint16_t port() const { return port_; }
+  // For failure messages: whether it still runs, what it printed and its
+  // cache.log.
+  std::string Log();
 
  private:
   SquidServer() = default;

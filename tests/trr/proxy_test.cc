@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -176,8 +177,10 @@ class ProxyTest : public ::testing::Test {
 
   // A proxy that fails the connection: the transport says why (a typed
   // connect failure), the lookup fails, and nothing went direct.
-  void ExpectFailedWithoutGoingDirect(bool socks, uint16_t port,
-                                      const std::string& why) {
+  // `peer_log`, when given, says what the proxy logged, for the messages.
+  void ExpectFailedWithoutGoingDirect(
+      bool socks, uint16_t port, const std::string& why,
+      const std::function<std::string()>& peer_log = nullptr) {
     TransportHarness h("nghttp2");
     DohConfig config;
     config.uri = *ParseDohUri(server_->DohUri("localhost"));
@@ -188,7 +191,8 @@ class ProxyTest : public ::testing::Test {
     h.Configure(config);
     const DohResult result = h.SendAndWait("www.example.test", dns::kTypeA);
     EXPECT_EQ(result.error, DohError::kConnect) << result.detail;
-    EXPECT_THAT(result.detail, HasSubstr(why));
+    EXPECT_THAT(result.detail, HasSubstr(why))
+        << (peer_log ? peer_log() : std::string());
     auto resolver = Make(socks, port);
     const ResolveResult r = resolver->ResolveSync("www.example.test");
     EXPECT_FALSE(r.ok());
@@ -224,7 +228,8 @@ TEST_F(ProxyTest, ASquidThatRefusesFailsTheLookupAndNothingGoesDirect) {
   auto squid = testing::SquidServer::Start(/*allow=*/false);
   ASSERT_TRUE(squid.ok()) << squid.status();
   ExpectFailedWithoutGoingDirect(/*socks=*/false, (*squid)->port(),
-                                 "refused CONNECT: HTTP/1.1 403");
+                                 "refused CONNECT: HTTP/1.1 403",
+                                 [&] { return (*squid)->Log(); });
 }
 
 TEST_F(ProxyTest, AProxyAnsweringGarbageOrAnUnknownMethodFailsTheLookup) {
