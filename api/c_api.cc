@@ -262,6 +262,23 @@ uint64_t trr_resolve_with_options(trr_resolver* r, const char* host,
       .id;
 }
 
+trr_status trr_lookup_ip_hint(trr_resolver* r, const char* host,
+                              const trr_resolve_options* c_options,
+                              trr_callback callback, void* user_data,
+                              trr_error* error) {
+  trr_resolve_options defaults;
+  trr_resolve_options_init(&defaults);
+  if (r == nullptr) {
+    return Report(trr::InvalidArgumentError("null resolver"), error);
+  }
+  auto options = OptionsFor(c_options != nullptr ? *c_options : defaults);
+  if (!options.ok()) return Report(options.status(), error);
+  const trr::ResolveResult result =
+      r->resolver->LookupIpHint(host != nullptr ? host : "", *options);
+  if (callback != nullptr) Deliver(result, callback, user_data);
+  return Report(result.status, error);
+}
+
 uint64_t trr_resolve_in_partition(trr_resolver* r, const char* host,
                                   trr_query_type type, const char* partition,
                                   trr_callback callback, void* user_data) {

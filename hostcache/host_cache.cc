@@ -63,11 +63,11 @@ struct Link {
   }
 };
 
-// The key's small fields (kind, TRR mode, TRR disabled) as one word, so a
-// probe compares them in one go.
+// The key's small fields (kind, TRR mode, TRR disabled, IP hint) as one
+// word, so a probe compares them in one go.
 uint32_t SmallFields(const CacheKeyView& k) {
   return static_cast<uint32_t>(k.kind) | uint32_t{k.trr_mode} << 8 |
-         uint32_t{k.trr_disabled} << 16;
+         uint32_t{k.trr_disabled} << 16 | uint32_t{k.ip_hint} << 17;
 }
 
 // absl's hash of the name (seeded per process, so names cannot be chosen
@@ -116,7 +116,8 @@ class EntryKey {
     v.host = host();
     v.kind = static_cast<QueryKind>(small_ & 0xff);
     v.trr_mode = static_cast<uint8_t>(small_ >> 8);
-    v.trr_disabled = (small_ >> 16) != 0;
+    v.trr_disabled = ((small_ >> 16) & 1) != 0;
+    v.ip_hint = ((small_ >> 17) & 1) != 0;
     v.partition = partition();
     return v;
   }
@@ -443,8 +444,11 @@ class HostCache::Shard {
     ReaderMutexLock lock(&mu_);
     for (const Link* l = lru_.next; l != &lru_; l = l->next) {
       const Entry* e = Entry::FromLru(l);
-      CacheEntryInfo info;
       const CacheKeyView key = e->key.view();
+      // IP hints are not answers: the dump shows them in the HTTPS entry
+      // they came from.
+      if (key.ip_hint) continue;
+      CacheEntryInfo info;
       info.host = std::string(key.host);
       info.kind = key.kind;
       info.partition = std::string(key.partition);

@@ -59,15 +59,20 @@ struct CacheKeyView {
   // Chosen by the embedder (origin attributes, private browsing): entries in
   // one partition are never seen from another.
   absl::string_view partition;
+  // The entry holds the ipv4hint/ipv6hint addresses an HTTPS answer gave for
+  // `host` (Firefox's RESOLVE_IP_HINT entries), not an answer for it: only
+  // Resolver::ResolveIpHint reads these.
+  bool ip_hint = false;
 
   template <typename H>
   friend H AbslHashValue(H h, const CacheKeyView& k) {
     return H::combine(std::move(h), k.host, k.kind, k.trr_mode, k.trr_disabled,
-                      k.partition);
+                      k.partition, k.ip_hint);
   }
   friend bool operator==(const CacheKeyView& a, const CacheKeyView& b) {
     return a.host == b.host && a.kind == b.kind && a.trr_mode == b.trr_mode &&
-           a.trr_disabled == b.trr_disabled && a.partition == b.partition;
+           a.trr_disabled == b.trr_disabled && a.partition == b.partition &&
+           a.ip_hint == b.ip_hint;
   }
 };
 
@@ -77,13 +82,15 @@ struct CacheKey {
   uint8_t trr_mode = 0;
   bool trr_disabled = false;
   std::string partition;
+  bool ip_hint = false;
 
   CacheKeyView view() const {
-    return CacheKeyView{host, kind, trr_mode, trr_disabled, partition};
+    return CacheKeyView{host, kind, trr_mode, trr_disabled, partition, ip_hint};
   }
   static CacheKey From(const CacheKeyView& v) {
-    return CacheKey{std::string(v.host), v.kind, v.trr_mode, v.trr_disabled,
-                    std::string(v.partition)};
+    return CacheKey{
+        std::string(v.host),      v.kind,   v.trr_mode, v.trr_disabled,
+        std::string(v.partition), v.ip_hint};
   }
 };
 

@@ -446,24 +446,75 @@ Resolver::Started Resolver::Impl::Resolve(absl::string_view raw_host,
                                           Callback done) {
   std::string host;
   std::optional<ResolveResult> known = AnswerAtOnce(raw_host, options, host);
-  if (known && !options.complete_async) {
-    Resolver::Started started;
-    started.result = std::move(known);
-    return started;
-  }
+  if (known) return Deliver(std::move(*known), options, std::move(done));
   const RequestId id = next_request_.fetch_add(1);
-  if (known) {
-    loop_.Post(
-        [done = std::move(done), result = std::move(*known)] { done(result); });
-  } else {
-    loop_.Post([this, id, host = std::move(host), options,
-                done = std::move(done)]() mutable {
-      StartRequest(id, std::move(host), std::move(options), std::move(done));
-    });
-  }
+  loop_.Post([this, id, host = std::move(host), options,
+              done = std::move(done)]() mutable {
+    StartRequest(id, std::move(host), std::move(options), std::move(done));
+  });
   Resolver::Started started;
   started.id = id;
   return started;
+}
+
+Resolver::Started Resolver::Impl::Deliver(ResolveResult known,
+                                          const ResolveOptions& options,
+                                          Callback done) {
+  Resolver::Started started;
+  if (!options.complete_async) {
+    started.result = std::move(known);
+    return started;
+  }
+  started.id = next_request_.fetch_add(1);
+  loop_.Post(
+      [done = std::move(done), result = std::move(known)] { done(result); });
+  return started;
+}
+
+ResolveResult Resolver::Impl::IpHintAnswer(absl::string_view raw_host,
+                                           const ResolveOptions& options) {
+  ResolveResult result;
+  if (options.type != QueryKind::kUnspecified &&
+      options.type != QueryKind::kIpv4 && options.type != QueryKind::kIpv6) {
+    result.status = InvalidArgumentError(
+        "IP hints are addresses: ask for both families, IPv4 or IPv6");
+    return result;
+  }
+  if (std::optional<IpAddress> literal = ParseIpLiteral(raw_host)) {
+    return LiteralResult(*literal, options.type);
+  }
+  if (dns::WireError error = dns::CheckHostName(raw_host); !error.ok()) {
+    result.status = InvalidArgumentError(
+        absl::StrCat("invalid host name \"", absl::CHexEscape(raw_host),
+                     "\": ", error.what, " at offset ", error.offset));
+    return result;
+  }
+  const std::string host = NormalizeHostName(raw_host);
+  ResolveOptions hint_options = options;
+  hint_options.type = QueryKind::kUnspecified;
+  CacheKeyView key =
+      KeyFor(host, hint_options, RequestMode(mode_.load(), options.trr_mode));
+  key.ip_hint = true;
+  const absl::Time now = clock_->Now();
+  bool found = false;
+  cache_.Lookup(key, now, [&](const CacheHitView& hit) {
+    result = FromCache(hit, now, ResultSource::kCache);
+    found = true;
+  });
+  if (found && options.type != QueryKind::kUnspecified) {
+    const bool v4 = options.type == QueryKind::kIpv4;
+    result.addresses.erase(
+        std::remove_if(result.addresses.begin(), result.addresses.end(),
+                       [v4](const IpAddress& ip) { return ip.is_v4() != v4; }),
+        result.addresses.end());
+  }
+  if (!found || result.addresses.empty()) {
+    result = ResolveResult();
+    result.status = NotFoundError(
+        absl::StrCat("no IP hint for \"", host,
+                     "\" is cached (hints come with HTTPS answers)"));
+  }
+  return result;
 }
 
 std::optional<ResolveResult> Resolver::Impl::AnswerAtOnce(
@@ -720,6 +771,11 @@ ResolveResult Resolver::ResolveSync(std::string_view host,
   MutexLock lock(&mu);
   while (!result) cv.Wait(&mu);
   return std::move(*result);
+}
+
+ResolveResult Resolver::LookupIpHint(std::string_view host,
+                                     const ResolveOptions& options) {
+  return impl_->IpHintAnswer(ToAbsl(host), options);
 }
 
 void Resolver::Cancel(RequestId id) { impl_->Cancel(id); }

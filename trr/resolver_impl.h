@@ -156,6 +156,9 @@ struct TrrOutcome {
   std::string detail;
   bool network_error = false;
   bool timeout = false;
+  // HTTPS answers: the additional section's addresses for the records'
+  // targets (dns::Response::target_addresses), allowed addresses only.
+  std::vector<dns::TargetAddress> target_addresses;
   // The answer stopped at a CNAME: ask again for answer.canonical_name.
   bool follow_cname = false;
 };
@@ -229,6 +232,12 @@ class TRR_HIDDEN Resolver::Impl {
   std::optional<ResolveResult> AnswerAtOnce(absl::string_view raw_host,
                                             const ResolveOptions& options,
                                             std::string& host);
+  ResolveResult IpHintAnswer(absl::string_view raw_host,
+                             const ResolveOptions& options);
+  // Returns `known` from Resolve(), or completes it through `done` on the
+  // network thread when the options ask for that.
+  Resolver::Started Deliver(ResolveResult known, const ResolveOptions& options,
+                            Callback done);
   void Cancel(RequestId id);
   void OnNetworkChanged();
   void SetCaptivePortalState(CaptivePortalState state);
@@ -322,6 +331,10 @@ class TRR_HIDDEN Resolver::Impl {
   void StartNative(const JobPtr& job);
   void OnNativeDone(const JobPtr& job);
   void FinishWithTrr(const JobPtr& job);
+  // An HTTPS answer's IP hints (read by ResolveIpHint only) and the
+  // additional section's addresses of its targets (answers for those
+  // names, by family) go into the cache, as Firefox keeps them.
+  void CacheHttpsAddresses(const Job& job);
   void FinishWithNative(const JobPtr& job);
   void FinishWithError(const JobPtr& job, Status status);
   // Delivers `result` to the job's waiters, with `answer` (the records, or

@@ -1,8 +1,8 @@
 // Drives a whole Resolver with fuzzed DoH answers, fuzzed native answers,
 // fuzzed timing (how many turns of the network loop each answer waits) and
 // fuzzed API calls (cancel, network change, portal, cache clear, pref
-// changes), through the transport and native-resolver seams: nothing leaves
-// the process. Every Resolve() must complete exactly once.
+// changes, IP hint reads), through the transport and native-resolver seams:
+// nothing leaves the process. Every Resolve() must complete exactly once.
 
 #include <atomic>
 #include <cstdint>
@@ -263,6 +263,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (op & 1) resolver.ClearCache();
         g_clock->Advance(absl::Seconds(op % 128));
         break;
+      case 4: {
+        // What earlier HTTPS answers left as hints: read at once, any type.
+        trr::ResolveOptions hint;
+        hint.type = static_cast<trr::QueryKind>(op % 5);
+        (void)resolver.LookupIpHint(kNames[op % 8], hint);
+        break;
+      }
       default:
         break;
     }

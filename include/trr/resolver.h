@@ -330,6 +330,16 @@ class TRR_EXPORT Resolver {
   // waiting for itself.
   ResolveResult ResolveSync(std::string_view host,
                             const ResolveOptions& options = ResolveOptions());
+  // The IP hints (ipv4hint, ipv6hint) that a cached HTTPS answer gave for
+  // `host` as a target (its own name for a target of "."), as Firefox's
+  // RESOLVE_IP_HINT reads them: from the cache only, never asking anyone,
+  // at once, on any thread (callbacks included). NotFound when none is
+  // cached. Options used: type (both families, IPv4 or IPv6; others are
+  // InvalidArgument), partition, disable_trr and trr_mode, which pick the
+  // cache entry as for Resolve. Hints only help to connect sooner; an
+  // ordinary lookup of the name gives its addresses.
+  ResolveResult LookupIpHint(std::string_view host,
+                             const ResolveOptions& options = ResolveOptions());
   // Completes that one request with Cancelled (others sharing its query go
   // on). No-op once it has completed.
   void Cancel(RequestId id);

@@ -148,6 +148,18 @@ TRR_EXPORT uint64_t trr_resolve_with_options(trr_resolver* resolver,
                                              const trr_resolve_options* options,
                                              trr_callback callback,
                                              void* user_data, trr_error* error);
+/* The IP hints (ipv4hint, ipv6hint) that a cached HTTPS answer gave for
+ * `host` as a target, as Firefox's RESOLVE_IP_HINT reads them: from the
+ * cache only, never asking anyone. Calls `callback` once, before it
+ * returns, on the calling thread, and returns the result's status
+ * (TRR_NOT_FOUND when no hint is cached). `options` (NULL: the defaults)
+ * picks the entry as for a lookup; its type must be UNSPEC, A or AAAA.
+ * Options it does not know are refused: nothing is called. */
+TRR_EXPORT trr_status trr_lookup_ip_hint(trr_resolver* resolver,
+                                         const char* host,
+                                         const trr_resolve_options* options,
+                                         trr_callback callback, void* user_data,
+                                         trr_error* error);
 /* Starts a lookup; returns its id (for trr_cancel), or 0 for an unknown
  * type (refused, nothing called). */
 TRR_EXPORT uint64_t trr_resolve(trr_resolver* resolver, const char* host,

@@ -196,6 +196,20 @@ int main(void) {
                "1 svc.example.test mandatory=2:1,3 alpn=1:h2 ndalpn=1 "
                "port=1:8443 v4=1:192.0.2.1 v6=1:2001:db8::1 ech=75:0049 "
                "dohpath=/q{?dns}") == 0);
+  /* Its IP hints, from the cache, through the callback before the call
+   * returns; none for a name no HTTPS record pointed at. */
+  Outcome hint;
+  Init(&hint);
+  CHECK(trr_lookup_ip_hint(r, "svc.example.test", NULL, OnResult, &hint,
+                           &error) == TRR_OK);
+  CHECK(hint.calls == 1 && pthread_equal(hint.thread, pthread_self()));
+  CHECK(strcmp(hint.first_address, "192.0.2.1") == 0);
+  CHECK(strcmp(hint.source, "cache") == 0);
+  Outcome no_hint;
+  Init(&no_hint);
+  CHECK(trr_lookup_ip_hint(r, "other.example.test", NULL, OnResult, &no_hint,
+                           &error) == TRR_NOT_FOUND);
+  CHECK(no_hint.calls == 1 && no_hint.status == TRR_NOT_FOUND);
   /* bypass_cache asks the server again; without it, the cache answers. */
   trr_resolve_options_init(&options);
   options.type = TRR_TYPE_A;

@@ -21,6 +21,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "api/dump.h"
 #include "base/mutex.h"
 #include "gtest/gtest.h"
 #include "hostcache/fake_clock.h"
@@ -38,6 +39,7 @@ using dns::testing::Concat;
 using dns::testing::MessageBuilder;
 using dns::testing::Pointer;
 using dns::testing::U16;
+using dns::testing::WireName;
 
 // What the fake DoH server does with an A query.
 enum class Server {
@@ -1428,6 +1430,95 @@ TEST(HttpsTest, APortOtherThan443IsAskedAsAPrefixedName) {
       "_8443._https.svc.example.test/65", "svc.example.test/65",
       "svc.example.test/65", "svc.example.test/1", "svc.example.test/65"};
   EXPECT_EQ(asked, want);
+}
+
+// An HTTPS answer's IP hints are kept for LookupIpHint (never for ordinary
+// lookups), and the additional section's addresses of its targets answer
+// later lookups of those names without a query, as Firefox keeps them.
+// Addresses for names no record points at are not kept, nor private ones.
+TEST(HttpsTest, IpHintsAndTargetAddressesAreCachedForLaterLookups) {
+  const Bytes v6 = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
+                    0,    0,    0,    0,    0, 0, 0, 0x21};
+  Harness h;
+  h.script->answer = [&](const std::string& name, uint16_t type) {
+    if (type != dns::kTypeHTTPS || name != "www.example.test") {
+      return Respond(Server::kAnswer, name, type);
+    }
+    const Bytes to_svc =
+        Concat({U16(1), WireName("svc.example.test"), U16(4), U16(8),
+                A(192, 0, 2, 21), A(10, 0, 0, 21), U16(6), U16(16), v6});
+    const Bytes to_self =
+        Concat({U16(2), WireName("."), U16(4), U16(4), A(192, 0, 2, 22)});
+    MessageBuilder m(name, type);
+    m.Answer(Pointer(12), dns::kTypeHTTPS, 300, to_svc)
+        .Answer(Pointer(12), dns::kTypeHTTPS, 300, to_self)
+        .Additional(WireName("svc.example.test"), dns::kTypeA, 1, 120,
+                    A(192, 0, 2, 31))
+        .Additional(WireName("svc.example.test"), dns::kTypeA, 1, 120,
+                    A(10, 0, 0, 31))
+        .Additional(WireName("victim.example.test"), dns::kTypeA, 1, 120,
+                    A(203, 0, 113, 66));
+    DohResult result;
+    result.http_status = 200;
+    result.body = m.Build();
+    return result;
+  };
+  h.Start(3, Confirm::kSkipped);
+  ASSERT_NE(h.resolver, nullptr);
+  ResolveOptions https;
+  https.type = QueryKind::kHttps;
+  const ResolveResult answer =
+      h.resolver->ResolveSync("www.example.test", https);
+  ASSERT_TRUE(answer.ok()) << answer.status;
+  ASSERT_EQ(answer.https.size(), 2u);
+
+  // The hints, by target; "." is the HTTPS record's own name.
+  ResolveResult hint = h.resolver->LookupIpHint("SVC.example.test.");
+  ASSERT_TRUE(hint.ok()) << hint.status;
+  EXPECT_EQ(hint.source, ResultSource::kCache);
+  EXPECT_EQ(api::AddressTexts(hint.addresses),
+            (std::vector<std::string>{"192.0.2.21", "2001:db8::21"}));
+  EXPECT_EQ(api::AddressTexts(
+                h.resolver->LookupIpHint("svc.example.test", Ipv4()).addresses),
+            std::vector<std::string>{"192.0.2.21"});
+  EXPECT_EQ(
+      api::AddressTexts(h.resolver->LookupIpHint("www.example.test").addresses),
+      std::vector<std::string>{"192.0.2.22"});
+  ResolveOptions v6_only;
+  v6_only.type = QueryKind::kIpv6;
+  EXPECT_EQ(h.resolver->LookupIpHint("www.example.test", v6_only).status.code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(h.resolver->LookupIpHint("other.example.test").status.code(),
+            StatusCode::kNotFound);
+  ResolveOptions other_partition;
+  other_partition.partition = "private";
+  EXPECT_EQ(h.resolver->LookupIpHint("svc.example.test", other_partition)
+                .status.code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(h.resolver->LookupIpHint("svc.example.test", https).status.code(),
+            StatusCode::kInvalidArgument);
+
+  // The target's address from the additional section answers an A lookup
+  // from the cache; the unrelated name is asked for.
+  const int asked_before = h.script->a_queries.load();
+  const ResolveResult svc = h.resolver->ResolveSync("svc.example.test", Ipv4());
+  ASSERT_TRUE(svc.ok()) << svc.status;
+  EXPECT_EQ(svc.source, ResultSource::kCache);
+  EXPECT_EQ(api::AddressTexts(svc.addresses),
+            std::vector<std::string>{"192.0.2.31"});
+  EXPECT_EQ(h.script->a_queries.load(), asked_before);
+  const ResolveResult victim =
+      h.resolver->ResolveSync("victim.example.test", Ipv4());
+  EXPECT_EQ(victim.source, ResultSource::kTrr);
+  EXPECT_EQ(api::AddressTexts(victim.addresses),
+            std::vector<std::string>{"192.0.2.10"});
+  EXPECT_EQ(h.script->a_queries.load(), asked_before + 1);
+
+  // The dump lists answers, not hints: the hints show in the HTTPS entry.
+  for (const CacheEntryInfo& entry : h.resolver->Snapshot().cache) {
+    EXPECT_NE(entry.addresses,
+              (std::vector<std::string>{"192.0.2.21", "2001:db8::21"}));
+  }
 }
 
 }  // namespace

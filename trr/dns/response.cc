@@ -203,6 +203,8 @@ class ResponseParser {
   WireError Collect(const Record& rr);
   WireError FollowCnameChain();
   WireError CollectAgain();
+  // Fills out_.target_addresses from the additional section.
+  void CollectTargetAddresses();
   void Reset();
 
   absl::Span<const uint8_t> m_;
@@ -211,6 +213,7 @@ class ResponseParser {
   size_t question_length_ = 0;
   size_t answer_start_ = 0;
   uint16_t answer_count_ = 0;
+  size_t additional_start_ = 0;
   // The name records are collected for: the question, then the chain's end.
   size_t name_ = kHeaderSize;
   uint32_t min_ttl_ = UINT32_MAX;
@@ -238,6 +241,7 @@ void ResponseParser::Reset() {
   out_.ignored_svcb_records = 0;
   out_.txt.clear();
   out_.ns.clear();
+  out_.target_addresses.clear();
   out_.canonical_name_offset = kHeaderSize;
 }
 
@@ -481,6 +485,38 @@ WireError ResponseParser::CollectAgain() {
   return WireError();
 }
 
+void ResponseParser::CollectTargetAddresses() {
+  size_t pos = additional_start_;
+  const uint16_t count = Get16(m_, 10);
+  for (uint16_t i = 0; i < count; ++i) {
+    Record rr;
+    ReadRecord(m_, pos, rr, question_length_);  // checked in the first pass
+    if ((rr.type != kTypeA && rr.type != kTypeAAAA) || rr.klass != kClassIN) {
+      continue;
+    }
+    for (const SvcbRecord& svcb : out_.svcb) {
+      // An AliasMode record's "." means no service: nothing to address.
+      const bool owner = svcb.target == ".";
+      if (owner && svcb.is_alias()) continue;
+      if (owner ? !NamesEqual(m_, rr.owner, name_)
+                : !NameEqualsText(m_, rr.owner, svcb.target)) {
+        continue;
+      }
+      if (out_.target_addresses.size() ==
+          static_cast<size_t>(kMaxTargetAddresses)) {
+        return;
+      }
+      TargetAddress& t = out_.target_addresses.emplace_back();
+      t.name = owner ? out_.CanonicalName() : svcb.target;
+      t.address = rr.type == kTypeA
+                      ? IpAddress::FromV4Bytes(m_.data() + rr.rdata)
+                      : IpAddress::FromV6Bytes(m_.data() + rr.rdata);
+      t.ttl = rr.ttl;
+      break;
+    }
+  }
+}
+
 WireError ResponseParser::Parse() {
   Reset();
   size_t pos = 0;
@@ -497,6 +533,7 @@ WireError ResponseParser::Parse() {
       !error.ok()) {
     return error;
   }
+  additional_start_ = pos;
   if (WireError error = ParseSection(Section::kAdditional, Get16(m_, 10), pos);
       !error.ok()) {
     return error;
@@ -507,6 +544,10 @@ WireError ResponseParser::Parse() {
   }
   if (cname_count_ > 0) {
     if (WireError error = FollowCnameChain(); !error.ok()) return error;
+  }
+  if ((question_.type == kTypeHTTPS || question_.type == kTypeSVCB) &&
+      !out_.svcb.empty()) {
+    CollectTargetAddresses();
   }
   out_.ends_at_cname = out_.cname_chain_length > 0 && !collected_any_;
   out_.ttl = min_ttl_ == UINT32_MAX ||

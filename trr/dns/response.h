@@ -51,6 +51,19 @@ using AddressList = absl::InlinedVector<IpAddress, 16>;
 // The longest CNAME chain followed inside one answer.
 constexpr int kMaxCnameChain = 16;
 
+// An A or AAAA record of the additional section for a name that an HTTPS or
+// SVCB record of the answer points at (RFC 9460 section 4.2 lets servers
+// send them so).
+struct TargetAddress {
+  // The record's TargetName, lower-cased, as SvcbRecord::target; a target
+  // of "." (the owner itself) is written as the owner's name.
+  std::string name;
+  IpAddress address;
+  uint32_t ttl = 0;
+};
+// The most TargetAddresses kept from one answer; the rest are ignored.
+constexpr int kMaxTargetAddresses = 32;
+
 struct Response {
   // The parsed message. Views below (extended_error text) point into it, and
   // CanonicalName() reads it: keep the bytes alive while using the Response.
@@ -91,6 +104,10 @@ struct Response {
   int ignored_svcb_records = 0;
   std::vector<std::string> txt;  // each record's strings, concatenated
   std::vector<std::string> ns;
+  // For HTTPS/SVCB queries: the additional section's addresses for the
+  // records' targets, in message order. Addresses for any other name are
+  // ignored: they answer no question asked.
+  std::vector<TargetAddress> target_addresses;
 
   // The name at the end of the CNAME chain (the question name when there is
   // none), lower-cased.

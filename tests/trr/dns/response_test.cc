@@ -314,6 +314,70 @@ TEST(ResponseTest, ParsesHttpsRecords) {
   EXPECT_EQ(p.response.ttl, 300u);
 }
 
+// The additional section's A and AAAA records for the HTTPS records'
+// targets are kept (a "." target is the owner); those for any other name,
+// and other classes, are not: they answer nothing that was asked.
+TEST(ResponseTest, KeepsAdditionalAddressesOfHttpsTargetsOnly) {
+  const Bytes to_svc =
+      Concat({U16(1), WireName("Svc.Example"), U16(3), U16(2), U16(8443)});
+  const Bytes to_self = Concat({U16(2), WireName(".")});
+  const Bytes message =
+      MessageBuilder("example.com", kTypeHTTPS)
+          .Answer(Pointer(kQ), kTypeHTTPS, 300, to_svc)
+          .Answer(Pointer(kQ), kTypeHTTPS, 300, to_self)
+          .Additional(WireName("svc.example"), kTypeA, 1, 120, V4(192, 0, 2, 1))
+          .Additional(WireName("SVC.example"), kTypeAAAA, 1, 90,
+                      V6("2001:db8::7"))
+          .Additional(Pointer(kQ), kTypeA, 1, 60, V4(192, 0, 2, 2))
+          .Additional(WireName("victim.example"), kTypeA, 1, 60,
+                      V4(203, 0, 113, 66))
+          .Additional(WireName("svc.example"), kTypeA, 3, 60, V4(1, 2, 3, 4))
+          .Build();
+  Parsed p = Parse(message, "example.com", kTypeHTTPS);
+  ASSERT_TRUE(p.error.ok()) << p.error.ToStatus();
+  ASSERT_EQ(p.response.target_addresses.size(), 3u);
+  const auto& t = p.response.target_addresses;
+  EXPECT_EQ(t[0].name, "svc.example");
+  EXPECT_EQ(t[0].address, Ip("192.0.2.1"));
+  EXPECT_EQ(t[0].ttl, 120u);
+  EXPECT_EQ(t[1].name, "svc.example");
+  EXPECT_EQ(t[1].address, Ip("2001:db8::7"));
+  EXPECT_EQ(t[2].name, "example.com");
+  EXPECT_EQ(t[2].address, Ip("192.0.2.2"));
+
+  // Not for an A question, and not for an AliasMode "." (no service).
+  const Bytes alias_none = Concat({U16(0), WireName(".")});
+  Parsed none =
+      Parse(MessageBuilder("example.com", kTypeHTTPS)
+                .Answer(Pointer(kQ), kTypeHTTPS, 300, alias_none)
+                .Additional(Pointer(kQ), kTypeA, 1, 60, V4(192, 0, 2, 2))
+                .Build(),
+            "example.com", kTypeHTTPS);
+  ASSERT_TRUE(none.error.ok()) << none.error.ToStatus();
+  EXPECT_TRUE(none.response.target_addresses.empty());
+  Parsed a = Parse(MessageBuilder("example.com", kTypeA)
+                       .Answer(Pointer(kQ), kTypeA, 60, V4(192, 0, 2, 9))
+                       .Additional(Pointer(kQ), kTypeA, 1, 60, V4(192, 0, 2, 2))
+                       .Build(),
+                   "example.com", kTypeA);
+  ASSERT_TRUE(a.error.ok()) << a.error.ToStatus();
+  EXPECT_TRUE(a.response.target_addresses.empty());
+}
+
+// A server cannot make one answer keep more than kMaxTargetAddresses.
+TEST(ResponseTest, KeepsAtMostAFewTargetAddresses) {
+  MessageBuilder m("example.com", kTypeHTTPS);
+  m.Answer(Pointer(kQ), kTypeHTTPS, 300, Concat({U16(1), WireName(".")}));
+  for (int i = 0; i < 200; ++i) {
+    m.Additional(Pointer(kQ), kTypeA, 1, 60,
+                 V4(192, 0, 2, static_cast<uint8_t>(i)));
+  }
+  Parsed p = Parse(m.Build(), "example.com", kTypeHTTPS);
+  ASSERT_TRUE(p.error.ok()) << p.error.ToStatus();
+  EXPECT_EQ(p.response.target_addresses.size(),
+            static_cast<size_t>(kMaxTargetAddresses));
+}
+
 TEST(ResponseTest, BadHttpsRecordForAnotherNameIsStillAnError) {
   const Bytes bad = Concat({U16(1), {0}, U16(3), U16(1), {0}});
   const Bytes message = MessageBuilder("example.com", kTypeA)
