@@ -66,6 +66,27 @@ TEST_F(HostCacheTest, FreshUntilTheTtlRunsOut) {
   EXPECT_FALSE(cache.Lookup(Key("a.example")).has_value());
 }
 
+// An IP hint entry and the name's answer are apart: neither key finds the
+// other's entry, and the dump lists the answer only.
+TEST_F(HostCacheTest, IpHintEntriesAreApartFromAnswersAndUndumped) {
+  HostCache& cache = Cache();
+  CacheKeyView hint = Key("svc.example", QueryKind::kUnspecified);
+  hint.ip_hint = true;
+  cache.Insert(hint, Record({Ip("192.0.2.7")}, absl::Seconds(30)));
+  EXPECT_FALSE(cache.Lookup(Key("svc.example", QueryKind::kUnspecified)));
+  EXPECT_FALSE(cache.Lookup(Key("svc.example", QueryKind::kIpv4)));
+  EXPECT_TRUE(cache.Dump().empty());
+  cache.Insert(Key("svc.example"),
+               Record({Ip("192.0.2.8")}, absl::Seconds(30)));
+  auto hit = cache.Lookup(hint);
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->record.addresses, std::vector<IpAddress>{Ip("192.0.2.7")});
+  const std::vector<CacheEntryInfo> dump = cache.Dump();
+  ASSERT_EQ(dump.size(), 1u);
+  EXPECT_EQ(dump[0].addresses, std::vector<std::string>{"192.0.2.8"});
+  EXPECT_EQ(cache.size(), 2u);
+}
+
 TEST_F(HostCacheTest, WallClockJumpsNeitherExpireNorRevive) {
   // Someone sets the system clock a day forward, then two days back:
   // entries live by steady time, so the one with 60 s left keeps them, and
