@@ -83,3 +83,11 @@ if [[ ! -d $dashboard_test_dir/node_modules/playwright-core ]]; then
   echo "setup.sh: installing playwright-core for the dashboard test"
   npm ci --prefix "$dashboard_test_dir" --no-audit --no-fund --loglevel=error
 fi
+
+# hpke-js and bhttp-js for the Oblivious HTTP gateway the tests start
+# (tests/peers/ohttp); versions pinned by the lock file.
+ohttp_peer_dir="$(dirname "$0")/../tests/peers/ohttp"
+if [[ ! -d $ohttp_peer_dir/node_modules/@hpke/core ]]; then
+  echo "setup.sh: installing the Oblivious HTTP gateway's npm packages"
+  npm ci --prefix "$ohttp_peer_dir" --no-audit --no-fund --loglevel=error
+fi
