@@ -131,8 +131,9 @@ struct DohTransport::Callbacks {
     } else if (!r->answered) {
       self->Finish(r, DohError::kReset, "the stream ended without a response");
     } else {
-      self->Finish(
-          r, CheckedAnswer(r->status, r->content_type, std::move(r->body)));
+      self->Finish(r,
+                   CheckedAnswer(r->status, r->content_type, std::move(r->body),
+                                 self->config_.response_type));
     }
     return 0;
   }
@@ -214,19 +215,14 @@ void DohTransport::StartHttp1(Connection* conn) {
 
 void DohTransport::SubmitHttp1(Connection* conn, Request* r) {
   Http1Request request;
-  request.get = config_.use_get;
-  std::string target;
-  if (config_.use_get) {
-    std::string encoded;
-    dns::Base64UrlEncodeTo(r->query, encoded);
-    target = config_.uri.GetPath(encoded);
-    request.target = target;
-  } else {
-    request.target = config_.uri.path;
-    request.body = r->query;
-  }
+  request.get = config_.use_get || config_.plain_get;
+  const std::string target = RequestPath(*r);
+  request.target = target;
+  if (!request.get) request.body = r->query;
   request.authority = authority_;
   request.credentials = config_.credentials;
+  request.accept = config_.response_type;
+  request.content_type = config_.request_type;
   AppendHttp1Request(request, conn->pending);
   conn->http1->Await();
   r->conn = conn;
@@ -241,28 +237,31 @@ void DohTransport::OnHttp1Response(Connection* conn,
   ++conn->answered;
   // "Connection: close", or HTTP/1.0: no next request on it.
   if (!response.keep_alive) conn->draining = true;
-  Finish(it->second, CheckedAnswer(response.status, response.content_type,
-                                   std::move(response.body)));
+  Finish(it->second,
+         CheckedAnswer(response.status, response.content_type,
+                       std::move(response.body), config_.response_type));
+}
+
+std::string DohTransport::RequestPath(const Request& r) const {
+  if (!config_.use_get || config_.plain_get) return config_.uri.path;
+  std::string encoded;
+  dns::Base64UrlEncodeTo(r.query, encoded);
+  return config_.uri.GetPath(encoded);
 }
 
 void DohTransport::Submit(Connection* conn, Request* r) {
-  static constexpr absl::string_view kType = "application/dns-message";
-  std::string path;
-  if (config_.use_get) {
-    std::string encoded;
-    dns::Base64UrlEncodeTo(r->query, encoded);
-    path = config_.uri.GetPath(encoded);
-  }
+  const bool get = config_.use_get || config_.plain_get;
+  const std::string path = RequestPath(*r);
   const std::string length = absl::StrCat(r->query.size());
   // Nothing that tells one user from another: no user agent, cookies or
   // languages. Credentials are not kept in HPACK's table.
   nghttp2_nv headers[10];
   size_t n = 0;
-  headers[n++] = Header(":method", config_.use_get ? "GET" : "POST");
+  headers[n++] = Header(":method", get ? "GET" : "POST");
   headers[n++] = Header(":scheme", "https");
   headers[n++] = Header(":authority", authority_);
-  headers[n++] = Header(":path", config_.use_get ? path : config_.uri.path);
-  headers[n++] = Header("accept", kType);
+  headers[n++] = Header(":path", path);
+  headers[n++] = Header("accept", config_.response_type);
   // RFC 8484 section 5.1 lets caches keep answers; none of ours should sit
   // in a shared cache.
   headers[n++] = Header("cache-control", "no-store");
@@ -272,15 +271,14 @@ void DohTransport::Submit(Connection* conn, Request* r) {
         Header("authorization", config_.credentials, NGHTTP2_NV_FLAG_NO_INDEX);
   }
   nghttp2_data_provider body{};
-  if (!config_.use_get) {
-    headers[n++] = Header("content-type", kType);
+  if (!get) {
+    headers[n++] = Header("content-type", config_.request_type);
     headers[n++] = Header("content-length", length);
     body.read_callback = &Callbacks::ReadBody;
   }
   r->query_sent = 0;
-  const int32_t stream =
-      nghttp2_submit_request(conn->session, nullptr, headers, n,
-                             config_.use_get ? nullptr : &body, nullptr);
+  const int32_t stream = nghttp2_submit_request(
+      conn->session, nullptr, headers, n, get ? nullptr : &body, nullptr);
   if (stream < 0) {
     // Stream ids run out after 2^30 requests: finish on a new connection.
     if (stream == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE) {
@@ -297,7 +295,7 @@ void DohTransport::Submit(Connection* conn, Request* r) {
   r->stream = stream;
   r->sequence = window_.NextSequence();
   conn->streams[stream] = r;
-  if (config_.use_get) return;
+  if (get) return;
   // Its HEADERS and DATA now, together. If flow control holds the body
   // back, nothing else starts until it has gone (ReadBody says when).
   conn->unsent_body_stream = stream;

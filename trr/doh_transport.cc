@@ -70,12 +70,14 @@ const char* DohErrorName(DohError error) {
       return "cancelled";
     case DohError::kOther:
       return "other";
+    case DohError::kOhttp:
+      return "ohttp";
   }
   return "unknown";
 }
 
 DohResult CheckedAnswer(int http_status, absl::string_view content_type,
-                        std::vector<uint8_t> body) {
+                        std::vector<uint8_t> body, absl::string_view expected) {
   DohResult result;
   result.http_status = http_status;
   if (http_status != 200) {
@@ -85,7 +87,7 @@ DohResult CheckedAnswer(int http_status, absl::string_view content_type,
   }
   absl::string_view media = content_type.substr(0, content_type.find(';'));
   media = absl::StripAsciiWhitespace(media);
-  if (!absl::EqualsIgnoreCase(media, "application/dns-message")) {
+  if (!absl::EqualsIgnoreCase(media, expected)) {
     result.error = DohError::kContentType;
     result.detail = absl::StrCat("content type \"", content_type, "\"");
     return result;

@@ -58,6 +58,9 @@ enum class DohError : uint8_t {
   kRefused,      // the server refused the stream every time it was sent
   kCancelled,    // cancelled, or the transport shut down
   kOther,
+  // Oblivious HTTP (OhttpSender): no usable key configuration, or an
+  // answer that did not open or decode.
+  kOhttp,
 };
 
 // "ok", "http-status", "content-type", ...: stable names for counters.
@@ -76,10 +79,32 @@ struct DohResult {
   bool ok() const { return error == DohError::kOk; }
 };
 
+// Oblivious HTTP (network.trr.use_ohttp, RFC 9458): queries go sealed to
+// the relay, for the gateway whose keys `keys` serves. Read by OhttpSender
+// only.
+struct OhttpConfig {
+  DohUri relay;  // network.trr.ohttp.relay_uri
+  DohUri keys;   // network.trr.ohttp.config_uri
+  friend bool operator==(const OhttpConfig& a, const OhttpConfig& b) {
+    return a.relay.Url() == b.relay.Url() && a.keys.Url() == b.keys.Url();
+  }
+  friend bool operator!=(const OhttpConfig& a, const OhttpConfig& b) {
+    return !(a == b);
+  }
+};
+
 struct DohConfig {
   DohUri uri;
   // network.trr.useGET: GET ?dns=base64url instead of POST.
   bool use_get = false;
+  // GET the URI as it is, without the query (an Oblivious HTTP gateway's
+  // key configuration).
+  bool plain_get = false;
+  // The media types of the request body and of the answer, which must
+  // match: DNS messages, unless this transport carries Oblivious HTTP
+  // (message/ohttp-req and -res; application/ohttp-keys).
+  std::string request_type = "application/dns-message";
+  std::string response_type = "application/dns-message";
   // network.trr.bootstrapAddr: the DoH host is reached at these addresses
   // and never resolved by the system.
   std::vector<IpAddress> bootstrap;
@@ -109,6 +134,7 @@ struct DohConfig {
   // the unencrypted resolver's that designated it (RFC 9462 section 4.2);
   // a connection whose certificate does not fails with kTls.
   std::optional<IpAddress> verify_ip;
+  std::optional<OhttpConfig> ohttp;
 };
 
 struct DohTransportStats {
@@ -160,10 +186,11 @@ class DohSender {
 inline constexpr size_t kMaxDohBody = 65535;
 
 // The checks every transport makes on a complete answer: HTTP status 200
-// and the media type application/dns-message (any case, parameters
-// allowed). Returns the body on success, else the typed error.
+// and the media type `expected` (any case, parameters allowed). Returns the
+// body on success, else the typed error.
 DohResult CheckedAnswer(int http_status, absl::string_view content_type,
-                        std::vector<uint8_t> body);
+                        std::vector<uint8_t> body,
+                        absl::string_view expected = "application/dns-message");
 
 class DohTransport final : public DohSender {
  public:
@@ -240,6 +267,9 @@ class DohTransport final : public DohSender {
   // refuses a stream while an earlier one's body is incomplete, and BIND
   // drops a connection that opens many streams without their bodies).
   void Submit(Connection* conn, Request* request);
+  // The :path (request target) of a request: the URI's path, with ?dns=
+  // for network.trr.useGET.
+  std::string RequestPath(const Request& request) const;
   // Moves what nghttp2 has to send into the connection's buffer, until it
   // holds `up_to` bytes; false if that failed the connection.
   bool Produce(Connection* conn, size_t up_to = SIZE_MAX);

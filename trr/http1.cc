@@ -12,7 +12,8 @@ namespace trr {
 void AppendHttp1Request(const Http1Request& request, std::string& out) {
   absl::StrAppend(&out, request.get ? "GET " : "POST ", request.target,
                   " HTTP/1.1\r\nHost: ", request.authority,
-                  "\r\nAccept: application/dns-message\r\n"
+                  "\r\nAccept: ", request.accept,
+                  "\r\n"
                   // RFC 8484 section 5.1 lets caches keep answers; none
                   // of ours should sit in a shared cache.
                   "Cache-Control: no-store\r\n"
@@ -24,10 +25,8 @@ void AppendHttp1Request(const Http1Request& request, std::string& out) {
     out.append("\r\n");
     return;
   }
-  absl::StrAppend(&out,
-                  "Content-Type: application/dns-message\r\n"
-                  "Content-Length: ",
-                  request.body.size(), "\r\n\r\n");
+  absl::StrAppend(&out, "Content-Type: ", request.content_type,
+                  "\r\nContent-Length: ", request.body.size(), "\r\n\r\n");
   out.append(request.body.begin(), request.body.end());
 }
 

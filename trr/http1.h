@@ -29,6 +29,9 @@ struct Http1Request {
   absl::string_view credentials;
   // POST: the DNS query.
   absl::Span<const uint8_t> body;
+  // Accept, and (POST) Content-Type.
+  absl::string_view accept = "application/dns-message";
+  absl::string_view content_type = "application/dns-message";
 };
 
 // Appends the request's message to `out`: request line, headers, body.

@@ -215,6 +215,23 @@ Settings ReadSettings(const prefs::PrefSnapshot& p) {
   s.cache.grace = absl::Seconds(p.Get(keys::kDnsCacheExpirationGracePeriod));
   s.cache.serve_stale = p.Get(keys::kDnsServeStale);
   s.cache.max_stale = absl::Seconds(p.Get(keys::kDnsServeStaleMaxSec));
+  // Oblivious DoH: the gateway's DoH endpoint is the one server, reached
+  // through the relay only. Without a relay, a key URI and an endpoint that
+  // parse there is no server: TRR is skipped (mode 3 fails), never sent in
+  // the clear. Discovery would find servers to ask in the clear: it is off.
+  s.use_ohttp = p.Get(keys::kTrrUseOhttp);
+  if (s.use_ohttp) {
+    s.uri_text = p.Get(keys::kTrrOhttpUri);
+    s.servers.clear();
+    auto relay = ParseDohUri(p.Get(keys::kTrrOhttpRelayUri));
+    auto key_config = ParseDohUri(p.Get(keys::kTrrOhttpConfigUri));
+    auto target = ParseServerList(s.uri_text);
+    if (relay.ok() && key_config.ok() && target.ok() && target->size() == 1) {
+      s.servers = *std::move(target);
+      s.ohttp = OhttpConfig{*std::move(relay), *std::move(key_config)};
+    }
+    s.ddr = false;
+  }
   return s;
 }
 
@@ -255,6 +272,7 @@ TrrFailure FailureFor(DohError error) {
     case DohError::kCancelled:
       return TrrFailure::kCancelled;
     case DohError::kOther:
+    case DohError::kOhttp:  // its detail says which part of it
       return TrrFailure::kTransportOther;
   }
   return TrrFailure::kTransportOther;
@@ -295,6 +313,13 @@ Resolver::Impl::Impl(Options options, ResolverSeams seams)
   };
   prefs_.SetValidator("network.trr.uri", check_servers);
   prefs_.SetValidator("network.trr.default_provider_uri", check_servers);
+  prefs_.SetValidator("network.trr.ohttp.uri", check_servers);
+  auto check_uri = [](const prefs::PrefValue& value) {
+    if (value.string_value().empty()) return absl::OkStatus();
+    return ParseDohUri(value.string_value()).status();
+  };
+  prefs_.SetValidator("network.trr.ohttp.relay_uri", check_uri);
+  prefs_.SetValidator("network.trr.ohttp.config_uri", check_uri);
   // The other values with a shape of their own (trr/pref_checks.h).
   using StringCheck = absl::Status (*)(absl::string_view);
   const std::pair<const char*, StringCheck> checks[] = {
@@ -377,8 +402,9 @@ void Resolver::Impl::ApplyPrefs() {
   cache_.SetOptions(now.cache);
 
   const bool transport_changed =
-      first || old.servers != now.servers || old.use_get != now.use_get ||
-      old.credentials != now.credentials || old.ca_file != now.ca_file;
+      first || old.servers != now.servers || old.ohttp != now.ohttp ||
+      old.use_get != now.use_get || old.credentials != now.credentials ||
+      old.ca_file != now.ca_file;
   ApplyServers(old, first);
   if (first || old.native_nameserver != now.native_nameserver) {
     if (native_) native_->CancelAll();

@@ -59,6 +59,11 @@ struct Settings {
   // network.trr.bootstrapAddr.
   std::string uri_text;
   std::vector<DohServerSpec> servers;
+  // network.trr.use_ohttp: the one server is network.trr.ohttp.uri, asked
+  // through the relay only (`ohttp`, set when its URIs parse; without it
+  // there is no server at all).
+  bool use_ohttp{};
+  std::optional<OhttpConfig> ohttp;
   std::string credentials;
   std::vector<IpAddress> bootstrap;
   std::string ca_file;
@@ -347,6 +352,9 @@ class TRR_HIDDEN Resolver::Impl {
   // The servers (resolver_servers.cc).
   void ApplyServers(const Settings& old, bool first);
   DohConfig TransportConfig(const DohServerState& server) const;
+  // A server's transport: a DohTransport (or the seam's), or with
+  // network.trr.use_ohttp an OhttpSender over two of them.
+  std::unique_ptr<DohSender> NewTransport();
   // How every DoH query is encoded: ID 0, ECS and padding as the prefs say.
   dns::QueryOptions DohQueryOptions() const;
   // Whether lookups in `mode` may use servers_[i] now: available and, in

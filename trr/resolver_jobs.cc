@@ -317,6 +317,7 @@ TrrOutcome Resolver::Impl::Classify(const DohResult& result,
   TrrOutcome out;
   if (!result.ok()) {
     out.failure = FailureFor(result.error);
+    out.detail = result.detail;  // what the transport knows of why
     out.network_error =
         result.error == DohError::kConnect || result.error == DohError::kTls ||
         result.error == DohError::kReset ||

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "trr/ohttp_sender.h"
 #include "trr/resolver_impl.h"
 
 namespace trr {
@@ -42,12 +43,22 @@ DohConfig Resolver::Impl::TransportConfig(const DohServerState& server) const {
   if (!NoProxyFor(settings_.no_proxies_on, server.spec.uri.host)) {
     config.proxy = settings_.proxy;
   }
+  config.ohttp = settings_.ohttp;
   return config;
+}
+
+std::unique_ptr<DohSender> Resolver::Impl::NewTransport() {
+  auto make = [this]() -> std::unique_ptr<DohSender> {
+    if (seams_.make_transport) return seams_.make_transport(&loop_);
+    return std::make_unique<DohTransport>(&loop_);
+  };
+  if (settings_.ohttp) return std::make_unique<OhttpSender>(&loop_, make);
+  return make();
 }
 
 void Resolver::Impl::ApplyServers(const Settings& old, bool first) {
   const Settings& now = settings_;
-  if (first || old.servers != now.servers) {
+  if (first || old.servers != now.servers || old.ohttp != now.ohttp) {
     // A new list: new transports, availability and counters. The old
     // servers leave the list first, so the lookups their cancelled
     // queries fail over see the new one. Discovered servers stay, after
@@ -61,9 +72,7 @@ void Resolver::Impl::ApplyServers(const Settings& old, bool first) {
     for (const DohServerSpec& spec : now.servers) {
       auto server = std::make_shared<DohServerState>();
       server->spec = spec;
-      server->transport = seams_.make_transport
-                              ? seams_.make_transport(&loop_)
-                              : std::make_unique<DohTransport>(&loop_);
+      server->transport = NewTransport();
       server->transport->Configure(TransportConfig(*server));
       servers_.push_back(std::move(server));
     }

@@ -88,6 +88,25 @@ TEST(Http1RequestTest, GetHasNoBodyAndCredentialsGoInAuthorization) {
             "\r\n");
 }
 
+// An Oblivious HTTP relay's request: its own media types both ways.
+TEST(Http1RequestTest, OtherMediaTypesGoInAcceptAndContentType) {
+  std::string out;
+  const std::vector<uint8_t> sealed = Body("SEALED");
+  AppendHttp1Request({/*get=*/false, "/relay", "relay.example", "", sealed,
+                      "message/ohttp-res", "message/ohttp-req"},
+                     out);
+  EXPECT_EQ(out,
+            "POST /relay HTTP/1.1\r\n"
+            "Host: relay.example\r\n"
+            "Accept: message/ohttp-res\r\n"
+            "Cache-Control: no-store\r\n"
+            "Accept-Encoding: identity\r\n"
+            "Content-Type: message/ohttp-req\r\n"
+            "Content-Length: 6\r\n"
+            "\r\n"
+            "SEALED");
+}
+
 TEST(Http1ResponseReaderTest, EveryFramingIsReadWholeOrAByteAtATime) {
   const std::string answer = kAnswer;
   struct Case {

@@ -28,6 +28,8 @@
 #include "tests/peers/test_process.h"
 #include "tests/trr/dns/message_builder.h"
 #include "trr/dns/dns_types.h"
+#include "trr/ohttp/bhttp.h"
+#include "trr/ohttp/ohttp.h"
 #include "trr/resolver.h"
 #include "trr/resolver_testing.h"
 
@@ -222,6 +224,12 @@ struct Script {
   std::atomic<int> ddr_queries{0};
   // DohSender::CheckConnections calls, over every server's transport.
   std::atomic<int> connection_checks{0};
+  // When set: answers every request by the server's host and the body as
+  // sent, not parsed as a DNS query (an Oblivious HTTP relay or key
+  // configuration).
+  std::function<DohResult(const std::string& server,
+                          const std::vector<uint8_t>& body)>
+      raw;
   // The last configuration each server's transport got, by host.
   Mutex configs_mu;
   std::map<std::string, DohConfig> configs ABSL_GUARDED_BY(configs_mu);
@@ -244,6 +252,11 @@ class FakeTransport final : public DohSender {
                  Callback done) override {
     const RequestId id = next_++;
     ++stats_.requests;
+    if (script_->raw) {
+      pending_[id] = std::move(done);
+      Answer(id, script_->raw(host_, {query.begin(), query.end()}));
+      return id;
+    }
     const auto [name, type] =
         QuestionOf(std::vector<uint8_t>(query.begin(), query.end()));
     if (type == dns::kTypeA) ++script_->a_queries;
@@ -256,9 +269,13 @@ class FakeTransport final : public DohSender {
                            ? script_->answer_from(host_, name, type)
                            : script_->answer(name, type);
     pending_[id] = std::move(done);
-    // Never inside Send: on the next turn of the loop, as a server would;
-    // and not at all once this transport is gone (as DohTransport's
-    // PostWhileAlive), which the resolver's shutdown may do first.
+    Answer(id, std::move(result));
+    return id;
+  }
+  // Never inside Send: on the next turn of the loop, as a server would;
+  // and not at all once this transport is gone (as DohTransport's
+  // PostWhileAlive), which the resolver's shutdown may do first.
+  void Answer(RequestId id, DohResult result) {
     loop_->Post([this, alive = std::weak_ptr<bool>(alive_), id,
                  result = std::move(result)]() mutable {
       if (alive.expired()) return;
@@ -268,7 +285,6 @@ class FakeTransport final : public DohSender {
       pending_.erase(it);
       done(std::move(result));
     });
-    return id;
   }
   void Cancel(RequestId id) override {
     auto it = pending_.find(id);
@@ -1519,6 +1535,194 @@ TEST(HttpsTest, IpHintsAndTargetAddressesAreCachedForLaterLookups) {
     EXPECT_NE(entry.addresses,
               (std::vector<std::string>{"192.0.2.21", "2001:db8::21"}));
   }
+}
+
+// --- Oblivious DoH ---------------------------------------------------------
+
+// A relay and gateway in one (the fake transport's `raw`): the key
+// configuration at keys.test, sealed queries at relay.test, answered as
+// the DoH server the gateway forwards to would answer them.
+struct FakeGateway {
+  ohttp::X25519KeyPair keys = *ohttp::GenerateX25519KeyPair();
+  ohttp::KeyConfig config;
+  std::atomic<int> key_fetches{0};
+  std::atomic<int> relayed{0};
+  std::atomic<int> in_the_clear{0};
+  // What the gateway read last: "authority path".
+  Mutex mu;
+  std::string target ABSL_GUARDED_BY(mu);
+  // When set, answers sealed under this other request's context instead
+  // (a gateway whose key changed).
+  std::atomic<bool> wrong_key{false};
+
+  FakeGateway() {
+    config.key_id = 3;
+    config.kem = ohttp::kKemX25519HkdfSha256;
+    config.public_key = keys.public_key;
+    config.symmetric = {{ohttp::kKdfHkdfSha256, ohttp::kAeadAes128Gcm}};
+  }
+
+  DohResult Handle(const std::string& server,
+                   const std::vector<uint8_t>& body) {
+    DohResult result;
+    result.http_status = 200;
+    if (server == "keys.test") {
+      ++key_fetches;
+      result.body = ohttp::EncodeKeyConfig(config);
+      return result;
+    }
+    if (server != "relay.test") {
+      ++in_the_clear;
+      result.error = DohError::kConnect;
+      return result;
+    }
+    ++relayed;
+    auto request = ohttp::GatewayRequest::Open(config, keys.private_key, body);
+    if (!request.ok()) {
+      result.http_status = 400;
+      result.error = DohError::kHttpStatus;
+      return result;
+    }
+    auto http = ohttp::DecodeBhttpRequest(request->request());
+    {
+      MutexLock lock(&mu);
+      target = absl::StrCat(http->authority, " ", http->path);
+    }
+    const auto [name, type] = QuestionOf(http->content);
+    ohttp::BhttpResponse response;
+    response.status = 200;
+    response.fields = {{"content-type", "application/dns-message"}};
+    response.content = Respond(Server::kAnswer, name, type).body;
+    const ohttp::Bytes plain = ohttp::EncodeBhttpResponse(response);
+    if (wrong_key) {
+      // Sealed for another client's request: it does not open.
+      ohttp::GatewayKey other{
+          config.key_id,
+          {config.kem, ohttp::kKdfHkdfSha256, ohttp::kAeadAes128Gcm},
+          keys.public_key};
+      auto stranger = ohttp::ClientRequest::Seal(other, {});
+      auto opened = ohttp::GatewayRequest::Open(config, keys.private_key,
+                                                stranger->encapsulated());
+      result.body = *opened->SealResponse(plain);
+    } else {
+      result.body = *request->SealResponse(plain);
+    }
+    return result;
+  }
+};
+
+std::vector<std::pair<std::string, prefs::PrefValue>> OhttpPrefs() {
+  return {{"network.trr.use_ohttp", true},
+          {"network.trr.ohttp.relay_uri", std::string("https://relay.test/r")},
+          {"network.trr.ohttp.config_uri",
+           std::string("https://keys.test/.well-known/ohttp-gateway")},
+          {"network.trr.ohttp.uri", std::string("https://doh.test/dns-query")}};
+}
+
+// With network.trr.use_ohttp, a lookup goes to the relay only, sealed to
+// the gateway's key (fetched once), for the DoH server network.trr.ohttp.uri
+// names; nothing goes to any server in the clear.
+TEST(OhttpTest, LookupsGoSealedThroughTheRelayOnly) {
+  auto gateway = std::make_shared<FakeGateway>();
+  Harness h;
+  h.script->raw = [gateway](const std::string& server,
+                            const std::vector<uint8_t>& body) {
+    return gateway->Handle(server, body);
+  };
+  h.Start(3, Confirm::kSkipped, OhttpPrefs());
+  ASSERT_NE(h.resolver, nullptr);
+  for (const char* name : {"www.example.test", "mail.example.test"}) {
+    const ResolveResult r = h.resolver->ResolveSync(name, Ipv4());
+    ASSERT_TRUE(r.ok()) << r.status;
+    EXPECT_EQ(r.source, ResultSource::kTrr);
+    EXPECT_EQ(api::AddressTexts(r.addresses),
+              std::vector<std::string>{"192.0.2.10"});
+  }
+  EXPECT_EQ(gateway->key_fetches.load(), 1);
+  EXPECT_EQ(gateway->relayed.load(), 2);
+  EXPECT_EQ(gateway->in_the_clear.load(), 0);
+  {
+    MutexLock lock(&gateway->mu);
+    EXPECT_EQ(gateway->target, "doh.test /dns-query");
+  }
+  // The relay gets Oblivious HTTP's media types; the keys a plain GET.
+  const DohConfig relay = h.script->ConfigOf("relay.test");
+  EXPECT_EQ(relay.request_type, "message/ohttp-req");
+  EXPECT_EQ(relay.response_type, "message/ohttp-res");
+  EXPECT_TRUE(h.script->ConfigOf("keys.test").plain_get);
+  EXPECT_EQ(h.script->ConfigOf("keys.test").response_type,
+            "application/ohttp-keys");
+}
+
+// An answer that does not open (the gateway's key changed) fails the
+// lookup with a typed error, in mode 3 never in the clear, and the key is
+// fetched again for the next; mode 2 may go native, as for any failure.
+TEST(OhttpTest, AnAnswerThatDoesNotOpenFailsAndTheKeyIsFetchedAgain) {
+  for (int mode : {3, 2}) {
+    SCOPED_TRACE(absl::StrCat("mode ", mode));
+    auto gateway = std::make_shared<FakeGateway>();
+    gateway->wrong_key = true;
+    Harness h;
+    h.script->raw = [gateway](const std::string& server,
+                              const std::vector<uint8_t>& body) {
+      return gateway->Handle(server, body);
+    };
+    auto prefs = OhttpPrefs();
+    prefs.push_back({"network.trr.retry_on_recoverable_errors", false});
+    h.Start(mode, Confirm::kSkipped, prefs);
+    ASSERT_NE(h.resolver, nullptr);
+    const ResolveResult r = h.resolver->ResolveSync("www.example.test", Ipv4());
+    EXPECT_EQ(r.trr_failure, TrrFailure::kTransportOther) << r.status;
+    if (mode == 3) {
+      EXPECT_FALSE(r.ok());
+      EXPECT_TRUE(absl::StrContains(r.status.message(), "Oblivious HTTP"))
+          << r.status;
+      EXPECT_EQ(h.script->native_lookups.load(), 0);
+    } else {
+      EXPECT_EQ(r.source, ResultSource::kNative);
+    }
+    EXPECT_EQ(gateway->in_the_clear.load(), 0);
+    // Another name: in mode 2 the first is now on the temporary blocklist.
+    gateway->wrong_key = false;
+    const ResolveResult again =
+        h.resolver->ResolveSync("mail.example.test", Ipv4());
+    EXPECT_TRUE(again.ok()) << again.status;
+    EXPECT_EQ(again.source, ResultSource::kTrr);
+    EXPECT_EQ(gateway->key_fetches.load(), 2);
+  }
+}
+
+// A key configuration trr cannot use, or no relay at all: nothing is sent,
+// sealed or not; mode 3 fails saying why.
+TEST(OhttpTest, NoUsableKeyOrRelaySendsNothing) {
+  auto gateway = std::make_shared<FakeGateway>();
+  gateway->config.symmetric = {{ohttp::kKdfHkdfSha256, 0x0002}};  // AES-256
+  Harness h;
+  h.script->raw = [gateway](const std::string& server,
+                            const std::vector<uint8_t>& body) {
+    return gateway->Handle(server, body);
+  };
+  h.Start(3, Confirm::kSkipped, OhttpPrefs());
+  ASSERT_NE(h.resolver, nullptr);
+  ResolveResult r = h.resolver->ResolveSync("www.example.test", Ipv4());
+  EXPECT_FALSE(r.ok());
+  EXPECT_TRUE(absl::StrContains(r.status.message(), "key configuration"))
+      << r.status;
+  EXPECT_EQ(gateway->relayed.load(), 0);
+
+  ASSERT_TRUE(h.resolver
+                  ->SetPrefs({{"network.trr.ohttp.relay_uri",
+                               prefs::PrefValue(std::string())}})
+                  .ok());
+  r = h.resolver->ResolveSync("mail.example.test", Ipv4());
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.skip_reason, SkipReason::kNoUri) << r.status;
+  EXPECT_EQ(gateway->relayed.load() + gateway->in_the_clear.load(), 0);
+  // A relay that is not an https URI is refused when set.
+  EXPECT_FALSE(h.resolver
+                   ->SetPrefs({{"network.trr.ohttp.relay_uri",
+                                prefs::PrefValue(std::string("http://x"))}})
+                   .ok());
 }
 
 }  // namespace
