@@ -28,21 +28,30 @@ absl::StatusOr<std::unique_ptr<HaproxyServer>> HaproxyServer::Start(
   pem << std::ifstream(cert->cert_file).rdbuf()
       << std::ifstream(cert->key_file).rdbuf();
   const std::string combined = server->dir_.WriteFile("front.pem", pem.str());
-  const std::vector<std::string> lines = {
+  std::vector<std::string> lines = {
       "global",
       "  maxconn 1000",
-      "defaults",
-      "  mode http",
-      "  timeout connect 5s",
-      "  timeout client 30s",
-      "  timeout server 30s",
+  };
+  if (config.log_requests) lines.push_back("  log stdout format raw local0");
+  for (const char* line : {"defaults", "  mode http", "  timeout connect 5s",
+                           "  timeout client 30s", "  timeout server 30s"}) {
+    lines.push_back(line);
+  }
+  if (config.log_requests) {
+    lines.push_back("  log global");
+    lines.push_back("  option httplog");
+  }
+  const std::vector<std::string> rest = {
       "frontend doh",
       absl::StrCat("  bind 127.0.0.1:", *port, " ssl crt ", combined,
                    config.alpn.empty() ? "" : " alpn ", config.alpn),
       "  default_backend doh_server",
       "backend doh_server",
-      absl::StrCat("  server backend 127.0.0.1:", config.backend_port),
+      absl::StrCat("  server backend 127.0.0.1:", config.backend_port,
+                   config.backend_source.empty() ? "" : " source ",
+                   config.backend_source),
   };
+  lines.insert(lines.end(), rest.begin(), rest.end());
   const std::string conf =
       server->dir_.WriteFile("haproxy.cfg", absl::StrJoin(lines, "\n") + "\n");
   // -db: in the foreground; -V says when it starts polling, its

@@ -21,6 +21,11 @@ struct HaproxyConfig {
   uint16_t backend_port = 0;
   // What ALPN offers: "http/1.1", or "" for no ALPN at all.
   std::string alpn = "http/1.1";
+  // The address it connects to the backend from (e.g. 127.0.0.3, so the
+  // backend sees another address than the client's); "" for the default.
+  std::string backend_source;
+  // Log each request to its output (HTTP log format): what a relay learns.
+  bool log_requests = false;
 };
 
 class HaproxyServer {

@@ -50,7 +50,10 @@ absl::StatusOr<std::unique_ptr<HaproxyServer>> InteropServers::Http1Front(
     const std::string& alpn) {
   auto dnsdist = Dnsdist();
   if (!dnsdist.ok()) return dnsdist.status();
-  return HaproxyServer::Start({(*dnsdist)->http_port(), alpn});
+  HaproxyConfig config;
+  config.backend_port = (*dnsdist)->http_port();
+  config.alpn = alpn;
+  return HaproxyServer::Start(config);
 }
 
 void InteropServers::Stop() {

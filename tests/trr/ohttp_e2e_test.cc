@@ -1,0 +1,84 @@
+// Oblivious DoH end to end on loopback, with parts no one here wrote:
+// trr -> haproxy (the relay: TLS, forwards without decrypting, from
+// 127.0.0.3) -> the Node.js gateway (hpke-js, bhttp-js) -> unbound's DoH.
+// The relay's log holds the client's address and no name; the gateway's
+// log holds the names and not the client's address.
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "tests/peers/haproxy_server.h"
+#include "tests/peers/ohttp_gateway.h"
+#include "tests/peers/unbound_server.h"
+#include "trr/resolver.h"
+
+namespace trr {
+namespace {
+
+TEST(OhttpEndToEndTest, QueriesGoThroughARelayThatCannotReadThem) {
+  TRR_REQUIRE_UNBOUND();
+  TRR_REQUIRE_HAPROXY();
+  TRR_REQUIRE_OHTTP_GATEWAY();
+  auto unbound = testing::UnboundServer::Start();
+  ASSERT_TRUE(unbound.ok()) << unbound.status();
+  auto gateway = testing::OhttpGateway::Start((*unbound)->doh_port(),
+                                              (*unbound)->ca_file());
+  ASSERT_TRUE(gateway.ok()) << gateway.status();
+  testing::HaproxyConfig relay_config;
+  relay_config.backend_port = (*gateway)->port();
+  relay_config.backend_source = "127.0.0.3";
+  relay_config.log_requests = true;
+  auto relay = testing::HaproxyServer::Start(relay_config);
+  ASSERT_TRUE(relay.ok()) << relay.status();
+
+  Resolver::Options options;
+  options.etc_hosts_path = "/nonexistent";
+  auto resolver = Resolver::Create(options);
+  ASSERT_TRUE(resolver.ok()) << resolver.status();
+  const std::string relay_base =
+      absl::StrCat("https://127.0.0.1:", (*relay)->port());
+  const Status set = (*resolver)->SetPrefs({
+      {"network.trr.mode", int32_t{3}},
+      {"network.trr.use_ohttp", true},
+      {"network.trr.ohttp.relay_uri", relay_base + "/gateway"},
+      {"network.trr.ohttp.config_uri", relay_base + "/ohttp-keys"},
+      {"network.trr.ohttp.uri", (*unbound)->DohUri("localhost")},
+      {"network.trr.ca_file", (*relay)->ca_file()},
+      {"network.trr.confirmationNS", std::string("skip")},
+  });
+  ASSERT_TRUE(set.ok()) << set;
+
+  for (const char* name : {"www.example.test", "v4only.example.test"}) {
+    ResolveOptions v4;
+    v4.type = QueryKind::kIpv4;
+    const ResolveResult r = (*resolver)->ResolveSync(name, v4);
+    ASSERT_TRUE(r.ok()) << name << ": " << r.status << "\nrelay:\n"
+                        << (*relay)->process().Output() << "\ngateway:\n"
+                        << (*gateway)->process().Output();
+    EXPECT_EQ(r.source, ResultSource::kTrr);
+    ASSERT_FALSE(r.addresses.empty());
+  }
+  // A name the zone does not have: NXDOMAIN, through the gateway too.
+  const ResolveResult nx = (*resolver)->ResolveSync("nope.example.test");
+  EXPECT_EQ(nx.status.code(), StatusCode::kNotFound) << nx.status;
+  ASSERT_TRUE((*unbound)->Sync().ok());
+  EXPECT_EQ((*unbound)->QueriesReceived("www.example.test"), 1);
+
+  const std::string relay_log = (*relay)->process().Output();
+  const std::string gateway_log = (*gateway)->process().Output();
+  // The relay saw the client and the sealed requests, never a name.
+  EXPECT_TRUE(absl::StrContains(relay_log, "127.0.0.1")) << relay_log;
+  EXPECT_TRUE(absl::StrContains(relay_log, "/gateway")) << relay_log;
+  EXPECT_FALSE(absl::StrContains(relay_log, "example")) << relay_log;
+  // The gateway saw the names, from the relay's address only.
+  EXPECT_TRUE(absl::StrContains(gateway_log, "name=www.example.test"))
+      << gateway_log;
+  EXPECT_TRUE(absl::StrContains(gateway_log, "peer=127.0.0.3")) << gateway_log;
+  EXPECT_FALSE(absl::StrContains(gateway_log, "127.0.0.1")) << gateway_log;
+}
+
+}  // namespace
+}  // namespace trr
