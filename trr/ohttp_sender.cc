@@ -229,6 +229,21 @@ void OhttpSender::CancelAll() {
   if (keys_ && key_request_ != 0) keys_->Cancel(key_request_);
 }
 
+std::string OhttpSender::Describe() const {
+  if (!config_.ohttp) return "ohttp (no relay)";
+  std::string key = "no key yet";
+  if (key_) {
+    key = absl::StrCat("key ", key_->key_id, " (X25519, HKDF-SHA256, ",
+                       key_->suite.aead == ohttp::kAeadAes128Gcm
+                           ? "AES-128-GCM"
+                           : "ChaCha20-Poly1305",
+                       ")");
+  }
+  return absl::StrCat("ohttp via ", config_.ohttp->relay.Url(), ", ", key,
+                      ", fetched ", key_fetches_,
+                      key_fetches_ == 1 ? " time" : " times");
+}
+
 void OhttpSender::CheckConnections() {
   if (relay_) relay_->CheckConnections();
 }

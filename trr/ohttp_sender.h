@@ -53,6 +53,8 @@ class OhttpSender final : public DohSender {
   // The gateway's key in use, if one was fetched.
   std::optional<ohttp::GatewayKey> key() const { return key_; }
   uint64_t key_fetches() const { return key_fetches_; }
+  // For the dump: "ohttp via RELAY, key ID (AEAD), fetched N times".
+  std::string Describe() const;
 
  private:
   struct Pending {

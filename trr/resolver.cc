@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "trr/answer.h"
+#include "trr/ohttp_sender.h"
 #include "trr/pref_checks.h"
 #include "trr/public_status.h"
 #include "trr/resolver_impl.h"
@@ -695,6 +696,16 @@ ResolverSnapshot Resolver::Impl::Snapshot() {
             : snapshot.servers.front().confirmation;
     snapshot.native_resolver = native_ ? native_->Describe() : "";
     snapshot.proxy = DescribeProxy(settings_.proxy);
+    // Oblivious DoH goes through its relay (and the proxy, if any).
+    if (settings_.ohttp && !servers_.empty()) {
+      if (const auto* sender =
+              dynamic_cast<const OhttpSender*>(servers_[0]->transport.get())) {
+        snapshot.proxy =
+            settings_.proxy.kind == ProxyConfig::Kind::kNone
+                ? sender->Describe()
+                : absl::StrCat(sender->Describe(), ", then ", snapshot.proxy);
+      }
+    }
     // Through a proxy, the proxy resolves it.
     snapshot.doh_host_resolved_natively =
         std::any_of(servers_.begin(), servers_.end(), [&](const ServerPtr& s) {

@@ -67,6 +67,11 @@ TEST(OhttpEndToEndTest, QueriesGoThroughARelayThatCannotReadThem) {
   ASSERT_TRUE((*unbound)->Sync().ok());
   EXPECT_EQ((*unbound)->QueriesReceived("www.example.test"), 1);
 
+  // The dump says how DoH goes: through which relay, under which key.
+  EXPECT_EQ((*resolver)->Snapshot().proxy,
+            absl::StrCat("ohttp via ", relay_base,
+                         "/gateway, key 1 (X25519, HKDF-SHA256, AES-128-GCM), "
+                         "fetched 1 time"));
   const std::string relay_log = (*relay)->process().Output();
   const std::string gateway_log = (*gateway)->process().Output();
   // The relay saw the client and the sealed requests, never a name.
