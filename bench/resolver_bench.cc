@@ -18,6 +18,8 @@
 #include "base/mutex.h"
 #include "benchmark/benchmark.h"
 #include "tests/peers/black_hole.h"
+#include "tests/peers/haproxy_server.h"
+#include "tests/peers/ohttp_gateway.h"
 #include "tests/peers/unbound_server.h"
 #include "trr/dns/dns_types.h"
 #include "trr/dns/query.h"
@@ -94,12 +96,52 @@ void BM_ResolveCacheHit(benchmark::State& state) {
 }
 BENCHMARK(BM_ResolveCacheHit);
 
-void BM_ResolveUncachedTrr(benchmark::State& state) {
-  if (Server() == nullptr) {
-    state.SkipWithError("unbound is not installed");
-    return;
-  }
-  auto resolver = MakeResolver();
+// Oblivious DoH to the same unbound: haproxy as the relay and the Node.js
+// gateway of tests/peers/ohttp (run from the source tree), started once.
+struct OhttpPath {
+  std::unique_ptr<trr::testing::OhttpGateway> gateway;
+  std::unique_ptr<trr::testing::HaproxyServer> relay;
+};
+
+OhttpPath* Ohttp() {
+  static OhttpPath* path = []() -> OhttpPath* {
+    if (Server() == nullptr || !trr::testing::OhttpGateway::Available() ||
+        !trr::testing::HaproxyServer::Available()) {
+      return nullptr;
+    }
+    auto gateway = trr::testing::OhttpGateway::Start(Server()->doh_port(),
+                                                     Server()->ca_file());
+    if (!gateway.ok()) return nullptr;
+    trr::testing::HaproxyConfig config;
+    config.backend_port = (*gateway)->port();
+    config.alpn = "h2,http/1.1";
+    auto relay = trr::testing::HaproxyServer::Start(config);
+    if (!relay.ok()) return nullptr;
+    return new OhttpPath{std::move(*gateway), std::move(*relay)};
+  }();
+  return path;
+}
+
+std::unique_ptr<trr::Resolver> MakeOhttpResolver() {
+  auto resolver = trr::Resolver::Create();
+  if (!resolver.ok()) return nullptr;
+  const std::string relay =
+      absl::StrCat("https://127.0.0.1:", Ohttp()->relay->port());
+  std::vector<std::pair<std::string, trr::prefs::PrefValue>> prefs = {
+      {"network.trr.mode", int32_t{3}},
+      {"network.trr.use_ohttp", true},
+      {"network.trr.ohttp.relay_uri", relay + "/gateway"},
+      {"network.trr.ohttp.config_uri", relay + "/ohttp-keys"},
+      {"network.trr.ohttp.uri", Server()->DohUri("localhost")},
+      {"network.trr.ca_file", Ohttp()->relay->ca_file()},
+  };
+  if (!(*resolver)->SetPrefs(prefs).ok()) return nullptr;
+  return std::move(*resolver);
+}
+
+// Uncached lookups one after another through `resolver`: their latency
+// percentiles, and the resolver's loop-thread CPU per lookup.
+void RunUncached(benchmark::State& state, trr::Resolver& resolver) {
   trr::ResolveOptions options;
   options.type = trr::QueryKind::kIpv4;
   options.bypass_cache = true;
@@ -109,13 +151,13 @@ void BM_ResolveUncachedTrr(benchmark::State& state) {
     trr::Mutex mu;
     trr::CondVar cv;
     bool done = false;
-    resolver->Resolve("www.example.test", options,
-                      [&](const trr::ResolveResult&) {
-                        trr::MutexLock lock(&mu);
-                        loop_thread = pthread_self();
-                        done = true;
-                        cv.SignalAll();
-                      });
+    resolver.Resolve("www.example.test", options,
+                     [&](const trr::ResolveResult&) {
+                       trr::MutexLock lock(&mu);
+                       loop_thread = pthread_self();
+                       done = true;
+                       cv.SignalAll();
+                     });
     trr::MutexLock lock(&mu);
     while (!done) cv.Wait(&mu);
   }
@@ -123,7 +165,7 @@ void BM_ResolveUncachedTrr(benchmark::State& state) {
   const double loop_cpu_start = ThreadCpuNs(loop_thread);
   for (auto _ : state) {
     const absl::Time start = absl::Now();
-    trr::ResolveResult r = resolver->ResolveSync("www.example.test", options);
+    trr::ResolveResult r = resolver.ResolveSync("www.example.test", options);
     ns.push_back(absl::ToDoubleNanoseconds(absl::Now() - start));
     if (!r.ok()) state.SkipWithError("lookup failed");
   }
@@ -131,7 +173,27 @@ void BM_ResolveUncachedTrr(benchmark::State& state) {
       (ThreadCpuNs(loop_thread) - loop_cpu_start) / state.iterations();
   ReportPercentiles(state, ns);
 }
+
+void BM_ResolveUncachedOhttp(benchmark::State& state) {
+  if (Ohttp() == nullptr) {
+    state.SkipWithError("unbound, haproxy or the OHTTP gateway is missing");
+    return;
+  }
+  auto resolver = MakeOhttpResolver();
+  RunUncached(state, *resolver);
+}
+BENCHMARK(BM_ResolveUncachedOhttp)->UseRealTime();
+
+void BM_ResolveUncachedTrr(benchmark::State& state) {
+  if (Server() == nullptr) {
+    state.SkipWithError("unbound is not installed");
+    return;
+  }
+  auto resolver = MakeResolver();
+  RunUncached(state, *resolver);
+}
 BENCHMARK(BM_ResolveUncachedTrr)->UseRealTime();
+
 
 // Several servers, the first black-holed (nftables drops its SYNs): after
 // the lookups that mark it unavailable (network.trr.server_max_failures,

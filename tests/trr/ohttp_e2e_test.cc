@@ -31,6 +31,7 @@ TEST(OhttpEndToEndTest, QueriesGoThroughARelayThatCannotReadThem) {
   relay_config.backend_port = (*gateway)->port();
   relay_config.backend_source = "127.0.0.3";
   relay_config.log_requests = true;
+  relay_config.alpn = "h2,http/1.1";
   auto relay = testing::HaproxyServer::Start(relay_config);
   ASSERT_TRUE(relay.ok()) << relay.status();
 
@@ -67,6 +68,8 @@ TEST(OhttpEndToEndTest, QueriesGoThroughARelayThatCannotReadThem) {
   ASSERT_TRUE((*unbound)->Sync().ok());
   EXPECT_EQ((*unbound)->QueriesReceived("www.example.test"), 1);
 
+  // One HTTP/2 connection to the relay carried every query.
+  EXPECT_EQ((*resolver)->Snapshot().counters.doh_connections, 1u);
   // The dump says how DoH goes: through which relay, under which key.
   EXPECT_EQ((*resolver)->Snapshot().proxy,
             absl::StrCat("ohttp via ", relay_base,

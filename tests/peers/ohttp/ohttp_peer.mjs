@@ -129,6 +129,7 @@ async function serve(port, targetPort, caFile, aead) {
   const config = unhex(keys.key_config);
   const list = new Uint8Array([...u16(config.length), ...config]);
   const ca = readFileSync(caFile);
+  let doh2 = null;
   const server = createServer(async (req, res) => {
     try {
       if (req.method === "GET" && req.url === "/ohttp-keys") {
@@ -145,11 +146,15 @@ async function serve(port, targetPort, caFile, aead) {
       const url = new URL(request.url);
       process.stdout.write(`gateway: peer=${req.socket.remoteAddress} ` +
                            `name=${questionName(query)}\n`);
-      // The DoH server speaks HTTP/2 (unbound's does only that).
+      // The DoH server speaks HTTP/2 (unbound's does only that), on one
+      // connection kept open, as a gateway would.
+      if (!doh2 || doh2.closed || doh2.destroyed) {
+        doh2 = http2Connect(`https://127.0.0.1:${targetPort}`,
+                            { ca, servername: url.hostname });
+        doh2.on("error", () => { doh2 = null; });
+      }
+      const session = doh2;
       const answer = await new Promise((resolve, reject) => {
-        const session = http2Connect(`https://127.0.0.1:${targetPort}`,
-                                     { ca, servername: url.hostname });
-        session.on("error", reject);
         const doh = session.request({
           ":method": "POST", ":path": url.pathname,
           "content-type": "application/dns-message",
@@ -164,7 +169,6 @@ async function serve(port, targetPort, caFile, aead) {
         });
         doh.on("data", (d) => parts.push(d));
         doh.on("end", () => {
-          session.close();
           resolve(new Response(Buffer.concat(parts), {
             status, headers: { "content-type": type } }));
         });
