@@ -235,22 +235,26 @@ void trr_resolve_options_init(trr_resolve_options* options) {
   options->trr_mode = -1;
 }
 
+namespace {
+
+// A lookup's options from C: NULL for the defaults; a null resolver or an
+// option trr.h does not define is refused.
+trr::StatusOr<trr::ResolveOptions> LookupOptions(
+    const trr_resolver* r, const trr_resolve_options* c_options) {
+  if (r == nullptr) return trr::InvalidArgumentError("null resolver");
+  trr_resolve_options defaults;
+  trr_resolve_options_init(&defaults);
+  return OptionsFor(c_options != nullptr ? *c_options : defaults);
+}
+
+}  // namespace
+
 uint64_t trr_resolve_with_options(trr_resolver* r, const char* host,
                                   const trr_resolve_options* c_options,
                                   trr_callback callback, void* user_data,
                                   trr_error* error) {
-  trr_resolve_options defaults;
-  trr_resolve_options_init(&defaults);
-  if (r == nullptr) {
-    Report(trr::InvalidArgumentError("null resolver"), error);
-    return 0;
-  }
-  auto options = OptionsFor(c_options != nullptr ? *c_options : defaults);
-  if (!options.ok()) {
-    Report(options.status(), error);
-    return 0;
-  }
-  Report(trr::OkStatus(), error);
+  auto options = LookupOptions(r, c_options);
+  if (Report(options.status(), error) != TRR_OK) return 0;
   // C gets one path: every answer through the callback, on the network
   // thread, never inside this call.
   options->complete_async = true;
@@ -266,12 +270,7 @@ trr_status trr_lookup_ip_hint(trr_resolver* r, const char* host,
                               const trr_resolve_options* c_options,
                               trr_callback callback, void* user_data,
                               trr_error* error) {
-  trr_resolve_options defaults;
-  trr_resolve_options_init(&defaults);
-  if (r == nullptr) {
-    return Report(trr::InvalidArgumentError("null resolver"), error);
-  }
-  auto options = OptionsFor(c_options != nullptr ? *c_options : defaults);
+  auto options = LookupOptions(r, c_options);
   if (!options.ok()) return Report(options.status(), error);
   const trr::ResolveResult result =
       r->resolver->LookupIpHint(host != nullptr ? host : "", *options);

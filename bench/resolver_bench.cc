@@ -194,7 +194,6 @@ void BM_ResolveUncachedTrr(benchmark::State& state) {
 }
 BENCHMARK(BM_ResolveUncachedTrr)->UseRealTime();
 
-
 // Several servers, the first black-holed (nftables drops its SYNs): after
 // the lookups that mark it unavailable (network.trr.server_max_failures,
 // 10), lookups go straight to the second. Goal: their p50 within 1.2x of
