@@ -87,6 +87,16 @@ trr::StatusOr<trr::ResolveOptions> OptionsFor(const trr_resolve_options& o) {
   return options;
 }
 
+// A lookup's options from C: NULL for the defaults; a null resolver or an
+// option trr.h does not define is refused.
+trr::StatusOr<trr::ResolveOptions> LookupOptions(
+    const trr_resolver* r, const trr_resolve_options* c_options) {
+  if (r == nullptr) return trr::InvalidArgumentError("null resolver");
+  trr_resolve_options defaults;
+  trr_resolve_options_init(&defaults);
+  return OptionsFor(c_options != nullptr ? *c_options : defaults);
+}
+
 trr_status SetPref(trr_resolver* r, const char* name,
                    trr::prefs::PrefValue value, trr_error* error) {
   if (r == nullptr || name == nullptr) {
@@ -234,20 +244,6 @@ void trr_resolve_options_init(trr_resolve_options* options) {
   options->type = TRR_TYPE_UNSPEC;
   options->trr_mode = -1;
 }
-
-namespace {
-
-// A lookup's options from C: NULL for the defaults; a null resolver or an
-// option trr.h does not define is refused.
-trr::StatusOr<trr::ResolveOptions> LookupOptions(
-    const trr_resolver* r, const trr_resolve_options* c_options) {
-  if (r == nullptr) return trr::InvalidArgumentError("null resolver");
-  trr_resolve_options defaults;
-  trr_resolve_options_init(&defaults);
-  return OptionsFor(c_options != nullptr ? *c_options : defaults);
-}
-
-}  // namespace
 
 uint64_t trr_resolve_with_options(trr_resolver* r, const char* host,
                                   const trr_resolve_options* c_options,
