@@ -159,6 +159,12 @@ void OhttpSender::OnRelayAnswer(RequestId id, DohResult result) {
   auto it = pending_.find(id);
   if (it == pending_.end()) return;
   if (!result.ok()) {
+    // A gateway refuses a request under a key it no longer has with 400
+    // or 422 (RFC 9458 section 5.3): fetch the key again for the next.
+    if (result.error == DohError::kHttpStatus &&
+        (result.http_status == 400 || result.http_status == 422)) {
+      key_.reset();
+    }
     Complete(id, std::move(result));  // the relay's own failure
     return;
   }

@@ -7,7 +7,8 @@
 // Two ordinary transports do the HTTP: one to the relay (message/ohttp-req
 // and -res), one that GETs the gateway's key configuration
 // (application/ohttp-keys) before the first query and again after an
-// answer fails to open (the gateway's key may have changed). A query that
+// answer fails to open or the gateway refuses a request with 400 or 422
+// (the gateway's key may have changed). A query that
 // cannot go sealed fails (DohError::kOhttp, or the relay's own error);
 // it never goes to the DoH server in the clear, which would show the
 // query to the resolver with the client's address.

@@ -24,17 +24,26 @@ absl::StatusOr<std::unique_ptr<OhttpGateway>> OhttpGateway::Start(
   auto port = PickFreePort();
   if (!port.ok()) return port.status();
   gateway->port_ = *port;
-  auto process =
-      TestProcess::Start({"node", kPeer, "serve", absl::StrCat(*port),
-                          absl::StrCat(doh_port), ca_file, absl::StrCat(aead)});
-  if (!process.ok()) return process.status();
-  gateway->process_ = std::move(*process);
-  if (absl::Status status = gateway->process_->WaitForOutput(
-          "gateway: listening", absl::Seconds(20));
-      !status.ok()) {
-    return status;
-  }
+  gateway->doh_port_ = doh_port;
+  gateway->ca_file_ = ca_file;
+  gateway->aead_ = aead;
+  if (absl::Status status = gateway->Run(); !status.ok()) return status;
   return gateway;
+}
+
+absl::Status OhttpGateway::Run() {
+  auto process = TestProcess::Start(
+      {"node", kPeer, "serve", absl::StrCat(port_), absl::StrCat(doh_port_),
+       ca_file_, absl::StrCat(aead_)});
+  if (!process.ok()) return process.status();
+  process_ = std::move(*process);
+  return process_->WaitForOutput("gateway: listening", absl::Seconds(20));
+}
+
+absl::Status OhttpGateway::Restart() {
+  process_->Stop();
+  previous_output_ += process_->Output();
+  return Run();
 }
 
 OhttpGateway::~OhttpGateway() {

@@ -27,10 +27,21 @@ class OhttpGateway {
   ~OhttpGateway();
 
   uint16_t port() const { return port_; }
+  // Stops it and starts it again on the same port, with a new key (as a
+  // gateway that rotated its key); what it printed before is kept in
+  // `previous_output`.
+  absl::Status Restart();
+  const std::string& previous_output() const { return previous_output_; }
   TestProcess& process() { return *process_; }
 
  private:
   OhttpGateway() = default;
+  absl::Status Run();
+
+  uint16_t doh_port_ = 0;
+  std::string ca_file_;
+  int aead_ = 1;
+  std::string previous_output_;
   uint16_t port_ = 0;
   std::unique_ptr<TestProcess> process_;
 };

@@ -75,8 +75,25 @@ TEST(OhttpEndToEndTest, QueriesGoThroughARelayThatCannotReadThem) {
             absl::StrCat("ohttp via ", relay_base,
                          "/gateway, key 1 (X25519, HKDF-SHA256, AES-128-GCM), "
                          "fetched 1 time"));
+  // The gateway's key changes: the first query under the old key is
+  // refused (a typed failure, nothing sent in the clear), the key is
+  // fetched again, and the next goes through.
+  ASSERT_TRUE((*gateway)->Restart().ok());
+  ResolveOptions v6;
+  v6.type = QueryKind::kIpv6;
+  const ResolveResult stale = (*resolver)->ResolveSync("www.example.test", v6);
+  EXPECT_FALSE(stale.ok());
+  EXPECT_EQ(stale.trr_failure, TrrFailure::kHttpStatus) << stale.status;
+  const ResolveResult fresh =
+      (*resolver)->ResolveSync("v6only.example.test", v6);
+  EXPECT_TRUE(fresh.ok()) << fresh.status;
+  EXPECT_TRUE(
+      absl::StrContains((*resolver)->Snapshot().proxy, "fetched 2 times"))
+      << (*resolver)->Snapshot().proxy;
+
   const std::string relay_log = (*relay)->process().Output();
-  const std::string gateway_log = (*gateway)->process().Output();
+  const std::string gateway_log =
+      (*gateway)->previous_output() + (*gateway)->process().Output();
   // The relay saw the client and the sealed requests, never a name.
   EXPECT_TRUE(absl::StrContains(relay_log, "127.0.0.1")) << relay_log;
   EXPECT_TRUE(absl::StrContains(relay_log, "/gateway")) << relay_log;
