@@ -20,8 +20,6 @@ DohResult Error(DohError error, std::string detail) {
   return result;
 }
 
-absl::string_view View(const std::string& s) { return s; }
-
 }  // namespace
 
 OhttpSender::OhttpSender(EventLoop* loop, MakeTransport make)
@@ -194,7 +192,7 @@ void OhttpSender::OnRelayAnswer(RequestId id, DohResult result) {
          "the DoH server's answer is over 65535 bytes");
     return;
   }
-  Complete(id, CheckedAnswer(response->status, View(content_type),
+  Complete(id, CheckedAnswer(response->status, content_type,
                              std::move(response->content)));
 }
 

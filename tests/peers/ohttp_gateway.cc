@@ -8,8 +8,6 @@
 namespace trr::testing {
 namespace {
 
-// Relative to the source tree, where ctest and Bazel run tests from.
-constexpr char kPeer[] = "tests/peers/ohttp/ohttp_peer.mjs";
 constexpr char kModules[] = "tests/peers/ohttp/node_modules/@hpke/core";
 
 }  // namespace
@@ -33,8 +31,8 @@ absl::StatusOr<std::unique_ptr<OhttpGateway>> OhttpGateway::Start(
 
 absl::Status OhttpGateway::Run() {
   auto process = TestProcess::Start(
-      {"node", kPeer, "serve", absl::StrCat(port_), absl::StrCat(doh_port_),
-       ca_file_, absl::StrCat(aead_)});
+      {"node", kOhttpPeerScript, "serve", absl::StrCat(port_),
+       absl::StrCat(doh_port_), ca_file_, absl::StrCat(aead_)});
   if (!process.ok()) return process.status();
   process_ = std::move(*process);
   return process_->WaitForOutput("gateway: listening", absl::Seconds(20));

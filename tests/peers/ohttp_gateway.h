@@ -16,6 +16,10 @@
 
 namespace trr::testing {
 
+// The peer's script, relative to the source tree (where ctest and Bazel
+// run tests from); `node` runs it.
+inline constexpr char kOhttpPeerScript[] = "tests/peers/ohttp/ohttp_peer.mjs";
+
 class OhttpGateway {
  public:
   // node, and the npm packages scripts/setup.sh installs.

@@ -1611,6 +1611,15 @@ struct FakeGateway {
   }
 };
 
+// The fake transport's `raw`, answering as `gateway` (which it keeps).
+std::function<DohResult(const std::string&, const std::vector<uint8_t>&)>
+AnswerAs(std::shared_ptr<FakeGateway> gateway) {
+  return
+      [gateway](const std::string& server, const std::vector<uint8_t>& body) {
+        return gateway->Handle(server, body);
+      };
+}
+
 std::vector<std::pair<std::string, prefs::PrefValue>> OhttpPrefs() {
   return {{"network.trr.use_ohttp", true},
           {"network.trr.ohttp.relay_uri", std::string("https://relay.test/r")},
@@ -1625,10 +1634,7 @@ std::vector<std::pair<std::string, prefs::PrefValue>> OhttpPrefs() {
 TEST(OhttpTest, LookupsGoSealedThroughTheRelayOnly) {
   auto gateway = std::make_shared<FakeGateway>();
   Harness h;
-  h.script->raw = [gateway](const std::string& server,
-                            const std::vector<uint8_t>& body) {
-    return gateway->Handle(server, body);
-  };
+  h.script->raw = AnswerAs(gateway);
   h.Start(3, Confirm::kSkipped, OhttpPrefs());
   ASSERT_NE(h.resolver, nullptr);
   for (const char* name : {"www.example.test", "mail.example.test"}) {
@@ -1663,10 +1669,7 @@ TEST(OhttpTest, AnAnswerThatDoesNotOpenFailsAndTheKeyIsFetchedAgain) {
     auto gateway = std::make_shared<FakeGateway>();
     gateway->wrong_key = true;
     Harness h;
-    h.script->raw = [gateway](const std::string& server,
-                              const std::vector<uint8_t>& body) {
-      return gateway->Handle(server, body);
-    };
+    h.script->raw = AnswerAs(gateway);
     auto prefs = OhttpPrefs();
     prefs.push_back({"network.trr.retry_on_recoverable_errors", false});
     h.Start(mode, Confirm::kSkipped, prefs);
@@ -1698,10 +1701,7 @@ TEST(OhttpTest, NoUsableKeyOrRelaySendsNothing) {
   auto gateway = std::make_shared<FakeGateway>();
   gateway->config.symmetric = {{ohttp::kKdfHkdfSha256, 0x0002}};  // AES-256
   Harness h;
-  h.script->raw = [gateway](const std::string& server,
-                            const std::vector<uint8_t>& body) {
-    return gateway->Handle(server, body);
-  };
+  h.script->raw = AnswerAs(gateway);
   h.Start(3, Confirm::kSkipped, OhttpPrefs());
   ASSERT_NE(h.resolver, nullptr);
   ResolveResult r = h.resolver->ResolveSync("www.example.test", Ipv4());

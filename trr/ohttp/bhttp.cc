@@ -156,6 +156,19 @@ absl::Status ReadBody(Reader& r, bool known_length,
   return r.Padding();
 }
 
+// The framing indicator: true for the known-length form of the kind whose
+// indicators are `known` and `indeterminate`; an error for any other.
+absl::StatusOr<bool> ReadFraming(Reader& r, uint64_t known,
+                                 uint64_t indeterminate,
+                                 absl::string_view kind) {
+  absl::StatusOr<uint64_t> framing = r.Varint("framing indicator");
+  if (!framing.ok()) return framing.status();
+  if (*framing != known && *framing != indeterminate) {
+    return r.Error("framing indicator", absl::StrCat("is not a ", kind, "'s"));
+  }
+  return *framing == known;
+}
+
 }  // namespace
 
 Bytes EncodeBhttpRequest(const BhttpRequest& request) {
@@ -183,11 +196,9 @@ Bytes EncodeBhttpResponse(const BhttpResponse& response) {
 
 absl::StatusOr<BhttpRequest> DecodeBhttpRequest(ByteSpan message) {
   Reader r(message);
-  absl::StatusOr<uint64_t> framing = r.Varint("framing indicator");
-  if (!framing.ok()) return framing.status();
-  if (*framing != kKnownLengthRequest && *framing != kIndeterminateRequest) {
-    return r.Error("framing indicator", "is not a request's");
-  }
+  absl::StatusOr<bool> known_length =
+      ReadFraming(r, kKnownLengthRequest, kIndeterminateRequest, "request");
+  if (!known_length.ok()) return known_length.status();
   BhttpRequest request;
   for (std::string* part :
        {&request.method, &request.scheme, &request.authority, &request.path}) {
@@ -195,9 +206,8 @@ absl::StatusOr<BhttpRequest> DecodeBhttpRequest(ByteSpan message) {
     if (!value.ok()) return value.status();
     *part = std::move(*value);
   }
-  if (absl::Status s =
-          ReadBody(r, *framing == kKnownLengthRequest, request.fields,
-                   request.content, request.trailers);
+  if (absl::Status s = ReadBody(r, *known_length, request.fields,
+                                request.content, request.trailers);
       !s.ok()) {
     return s;
   }
@@ -206,12 +216,10 @@ absl::StatusOr<BhttpRequest> DecodeBhttpRequest(ByteSpan message) {
 
 absl::StatusOr<BhttpResponse> DecodeBhttpResponse(ByteSpan message) {
   Reader r(message);
-  absl::StatusOr<uint64_t> framing = r.Varint("framing indicator");
+  absl::StatusOr<bool> framing =
+      ReadFraming(r, kKnownLengthResponse, kIndeterminateResponse, "response");
   if (!framing.ok()) return framing.status();
-  if (*framing != kKnownLengthResponse && *framing != kIndeterminateResponse) {
-    return r.Error("framing indicator", "is not a response's");
-  }
-  const bool known_length = *framing == kKnownLengthResponse;
+  const bool known_length = *framing;
   BhttpResponse response;
   while (true) {
     absl::StatusOr<uint64_t> status = r.Varint("status code");

@@ -3,7 +3,6 @@
 // bhttp-js): the gateway opens what trr sealed, and trr opens what the
 // gateway sealed, with both AEADs.
 
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -12,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "tests/peers/ohttp_gateway.h"
 #include "tests/peers/test_process.h"
 #include "trr/ohttp/bhttp.h"
 #include "trr/ohttp/ohttp.h"
@@ -19,13 +19,9 @@
 namespace trr::ohttp {
 namespace {
 
-// Relative to the source tree, where ctest and Bazel run tests from.
-constexpr char kPeer[] = "tests/peers/ohttp/ohttp_peer.mjs";
-constexpr char kModules[] = "tests/peers/ohttp/node_modules/@hpke/core";
-
 // Runs the peer and returns what it printed on success.
 absl::StatusOr<std::string> RunPeer(std::vector<std::string> args) {
-  args.insert(args.begin(), {"node", kPeer});
+  args.insert(args.begin(), {"node", trr::testing::kOhttpPeerScript});
   auto process = trr::testing::TestProcess::Start(args);
   if (!process.ok()) return process.status();
   if (absl::Status s = (*process)->WaitForExit(absl::Seconds(30)); !s.ok()) {
@@ -54,11 +50,7 @@ Bytes Hex(const std::string& hex) {
 }
 
 TEST(OhttpInteropTest, AnIndependentGatewayOpensAndAnswersWhatTrrSeals) {
-  if (trr::testing::FindProgram("node").empty() ||
-      !std::filesystem::exists(kModules)) {
-    GTEST_SKIP() << "SKIPPED LOUDLY: node or the gateway's npm packages are "
-                    "missing; run scripts/setup.sh to run this test";
-  }
+  TRR_REQUIRE_OHTTP_GATEWAY();
   for (uint16_t aead : {kAeadAes128Gcm, kAeadChaCha20Poly1305}) {
     SCOPED_TRACE(absl::StrCat("AEAD ", aead));
     auto keys = RunPeer({"keygen", absl::StrCat(aead)});
