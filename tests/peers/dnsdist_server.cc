@@ -55,9 +55,22 @@ absl::Status DnsdistServer::Launch() {
       {"dnsdist", "--supervised", "--disable-syslog", "-C", config_file_});
   if (!process.ok()) return process.status();
   process_ = std::move(*process);
-  // Printed once the configuration ran and every listener is bound.
-  return process_->WaitForOutput("comes with ABSOLUTELY NO WARRANTY",
-                                 absl::Seconds(20));
+  // Printed once the configuration ran; the DoH listeners are checked
+  // for themselves.
+  if (absl::Status status = process_->WaitForOutput(
+          "comes with ABSOLUTELY NO WARRANTY", absl::Seconds(20));
+      !status.ok()) {
+    return status;
+  }
+  for (uint16_t port : {doh_port_, http_port_}) {
+    if (port == 0) continue;
+    if (absl::Status status =
+            process_->WaitForListening(port, absl::Seconds(20));
+        !status.ok()) {
+      return status;
+    }
+  }
+  return absl::OkStatus();
 }
 
 DnsdistServer::~DnsdistServer() {

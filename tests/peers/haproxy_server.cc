@@ -54,13 +54,14 @@ absl::StatusOr<std::unique_ptr<HaproxyServer>> HaproxyServer::Start(
   lines.insert(lines.end(), rest.begin(), rest.end());
   const std::string conf =
       server->dir_.WriteFile("haproxy.cfg", absl::StrJoin(lines, "\n") + "\n");
-  // -db: in the foreground; -V says when it starts polling, its
-  // listeners bound.
-  auto process = TestProcess::Start({"haproxy", "-db", "-V", "-f", conf});
+  // -db: in the foreground. haproxy prints nothing once its listeners
+  // are bound (with -V it names its polling mechanism before binding), so
+  // readiness is the listening socket itself.
+  auto process = TestProcess::Start({"haproxy", "-db", "-f", conf});
   if (!process.ok()) return process.status();
   server->process_ = std::move(*process);
-  if (absl::Status status = server->process_->WaitForOutput(
-          "as the polling mechanism", absl::Seconds(20));
+  if (absl::Status status =
+          server->process_->WaitForListening(*port, absl::Seconds(20));
       !status.ok()) {
     return status;
   }

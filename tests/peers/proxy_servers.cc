@@ -56,6 +56,11 @@ absl::StatusOr<std::unique_ptr<SquidServer>> SquidServer::Start(bool allow) {
       !status.ok()) {
     return status;
   }
+  if (absl::Status status =
+          server->process_->WaitForListening(*port, absl::Seconds(20));
+      !status.ok()) {
+    return status;
+  }
   return server;
 }
 

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -133,6 +134,73 @@ absl::Status TestProcess::WaitForOutputCount(const std::string& text, int count,
   if (seen >= count) return absl::OkStatus();
   return absl::DeadlineExceededError(
       absl::StrCat(seen, " of ", count, " lines with \"", text, "\""));
+}
+
+namespace {
+
+// The inodes of TCP sockets listening on `port`, from /proc/net/tcp and
+// tcp6 (state 0A is LISTEN; the local address ends in ":PORT" in hex).
+std::vector<std::string> ListeningInodes(uint16_t port) {
+  std::vector<std::string> inodes;
+  const std::string local_port =
+      absl::StrCat(":", absl::Hex(port, absl::kZeroPad4));
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // the heading
+    while (std::getline(in, line)) {
+      std::vector<absl::string_view> fields =
+          absl::StrSplit(line, ' ', absl::SkipEmpty());
+      if (fields.size() < 10) continue;
+      if (fields[3] == "0A" &&
+          absl::EndsWithIgnoreCase(fields[1], local_port)) {
+        inodes.emplace_back(fields[9]);
+      }
+    }
+  }
+  return inodes;
+}
+
+// Whether process `pid` has one of `inodes` among its open files.
+bool HoldsSocket(pid_t pid, const std::vector<std::string>& inodes) {
+  std::error_code error;
+  const std::filesystem::path fds = absl::StrCat("/proc/", pid, "/fd");
+  for (const auto& entry : std::filesystem::directory_iterator(fds, error)) {
+    const std::string target =
+        std::filesystem::read_symlink(entry.path(), error).string();
+    for (const std::string& inode : inodes) {
+      if (target == absl::StrCat("socket:[", inode, "]")) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::Status TestProcess::WaitForListening(uint16_t port,
+                                           absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  // The kernel tells no one when a socket starts listening: look again
+  // every few milliseconds, or at once when the process prints or exits.
+  while (true) {
+    const pid_t pid = pid_;
+    if (pid > 0 && HoldsSocket(pid, ListeningInodes(port))) {
+      return absl::OkStatus();
+    }
+    MutexLock lock(&mu_);
+    const size_t lines = lines_.size();
+    if (output_closed_ || absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(
+          absl::StrCat(output_closed_ ? "process exited" : "timed out",
+                       " before listening on port ", port, "; output:\n",
+                       absl::StrJoin(lines_, "\n")));
+    }
+    output_changed_.AwaitWithDeadline(
+        &mu_, std::min(deadline, absl::Now() + absl::Milliseconds(5)),
+        [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+          return output_closed_ || lines_.size() != lines;
+        });
+  }
 }
 
 absl::Status TestProcess::WaitForExit(absl::Duration timeout) {

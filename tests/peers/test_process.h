@@ -35,6 +35,11 @@ class TestProcess {
   // deadline or when the process exits first.
   absl::Status WaitForOutputCount(const std::string& text, int count,
                                   absl::Duration timeout);
+  // Waits until this process holds a TCP socket listening on `port`
+  // (127.0.0.1 or ::1), as /proc says; fails at the deadline or when the
+  // process exits first. For peers that say they are ready before they
+  // bind (haproxy prints its polling mechanism first).
+  absl::Status WaitForListening(uint16_t port, absl::Duration timeout);
   // Every line so far, for failure messages.
   std::string Output();
   // Waits until the process has exited (its output closed) and reaps it;
