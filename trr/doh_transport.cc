@@ -284,28 +284,8 @@ DohTransport::RequestId DohTransport::Send(absl::Span<const uint8_t> query,
     return id;
   }
   r->query.assign(query.begin(), query.end());
-  r->timer = loop_->AddTimer(timeout, [this, id, timeout] {
-    auto it = requests_.find(id);
-    if (it == requests_.end()) return;
-    DeliveryScope scope(this);
-    Request* r = it->second.get();
-    const bool any_up = std::any_of(
-        connections_.begin(), connections_.end(), [](const auto& conn) {
-          return conn->state == Connection::State::kReady;
-        });
-    if (r->conn == nullptr && !any_up) {
-      DohResult result;
-      result.error = DohError::kTimeout;
-      result.unreachable = true;
-      result.detail =
-          absl::StrCat("no connection to ", config_.uri.host,
-                       " came up within ", absl::FormatDuration(timeout));
-      Finish(r, std::move(result));
-      return;
-    }
-    Abandon(r, DohError::kTimeout,
-            absl::StrCat("no answer within ", absl::FormatDuration(timeout)));
-  });
+  r->timeout = timeout;
+  ArmTimer(r, timeout);
   // Whatever completes now is delivered on a later turn, never inside Send.
   ++io_depth_;
   if (waiting_.empty() && active_ != nullptr && HasRoom(active_)) {
@@ -319,6 +299,60 @@ DohTransport::RequestId DohTransport::Send(absl::Span<const uint8_t> query,
   --io_depth_;
   if (!deliveries_.empty()) Tick();
   return id;
+}
+
+void DohTransport::ArmTimer(Request* r, absl::Duration after) {
+  if (r->timer != 0) loop_->CancelTimer(r->timer);
+  const RequestId id = r->id;
+  r->timer = loop_->AddTimer(after, [this, id] { OnTimeout(id); });
+}
+
+void DohTransport::OnTimeout(RequestId id) {
+  auto it = requests_.find(id);
+  if (it == requests_.end()) return;
+  DeliveryScope scope(this);
+  Request* r = it->second.get();
+  r->timer = 0;
+  if (r->conn == nullptr) {
+    const bool any_up = std::any_of(
+        connections_.begin(), connections_.end(), [](const auto& conn) {
+          return conn->state == Connection::State::kReady;
+        });
+    if (!any_up) {
+      DohResult result;
+      result.error = DohError::kTimeout;
+      result.unreachable = true;
+      result.detail =
+          absl::StrCat("no connection to ", config_.uri.host,
+                       " came up within ", absl::FormatDuration(r->timeout));
+      Finish(r, std::move(result));
+      return;
+    }
+    // Still waiting for room on a connection that is up. A server that
+    // answers is busy, not failing: the request waits on, and its own
+    // clock starts when it goes out (SubmitWaiting).
+    const absl::Time now = EventLoop::MonotonicNow();
+    if (now - last_answer_ < r->timeout) {
+      ArmTimer(r, last_answer_ + r->timeout - now);
+      return;
+    }
+  }
+  Abandon(r, DohError::kTimeout,
+          absl::StrCat("no answer within ", absl::FormatDuration(r->timeout)));
+}
+
+void DohTransport::SubmitWaiting(Connection* conn, Request* r) {
+  // Off the queue of a server that is answering: the server's time starts
+  // now. A server that has not answered lately gets no more time than the
+  // request had left.
+  if (EventLoop::MonotonicNow() - last_answer_ < r->timeout) {
+    ArmTimer(r, r->timeout);
+  }
+  if (conn->http1 != nullptr) {
+    SubmitHttp1(conn, r);
+  } else {
+    Submit(conn, r);
+  }
 }
 
 void DohTransport::Cancel(RequestId id) {
@@ -364,8 +398,11 @@ void DohTransport::Finish(Request* r, DohError error, std::string detail) {
 void DohTransport::Finish(Request* r, DohResult result) {
   auto it = requests_.find(r->id);
   if (it == requests_.end()) return;
-  loop_->CancelTimer(r->timer);
+  if (r->timer != 0) loop_->CancelTimer(r->timer);
   if (r->retry_timer != 0) loop_->CancelTimer(r->retry_timer);
+  if (r->answered || result.http_status != 0) {
+    last_answer_ = EventLoop::MonotonicNow();
+  }
   if (r->conn != nullptr) {
     Connection* conn = r->conn;
     conn->streams.erase(r->stream);
@@ -468,7 +505,7 @@ void DohTransport::DispatchWaiting() {
     auto it = requests_.find(waiting_.front());
     waiting_.pop_front();
     if (it == requests_.end() || it->second->conn != nullptr) continue;
-    Submit(active_, it->second.get());
+    SubmitWaiting(active_, it->second.get());
     submitted = true;
   }
   if (submitted) Tick();
@@ -492,7 +529,7 @@ void DohTransport::DispatchHttp1() {
       auto it = requests_.find(waiting_.front());
       waiting_.pop_front();
       if (it == requests_.end() || it->second->conn != nullptr) continue;
-      SubmitHttp1(conn, it->second.get());
+      SubmitWaiting(conn, it->second.get());
       submitted = true;
     }
   }

@@ -169,6 +169,11 @@ class DohSender {
   virtual ~DohSender() = default;
   virtual void Configure(DohConfig config) = 0;
   // `done` runs exactly once, on the loop, never inside this call.
+  // `timeout` is how long the server has to answer a request once it is on
+  // a connection. A request waiting for room on a connection whose server
+  // answered within the last `timeout` (busy, not stalled) waits on; one
+  // waiting for a connection that is not up, or for a server that has
+  // answered nothing for that long, fails at `timeout`.
   virtual RequestId Send(absl::Span<const uint8_t> query,
                          absl::Duration timeout, Callback done) = 0;
   // Completes the request with kCancelled now; no-op if already done.
@@ -235,6 +240,12 @@ class DohTransport final : public DohSender {
   void Finish(Request* request, DohError error, std::string detail);
   void Finish(Request* request, DohResult result);
   void Deliver();
+  // (Re)starts `request`'s timer: OnTimeout in `after`.
+  void ArmTimer(Request* request, absl::Duration after);
+  void OnTimeout(RequestId id);
+  // Takes `request` out of the queue onto `conn`; its clock starts again
+  // if the server has been answering.
+  void SubmitWaiting(Connection* conn, Request* request);
   // The server refused `request` or dropped its connection before
   // answering: it goes again after RetryDelay(); false once it has used
   // its retries (or was answered, or the transport is going away).
@@ -375,6 +386,9 @@ class DohTransport final : public DohSender {
   // Sent, but not yet on a connection: in the order they were sent (ids
   // grow), refused ones put back in their place.
   std::deque<RequestId> waiting_;
+  // When an answer (any HTTP response) last came: a server that answered
+  // this recently is busy, and requests waiting for it wait on.
+  absl::Time last_answer_ = absl::InfinitePast();
   RequestId next_id_ = 1;
   std::deque<Delivery> deliveries_;
   int io_depth_ = 0;

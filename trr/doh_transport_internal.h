@@ -77,6 +77,9 @@ struct DohTransport::Request {
   Callback done;
   std::vector<uint8_t> query;
   size_t query_sent = 0;  // POST: how much of it nghttp2 has taken
+  // How long the server has to answer once the request is on a connection
+  // (DohSender::Send), and the timer that holds it to that.
+  absl::Duration timeout;
   EventLoop::TimerId timer = 0;
   // Where it was sent; none while it waits for a connection.
   Connection* conn = nullptr;

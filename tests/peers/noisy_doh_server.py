@@ -15,12 +15,14 @@ Every event is one line on stdout, for the test to wait on and count:
 
 import argparse
 import base64
+import heapq
 import selectors
 import socket
 import ssl
 import struct
 import sys
 import threading
+import time
 import urllib.parse
 
 import h2.config
@@ -83,6 +85,7 @@ class Connection:
         self.received = 0  # streams opened by the client
         self.last_stream = None  # set by the GOAWAY sent, if any
         self.flooded = False
+        self.closed = False
         self.out = b""
 
     def start(self):
@@ -169,7 +172,10 @@ class Connection:
             log("dropped", self.number, len(self.requests))
             return False
         for stream_id in ended:
-            self.respond(stream_id)
+            if args.answer_delay_ms:
+                self.server.later(args.answer_delay_ms, self, stream_id)
+            else:
+                self.respond(stream_id)
         self.queue(self.h2.data_to_send())
         if self.last_stream is not None and not any(
                 stream <= self.last_stream for stream in self.requests):
@@ -330,6 +336,9 @@ class Http1Connection:
                         pass
                     break
                 message = answer_for(dns_body(*request))
+                if self.server.args.answer_delay_ms:
+                    # A busy server: this connection's thread is its worker.
+                    time.sleep(self.server.args.answer_delay_ms / 1000)
                 if b == "endless":
                     self.sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: "
                                       b"application/dns-message\r\n"
@@ -368,6 +377,9 @@ class Server:
         # Set when the first connection closes (--hold-later-tls).
         self.first_closed = threading.Event()
         self.selector = selectors.DefaultSelector()
+        # Answers held back by --answer-delay-ms: (due, serial, conn, stream).
+        self.delayed = []
+        self.serial = 0
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.cert, args.key)
         if args.alpn != "none":
@@ -383,11 +395,31 @@ class Server:
         self.selector.register(listener, selectors.EVENT_READ, None)
         log("listening", listener.getsockname()[1])
         while True:
-            for key, _ in self.selector.select():
+            timeout = None
+            if self.delayed:
+                timeout = max(0, self.delayed[0][0] - time.monotonic())
+            for key, _ in self.selector.select(timeout):
                 if key.data is None:
                     self.accept(key.fileobj)
                 else:
                     self.serve_connection(key.data)
+            self.answer_due()
+
+    def later(self, delay_ms, conn, stream_id):
+        """Answers `stream_id` on `conn` once `delay_ms` has passed."""
+        self.serial += 1
+        heapq.heappush(self.delayed, (time.monotonic() + delay_ms / 1000,
+                                      self.serial, conn, stream_id))
+
+    def answer_due(self):
+        now = time.monotonic()
+        while self.delayed and self.delayed[0][0] <= now:
+            _, _, conn, stream_id = heapq.heappop(self.delayed)
+            if conn.closed:
+                continue
+            conn.respond(stream_id)
+            conn.queue(conn.h2.data_to_send())
+            self.send(conn)
 
     def accept(self, listener):
         raw, _ = listener.accept()
@@ -419,6 +451,7 @@ class Server:
         self.send(conn)
 
     def close(self, conn):
+        conn.closed = True
         self.selector.unregister(conn.sock)
         conn.sock.close()
         log("closed", conn.number)
@@ -490,6 +523,9 @@ def main():
                         "stream's body is incomplete (knot-resolver 5.6)")
     parser.add_argument("--max-streams", type=int, default=0,
                         help="SETTINGS_MAX_CONCURRENT_STREAMS to advertise")
+    parser.add_argument("--answer-delay-ms", type=int, default=0,
+                        help="answer each request this long after it came "
+                        "(HTTP/2: other streams go on meanwhile)")
     parser.add_argument("--refuse-every", type=int, default=0,
                         help="REFUSED_STREAM for every Nth stream")
     parser.add_argument("--goaway-after", type=int, default=0,

@@ -7,16 +7,21 @@
 // kept-alive connections, every framing of a response, a kept-alive
 // connection closed under a request, and hostile responses.
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "base/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/peers/noisy_doh_server.h"
 #include "tests/trr/transport_harness.h"
 #include "trr/dns/dns_types.h"
 #include "trr/dns/response.h"
+#include "trr/resolver.h"
 
 namespace trr {
 namespace {
@@ -50,22 +55,32 @@ void ExpectAnswered(const DohResult& result, const std::string& name) {
   EXPECT_EQ(response.addresses[0].ToString(), "192.0.2.1");
 }
 
-// `count` names sent at once; every one must come back answered.
-void ExpectBurstAnswered(TransportHarness& h, int count) {
+// `count` names sent at once, each given `timeout`; returns their results.
+std::vector<DohResult> SendBurst(TransportHarness& h, int count,
+                                 absl::Duration timeout = absl::Seconds(5)) {
   std::vector<std::string> names;
   for (int i = 0; i < count; ++i) {
     names.push_back("n" + std::to_string(i) + ".example.test");
   }
   const size_t before = h.ResultCount();
-  h.SendBurst(names, dns::kTypeA);
-  const std::vector<DohResult> results = h.Wait(before + count);
-  ASSERT_EQ(results.size(), before + count);
+  h.SendBurst(names, dns::kTypeA, timeout);
+  std::vector<DohResult> results = h.Wait(before + count);
+  EXPECT_EQ(results.size(), before + count);
+  results.erase(results.begin(),
+                results.begin() + std::min(before, results.size()));
+  return results;
+}
+
+// `count` names sent at once; every one must come back answered.
+void ExpectBurstAnswered(TransportHarness& h, int count,
+                         absl::Duration timeout = absl::Seconds(5)) {
+  const std::vector<DohResult> results = SendBurst(h, count, timeout);
   int ok = 0;
-  for (size_t i = before; i < results.size(); ++i) {
-    const DohResult& r = results[i];
+  int failed = 0;
+  for (const DohResult& r : results) {
     if (r.ok()) {
       ++ok;
-    } else {
+    } else if (++failed <= 5) {
       ADD_FAILURE() << DohErrorName(r.error) << ": " << r.detail;
     }
   }
@@ -244,6 +259,106 @@ TEST_F(NoisyPeerTest, TheServersStreamLimitIsHonoured) {
   EXPECT_EQ(connections[0].stream_limit, 5u);
 }
 
+// A server that answers every stream, 100 ms each, two at a time: a burst
+// of 20 takes a second, and each request has 400 ms. Those waiting for a
+// stream wait on while answers come, and their clock starts when they go
+// out: a busy server is not a failing one (mode 2 would go native).
+TEST_F(NoisyPeerTest, RequestsQueuedForABusyServerWaitAsLongAsItAnswers) {
+  auto server = StartNoisy({"--max-streams", "2", "--answer-delay-ms", "100"});
+  ASSERT_NE(server, nullptr);
+  TransportHarness h("nghttp2");
+  h.Configure(ConfigFor(*server));
+  // Its SETTINGS first, so that the burst queues here, not at the server.
+  ExpectAnswered(h.SendAndWait("first.example.test", dns::kTypeA),
+                 "first.example.test");
+  ExpectBurstAnswered(h, 20, absl::Milliseconds(400));
+  EXPECT_EQ(h.Stats().errors[static_cast<int>(DohError::kTimeout)], 0u);
+  EXPECT_EQ(server->Count("answered"), 21);
+}
+
+// The same server, silent: what waits for a stream gets no more time than
+// what is on one. Every request fails as a timeout at its own deadline,
+// not one after another as streams come free (20 rounds of 300 ms).
+TEST_F(NoisyPeerTest, RequestsQueuedForAStalledServerFailInTheirOwnTime) {
+  auto server =
+      StartNoisy({"--max-streams", "2", "--answer-delay-ms", "600000"});
+  ASSERT_NE(server, nullptr);
+  TransportHarness h("nghttp2");
+  h.Configure(ConfigFor(*server));
+  // Up, with its SETTINGS in: this one times out on the connection.
+  const DohResult first =
+      h.SendAndWait("first.example.test", dns::kTypeA, absl::Milliseconds(300));
+  EXPECT_EQ(first.error, DohError::kTimeout) << first.detail;
+  const absl::Time start = absl::Now();
+  std::vector<DohResult> results;
+  {
+    std::vector<std::string> names;
+    for (int i = 0; i < 40; ++i) names.push_back(absl::StrCat("n", i, ".test"));
+    h.SendBurst(names, dns::kTypeA, absl::Milliseconds(300));
+    results = h.Wait(41, absl::Seconds(3));
+  }
+  ASSERT_EQ(results.size(), 41u)
+      << "still waiting after " << absl::Now() - start;
+  for (size_t i = 1; i < results.size(); ++i) {
+    EXPECT_EQ(results[i].error, DohError::kTimeout) << results[i].detail;
+    EXPECT_FALSE(results[i].unreachable);
+  }
+  EXPECT_EQ(h.Connections().size(), 1u);
+}
+
+// Mode 2 over the busy server: 30 lookups, 50 ms an answer two at a time,
+// 300 ms each. Every one is answered by TRR and none goes native: the
+// server was busy, never failing.
+TEST_F(NoisyPeerTest, Mode2NeverGoesNativeBecauseTheServerWasBusy) {
+  auto server = StartNoisy({"--max-streams", "2", "--answer-delay-ms", "50"});
+  ASSERT_NE(server, nullptr);
+  auto resolver = Resolver::Create();
+  ASSERT_TRUE(resolver.ok()) << resolver.status();
+  ASSERT_TRUE(
+      (*resolver)
+          ->SetPrefs({
+              {"network.trr.mode", int32_t{2}},
+              {"network.trr.uri", server->DohUri()},
+              {"network.trr.bootstrapAddr", std::string("127.0.0.1")},
+              {"network.trr.ca_file", server->ca_file()},
+              {"network.trr.confirmationNS", std::string("skip")},
+              {"network.trr.request_timeout_ms", int32_t{300}},
+              // Nothing listens there: a lookup that went native
+              // would fail.
+              {"network.dns.native_nameserver", std::string("127.0.0.1:1")},
+          })
+          .ok());
+  Mutex mu;
+  CondVar cv;
+  std::vector<ResolveResult> results;
+  constexpr int kLookups = 30;
+  for (int i = 0; i < kLookups; ++i) {
+    ResolveOptions options;
+    options.type = QueryKind::kIpv4;
+    options.complete_async = true;
+    (*resolver)->Resolve(absl::StrCat("n", i, ".example.test"), options,
+                         [&](const ResolveResult& result) {
+                           MutexLock lock(&mu);
+                           results.push_back(result);
+                           cv.SignalAll();
+                         });
+  }
+  {
+    MutexLock lock(&mu);
+    cv.AwaitWithDeadline(&mu, absl::Now() + absl::Seconds(20),
+                         [&] { return results.size() == kLookups; });
+    ASSERT_EQ(results.size(), static_cast<size_t>(kLookups));
+    for (const ResolveResult& r : results) {
+      EXPECT_TRUE(r.ok()) << r.status;
+      EXPECT_EQ(r.source, ResultSource::kTrr);
+    }
+  }
+  const ResolverCounters counters = (*resolver)->Snapshot().counters;
+  EXPECT_EQ(counters.trr_ok, static_cast<uint64_t>(kLookups));
+  EXPECT_EQ(counters.native_queries, 0u);
+  EXPECT_EQ(counters.fallbacks, 0u);
+}
+
 // --- HTTP/1.1 -------------------------------------------------------------
 // The server offers only ALPN http/1.1 and answers as --http1 says.
 
@@ -282,6 +397,19 @@ TEST_F(NoisyPeerTest, Http1BurstsGoOverAPoolOfFourKeptAliveConnections) {
     EXPECT_EQ(answered, 100u);
   }
   EXPECT_EQ(server->Count("connection"), 8);
+}
+
+TEST_F(NoisyPeerTest, Http1RequestsQueuedForABusyPoolWaitAsLongAsItAnswers) {
+  // 100 ms an answer on each of four connections: 24 take 600 ms, and
+  // each request has 400 ms once it is on a connection.
+  auto server = StartNoisy(
+      {"--alpn", "http/1.1", "--http1", "plain", "--answer-delay-ms", "100"});
+  ASSERT_NE(server, nullptr);
+  TransportHarness h("nghttp2");
+  h.Configure(ConfigFor(*server));
+  ExpectBurstAnswered(h, 24, absl::Milliseconds(400));
+  EXPECT_EQ(h.Stats().errors[static_cast<int>(DohError::kTimeout)], 0u);
+  EXPECT_EQ(h.Stats().connections_opened, 4u);
 }
 
 TEST_F(NoisyPeerTest, Http1PoolConnectionsSayHttp1BeforeTlsIsUp) {

@@ -58,7 +58,8 @@ class TransportHarness {
 
   // Sends every name in one turn of the loop, as a page's worth of
   // lookups arrives: they leave together.
-  void SendBurst(const std::vector<std::string>& names, uint16_t type) {
+  void SendBurst(const std::vector<std::string>& names, uint16_t type,
+                 absl::Duration timeout = absl::Seconds(5)) {
     std::vector<std::vector<uint8_t>> queries(names.size());
     for (size_t i = 0; i < names.size(); ++i) {
       EXPECT_TRUE(
@@ -67,7 +68,7 @@ class TransportHarness {
     }
     loop_.RunSync([&] {
       for (const auto& query : queries) {
-        transport_->Send(query, absl::Seconds(5), [this](DohResult result) {
+        transport_->Send(query, timeout, [this](DohResult result) {
           MutexLock lock(&mu_);
           results_.push_back(std::move(result));
           cv_.SignalAll();
