@@ -193,7 +193,7 @@ void Deliver(const trr::ResolveResult& r, trr_callback callback,
 
 extern "C" {
 
-const char* trr_version(void) { return "0.1.0"; }
+const char* trr_version(void) { return "1.0.0"; }
 
 const char* trr_status_name(trr_status status) {
   // One list of names, the C++ API's.

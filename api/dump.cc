@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -156,6 +157,22 @@ std::string DumpText(const ResolverSnapshot& s) {
     absl::StrAppend(&out, "  ", d.uri.empty() ? "-" : d.uri, "\n    ", d.state,
                     d.reason.empty() ? "" : ": ", d.reason, "\n");
   }
+  out += "\nOblivious DoH\n";
+  const OhttpInfo& o = s.ohttp;
+  if (!o.enabled) {
+    out += "  off\n";
+  } else {
+    absl::StrAppend(
+        &out, "  relay                ", o.relay, "\n  key configuration    ",
+        o.key_config, "\n  target               ", o.target,
+        "\n  gateway key          ",
+        o.key_id < 0 ? std::string("none yet")
+                     : absl::StrCat(o.key_id, " (", o.suite, ")"),
+        ", fetched ", o.key_fetches, ", failed ", o.key_fetch_failures,
+        "\n  queries              sealed ", o.sealed, " (", o.sealed_prepared,
+        " prepared ahead), opened ", o.opened, ", did not open ",
+        o.open_failures, ", relay errors ", o.relay_errors, "\n");
+  }
   out += "\nDoH connections\n";
   if (s.doh_connections.empty()) out += "  (none)\n";
   for (const DohConnectionInfo& c : s.doh_connections) {
@@ -289,7 +306,33 @@ void WriteDumpJson(const ResolverSnapshot& s, JsonWriter& json) {
         .String(d.reason)
         .EndObject();
   }
-  json.EndArray().EndObject().Key("connections").BeginArray();
+  json.EndArray().EndObject();
+  const OhttpInfo& o = s.ohttp;
+  json.Key("ohttp")
+      .BeginObject()
+      .Key("enabled")
+      .Bool(o.enabled)
+      .Key("relay")
+      .String(o.relay)
+      .Key("key_config")
+      .String(o.key_config)
+      .Key("target")
+      .String(o.target)
+      .Key("key_id")
+      .Int(o.key_id)
+      .Key("suite")
+      .String(o.suite);
+  for (const auto& [name, value] :
+       {std::pair<const char*, uint64_t>{"key_fetches", o.key_fetches},
+        {"key_fetch_failures", o.key_fetch_failures},
+        {"sealed", o.sealed},
+        {"sealed_prepared", o.sealed_prepared},
+        {"opened", o.opened},
+        {"open_failures", o.open_failures},
+        {"relay_errors", o.relay_errors}}) {
+    json.Key(name).Int(static_cast<int64_t>(value));
+  }
+  json.EndObject().Key("connections").BeginArray();
   for (const DohConnectionInfo& c : s.doh_connections) {
     json.BeginObject()
         .Key("protocol")

@@ -58,6 +58,8 @@ inline constexpr char kDashboardPage[] = R"html(<!DOCTYPE html>
   <thead><tr><th>Designation</th><th>State</th><th>Why</th></tr></thead>
   <tbody id="designation-rows"></tbody>
 </table>
+<h2>Oblivious DoH</h2>
+<div class="state" id="ohttp-state"></div>
 <h2>DoH connections</h2>
 <table id="connections">
   <thead><tr><th>Protocol</th><th>State</th><th>Address</th><th>In flight</th>
@@ -127,6 +129,16 @@ async function refresh() {
     cell(tr, d.uri || '-', 'addr'); cell(tr, d.state); cell(tr, d.reason || '-');
     designations.appendChild(tr);
   }
+  const o = t.ohttp;
+  pairs(document.getElementById('ohttp-state'), o.enabled ? [
+    ['Relay', o.relay], ['Key configuration', o.key_config],
+    ['Target', o.target],
+    ['Gateway key', o.key_id < 0 ? 'none yet' : `${o.key_id} (${o.suite})`],
+    ['Key fetches', `${o.key_fetches} (${o.key_fetch_failures} failed)`],
+    ['Sealed', `${o.sealed} (${o.sealed_prepared} prepared ahead)`],
+    ['Opened', String(o.opened)], ['Did not open', String(o.open_failures)],
+    ['Relay errors', String(o.relay_errors)],
+  ] : [['State', 'off']]);
   const connections = document.getElementById('connection-rows');
   connections.replaceChildren();
   for (const c of t.connections) {

@@ -43,7 +43,7 @@ DohConfig OhttpSender::InnerConfig(const DohUri& uri) const {
 void OhttpSender::Configure(DohConfig config) {
   const bool same_gateway = config_.ohttp == config.ohttp;
   config_ = std::move(config);
-  if (!same_gateway) key_.reset();
+  if (!same_gateway) ForgetKey();
   if (!config_.ohttp) return;
   if (!relay_) relay_ = make_();
   if (!keys_) keys_ = make_();
@@ -86,8 +86,33 @@ DohSender::RequestId OhttpSender::Send(absl::Span<const uint8_t> query,
   return id;
 }
 
+void OhttpSender::ForgetKey() {
+  key_.reset();
+  prepared_.clear();
+}
+
+void OhttpSender::ScheduleRefill() {
+  if (refill_posted_ || !key_ || prepared_.size() >= kPreparedSeals) return;
+  refill_posted_ = true;
+  std::weak_ptr<bool> alive = alive_;
+  loop_->Post([this, alive] {
+    if (alive.expired()) return;
+    refill_posted_ = false;
+    Refill();
+  });
+}
+
+void OhttpSender::Refill() {
+  if (!key_ || prepared_.size() >= kPreparedSeals) return;
+  auto setup = ohttp::ClientRequest::Prepare(*key_);
+  if (!setup.ok()) return;  // sealing itself will say why
+  prepared_.push_back(*std::move(setup));
+  // One at a time: whatever else the loop has to do comes between.
+  ScheduleRefill();
+}
+
 void OhttpSender::FetchKey() {
-  ++key_fetches_;
+  ++info_.key_fetches;
   key_request_ = keys_->Send({}, kKeyFetchTimeout, [this](DohResult result) {
     OnKey(std::move(result));
   });
@@ -105,7 +130,9 @@ void OhttpSender::OnKey(DohResult result) {
     problem = std::string(key.status().message());
   } else {
     key_ = *std::move(key);
+    ScheduleRefill();
   }
+  if (!key_) ++info_.key_fetch_failures;
   std::vector<RequestId> waiting;
   for (const auto& [id, p] : pending_) {
     if (p.relay_request == 0) waiting.push_back(id);
@@ -135,8 +162,16 @@ void OhttpSender::SendSealed(RequestId id) {
     request.fields.push_back({"authorization", config_.credentials});
   }
   request.content = p.query;
-  auto sealed =
-      ohttp::ClientRequest::Seal(*key_, ohttp::EncodeBhttpRequest(request));
+  const ohttp::Bytes encoded = ohttp::EncodeBhttpRequest(request);
+  absl::StatusOr<ohttp::ClientRequest> sealed;
+  if (!prepared_.empty()) {
+    sealed = ohttp::ClientRequest::SealPrepared(
+        *key_, std::move(prepared_.back()), encoded);
+    prepared_.pop_back();
+    ++info_.sealed_prepared;
+  } else {
+    sealed = ohttp::ClientRequest::Seal(*key_, encoded);
+  }
   if (!sealed.ok()) {
     Fail(id, DohError::kOhttp,
          absl::StrCat("sealing the query: ", sealed.status().message()));
@@ -148,6 +183,8 @@ void OhttpSender::SendSealed(RequestId id) {
     return;
   }
   p.sealed = *std::move(sealed);
+  ++info_.sealed;
+  ScheduleRefill();  // after this query has gone
   p.relay_request = relay_->Send(
       p.sealed->encapsulated(), left,
       [this, id](DohResult result) { OnRelayAnswer(id, std::move(result)); });
@@ -159,9 +196,10 @@ void OhttpSender::OnRelayAnswer(RequestId id, DohResult result) {
   if (!result.ok()) {
     // A gateway refuses a request under a key it no longer has with 400
     // or 422 (RFC 9458 section 5.3): fetch the key again for the next.
+    ++info_.relay_errors;
     if (result.error == DohError::kHttpStatus &&
         (result.http_status == 400 || result.http_status == 422)) {
-      key_.reset();
+      ForgetKey();
     }
     Complete(id, std::move(result));  // the relay's own failure
     return;
@@ -169,12 +207,14 @@ void OhttpSender::OnRelayAnswer(RequestId id, DohResult result) {
   auto opened = it->second.sealed->OpenResponse(result.body);
   if (!opened.ok()) {
     // Sealed under another key, most likely: fetch it again for the next.
-    key_.reset();
+    ++info_.open_failures;
+    ForgetKey();
     Fail(id, DohError::kOhttp,
          absl::StrCat(opened.status().message(),
                       "; the gateway's key will be fetched again"));
     return;
   }
+  ++info_.opened;
   auto response = ohttp::DecodeBhttpResponse(*opened);
   if (!response.ok()) {
     Fail(id, DohError::kOhttp,
@@ -233,19 +273,22 @@ void OhttpSender::CancelAll() {
   if (keys_ && key_request_ != 0) keys_->Cancel(key_request_);
 }
 
-std::string OhttpSender::Describe() const {
-  if (!config_.ohttp) return "ohttp (no relay)";
-  std::string key = "no key yet";
-  if (key_) {
-    key = absl::StrCat("key ", key_->key_id, " (X25519, HKDF-SHA256, ",
-                       key_->suite.aead == ohttp::kAeadAes128Gcm
-                           ? "AES-128-GCM"
-                           : "ChaCha20-Poly1305",
-                       ")");
+OhttpInfo OhttpSender::Info() const {
+  OhttpInfo info = info_;
+  info.enabled = true;
+  if (config_.ohttp) {
+    info.relay = config_.ohttp->relay.Url();
+    info.key_config = config_.ohttp->keys.Url();
   }
-  return absl::StrCat("ohttp via ", config_.ohttp->relay.Url(), ", ", key,
-                      ", fetched ", key_fetches_,
-                      key_fetches_ == 1 ? " time" : " times");
+  info.target = config_.uri.Url();
+  if (key_) {
+    info.key_id = key_->key_id;
+    info.suite = absl::StrCat("X25519, HKDF-SHA256, ",
+                              key_->suite.aead == ohttp::kAeadAes128Gcm
+                                  ? "AES-128-GCM"
+                                  : "ChaCha20-Poly1305");
+  }
+  return info;
 }
 
 void OhttpSender::CheckConnections() {

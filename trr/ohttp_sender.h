@@ -26,6 +26,7 @@
 #include "trr/doh_transport.h"
 #include "trr/event_loop.h"
 #include "trr/ohttp/ohttp.h"
+#include "trr/resolver.h"
 
 namespace trr {
 
@@ -53,9 +54,15 @@ class OhttpSender final : public DohSender {
 
   // The gateway's key in use, if one was fetched.
   std::optional<ohttp::GatewayKey> key() const { return key_; }
-  uint64_t key_fetches() const { return key_fetches_; }
-  // For the dump: "ohttp via RELAY, key ID (AEAD), fetched N times".
-  std::string Describe() const;
+  // For the dump: the relay, the key, and what was sealed and opened.
+  OhttpInfo Info() const;
+
+  // How many sender contexts are prepared ahead for the key in use: each
+  // is the X25519 work of one query (two scalar multiplications, nearly
+  // all of sealing's cost), done on a turn of the loop of its own once a
+  // query has gone, so that the next queries find one ready.
+  static constexpr size_t kPreparedSeals = 8;
+  size_t prepared() const { return prepared_.size(); }
 
  private:
   struct Pending {
@@ -68,6 +75,11 @@ class OhttpSender final : public DohSender {
   };
 
   void FetchKey();
+  // Drops the key, and the contexts prepared for it.
+  void ForgetKey();
+  // Prepares contexts up to kPreparedSeals, one a turn of the loop.
+  void ScheduleRefill();
+  void Refill();
   void OnKey(DohResult result);
   void SendSealed(RequestId id);
   void OnRelayAnswer(RequestId id, DohResult result);
@@ -79,8 +91,12 @@ class OhttpSender final : public DohSender {
   MakeTransport make_;
   DohConfig config_;
   std::optional<ohttp::GatewayKey> key_;
+  std::vector<ohttp::SenderSetup> prepared_;  // for key_, each used once
+  bool refill_posted_ = false;
   RequestId key_request_ = 0;  // the key configuration's GET in flight
-  uint64_t key_fetches_ = 0;
+  OhttpInfo info_;             // its counters
+  // Posted tasks check it: they may run after this sender is gone.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   RequestId next_ = 1;
   absl::flat_hash_map<RequestId, Pending> pending_;
   // Last, so that they go first: their callbacks reach the state above.

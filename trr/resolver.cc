@@ -85,6 +85,8 @@ const char* TrrFailureName(TrrFailure failure) {
       return "servers-unavailable";
     case TrrFailure::kZeroAddress:
       return "zero-address";
+    case TrrFailure::kOhttp:
+      return "ohttp";
   }
   return "";
 }
@@ -272,8 +274,9 @@ TrrFailure FailureFor(DohError error) {
       return TrrFailure::kStreamRefused;
     case DohError::kCancelled:
       return TrrFailure::kCancelled;
-    case DohError::kOther:
     case DohError::kOhttp:  // its detail says which part of it
+      return TrrFailure::kOhttp;
+    case DohError::kOther:
       return TrrFailure::kTransportOther;
   }
   return TrrFailure::kTransportOther;
@@ -696,14 +699,11 @@ ResolverSnapshot Resolver::Impl::Snapshot() {
             : snapshot.servers.front().confirmation;
     snapshot.native_resolver = native_ ? native_->Describe() : "";
     snapshot.proxy = DescribeProxy(settings_.proxy);
-    // Oblivious DoH goes through its relay (and the proxy, if any).
+    // Oblivious DoH: its relay, the gateway's key and its counters.
     if (settings_.ohttp && !servers_.empty()) {
       if (const auto* sender =
               dynamic_cast<const OhttpSender*>(servers_[0]->transport.get())) {
-        snapshot.proxy =
-            settings_.proxy.kind == ProxyConfig::Kind::kNone
-                ? sender->Describe()
-                : absl::StrCat(sender->Describe(), ", then ", snapshot.proxy);
+        snapshot.ohttp = sender->Info();
       }
     }
     // Through a proxy, the proxy resolves it.

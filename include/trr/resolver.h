@@ -105,9 +105,13 @@ enum class TrrFailure : uint8_t {
   // Every address was 0.0.0.0 or :: (a filter's answer), with
   // network.trr.fallback-on-zero-response.
   kZeroAddress,  // "zero-address"
+  // Oblivious DoH's own failure: no key configuration from the gateway,
+  // or an answer that did not open (network.trr.use_ohttp). The relay's
+  // HTTP failures are the DoH exchange's above.
+  kOhttp,  // "ohttp"
 };
 inline constexpr int kTrrFailureCount =
-    static_cast<int>(TrrFailure::kZeroAddress) + 1;
+    static_cast<int>(TrrFailure::kOhttp) + 1;
 // The stable names above; "" for kNone.
 TRR_EXPORT const char* TrrFailureName(TrrFailure failure);
 
@@ -256,6 +260,28 @@ struct ServerEvent {
   std::string confirmation;  // "ok", "failed", "trying-ok"...
 };
 
+// Oblivious DoH (network.trr.use_ohttp): where queries go, the gateway's
+// key, and what was sealed and opened. `enabled` false when it is off.
+struct OhttpInfo {
+  bool enabled = false;
+  std::string relay;       // network.trr.ohttp.relay_uri: sees the client
+  std::string key_config;  // network.trr.ohttp.config_uri
+  std::string target;      // network.trr.ohttp.uri, behind the gateway
+  // The gateway's key in use, and its suite ("X25519, HKDF-SHA256,
+  // AES-128-GCM"); -1 and "" before one was fetched.
+  int key_id = -1;
+  std::string suite;
+  uint64_t key_fetches = 0;         // GETs of the key configuration
+  uint64_t key_fetch_failures = 0;  // of those, the ones that gave no key
+  uint64_t sealed = 0;              // queries sealed and sent to the relay
+  // Of those, sealed with a context prepared ahead (the X25519 work done
+  // while the loop was idle, not on the query's path).
+  uint64_t sealed_prepared = 0;
+  uint64_t opened = 0;         // answers that opened
+  uint64_t open_failures = 0;  // answers that did not (tampered, stale key)
+  uint64_t relay_errors = 0;   // the relay's or gateway's HTTP failures
+};
+
 struct ResolverSnapshot {
   // When it was taken, by the wall clock.
   std::chrono::system_clock::time_point taken_at;
@@ -277,6 +303,7 @@ struct ResolverSnapshot {
   // How DoH connects: "direct", or "http-connect HOST:PORT" or
   // "socks5 HOST:PORT" (network.proxy.*).
   std::string proxy = "direct";
+  OhttpInfo ohttp;
   // Mode 3 without bootstrapAddr: the DoH host itself is resolved by the
   // system resolver (once), as Firefox does.
   bool doh_host_resolved_natively = false;

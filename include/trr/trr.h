@@ -104,7 +104,7 @@ typedef struct {
 
 typedef void (*trr_callback)(const trr_result* result, void* user_data);
 
-/* "0.1.0". */
+/* "1.0.0". */
 TRR_EXPORT const char* trr_version(void);
 /* "OK", "NOT_FOUND", ... */
 TRR_EXPORT const char* trr_status_name(trr_status status);

@@ -1658,6 +1658,53 @@ TEST(OhttpTest, LookupsGoSealedThroughTheRelayOnly) {
   EXPECT_TRUE(h.script->ConfigOf("keys.test").plain_get);
   EXPECT_EQ(h.script->ConfigOf("keys.test").response_type,
             "application/ohttp-keys");
+  // The dump: where queries go, the gateway's key, and what was sealed.
+  // The first query was sealed on its own path; the second found a context
+  // prepared after the first had gone.
+  const ResolverSnapshot snapshot = h.resolver->Snapshot();
+  const OhttpInfo& o = snapshot.ohttp;
+  EXPECT_TRUE(o.enabled);
+  EXPECT_EQ(o.relay, "https://relay.test/r");
+  EXPECT_EQ(o.key_config, "https://keys.test/.well-known/ohttp-gateway");
+  EXPECT_EQ(o.target, "https://doh.test/dns-query");
+  EXPECT_EQ(o.key_id, 3);
+  EXPECT_EQ(o.suite, "X25519, HKDF-SHA256, AES-128-GCM");
+  EXPECT_EQ(o.key_fetches, 1u);
+  EXPECT_EQ(o.key_fetch_failures, 0u);
+  EXPECT_EQ(o.sealed, 2u);
+  EXPECT_EQ(o.sealed_prepared, 1u);
+  EXPECT_EQ(o.opened, 2u);
+  EXPECT_EQ(o.open_failures + o.relay_errors, 0u);
+  EXPECT_EQ(snapshot.proxy, "direct");
+  const std::string text = api::DumpText(snapshot);
+  EXPECT_TRUE(absl::StrContains(
+      text,
+      "gateway key          3 (X25519, HKDF-SHA256, AES-128-GCM), "
+      "fetched 1, failed 0"))
+      << text;
+  EXPECT_TRUE(absl::StrContains(
+      text, "sealed 2 (1 prepared ahead), opened 2, did not open 0"))
+      << text;
+  const std::string json = api::DumpJson(snapshot);
+  EXPECT_TRUE(absl::StrContains(
+      json, "\"ohttp\":{\"enabled\":true,\"relay\":\"https://relay.test/r\""))
+      << json;
+  EXPECT_TRUE(absl::StrContains(json, "\"key_id\":3,")) << json;
+  EXPECT_TRUE(absl::StrContains(json, "\"sealed_prepared\":1,")) << json;
+}
+
+// Without network.trr.use_ohttp the dump says so, and nothing is counted.
+TEST(OhttpTest, TheDumpSaysWhenItIsOff) {
+  Harness h;
+  h.Start(3, Confirm::kSkipped);
+  ASSERT_NE(h.resolver, nullptr);
+  const ResolverSnapshot snapshot = h.resolver->Snapshot();
+  EXPECT_FALSE(snapshot.ohttp.enabled);
+  EXPECT_EQ(snapshot.ohttp.key_id, -1);
+  EXPECT_TRUE(
+      absl::StrContains(api::DumpText(snapshot), "\nOblivious DoH\n  off\n"));
+  EXPECT_TRUE(absl::StrContains(api::DumpJson(snapshot),
+                                "\"ohttp\":{\"enabled\":false,"));
 }
 
 // An answer that does not open (the gateway's key changed) fails the
@@ -1675,7 +1722,9 @@ TEST(OhttpTest, AnAnswerThatDoesNotOpenFailsAndTheKeyIsFetchedAgain) {
     h.Start(mode, Confirm::kSkipped, prefs);
     ASSERT_NE(h.resolver, nullptr);
     const ResolveResult r = h.resolver->ResolveSync("www.example.test", Ipv4());
-    EXPECT_EQ(r.trr_failure, TrrFailure::kTransportOther) << r.status;
+    EXPECT_EQ(r.trr_failure, TrrFailure::kOhttp) << r.status;
+    EXPECT_STREQ(TrrFailureName(r.trr_failure), "ohttp");
+    EXPECT_EQ(h.resolver->Snapshot().ohttp.open_failures, 1u);
     if (mode == 3) {
       EXPECT_FALSE(r.ok());
       EXPECT_TRUE(absl::StrContains(r.status.message(), "Oblivious HTTP"))
@@ -1692,6 +1741,11 @@ TEST(OhttpTest, AnAnswerThatDoesNotOpenFailsAndTheKeyIsFetchedAgain) {
     EXPECT_TRUE(again.ok()) << again.status;
     EXPECT_EQ(again.source, ResultSource::kTrr);
     EXPECT_EQ(gateway->key_fetches.load(), 2);
+    ResolverSnapshot snapshot = h.resolver->Snapshot();
+    EXPECT_EQ(snapshot.ohttp.key_fetches, 2u);
+    EXPECT_EQ(snapshot.ohttp.opened, 1u);
+    EXPECT_EQ(snapshot.ohttp.open_failures, 1u);
+    EXPECT_EQ(snapshot.counters.trr_failures[TrrFailure::kOhttp], 1u);
   }
 }
 
@@ -1708,7 +1762,10 @@ TEST(OhttpTest, NoUsableKeyOrRelaySendsNothing) {
   EXPECT_FALSE(r.ok());
   EXPECT_TRUE(absl::StrContains(r.status.message(), "key configuration"))
       << r.status;
+  EXPECT_EQ(r.trr_failure, TrrFailure::kOhttp);
   EXPECT_EQ(gateway->relayed.load(), 0);
+  EXPECT_EQ(h.resolver->Snapshot().ohttp.key_fetch_failures, 1u);
+  EXPECT_EQ(h.resolver->Snapshot().ohttp.key_id, -1);
 
   ASSERT_TRUE(h.resolver
                   ->SetPrefs({{"network.trr.ohttp.relay_uri",

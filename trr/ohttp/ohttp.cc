@@ -171,8 +171,17 @@ absl::StatusOr<GatewayKey> ChooseKey(const std::vector<KeyConfig>& configs) {
 
 absl::StatusOr<ClientRequest> ClientRequest::Seal(const GatewayKey& key,
                                                   ByteSpan request) {
-  return From(key, request,
-              SetupBaseSender(key.suite, key.public_key, RequestInfo(key)));
+  return From(key, request, Prepare(key));
+}
+
+absl::StatusOr<SenderSetup> ClientRequest::Prepare(const GatewayKey& key) {
+  return SetupBaseSender(key.suite, key.public_key, RequestInfo(key));
+}
+
+absl::StatusOr<ClientRequest> ClientRequest::SealPrepared(const GatewayKey& key,
+                                                          SenderSetup setup,
+                                                          ByteSpan request) {
+  return From(key, request, std::move(setup));
 }
 
 absl::StatusOr<ClientRequest> ClientRequest::SealForTesting(

@@ -53,6 +53,14 @@ class ClientRequest {
   // Seals the Binary HTTP `request` to `key` with a fresh HPKE context.
   static absl::StatusOr<ClientRequest> Seal(const GatewayKey& key,
                                             ByteSpan request);
+  // The same in two steps. Prepare does the X25519 work (a fresh ephemeral
+  // key and the shared secret: nearly all of sealing's cost), which needs
+  // only the key, so it can be done before a request exists. SealPrepared
+  // uses the context once, for a request sealed to that same `key`.
+  static absl::StatusOr<SenderSetup> Prepare(const GatewayKey& key);
+  static absl::StatusOr<ClientRequest> SealPrepared(const GatewayKey& key,
+                                                    SenderSetup setup,
+                                                    ByteSpan request);
   // The same with the ephemeral private key given: known-answer tests
   // only.
   static absl::StatusOr<ClientRequest> SealForTesting(const GatewayKey& key,

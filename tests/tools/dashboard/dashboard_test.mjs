@@ -79,6 +79,10 @@ try {
   // Discovery of designated resolvers: off by default, and the page says why.
   await page.waitForSelector('#ddr-state >> text=network.trr.ddr.enabled is off',
                              {timeout: 10000});
+  // Oblivious DoH: off by default, and the page says so.
+  await page.waitForFunction(
+      () => document.getElementById('ohttp-state').textContent === 'Stateoff',
+      null, {timeout: 10000});
 
   await page.click('#clear');
   await page.waitForSelector(row, {state: 'detached', timeout: 10000});

@@ -111,6 +111,39 @@ TEST(OhttpTest, BadResponsesAreDataLossNeverAPlaintext) {
   EXPECT_THAT(other.status().message(), HasSubstr("another key"));
 }
 
+TEST(OhttpTest, PreparedContextsSealRequestsTheGatewayOpens) {
+  auto configs = ParseKeyConfigs(Hex(kKeyConfig));
+  ASSERT_TRUE(configs.ok());
+  auto key = ChooseKey(*configs);
+  ASSERT_TRUE(key.ok());
+  auto first = ClientRequest::Prepare(*key);
+  auto second = ClientRequest::Prepare(*key);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(second.ok()) << second.status();
+  // Each has its own ephemeral key.
+  EXPECT_NE(first->enc, second->enc);
+  for (SenderSetup* setup : {&*first, &*second}) {
+    const Bytes enc = setup->enc;
+    auto request =
+        ClientRequest::SealPrepared(*key, std::move(*setup), Hex(kRequest));
+    ASSERT_TRUE(request.ok()) << request.status();
+    // The header, then the prepared context's encapsulated key.
+    ASSERT_GE(request->encapsulated().size(), 7 + enc.size());
+    EXPECT_EQ(Bytes(request->encapsulated().begin() + 7,
+                    request->encapsulated().begin() + 7 + enc.size()),
+              enc);
+    auto gateway = GatewayRequest::Open((*configs)[0], Hex(kGatewaySecret),
+                                        request->encapsulated());
+    ASSERT_TRUE(gateway.ok()) << gateway.status();
+    EXPECT_EQ(ToHex(gateway->request()), kRequest);
+    auto sealed = gateway->SealResponse(Hex(kResponse));
+    ASSERT_TRUE(sealed.ok());
+    auto opened = request->OpenResponse(*sealed);
+    ASSERT_TRUE(opened.ok()) << opened.status();
+    EXPECT_EQ(ToHex(*opened), kResponse);
+  }
+}
+
 TEST(OhttpTest, KeyConfigListsAndTheirErrors) {
   const Bytes one = Hex(kKeyConfig);
   // A list of two, length-prefixed: an unknown KEM first cannot even be
