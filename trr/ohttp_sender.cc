@@ -196,7 +196,7 @@ void OhttpSender::OnRelayAnswer(RequestId id, DohResult result) {
   if (!result.ok()) {
     // A gateway refuses a request under a key it no longer has with 400
     // or 422 (RFC 9458 section 5.3): fetch the key again for the next.
-    ++info_.relay_errors;
+    if (result.error != DohError::kCancelled) ++info_.relay_errors;
     if (result.error == DohError::kHttpStatus &&
         (result.http_status == 400 || result.http_status == 422)) {
       ForgetKey();

@@ -279,7 +279,7 @@ struct OhttpInfo {
   uint64_t sealed_prepared = 0;
   uint64_t opened = 0;         // answers that opened
   uint64_t open_failures = 0;  // answers that did not (tampered, stale key)
-  uint64_t relay_errors = 0;   // the relay's or gateway's HTTP failures
+  uint64_t relay_errors = 0;  // the relay's or gateway's failures (not cancels)
 };
 
 struct ResolverSnapshot {

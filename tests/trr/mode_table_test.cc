@@ -10,6 +10,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <string>
@@ -28,8 +29,10 @@
 #include "tests/peers/test_process.h"
 #include "tests/trr/dns/message_builder.h"
 #include "trr/dns/dns_types.h"
+#include "trr/dns/query.h"
 #include "trr/ohttp/bhttp.h"
 #include "trr/ohttp/ohttp.h"
+#include "trr/ohttp_sender.h"
 #include "trr/resolver.h"
 #include "trr/resolver_testing.h"
 
@@ -254,6 +257,8 @@ class FakeTransport final : public DohSender {
     ++stats_.requests;
     if (script_->raw) {
       pending_[id] = std::move(done);
+      // `hold` sees no name here: the body is not a DNS query.
+      if (script_->hold && script_->hold(host_, "")) return id;
       Answer(id, script_->raw(host_, {query.begin(), query.end()}));
       return id;
     }
@@ -1691,6 +1696,52 @@ TEST(OhttpTest, LookupsGoSealedThroughTheRelayOnly) {
       << json;
   EXPECT_TRUE(absl::StrContains(json, "\"key_id\":3,")) << json;
   EXPECT_TRUE(absl::StrContains(json, "\"sealed_prepared\":1,")) << json;
+}
+
+// A query cancelled while the relay has it is no relay error: the dump's
+// counters say what the relay and gateway did, not what trr gave up on.
+TEST(OhttpTest, ACancelledQueryIsNoRelayError) {
+  auto gateway = std::make_shared<FakeGateway>();
+  auto script = std::make_shared<Script>();
+  script->raw = AnswerAs(gateway);
+  script->hold = [](const std::string& server, const std::string&) {
+    return server == "relay.test";
+  };
+  EventLoop loop;
+  std::unique_ptr<OhttpSender> sender;
+  DohSender::RequestId id = 0;
+  std::optional<DohResult> result;
+  loop.RunSync([&] {
+    sender = std::make_unique<OhttpSender>(
+        &loop, [&] { return std::make_unique<FakeTransport>(&loop, script); });
+    DohConfig config;
+    config.uri = *ParseDohUri("https://doh.test/dns-query");
+    config.ohttp = OhttpConfig{*ParseDohUri("https://relay.test/r"),
+                               *ParseDohUri("https://keys.test/k")};
+    sender->Configure(config);
+    std::vector<uint8_t> query;
+    ASSERT_TRUE(dns::EncodeQuery("www.example.test", dns::kTypeA,
+                                 dns::QueryOptions(), query)
+                    .ok());
+    id = sender->Send(query, absl::Seconds(5),
+                      [&](DohResult r) { result = std::move(r); });
+  });
+  // The key comes, and the sealed query goes to the relay, which holds it.
+  OhttpInfo info;
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (info.sealed == 0 && absl::Now() < deadline) {
+    loop.RunSync([&] { info = sender->Info(); });
+  }
+  ASSERT_EQ(info.sealed, 1u);
+  loop.RunSync([&] {
+    sender->Cancel(id);
+    info = sender->Info();
+  });
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->error, DohError::kCancelled);
+  EXPECT_EQ(info.relay_errors, 0u);
+  EXPECT_EQ(info.opened + info.open_failures, 0u);
+  loop.RunSync([&] { sender.reset(); });
 }
 
 // Without network.trr.use_ohttp the dump says so, and nothing is counted.
