@@ -52,8 +52,6 @@ class OhttpSender final : public DohSender {
   DohTransportStats stats() const override;
   std::vector<DohConnectionInfo> Connections() const override;
 
-  // The gateway's key in use, if one was fetched.
-  std::optional<ohttp::GatewayKey> key() const { return key_; }
   // For the dump: the relay, the key, and what was sealed and opened.
   OhttpInfo Info() const;
 
@@ -62,7 +60,6 @@ class OhttpSender final : public DohSender {
   // all of sealing's cost), done on a turn of the loop of its own once a
   // query has gone, so that the next queries find one ready.
   static constexpr size_t kPreparedSeals = 8;
-  size_t prepared() const { return prepared_.size(); }
 
  private:
   struct Pending {

@@ -19,11 +19,11 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "base/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/peers/interop_servers.h"
 #include "tests/peers/interop_zone.h"
+#include "tests/trr/resolve_all.h"
 #include "trr/resolver.h"
 
 namespace trr {
@@ -83,33 +83,6 @@ std::unique_ptr<Resolver> MakeResolver(
   prefs.insert(prefs.end(), extra.begin(), extra.end());
   EXPECT_TRUE((*resolver)->SetPrefs(prefs).ok());
   return std::move(*resolver);
-}
-
-// Resolves every name at once (each Resolve() before any answer is in)
-// and returns the results in the names' order.
-std::vector<ResolveResult> ResolveAll(Resolver& resolver,
-                                      const std::vector<std::string>& names,
-                                      QueryKind kind) {
-  Mutex mu;
-  CondVar cv;
-  std::vector<ResolveResult> results(names.size());
-  size_t done = 0;
-  for (size_t i = 0; i < names.size(); ++i) {
-    ResolveOptions options;
-    options.type = kind;
-    options.complete_async = true;  // every answer through the callback
-    resolver.Resolve(names[i], options, [&, i](const ResolveResult& result) {
-      MutexLock lock(&mu);
-      results[i] = result;
-      ++done;
-      cv.SignalAll();
-    });
-  }
-  MutexLock lock(&mu);
-  cv.AwaitWithDeadline(&mu, absl::Now() + absl::Seconds(60),
-                       [&] { return done == names.size(); });
-  EXPECT_EQ(done, names.size()) << "lookups still outstanding";
-  return results;
 }
 
 std::vector<std::string> BurstNames(int count) {
