@@ -1,6 +1,7 @@
 #include "trr/answer.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "trr/dns/dns_types.h"
 #include "trr/public_status.h"
@@ -8,11 +9,15 @@
 namespace trr {
 
 HostRecord RecordFromResponse(const dns::Response& response,
+                              absl::string_view question_name,
                               RecordSource source) {
   HostRecord record;
   record.source = source;
   record.authentic_data = response.authentic_data;
-  record.canonical_name = response.CanonicalName();
+  // A host name's text is its lower-cased self (it has nothing to escape).
+  record.canonical_name = response.canonical_name_offset == dns::kHeaderSize
+                              ? NormalizeHostName(question_name)
+                              : response.CanonicalName();
   if (response.rcode == dns::kRcodeNxDomain) {
     record.negative = NegativeKind::kNxDomain;
     record.ttl_seconds = response.negative_ttl.value_or(0);
@@ -51,7 +56,9 @@ std::optional<IpAddress> ParseIpLiteral(absl::string_view host) {
   // IPv4 literal is digits and dots; an IPv6 one has a colon, which no host
   // name has. ("1.2.3.4." is a name: Parse refuses the trailing dot.)
   const bool v6 = host.find(':') != absl::string_view::npos;
-  if (!v6 && host.find_first_not_of("0123456789.") != absl::string_view::npos) {
+  if (!v6 &&
+      (host.empty() || !absl::ascii_isdigit(host.back()) ||
+       host.find_first_not_of("0123456789.") != absl::string_view::npos)) {
     return std::nullopt;
   }
   return IpAddress::Parse(ToStd(host));

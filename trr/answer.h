@@ -22,7 +22,11 @@ namespace trr {
 // records of the type, a negative record with the SOA's TTL (0 without an
 // SOA: not to be kept, RFC 2308 section 5). The caller looks at the RCODE first
 // (only NOERROR and NXDOMAIN are answers) and at ends_at_cname.
+// `question_name` is the name it was parsed against (a host name
+// dns::CheckHostName accepts): with no CNAME it is the canonical name, and
+// the message's copy need not be decoded.
 HostRecord RecordFromResponse(const dns::Response& response,
+                              absl::string_view question_name,
                               RecordSource source);
 
 // Copies the answer of `record` into `result`: addresses, HTTPS and TXT

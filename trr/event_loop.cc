@@ -164,12 +164,12 @@ int EventLoop::NextTimeoutMs() const {
 }
 
 void EventLoop::RunTasks() {
-  std::vector<Task> tasks;
   {
     MutexLock lock(&mu_);
-    tasks.swap(tasks_);
+    running_.swap(tasks_);
   }
-  for (Task& task : tasks) task();
+  for (Task& task : running_) task();
+  running_.clear();
 }
 
 void EventLoop::RunDueTimers() {

@@ -84,6 +84,9 @@ class EventLoop {
 
   mutable Mutex mu_;
   std::vector<Task> tasks_ ABSL_GUARDED_BY(mu_);
+  // The tasks one turn runs, swapped with tasks_: each vector keeps its
+  // capacity, so posting allocates nothing once both have grown. Loop thread.
+  std::vector<Task> running_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // Stopped for an error: posts are refused from then on.
   bool dead_ ABSL_GUARDED_BY(mu_) = false;

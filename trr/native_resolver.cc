@@ -447,7 +447,7 @@ class PlainDnsResolver final : public PlainDnsClient {
         StartTcp(x);
         return;
       }
-      FinishExchange(id, ToAnswer(response));
+      FinishExchange(id, ToAnswer(response, x.host));
       return;
     }
   }
@@ -516,7 +516,7 @@ class PlainDnsResolver final : public PlainDnsClient {
               dns::Question(x.host, x.type, x.dns_id), response);
           FinishExchange(
               id, error.ok()
-                      ? ToAnswer(response)
+                      ? ToAnswer(response, x.host)
                       : BadAnswer(std::string(error.ToStatus().message())));
           return;
         }
@@ -524,11 +524,12 @@ class PlainDnsResolver final : public PlainDnsClient {
     }
   }
 
-  static Answer ToAnswer(const dns::Response& response) {
+  static Answer ToAnswer(const dns::Response& response,
+                         absl::string_view host) {
     Answer answer;
     answer.ok = true;
     answer.rcode = response.rcode;
-    answer.record = RecordFromResponse(response, RecordSource::kNative);
+    answer.record = RecordFromResponse(response, host, RecordSource::kNative);
     return answer;
   }
 

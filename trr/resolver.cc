@@ -473,7 +473,7 @@ ResolveResult Resolver::Impl::FromCache(const CacheHitView& hit, absl::Time now,
 
 Resolver::Started Resolver::Impl::Resolve(absl::string_view raw_host,
                                           const ResolveOptions& options,
-                                          Callback done) {
+                                          Completion done) {
   std::string host;
   std::optional<ResolveResult> known = AnswerAtOnce(raw_host, options, host);
   if (known) return Deliver(std::move(*known), options, std::move(done));
@@ -489,16 +489,30 @@ Resolver::Started Resolver::Impl::Resolve(absl::string_view raw_host,
 
 Resolver::Started Resolver::Impl::Deliver(ResolveResult known,
                                           const ResolveOptions& options,
-                                          Callback done) {
+                                          Completion done) {
   Resolver::Started started;
   if (!options.complete_async) {
     started.result = std::move(known);
     return started;
   }
   started.id = next_request_.fetch_add(1);
-  loop_.Post(
-      [done = std::move(done), result = std::move(known)] { done(result); });
+  loop_.Post([done = std::move(done), result = std::move(known)]() mutable {
+    done.Deliver(result, /*last=*/true);
+  });
   return started;
+}
+
+void Completion::Deliver(ResolveResult& result, bool last) const {
+  if (wait_ == nullptr) {
+    done_(result);
+    return;
+  }
+  // Built before taking the lock the woken caller needs next: it is held
+  // only for a move.
+  ResolveResult taken = last ? std::move(result) : result;
+  MutexLock lock(&wait_->mu);
+  wait_->result = std::move(taken);
+  wait_->cv.SignalAll();
 }
 
 ResolveResult Resolver::Impl::IpHintAnswer(absl::string_view raw_host,
@@ -606,7 +620,7 @@ std::optional<ResolveResult> Resolver::Impl::AnswerAtOnce(
     ResolveOptions refresh_options = options;
     refresh_options.bypass_cache = true;
     loop_.Post([this, host, refresh_options] {
-      StartRequest(0, host, refresh_options, nullptr);
+      StartRequest(0, host, refresh_options, Completion());
     });
   }
   return cached;
@@ -620,11 +634,11 @@ void Resolver::Impl::Cancel(RequestId id) {
     requests_.erase(it);
     for (auto w = job->waiters.begin(); w != job->waiters.end(); ++w) {
       if (w->id != id) continue;
-      Callback done = std::move(w->done);
+      Completion done = std::move(w->done);
       job->waiters.erase(w);
       ResolveResult result;
       result.status = CancelledError("cancelled");
-      done(result);
+      done.Deliver(result, /*last=*/true);
       break;
     }
     // The query goes on for the others (and fills the cache).
@@ -772,7 +786,7 @@ Resolver::~Resolver() = default;
 Resolver::Started Resolver::Resolve(std::string_view host,
                                     const ResolveOptions& options,
                                     Callback done) {
-  return impl_->Resolve(ToAbsl(host), options, std::move(done));
+  return impl_->Resolve(ToAbsl(host), options, Completion(std::move(done)));
 }
 
 ResolveResult Resolver::ResolveSync(std::string_view host,
@@ -785,9 +799,7 @@ ResolveResult Resolver::ResolveSync(std::string_view host,
         "callback or an observer); use Resolve there");
     return refused;
   }
-  Mutex mu;
-  CondVar cv;
-  std::optional<ResolveResult> result;
+  SyncWait wait;
   // An answer known at once comes back from Resolve, not the callback
   // (options are copied only when the caller asked for that).
   std::optional<ResolveOptions> sync_options;
@@ -795,19 +807,12 @@ ResolveResult Resolver::ResolveSync(std::string_view host,
     sync_options = options;
     sync_options->complete_async = false;
   }
-  Started started = Resolve(host, sync_options ? *sync_options : options,
-                            [&](const ResolveResult& r) {
-                              // Copied before taking the lock the woken caller
-                              // needs next: it is held only for a move.
-                              ResolveResult copy = r;
-                              MutexLock lock(&mu);
-                              result = std::move(copy);
-                              cv.SignalAll();
-                            });
+  Started started = impl_->Resolve(
+      ToAbsl(host), sync_options ? *sync_options : options, Completion(&wait));
   if (started.answered()) return std::move(*started.result);
-  MutexLock lock(&mu);
-  while (!result) cv.Wait(&mu);
-  return std::move(*result);
+  MutexLock lock(&wait.mu);
+  while (!wait.result) wait.cv.Wait(&wait.mu);
+  return std::move(*wait.result);
 }
 
 ResolveResult Resolver::LookupIpHint(std::string_view host,

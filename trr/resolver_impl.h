@@ -16,6 +16,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/mutex.h"
@@ -222,6 +223,30 @@ using resolver_internal::ServerPtr;
 using resolver_internal::Settings;
 using resolver_internal::TrrOutcome;
 
+// A ResolveSync caller waiting on its own stack for its result.
+struct SyncWait {
+  Mutex mu;
+  CondVar cv;
+  std::optional<ResolveResult> result ABSL_GUARDED_BY(mu);
+};
+
+// Where a lookup's result goes: an embedder's callback, which reads it, or a
+// waiting ResolveSync caller, which takes it (moved when nobody else needs
+// it). Empty for lookups nobody waits for (cache refreshes).
+class Completion {
+ public:
+  Completion() = default;
+  explicit Completion(Resolver::Callback done) : done_(std::move(done)) {}
+  explicit Completion(SyncWait* wait) : wait_(wait) {}
+  explicit operator bool() const { return done_ || wait_ != nullptr; }
+  // Delivers `result`; with `last`, nothing reads it after this one.
+  void Deliver(ResolveResult& result, bool last) const;
+
+ private:
+  Resolver::Callback done_;
+  SyncWait* wait_ = nullptr;
+};
+
 // Hidden: a class nested in an exported one would be exported too.
 class TRR_HIDDEN Resolver::Impl {
  public:
@@ -231,7 +256,7 @@ class TRR_HIDDEN Resolver::Impl {
   absl::Status status() const { return loop_.status(); }
 
   Resolver::Started Resolve(absl::string_view host,
-                            const ResolveOptions& options, Callback done);
+                            const ResolveOptions& options, Completion done);
   // The answer when it is known without asking anyone (an IP literal, a bad
   // name, localhost, a cache hit); otherwise none, and `host` normalized.
   std::optional<ResolveResult> AnswerAtOnce(absl::string_view raw_host,
@@ -242,7 +267,7 @@ class TRR_HIDDEN Resolver::Impl {
   // Returns `known` from Resolve(), or completes it through `done` on the
   // network thread when the options ask for that.
   Resolver::Started Deliver(ResolveResult known, const ResolveOptions& options,
-                            Callback done);
+                            Completion done);
   void Cancel(RequestId id);
   void OnNetworkChanged();
   void SetCaptivePortalState(CaptivePortalState state);
@@ -263,9 +288,12 @@ class TRR_HIDDEN Resolver::Impl {
  private:
   struct Waiter {
     RequestId id;
-    Callback done;
+    Completion done;
   };
   struct Job {
+    // Provided, so that make_shared does not zero the whole job (its unused
+    // inline slots included) before the members initialize themselves.
+    Job() {}
     // Its cache key, which is also its key in the job table: the host
     // name, kind, mode, TRR switch and partition (the same values as the
     // typed fields below).
@@ -274,7 +302,9 @@ class TRR_HIDDEN Resolver::Impl {
     QueryKind kind = QueryKind::kUnspecified;
     TrrMode mode = TrrMode::kOff;
     bool disable_trr = false;
-    std::vector<Waiter> waiters;
+    // Most jobs have one waiter, one or two queries and parts: kept in the
+    // job, with no allocation of their own.
+    absl::InlinedVector<Waiter, 1> waiters;
     SkipReason skip = SkipReason::kNone;
     // Where the lookup is (Move() changes it, and only it), and where each
     // of its two paths is (StartTrr/OnTrrDone, StartNative and its
@@ -288,13 +318,14 @@ class TRR_HIDDEN Resolver::Impl {
     bool native_done() const { return native_path == PathState::kDone; }
     // TRR.
     int trr_pending = 0;
-    std::vector<std::pair<uint16_t, TrrOutcome>> trr_parts;
+    absl::InlinedVector<std::pair<uint16_t, TrrOutcome>, 2> trr_parts;
     TrrOutcome trr;
     // When TRR's time is up (the mode's timeout from its start): failing
     // over to the next server happens within it.
     absl::Time trr_deadline;
     // Queries out, to cancel when the lookup finishes.
-    std::vector<std::pair<std::weak_ptr<DohServerState>, DohSender::RequestId>>
+    absl::InlinedVector<
+        std::pair<std::weak_ptr<DohServerState>, DohSender::RequestId>, 2>
         doh_requests;
     // Native.
     NativeResult native;
@@ -314,7 +345,7 @@ class TRR_HIDDEN Resolver::Impl {
   // Loop thread.
   void ApplyPrefs();
   void StartRequest(RequestId id, std::string host, ResolveOptions options,
-                    Callback done);
+                    Completion done);
   void StartJob(const JobPtr& job);
   SkipReason TrrSkipReason(const Job& job);
   void StartTrr(const JobPtr& job);
@@ -322,7 +353,11 @@ class TRR_HIDDEN Resolver::Impl {
   // type, CNAME steps so far, whether a recoverable failure may still be
   // retried, and the server list position failover goes on from.
   struct TrrQuery {
-    std::string name;
+    // A CNAME's target; empty while the query is for the job's host.
+    std::string cname;
+    const std::string& name(const Job& job) const {
+      return cname.empty() ? job.host() : cname;
+    }
     uint16_t type = 0;
     int follows = 0;
     bool may_retry = true;
@@ -459,6 +494,8 @@ class TRR_HIDDEN Resolver::Impl {
   // never changes), so neither finding nor adding a job copies a string.
   absl::flat_hash_map<CacheKeyView, JobPtr> jobs_;
   absl::flat_hash_map<RequestId, JobPtr> requests_;
+  // SendTrrQuery encodes into this, so a query costs no allocation.
+  std::vector<uint8_t> query_buffer_;
   ResolverCounters counters_;
   Mutex server_observers_mu_;
   std::vector<std::pair<uint64_t, std::function<void(const ServerEvent&)>>>

@@ -31,12 +31,12 @@ constexpr char kIpv6DisabledMessage[] =
 // ------------------------------------------------------------------
 
 void Resolver::Impl::StartRequest(RequestId id, std::string host,
-                                  ResolveOptions options, Callback done) {
+                                  ResolveOptions options, Completion done) {
   if (shutting_down_) {
     if (done) {
       ResolveResult result;
       result.status = CancelledError("the resolver shut down");
-      done(result);
+      done.Deliver(result, /*last=*/true);
     }
     return;
   }
@@ -171,14 +171,16 @@ void Resolver::Impl::StartTrr(const JobPtr& job) {
   Move(*job, JobState::kRunning);
   job->trr_path = PathState::kRunning;
   job->skip = SkipReason::kNone;
-  std::vector<uint16_t> types;
+  // At most two queries: A and AAAA.
+  std::array<uint16_t, 2> types{};
+  size_t count = 0;
   switch (job->kind) {
     case QueryKind::kUnspecified:
-      types.push_back(dns::kTypeA);
-      if (!settings_.disable_ipv6) types.push_back(dns::kTypeAAAA);
+      types[count++] = dns::kTypeA;
+      if (!settings_.disable_ipv6) types[count++] = dns::kTypeAAAA;
       break;
     case QueryKind::kIpv4:
-      types.push_back(dns::kTypeA);
+      types[count++] = dns::kTypeA;
       break;
     case QueryKind::kIpv6:
       if (settings_.disable_ipv6) {  // set while it waited for the portal
@@ -186,22 +188,20 @@ void Resolver::Impl::StartTrr(const JobPtr& job) {
         FinishWithError(job, NotFoundError(kIpv6DisabledMessage));
         return;
       }
-      types.push_back(dns::kTypeAAAA);
+      types[count++] = dns::kTypeAAAA;
       break;
     case QueryKind::kHttps:
-      types.push_back(dns::kTypeHTTPS);
+      types[count++] = dns::kTypeHTTPS;
       break;
     case QueryKind::kTxt:
-      types.push_back(dns::kTypeTXT);
+      types[count++] = dns::kTypeTXT;
       break;
   }
-  job->trr_pending = static_cast<int>(types.size());
-  job->trr_parts.reserve(types.size());
+  job->trr_pending = static_cast<int>(count);
   job->trr_deadline = clock_->Now() + TrrTimeout(*job);
-  for (uint16_t type : types) {
+  for (size_t i = 0; i < count; ++i) {
     TrrQuery q;
-    q.name = job->host();
-    q.type = type;
+    q.type = types[i];
     SendTrrQuery(job, std::move(q));
   }
 }
@@ -224,8 +224,10 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, TrrQuery q) {
   }
   const ServerPtr server = servers_[*index];
   const dns::QueryOptions options = DohQueryOptions();
-  std::vector<uint8_t> query;
-  if (!dns::EncodeQuery(q.name, q.type, options, query).ok()) {
+  // Encoded into the buffer the loop thread reuses (Send copies the query).
+  // It is taken, not borrowed, in case Send calls back into here.
+  std::vector<uint8_t> query = std::move(query_buffer_);
+  if (!dns::EncodeQuery(q.name(*job), q.type, options, query).ok()) {
     TrrOutcome outcome;
     outcome.failure = TrrFailure::kBadCnameTarget;
     OnTrrPart(job, q.type, std::move(outcome));
@@ -243,7 +245,8 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, TrrQuery q) {
   std::weak_ptr<DohServerState> weak = server;
   const auto id = server->transport->Send(
       query, timeout,
-      [this, job, q, weak, sent, index = *index](DohResult result) mutable {
+      [this, job, q = std::move(q), weak, sent,
+       index = *index](DohResult result) mutable {
         if (job->finished() && job->mode != TrrMode::kShadow) return;
         if (result.error == DohError::kCancelled && !shutting_down_) {
           // Cancelled because a new server list replaced this server: the
@@ -255,7 +258,7 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, TrrQuery q) {
             return;
           }
         }
-        TrrOutcome outcome = Classify(result, q.name, q.type);
+        TrrOutcome outcome = Classify(result, q.name(*job), q.type);
         if (outcome.kind == TrrOutcome::Kind::kFailed && q.may_retry &&
             settings_.retry_recoverable &&
             result.error != DohError::kCancelled &&
@@ -297,7 +300,7 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, TrrQuery q) {
         }
         if (outcome.follow_cname) {
           if (q.follows < kMaxCnameFollows) {
-            q.name = outcome.answer.canonical_name;
+            q.cname = outcome.answer.canonical_name;
             ++q.follows;
             q.from_server = index;  // the chain goes on where it started
             SendTrrQuery(job, std::move(q));
@@ -309,6 +312,7 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, TrrQuery q) {
         OnTrrPart(job, q.type, std::move(outcome));
       });
   job->doh_requests.emplace_back(weak, id);
+  query_buffer_ = std::move(query);
 }
 
 TrrOutcome Resolver::Impl::Classify(const DohResult& result,
@@ -352,7 +356,7 @@ TrrOutcome Resolver::Impl::Classify(const DohResult& result,
     }
     return out;
   }
-  out.answer = RecordFromResponse(response, RecordSource::kTrr);
+  out.answer = RecordFromResponse(response, name, RecordSource::kTrr);
   const HostRecord& answer = out.answer;
   if (answer.negative == NegativeKind::kNxDomain) {
     out.kind = TrrOutcome::Kind::kNxDomain;
@@ -418,10 +422,11 @@ void Resolver::Impl::OnTrrPart(const JobPtr& job, uint16_t type,
 void Resolver::Impl::OnTrrDone(const JobPtr& job) {
   job->trr_path = PathState::kDone;
   // A before AAAA whatever order they arrived in, so answers read the same
-  // every time.
-  std::stable_sort(
-      job->trr_parts.begin(), job->trr_parts.end(),
-      [](const auto& a, const auto& b) { return a.first < b.first; });
+  // every time (there are at most two parts).
+  auto& parts = job->trr_parts;
+  if (parts.size() == 2 && parts[1].first < parts[0].first) {
+    std::swap(parts[0], parts[1]);
+  }
   // Combine the families: the answers (addresses, or negative ones) by
   // MergeFamilies, the cache's rule too; any addresses make an answer (a
   // family that failed alongside does not matter); otherwise the most
@@ -449,15 +454,16 @@ void Resolver::Impl::OnTrrDone(const JobPtr& job) {
         break;
     }
   }
-  TrrOutcome combined;
+  // Combined straight into the job (the parts are apart from it).
+  TrrOutcome& combined = job->trr;
   if (answered != nullptr && !answered->answer.addresses.empty()) {
     combined = std::move(*answered);
     combined.kind = TrrOutcome::Kind::kOk;
     combined.failure = TrrFailure::kNone;
   } else if (blocked != nullptr) {
-    combined = *blocked;
+    combined = std::move(*blocked);
   } else if (failed != nullptr) {
-    combined = *failed;
+    combined = std::move(*failed);
   } else if (answered != nullptr) {
     combined = std::move(*answered);
     // HTTPS and TXT lookups have one part, whose kind stands.
@@ -467,8 +473,9 @@ void Resolver::Impl::OnTrrDone(const JobPtr& job) {
           nx ? TrrOutcome::Kind::kNxDomain : TrrOutcome::Kind::kNoData;
       combined.failure = nx ? TrrFailure::kNxDomain : TrrFailure::kNoRecords;
     }
+  } else {
+    combined = TrrOutcome();
   }
-  job->trr = std::move(combined);
   job->trr_parts.clear();
   const TrrOutcome& trr = job->trr;
 
@@ -828,10 +835,12 @@ void Resolver::Impl::Finish(const JobPtr& job, ResolveResult result,
     }
   }
   jobs_.erase(job->key.view());
-  std::vector<Waiter> waiters = std::move(job->waiters);
+  auto waiters = std::move(job->waiters);
   job->waiters.clear();
   for (const Waiter& waiter : waiters) requests_.erase(waiter.id);
-  for (const Waiter& waiter : waiters) waiter.done(result);
+  for (size_t i = 0; i < waiters.size(); ++i) {
+    waiters[i].done.Deliver(result, i + 1 == waiters.size());
+  }
   // After the answer, which waits for nothing below: queries still out
   // (the other family, a CNAME step) are cancelled. Shadow mode lets the
   // TRR query run on, to compare.

@@ -17,22 +17,25 @@ WireError BadHostName(size_t offset, const char* what) {
   return WireError{WireErrorCode::kBadHostName, offset, what};
 }
 
-void Put16(std::vector<uint8_t>& out, uint16_t value) {
-  out.push_back(static_cast<uint8_t>(value >> 8));
-  out.push_back(static_cast<uint8_t>(value));
+uint8_t* Put16(uint8_t* w, uint16_t value) {
+  w[0] = static_cast<uint8_t>(value >> 8);
+  w[1] = static_cast<uint8_t>(value);
+  return w + 2;
 }
 
 // The OPT record without its options: root owner, type, payload size as the
 // class, and the TTL field holding extended RCODE 0, version 0 and the DO bit
-// (RFC 6891 section 6.1.2). The caller appends RDLENGTH and the options.
-void PutOptHeader(std::vector<uint8_t>& out, bool dnssec_ok) {
-  out.push_back(0);
-  Put16(out, kTypeOPT);
-  Put16(out, kEdnsUdpPayloadSize);
-  out.push_back(0);  // extended RCODE
-  out.push_back(0);  // version
-  out.push_back(dnssec_ok ? 0x80 : 0x00);
-  out.push_back(0);
+// (RFC 6891 section 6.1.2). The caller writes RDLENGTH and the options.
+constexpr size_t kOptHeaderLength = 9;
+uint8_t* PutOptHeader(uint8_t* w, bool dnssec_ok) {
+  *w++ = 0;
+  w = Put16(w, kTypeOPT);
+  w = Put16(w, kEdnsUdpPayloadSize);
+  *w++ = 0;  // extended RCODE
+  *w++ = 0;  // version
+  *w++ = dnssec_ok ? 0x80 : 0x00;
+  *w++ = 0;
+  return w;
 }
 
 }  // namespace
@@ -61,60 +64,78 @@ WireError CheckHostName(absl::string_view host) {
 
 WireError EncodeQuery(absl::string_view host, uint16_t type,
                       const QueryOptions& options, std::vector<uint8_t>& out) {
-  if (WireError error = CheckHostName(host); !error.ok()) return error;
-  if (host.back() == '.') host.remove_suffix(1);
-
-  out.clear();
-  // Header, name, question, OPT with an ECS option, and padding: one
-  // allocation.
-  out.reserve(std::max<size_t>(12 + host.size() + 2 + 4 + 11 + 8 + 4,
-                               options.padding_block));
-  Put16(out, options.id);
-  Put16(out, 0x0100);  // QR=0, opcode QUERY, RD=1
-  Put16(out, 1);       // QDCOUNT
-  Put16(out, 0);       // ANCOUNT
-  Put16(out, 0);       // NSCOUNT
-  Put16(out, 1);       // ARCOUNT: the OPT record
-
-  // QNAME: each label's length, then the label, lower-cased.
-  size_t length_at = out.size();
-  out.push_back(0);
-  for (char c : host) {
-    if (c == '.') {
-      length_at = out.size();
-      out.push_back(0);
-    } else {
-      out.push_back(static_cast<uint8_t>(absl::ascii_tolower(c)));
-      ++out[length_at];
-    }
+  // A bad name leaves `out` empty.
+  auto bad = [&out](size_t offset, const char* what) {
+    out.clear();
+    return BadHostName(offset, what);
+  };
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  if (host.empty()) return bad(0, "empty host name");
+  if (host.size() > kMaxHostNameLength) {
+    return bad(kMaxHostNameLength, "host name over 253 characters");
   }
-  out.push_back(0);
-  Put16(out, type);
-  Put16(out, kClassIN);
-
-  PutOptHeader(out, options.dnssec_ok);
-  const size_t rdlength_at = out.size();
-  Put16(out, 0);
-  if (options.disable_ecs) {
-    // Family 1 (IPv4), source prefix 0, scope prefix 0, no address bytes.
-    Put16(out, kOptionClientSubnet);
-    Put16(out, 4);
-    Put16(out, 1);
-    out.push_back(0);
-    out.push_back(0);
-  }
+  // Sized whole first (header, name, question, OPT with an ECS option, and
+  // padding), then written in place: one allocation at most, none when
+  // `out` has room.
+  const size_t name_length = host.size() + 2;  // label lengths and the root
+  const size_t ecs_length = options.disable_ecs ? 8 : 0;
+  size_t length = 12 + name_length + 4 + kOptHeaderLength + 2 + ecs_length;
+  size_t pad = 0;
   if (options.padding_block > 0) {
     // The padding option's own 4-byte header counts toward the length.
-    const size_t unpadded = out.size() + 4;
     const size_t block = options.padding_block;
-    const size_t pad = (block - unpadded % block) % block;
-    Put16(out, kOptionPadding);
-    Put16(out, static_cast<uint16_t>(pad));
-    out.insert(out.end(), pad, 0);
+    pad = (block - (length + 4) % block) % block;
+    length += 4 + pad;
   }
-  const size_t rdlength = out.size() - rdlength_at - 2;
-  out[rdlength_at] = static_cast<uint8_t>(rdlength >> 8);
-  out[rdlength_at + 1] = static_cast<uint8_t>(rdlength);
+  out.resize(length);
+  uint8_t* w = out.data();
+  w = Put16(w, options.id);
+  w = Put16(w, 0x0100);  // QR=0, opcode QUERY, RD=1
+  w = Put16(w, 1);       // QDCOUNT
+  w = Put16(w, 0);       // ANCOUNT
+  w = Put16(w, 0);       // NSCOUNT
+  w = Put16(w, 1);       // ARCOUNT: the OPT record
+
+  // QNAME: each label's length, then the label, lower-cased; the name is
+  // checked as it is written (the checks and offsets of CheckHostName).
+  uint8_t* label_length = w++;
+  size_t label_start = 0;
+  for (size_t i = 0; i <= host.size(); ++i) {
+    if (i == host.size() || host[i] == '.') {
+      if (i == label_start) return bad(i, "empty label");
+      if (i - label_start > kMaxLabelLength) {
+        return bad(label_start + kMaxLabelLength, "label over 63 characters");
+      }
+      *label_length = static_cast<uint8_t>(i - label_start);
+      label_length = w++;
+      label_start = i + 1;
+    } else if (!IsHostNameChar(host[i])) {
+      return bad(i, "character not allowed in a host name");
+    } else {
+      *w++ = static_cast<uint8_t>(absl::ascii_tolower(host[i]));
+    }
+  }
+  *label_length = 0;  // the root
+  w = Put16(w, type);
+  w = Put16(w, kClassIN);
+
+  w = PutOptHeader(w, options.dnssec_ok);
+  w = Put16(w, static_cast<uint16_t>(ecs_length + (options.padding_block > 0
+                                                       ? 4 + pad
+                                                       : 0)));  // RDLENGTH
+  if (options.disable_ecs) {
+    // Family 1 (IPv4), source prefix 0, scope prefix 0, no address bytes.
+    w = Put16(w, kOptionClientSubnet);
+    w = Put16(w, 4);
+    w = Put16(w, 1);
+    *w++ = 0;
+    *w++ = 0;
+  }
+  if (options.padding_block > 0) {
+    w = Put16(w, kOptionPadding);
+    w = Put16(w, static_cast<uint16_t>(pad));
+    std::fill_n(w, pad, 0);
+  }
   return WireError();
 }
 

@@ -33,7 +33,8 @@ struct QueryOptions {
 WireError CheckHostName(absl::string_view host);
 
 // Replaces `out` with the query for (`host`, `type`, IN): the name is
-// lower-cased and a trailing dot dropped. Fails only on a bad host name.
+// lower-cased and a trailing dot dropped. Fails only on a bad host name
+// (CheckHostName's error), leaving `out` empty.
 WireError EncodeQuery(absl::string_view host, uint16_t type,
                       const QueryOptions& options, std::vector<uint8_t>& out);
 

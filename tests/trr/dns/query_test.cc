@@ -134,6 +134,11 @@ TEST(QueryTest, RejectsBadHostNamesWithTheirOffset) {
     EXPECT_EQ(error.offset, c.offset) << c.host;
     EXPECT_THAT(error.what, HasSubstr(c.what)) << c.host;
     EXPECT_EQ(error.ToStatus().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_TRUE(out.empty()) << c.host;
+    // EncodeQuery checks the name as it writes it, by CheckHostName's rules.
+    const WireError checked = CheckHostName(c.host);
+    EXPECT_EQ(checked.offset, error.offset) << c.host;
+    EXPECT_STREQ(checked.what, error.what) << c.host;
   }
 }
 
