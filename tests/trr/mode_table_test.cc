@@ -34,6 +34,7 @@
 #include "trr/ohttp/ohttp.h"
 #include "trr/ohttp_sender.h"
 #include "trr/resolver.h"
+#include "trr/resolver_impl.h"
 #include "trr/resolver_testing.h"
 
 namespace trr {
@@ -1413,6 +1414,38 @@ TEST(ResolveContractTest, AnswersKnownAtOnceAreReturnedNotCalledBack) {
   MutexLock lock(&mu);
   EXPECT_EQ(completions, 1);
   EXPECT_FALSE(on_caller_thread);
+}
+
+// A finished lookup's result goes to each waiter: a callback reads it; a
+// waiting ResolveSync caller takes it, by move only when it is the last
+// waiter, so the ones before it and after it still see the whole answer.
+TEST(ResolveContractTest, EveryWaiterOfALookupGetsTheWholeResult) {
+  ResolveResult result;
+  result.source = ResultSource::kTrr;
+  result.canonical_name = "a-name-longer-than-fifteen.example.test";
+  result.addresses = {*IpAddress::Parse("192.0.2.1"),
+                      *IpAddress::Parse("2001:db8::1")};
+  const ResolveResult original = result;
+  SyncWait first, last;
+  std::vector<std::string> read;
+  Completion([&](const ResolveResult& r) {
+    read.push_back(r.canonical_name);
+  }).Deliver(result, /*last=*/false);
+  Completion(&first).Deliver(result, /*last=*/false);
+  Completion([&](const ResolveResult& r) {
+    read.push_back(r.canonical_name);
+  }).Deliver(result, /*last=*/false);
+  Completion(&last).Deliver(result, /*last=*/true);
+  ASSERT_EQ(read.size(), 2u);
+  EXPECT_EQ(read[0], original.canonical_name);
+  EXPECT_EQ(read[1], original.canonical_name);
+  for (SyncWait* wait : {&first, &last}) {
+    MutexLock lock(&wait->mu);
+    ASSERT_TRUE(wait->result.has_value());
+    EXPECT_EQ(wait->result->canonical_name, original.canonical_name);
+    EXPECT_EQ(wait->result->addresses, original.addresses);
+    EXPECT_EQ(wait->result->source, ResultSource::kTrr);
+  }
 }
 
 // network.dns.port_prefixed_qname_https_rr: an HTTPS lookup for an origin
