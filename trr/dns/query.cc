@@ -38,10 +38,12 @@ uint8_t* PutOptHeader(uint8_t* w, bool dnssec_ok) {
   return w;
 }
 
-}  // namespace
-
-WireError CheckHostName(absl::string_view host) {
-  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+// The host name rules, in one place: `host` (one trailing dot already
+// dropped) is walked byte by byte; `on_byte(c)` sees each byte of a label
+// and `on_label(length)` each label's end, as long as the name is good.
+template <typename OnByte, typename OnLabel>
+WireError WalkHostName(absl::string_view host, OnByte on_byte,
+                       OnLabel on_label) {
   if (host.empty()) return BadHostName(0, "empty host name");
   if (host.size() > kMaxHostNameLength) {
     return BadHostName(kMaxHostNameLength, "host name over 253 characters");
@@ -54,40 +56,54 @@ WireError CheckHostName(absl::string_view host) {
         return BadHostName(label_start + kMaxLabelLength,
                            "label over 63 characters");
       }
+      on_label(i - label_start);
       label_start = i + 1;
     } else if (!IsHostNameChar(host[i])) {
       return BadHostName(i, "character not allowed in a host name");
+    } else {
+      on_byte(host[i]);
     }
   }
   return WireError();
 }
 
+// The rules alone, for `host` with its one trailing dot already dropped.
+WireError CheckWithoutDot(absl::string_view host) {
+  return WalkHostName(
+      host, [](char) {}, [](size_t) {});
+}
+
+}  // namespace
+
+WireError CheckHostName(absl::string_view host) {
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  return CheckWithoutDot(host);
+}
+
 WireError EncodeQuery(absl::string_view host, uint16_t type,
                       const QueryOptions& options, std::vector<uint8_t>& out) {
-  // A bad name leaves `out` empty.
-  auto bad = [&out](size_t offset, const char* what) {
-    out.clear();
-    return BadHostName(offset, what);
-  };
   if (!host.empty() && host.back() == '.') host.remove_suffix(1);
-  if (host.empty()) return bad(0, "empty host name");
-  if (host.size() > kMaxHostNameLength) {
-    return bad(kMaxHostNameLength, "host name over 253 characters");
+  if (host.empty() || host.size() > kMaxHostNameLength) {
+    out.clear();
+    return CheckWithoutDot(host);  // its error
   }
   // Sized whole first (header, name, question, OPT with an ECS option, and
   // padding), then written in place: one allocation at most, none when
   // `out` has room.
   const size_t name_length = host.size() + 2;  // label lengths and the root
   const size_t ecs_length = options.disable_ecs ? 8 : 0;
-  size_t length = 12 + name_length + 4 + kOptHeaderLength + 2 + ecs_length;
+  const size_t unpadded =
+      12 + name_length + 4 + kOptHeaderLength + 2 + ecs_length;
   size_t pad = 0;
+  size_t padding_length = 0;  // the padding option, its header included
   if (options.padding_block > 0) {
     // The padding option's own 4-byte header counts toward the length.
     const size_t block = options.padding_block;
-    pad = (block - (length + 4) % block) % block;
-    length += 4 + pad;
+    pad = (block - (unpadded + 4) % block) % block;
+    padding_length = 4 + pad;
   }
-  out.resize(length);
+  const size_t rdlength = ecs_length + padding_length;
+  out.resize(unpadded + padding_length);
   uint8_t* w = out.data();
   w = Put16(w, options.id);
   w = Put16(w, 0x0100);  // QR=0, opcode QUERY, RD=1
@@ -96,33 +112,26 @@ WireError EncodeQuery(absl::string_view host, uint16_t type,
   w = Put16(w, 0);       // NSCOUNT
   w = Put16(w, 1);       // ARCOUNT: the OPT record
 
-  // QNAME: each label's length, then the label, lower-cased; the name is
-  // checked as it is written (the checks and offsets of CheckHostName).
+  // QNAME, checked as it is written: each label's length, then the label,
+  // lower-cased.
   uint8_t* label_length = w++;
-  size_t label_start = 0;
-  for (size_t i = 0; i <= host.size(); ++i) {
-    if (i == host.size() || host[i] == '.') {
-      if (i == label_start) return bad(i, "empty label");
-      if (i - label_start > kMaxLabelLength) {
-        return bad(label_start + kMaxLabelLength, "label over 63 characters");
-      }
-      *label_length = static_cast<uint8_t>(i - label_start);
-      label_length = w++;
-      label_start = i + 1;
-    } else if (!IsHostNameChar(host[i])) {
-      return bad(i, "character not allowed in a host name");
-    } else {
-      *w++ = static_cast<uint8_t>(absl::ascii_tolower(host[i]));
-    }
+  const WireError error = WalkHostName(
+      host,
+      [&w](char c) { *w++ = static_cast<uint8_t>(absl::ascii_tolower(c)); },
+      [&w, &label_length](size_t length) {
+        *label_length = static_cast<uint8_t>(length);
+        label_length = w++;
+      });
+  if (!error.ok()) {
+    out.clear();  // a bad name leaves nothing
+    return error;
   }
   *label_length = 0;  // the root
   w = Put16(w, type);
   w = Put16(w, kClassIN);
 
   w = PutOptHeader(w, options.dnssec_ok);
-  w = Put16(w, static_cast<uint16_t>(ecs_length + (options.padding_block > 0
-                                                       ? 4 + pad
-                                                       : 0)));  // RDLENGTH
+  w = Put16(w, static_cast<uint16_t>(rdlength));
   if (options.disable_ecs) {
     // Family 1 (IPv4), source prefix 0, scope prefix 0, no address bytes.
     w = Put16(w, kOptionClientSubnet);
