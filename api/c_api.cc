@@ -186,6 +186,7 @@ void Deliver(const trr::ResolveResult& r, trr_callback callback,
   const HttpsView https(r.https);
   result.https_count = https.size();
   result.https = https.data();
+  result.native_reason = trr::NativeReasonName(r.native_reason);
   callback(&result, user_data);
 }
 
@@ -193,7 +194,7 @@ void Deliver(const trr::ResolveResult& r, trr_callback callback,
 
 extern "C" {
 
-const char* trr_version(void) { return "1.0.0"; }
+const char* trr_version(void) { return "2.0.0"; }
 
 const char* trr_status_name(trr_status status) {
   // One list of names, the C++ API's.

@@ -75,6 +75,13 @@ std::vector<std::pair<std::string, uint64_t>> CounterList(
     out.emplace_back(absl::StrCat("trr_failed_", TrrFailureName(reason)),
                      count);
   }
+  // Native lookups by the rule that allowed them (native_trr_skipped...).
+  for (int i = 1; i < kNativeReasonCount; ++i) {
+    std::string name =
+        absl::StrCat("native_", NativeReasonName(static_cast<NativeReason>(i)));
+    std::replace(name.begin(), name.end(), '-', '_');
+    out.emplace_back(std::move(name), c.native_by_reason[i]);
+  }
   return out;
 }
 
@@ -411,6 +418,9 @@ void WriteResultJson(absl::string_view name, const ResolveResult& r,
   }
   if (r.trr_failure != TrrFailure::kNone) {
     json.Key("trr_failure").String(TrrFailureName(r.trr_failure));
+  }
+  if (r.native_reason != NativeReason::kNone) {
+    json.Key("native_reason").String(NativeReasonName(r.native_reason));
   }
   if (!r.txt.empty()) json.Key("txt").StringArray(r.txt);
   if (!r.https.empty()) {

@@ -20,7 +20,8 @@ std::string DumpJson(const ResolverSnapshot& snapshot);
 void WriteDumpJson(const ResolverSnapshot& snapshot, JsonWriter& json);
 
 // One resolve result as the CLI's --json prints it: {"name", "ok",
-// "addresses", "source", "ttl", "skip_reason", "error"}.
+// "addresses", "source", "ttl", "skip_reason", "error"}, and when they
+// apply "canonical_name", "trr_failure", "native_reason", "txt", "https".
 void WriteResultJson(absl::string_view name, const ResolveResult& result,
                      JsonWriter& json);
 

@@ -30,6 +30,8 @@ const char* TrrModeName(TrrMode mode) {
 }
 
 void MergeFamilies(HostRecord& a, const HostRecord& aaaa) {
+  const bool a_has = !a.addresses.empty();
+  const bool aaaa_has = !aaaa.addresses.empty();
   a.addresses.insert(a.addresses.end(), aaaa.addresses.begin(),
                      aaaa.addresses.end());
   if (a.canonical_name.empty()) a.canonical_name = aaaa.canonical_name;
@@ -41,7 +43,12 @@ void MergeFamilies(HostRecord& a, const HostRecord& aaaa) {
   } else {
     a.negative = NegativeKind::kNoData;
   }
-  if (a.ttl_seconds && aaaa.ttl_seconds) {
+  // An answer lives as long as its records: a family without any (a
+  // NODATA, with an SOA's TTL or none) does not cut it short, as in
+  // Firefox. Two negative parts keep the shorter negative TTL.
+  if (a_has != aaaa_has) {
+    if (aaaa_has) a.ttl_seconds = aaaa.ttl_seconds;
+  } else if (a.ttl_seconds && aaaa.ttl_seconds) {
     a.ttl_seconds = std::min(*a.ttl_seconds, *aaaa.ttl_seconds);
   } else if (!a.ttl_seconds) {
     a.ttl_seconds = aaaa.ttl_seconds;

@@ -263,6 +263,11 @@ int Resolve(const std::vector<std::string>& names, const SplitArgs& args) {
         absl::StrAppend(
             &line, "  (TRR failed: ", trr::TrrFailureName(r.trr_failure), ")");
       }
+      if (r.native_reason != trr::NativeReason::kNone &&
+          r.native_reason != trr::NativeReason::kTrrOff) {
+        absl::StrAppend(
+            &line, "  (native: ", trr::NativeReasonName(r.native_reason), ")");
+      }
       std::printf("%s\n", line.c_str());
     }
   }

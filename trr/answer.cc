@@ -45,25 +45,6 @@ void CopyAnswer(const HostRecord& record, absl::Duration ttl,
   result.ttl = std::chrono::seconds(absl::ToInt64Seconds(ttl));
 }
 
-std::optional<IpAddress> ParseIpLiteral(absl::string_view host) {
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    std::optional<IpAddress> ip =
-        IpAddress::Parse(ToStd(host.substr(1, host.size() - 2)));
-    if (ip && ip->is_v6()) return ip;
-    return std::nullopt;
-  }
-  // Every lookup passes here: names are turned away without parsing. An
-  // IPv4 literal is digits and dots; an IPv6 one has a colon, which no host
-  // name has. ("1.2.3.4." is a name: Parse refuses the trailing dot.)
-  const bool v6 = host.find(':') != absl::string_view::npos;
-  if (!v6 &&
-      (host.empty() || !absl::ascii_isdigit(host.back()) ||
-       host.find_first_not_of("0123456789.") != absl::string_view::npos)) {
-    return std::nullopt;
-  }
-  return IpAddress::Parse(ToStd(host));
-}
-
 ResolveResult LiteralResult(const IpAddress& ip, QueryKind type) {
   ResolveResult result;
   result.source = ResultSource::kNative;

@@ -35,9 +35,6 @@ HostRecord RecordFromResponse(const dns::Response& response,
 void CopyAnswer(const HostRecord& record, absl::Duration ttl,
                 ResolveResult& result);
 
-// An IP address literal given as a host name ("192.0.2.1", "::1",
-// "[::1]"): answered as itself, never queried, as Firefox does.
-std::optional<IpAddress> ParseIpLiteral(absl::string_view host);
 // The answer to a lookup of `type` for the literal `ip`: the address when
 // its family is asked for, else no records (NotFound).
 ResolveResult LiteralResult(const IpAddress& ip, QueryKind type);

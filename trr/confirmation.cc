@@ -62,6 +62,10 @@ Confirmation::Action Confirmation::OnQueryResult(uint64_t attempt, bool ok) {
     retry_delay_ = config_.retry_initial;
     return Action();
   }
+  return Fail();
+}
+
+Confirmation::Action Confirmation::Fail() {
   SetState(ConfirmationState::kFailed);
   Action action;
   action.retry_after = retry_delay_;
@@ -91,6 +95,16 @@ Confirmation::Action Confirmation::OnRecoverableFailure() {
   if (state_ != ConfirmationState::kOk) return Action();
   consecutive_failures_ = 0;
   return SendAttempt(ConfirmationState::kTryingOk);
+}
+
+Confirmation::Action Confirmation::OnUnreachable() {
+  if (state_ != ConfirmationState::kOk &&
+      state_ != ConfirmationState::kTryingOk) {
+    return Action();
+  }
+  consecutive_failures_ = 0;
+  ++attempt_;  // the attempt in flight, if any, no longer counts
+  return Fail();
 }
 
 bool Confirmation::TrrUsable(bool wait_for_confirmation) const {

@@ -60,13 +60,20 @@ class Confirmation {
   Action OnQueryResult(uint64_t attempt, bool ok);
   // The retry timer set after a failure fired.
   Action OnRetryTimer(uint64_t attempt);
-  // Every TRR lookup's outcome: in kOk, max_fails failures in a row start
-  // confirmation again; a success resets the count.
+  // A TRR lookup's outcome on the server, `ok` unless its DoH exchange
+  // failed (an RCODE is the server answering): in kOk, max_fails failures
+  // in a row start confirmation again; a success resets the count.
   Action OnTrrResult(bool ok);
-  // A recoverable failure (a reset or refused connection) that the lookup
-  // retries: a confirmed server is confirmed again now, optimistically
-  // (kTryingOk, still used meanwhile).
+  // A lookup's failed exchange with network.trr.retry_on_recoverable_errors:
+  // a confirmed server is confirmed again now, optimistically (kTryingOk,
+  // still used meanwhile), as Firefox's RetryTRRConfirm does.
   Action OnRecoverableFailure();
+  // No connection to the server came up within a lookup's time (a black
+  // hole, a server gone): what the next confirmation query would find.
+  // From kOk or kTryingOk, confirmation fails now (kFailed, retry timer),
+  // so mode 2 stops waiting on the server at once. Beyond Firefox, which
+  // waits for its confirmation query to time out.
+  Action OnUnreachable();
 
   ConfirmationState state() const { return state_; }
   // Whether mode 2 may use TRR now: in kOk and kDisabled, and in kTryingOk
@@ -84,6 +91,8 @@ class Confirmation {
  private:
   void SetState(ConfirmationState state);
   Action SendAttempt(ConfirmationState state);
+  // To kFailed, with the retry timer to start.
+  Action Fail();
 
   ConfirmationConfig config_;
   ConfirmationState state_ = ConfirmationState::kOff;

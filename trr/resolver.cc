@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "trr/answer.h"
+#include "trr/host_literal.h"
 #include "trr/ohttp_sender.h"
 #include "trr/pref_checks.h"
 #include "trr/public_status.h"
@@ -97,6 +98,7 @@ Settings ReadSettings(const prefs::PrefSnapshot& p) {
   s.hard_fail_ede = p.Get(keys::kTrrHardFailOnExtendedError);
   s.clear_cache_on_change = p.Get(keys::kTrrClearCacheOnPrefChange);
   s.disable_ipv6 = p.Get(keys::kDnsDisableIPv6);
+  s.block_onion = p.Get(keys::kDnsBlockDotOnion);
   s.port_prefixed_https = p.Get(keys::kDnsPortPrefixedQnameHttpsRr);
   s.native_nameserver = p.Get(keys::kDnsNativeNameserver);
   s.cache.max_entries = static_cast<size_t>(p.Get(keys::kDnsCacheEntries));
@@ -185,6 +187,7 @@ TrrFailure FailureForRcode(uint16_t rcode) {
 
 }  // namespace resolver_internal
 
+using resolver_internal::IsDotOnion;
 using resolver_internal::IsLocalhost;
 using resolver_internal::ModeNumber;
 using resolver_internal::ReadEtcHosts;
@@ -288,6 +291,7 @@ void Resolver::Impl::ApplyPrefs() {
   const Settings& now = settings_;
   mode_.store(now.mode);
   disable_ipv6_.store(now.disable_ipv6);
+  block_onion_.store(now.block_onion);
   port_prefixed_https_.store(now.port_prefixed_https);
   cache_.SetOptions(now.cache);
 
@@ -295,7 +299,10 @@ void Resolver::Impl::ApplyPrefs() {
       first || old.servers != now.servers || old.ohttp != now.ohttp ||
       old.use_get != now.use_get || old.credentials != now.credentials ||
       old.ca_file != now.ca_file;
-  ApplyServers(old, first);
+  // New servers, and servers reached a new way, start their own
+  // confirmation here: a list or bootstrap change never leaves a server
+  // unconfirmed.
+  const bool servers_confirming = ApplyServers(old, first);
   if (first || old.native_nameserver != now.native_nameserver) {
     if (native_) native_->CancelAll();
     auto server = ParseIpPort(now.native_nameserver);
@@ -313,8 +320,11 @@ void Resolver::Impl::ApplyPrefs() {
                                  old.allow_rfc1918 != now.allow_rfc1918 ||
                                  old.disable_ipv6 != now.disable_ipv6;
   if (!first && trr_prefs_changed && now.clear_cache_on_change) cache_.Clear();
-  if (first || old.mode != now.mode || old.uri_text != now.uri_text ||
-      old.confirmation_ns != now.confirmation_ns) {
+  if (!servers_confirming &&
+      (old.mode != now.mode || old.uri_text != now.uri_text ||
+       old.confirmation_ns != now.confirmation_ns ||
+       old.retry_initial != now.retry_initial ||
+       old.retry_max != now.retry_max || old.max_fails != now.max_fails)) {
     RestartConfirmation();
   }
   if (!now.wait_for_portal) ReleasePortalWaiters();
@@ -410,14 +420,9 @@ ResolveResult Resolver::Impl::IpHintAnswer(absl::string_view raw_host,
         "IP hints are addresses: ask for both families, IPv4 or IPv6");
     return result;
   }
-  if (std::optional<IpAddress> literal = ParseIpLiteral(raw_host)) {
-    return LiteralResult(*literal, options.type);
-  }
-  if (dns::WireError error = dns::CheckHostName(raw_host); !error.ok()) {
-    result.status = InvalidArgumentError(
-        absl::StrCat("invalid host name \"", absl::CHexEscape(raw_host),
-                     "\": ", error.what, " at offset ", error.offset));
-    return result;
+  if (std::optional<ResolveResult> known =
+          AnswerWithoutAsking(raw_host, options)) {
+    return *std::move(known);
   }
   const std::string host = NormalizeHostName(raw_host);
   ResolveOptions hint_options = options;
@@ -447,20 +452,45 @@ ResolveResult Resolver::Impl::IpHintAnswer(absl::string_view raw_host,
   return result;
 }
 
-std::optional<ResolveResult> Resolver::Impl::AnswerAtOnce(
-    absl::string_view raw_host, const ResolveOptions& options,
-    std::string& host) {
-  if (std::optional<IpAddress> literal = ParseIpLiteral(raw_host)) {
-    return LiteralResult(*literal, options.type);
+std::optional<ResolveResult> Resolver::Impl::AnswerWithoutAsking(
+    absl::string_view raw_host, const ResolveOptions& options) const {
+  // Address forms first, as a browser's URL parser reads a host: what it
+  // calls an address is never sent anywhere as a name.
+  const HostLiteral literal = ParseHostLiteral(raw_host);
+  if (literal.kind == HostLiteral::Kind::kAddress) {
+    return LiteralResult(literal.address, options.type);
+  }
+  ResolveResult result;
+  if (literal.kind == HostLiteral::Kind::kInvalid) {
+    result.status = InvalidArgumentError(absl::StrCat(
+        "invalid host \"", absl::CHexEscape(raw_host), "\": ", literal.error));
+    return result;
   }
   // Checked as given: normalizing drops one trailing dot, which would make
   // "a.test.." look like "a.test.".
   if (dns::WireError error = dns::CheckHostName(raw_host); !error.ok()) {
-    ResolveResult result;
     result.status = InvalidArgumentError(
         absl::StrCat("invalid host name \"", absl::CHexEscape(raw_host),
                      "\": ", error.what, " at offset ", error.offset));
     return result;
+  }
+  if (block_onion_.load() && IsDotOnion(raw_host)) {
+    // RFC 7686: .onion names are Tor's; no DNS resolver may be asked.
+    result.status = NotFoundError(
+        "a .onion name is resolved by Tor only, never by DNS (RFC 7686; "
+        "network.dns.blockDotOnion)");
+    result.skip_reason = SkipReason::kDotOnion;
+    return result;
+  }
+  return std::nullopt;
+}
+
+std::optional<ResolveResult> Resolver::Impl::AnswerAtOnce(
+    absl::string_view raw_host, const ResolveOptions& options,
+    std::string& host) {
+  if (std::optional<ResolveResult> known =
+          AnswerWithoutAsking(raw_host, options)) {
+    return known;
   }
   host = NormalizeHostName(raw_host);
   if (options.type == QueryKind::kHttps && options.port != 0 &&
@@ -565,7 +595,7 @@ void Resolver::Impl::ReportConnectFailure(absl::string_view raw_host) {
   loop_.RunSync([this, &host] {
     if (settings_.mode != TrrMode::kFirst) return;
     cache_.RemoveTrrAnswers(host);
-    blocklist_.Add(host, clock_->Now(), settings_.blocklist_duration);
+    blocklist_.Add(host, clock_->Now());
     ++counters_.blocklist_additions;
     ++counters_.connect_failures_reported;
   });
@@ -615,7 +645,8 @@ ResolverSnapshot Resolver::Impl::Snapshot() {
                   NoProxyFor(settings_.no_proxies_on, s->spec.uri.host));
         });
     snapshot.captive_portal = portal_;
-    snapshot.blocklist = blocklist_.Entries(clock_->Now());
+    snapshot.blocklist =
+        blocklist_.Entries(clock_->Now(), settings_.blocklist_duration);
     snapshot.counters = counters_;
     for (const ServerPtr& server : servers_) {
       ResolverCounters& c = snapshot.counters;

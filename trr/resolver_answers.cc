@@ -23,11 +23,6 @@ TrrOutcome Resolver::Impl::Classify(const DohResult& result,
   if (!result.ok()) {
     out.failure = FailureFor(result.error);
     out.detail = result.detail;  // what the transport knows of why
-    out.network_error =
-        result.error == DohError::kConnect || result.error == DohError::kTls ||
-        result.error == DohError::kReset ||
-        result.error == DohError::kTimeout || result.error == DohError::kOther;
-    out.timeout = result.error == DohError::kTimeout;
     return out;
   }
   dns::Response response;
@@ -48,6 +43,16 @@ TrrOutcome Resolver::Impl::Classify(const DohResult& result,
                        response.extended_error->text);
       return out;
     }
+  }
+  if (response.rcode == dns::kRcodeServFail && response.extended_error &&
+      response.extended_error->code == dns::kEdeDnssecBogus) {
+    // The resolver's DNSSEC validation failed: a typed failure that no
+    // mode routes around (an unvalidating resolver would undo it).
+    out.failure = TrrFailure::kDnssecBogus;
+    out.detail = absl::StrCat("Extended DNS Error 6",
+                              response.extended_error->text.empty() ? "" : ": ",
+                              response.extended_error->text);
+    return out;
   }
   if (response.rcode != dns::kRcodeNoError &&
       response.rcode != dns::kRcodeNxDomain) {

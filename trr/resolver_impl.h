@@ -19,6 +19,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "base/mutex.h"
 #include "hostcache/host_cache.h"
 #include "hostcache/host_record.h"
@@ -29,6 +30,7 @@
 #include "trr/dns/response.h"
 #include "trr/doh_transport.h"
 #include "trr/event_loop.h"
+#include "trr/lookup_policy.h"
 #include "trr/native_resolver.h"
 #include "trr/proxy.h"
 #include "trr/resolver_testing.h"
@@ -103,6 +105,7 @@ struct Settings {
   bool hard_fail_ede{};
   bool clear_cache_on_change{};
   bool disable_ipv6{};
+  bool block_onion{};
   bool port_prefixed_https{};
   std::string native_nameserver;
   HostCacheOptions cache;
@@ -129,6 +132,14 @@ inline constexpr char kCanaryDomain[] = "use-application-dns.net";
 
 inline bool IsLocalhost(absl::string_view host) {
   return host == "localhost" || absl::EndsWith(host, ".localhost");
+}
+
+// "onion" and the names under it (RFC 7686), in any case, with or without
+// a trailing dot.
+inline bool IsDotOnion(absl::string_view host) {
+  absl::ConsumeSuffix(&host, ".");
+  return absl::EqualsIgnoreCase(host, "onion") ||
+         absl::EndsWithIgnoreCase(host, ".onion");
 }
 
 // Where a lookup is. See docs/ARCHITECTURE.md for the drawing:
@@ -160,8 +171,6 @@ struct TrrOutcome {
   // What the server said beyond `failure`, for the result's message (an
   // Extended DNS Error, an unusual RCODE); never a counter name.
   std::string detail;
-  bool network_error = false;
-  bool timeout = false;
   // HTTPS answers: the additional section's addresses for the records'
   // targets (dns::Response::target_addresses), allowed addresses only.
   std::vector<dns::TargetAddress> target_addresses;
@@ -206,9 +215,11 @@ struct DohServerState {
   // What observers were last told (ServerEvent).
   bool reported_available = true;
   ConfirmationState reported_confirmation = ConfirmationState::kOff;
-  uint64_t queries = 0;   // lookup queries sent (probes and confirmation apart)
-  uint64_t answers = 0;   // answered (NXDOMAIN and NODATA included)
-  uint64_t failures = 0;  // transport failures, timeouts, SERVFAIL, REFUSED
+  uint64_t queries = 0;  // lookup queries sent (probes and confirmation apart)
+  uint64_t answers = 0;  // answered, with any RCODE
+  // Exchanges that failed (CountsAgainstServer: no answer in time, a
+  // connection, TLS or HTTP failure, a body that is no answer).
+  uint64_t failures = 0;
   uint64_t probes = 0;
   LatencyWindow latency;
 };
@@ -264,6 +275,11 @@ class TRR_HIDDEN Resolver::Impl {
                                             std::string& host);
   ResolveResult IpHintAnswer(absl::string_view raw_host,
                              const ResolveOptions& options);
+  // The answer for a host that is no name to look up: an address in any
+  // form a URL may give it, an invalid address or name, or a .onion name
+  // (network.dns.blockDotOnion). Otherwise none.
+  std::optional<ResolveResult> AnswerWithoutAsking(
+      absl::string_view raw_host, const ResolveOptions& options) const;
   // Returns `known` from Resolve(), or completes it through `done` on the
   // network thread when the options ask for that.
   Resolver::Started Deliver(ResolveResult known, const ResolveOptions& options,
@@ -327,8 +343,18 @@ class TRR_HIDDEN Resolver::Impl {
     absl::InlinedVector<
         std::pair<std::weak_ptr<DohServerState>, DohSender::RequestId>, 2>
         doh_requests;
-    // Native.
+    // A one-family lookup in mode 2 whose family gave nothing: the other
+    // family is asked over TRR before the name may go native (Firefox's
+    // af-fallback rule; its answer is the next TRR part), and whether it
+    // had addresses.
+    bool other_family_asked = false;
+    bool other_family_answered = false;
+    // The servers a failed exchange of this lookup already counted
+    // against: one lookup counts once (health, confirmation).
+    absl::InlinedVector<const DohServerState*, 2> counted_against;
+    // Native, and the rule that let it run.
     NativeResult native;
+    NativeReason native_reason = NativeReason::kNone;
     EventLoop::TimerId portal_timer = 0;
   };
   using JobPtr = std::shared_ptr<Job>;
@@ -362,13 +388,22 @@ class TRR_HIDDEN Resolver::Impl {
     int follows = 0;
     bool may_retry = true;
     size_t from_server = 0;
+    // Its server left the list (a new list replaced it): it goes on on
+    // the new list whether or not that is confirmed yet.
+    bool moved = false;
   };
   void SendTrrQuery(const JobPtr& job, TrrQuery q);
   TrrOutcome Classify(const DohResult& result, const std::string& name,
                       uint16_t type) const;
   void OnTrrPart(const JobPtr& job, uint16_t type, TrrOutcome outcome);
   void OnTrrDone(const JobPtr& job);
-  void StartNative(const JobPtr& job);
+  // Combines the parts into job->trr (MergeFamilies for the answers).
+  void CombineTrrParts(Job& job);
+  // Mode 2 (or a request opting in under mode 0) after TRR gave no usable
+  // answer: fails, asks the other family first, or goes native, as
+  // FallbackAfterTrr says.
+  void AfterTrrFailed(const JobPtr& job);
+  void StartNative(const JobPtr& job, NativeReason reason);
   void OnNativeDone(const JobPtr& job);
   void FinishWithTrr(const JobPtr& job);
   // An HTTPS answer's IP hints (read by ResolveIpHint only) and the
@@ -384,30 +419,41 @@ class TRR_HIDDEN Resolver::Impl {
   void Finish(const JobPtr& job, ResolveResult result, HostRecord* answer);
   void CompareShadow(const JobPtr& job);
   absl::Duration TrrTimeout(const Job& job) const;
-  // The servers (resolver_servers.cc).
-  void ApplyServers(const Settings& old, bool first);
+  // The servers (resolver_servers.cc). Every server it makes, or whose
+  // transport it configures anew, starts its own confirmation; it returns
+  // whether it did either.
+  bool ApplyServers(const Settings& old, bool first);
   DohConfig TransportConfig(const DohServerState& server) const;
   // A server's transport: a DohTransport (or the seam's), or with
   // network.trr.use_ohttp an OhttpSender over two of them.
   std::unique_ptr<DohSender> NewTransport();
   // How every DoH query is encoded: ID 0, ECS and padding as the prefs say.
   dns::QueryOptions DohQueryOptions() const;
+  // Whether the server may take lookups by its health: with one server
+  // always (confirmation alone decides, as in Firefox); with several, while
+  // ServerHealth says it is available.
+  bool Available(const DohServerState& server) const;
   // Whether lookups in `mode` may use servers_[i] now: available and, in
-  // mode 2, confirmed (or confirming optimistically).
-  bool Usable(const DohServerState& server, TrrMode mode) const;
-  // The first usable server at or after `from`; in mode 3, when no server
-  // at all is usable, `from` itself (mode 3 tries them anyway).
-  std::optional<size_t> PickServer(size_t from, TrrMode mode) const;
+  // mode 2, confirmed (or confirming optimistically), unless `moved` (a
+  // query whose server left the list goes on on the new one).
+  bool Usable(const DohServerState& server, TrrMode mode, bool moved) const;
+  // The first usable server at or after `from`; in mode 3, or for a
+  // `moved` query, when no server at all is usable, `from` itself (they
+  // are tried anyway).
+  std::optional<size_t> PickServer(size_t from, TrrMode mode,
+                                   bool moved = false) const;
   // Why mode 2 cannot use TRR now, if it cannot: kNotConfirmed or
   // kServersUnavailable.
   std::optional<SkipReason> ServersSkipReason() const;
-  // A lookup query's outcome on `server`: `answered` (the server worked:
-  // counters and availability, which may start probing it), `usable`
-  // (the answer was used: confirmation, which counts private addresses as
-  // failures too) and `unreachable` (no connection came up at all: the
-  // server is unavailable at once).
-  void OnServerResult(const ServerPtr& server, bool answered, bool usable,
-                      bool unreachable, absl::Duration latency);
+  // A lookup query's outcome on `server`: `failure` (kNone for an answer)
+  // says whether the exchange failed (CountsAgainstServer), which counts
+  // against the server's health (several servers) and confirmation (one
+  // failed lookup counts once: `first_of_lookup`); `unreachable` (no
+  // connection came up at all) fails confirmation, or makes one of several
+  // servers unavailable, at once.
+  void OnServerResult(const ServerPtr& server, TrrFailure failure,
+                      bool first_of_lookup, bool unreachable,
+                      absl::Duration latency);
   // Sends an NS query for `name` to `server` (confirmation, probes, DDR's
   // verification). `done` gets the answer's RCODE, or nullopt when no
   // usable answer came (inline when the name cannot be encoded), and the
@@ -462,6 +508,7 @@ class TRR_HIDDEN Resolver::Impl {
   // The pref mode and IPv6 switch, for cache keys on calling threads.
   std::atomic<TrrMode> mode_{TrrMode::kOff};
   std::atomic<bool> disable_ipv6_{false};
+  std::atomic<bool> block_onion_{true};
   std::atomic<bool> port_prefixed_https_{false};
   std::atomic<RequestId> next_request_{1};
   std::atomic<uint64_t> cache_hits_{0};

@@ -22,6 +22,14 @@ using resolver_internal::RequestMode;
 namespace {
 constexpr char kIpv6DisabledMessage[] =
     "IPv6 is disabled (network.dns.disableIPv6)";
+
+// Why a one-family lookup that TRR could not answer was not sent native.
+std::string OtherFamilyNote(QueryKind asked, bool other_family_answered) {
+  if (!other_family_answered) return "";
+  return absl::StrCat("; not asked elsewhere: TRR has ",
+                      asked == QueryKind::kIpv6 ? "IPv4" : "IPv6",
+                      " addresses for the name");
+}
 }  // namespace
 
 // --- The loop
@@ -92,10 +100,16 @@ SkipReason Resolver::Impl::TrrSkipReason(const Job& job) {
     if (s.split_horizon && suffixes_.Matches(job.host())) {
       return SkipReason::kDnsSuffix;
     }
-    if (job.host().find('.') == std::string::npos)
-      return SkipReason::kSingleLabel;
-    if (s.temp_blocklist && blocklist_.IsBlocked(job.host(), clock_->Now())) {
-      return SkipReason::kBlocklisted;
+    // Strict fallback never sends a name native for having failed TRR
+    // before, nor for having no dot (Firefox skips the temporary
+    // blocklist, which holds both, in strict mode).
+    if (!s.strict_fallback) {
+      if (job.host().find('.') == std::string::npos)
+        return SkipReason::kSingleLabel;
+      if (s.temp_blocklist && blocklist_.IsBlocked(job.host(), clock_->Now(),
+                                                   s.blocklist_duration)) {
+        return SkipReason::kBlocklisted;
+      }
     }
     if (auto reason = ServersSkipReason()) return *reason;
   }
@@ -111,51 +125,31 @@ void Resolver::Impl::StartJob(const JobPtr& job) {
     FinishWithError(job, NotFoundError(kIpv6DisabledMessage));
     return;
   }
-  const bool trr = job->skip == SkipReason::kNone;
-  switch (job->mode) {
-    case TrrMode::kRace:    // both at once
-    case TrrMode::kShadow:  // both, the native answer is used
-      if (trr) StartTrr(job);
-      if (!job->finished()) StartNative(job);
-      return;
-    case TrrMode::kFirst:  // TRR first, native after it failed; never both
-      if (trr) {
-        StartTrr(job);
-      } else {
-        StartNative(job);
-      }
-      return;
-    case TrrMode::kOnly:
-      if (job->skip == SkipReason::kExcluded ||
-          job->skip == SkipReason::kEtcHosts) {
-        StartNative(job);  // the only names mode 3 resolves natively
-      } else if (job->skip == SkipReason::kNoUri) {
-        FinishWithError(job, UnavailableError(
-                                 absl::StrCat("mode 3 and no valid DoH URI (\"",
-                                              settings_.uri_text, "\")")));
-      } else if (settings_.wait_for_portal &&
-                 portal_ != CaptivePortalState::kClear) {
-        job->skip = SkipReason::kWaitingForPortal;
-        Move(*job, JobState::kWaitingForPortal);
-        portal_waiting_.push_back(job);
-        job->portal_timer = loop_.AddTimer(TrrTimeout(*job), [this, job] {
-          job->portal_timer = 0;
-          portal_waiting_.erase(
-              std::remove(portal_waiting_.begin(), portal_waiting_.end(), job),
-              portal_waiting_.end());
-          FinishWithError(
-              job, UnavailableError("timed out waiting for the captive portal "
-                                    "to be cleared"));
-        });
-      } else {
-        StartTrr(job);
-      }
-      return;
-    case TrrMode::kOff:
-    case TrrMode::kOffByChoice:
-      StartNative(job);
-      return;
+  if (job->mode == TrrMode::kOnly && job->skip == SkipReason::kNoUri) {
+    FinishWithError(
+        job, UnavailableError(absl::StrCat("mode 3 and no valid DoH URI (\"",
+                                           settings_.uri_text, "\")")));
+    return;
   }
+  if (job->mode == TrrMode::kOnly && job->skip == SkipReason::kNone &&
+      settings_.wait_for_portal && portal_ != CaptivePortalState::kClear) {
+    // Mode 3 waits for the portal rather than go native.
+    job->skip = SkipReason::kWaitingForPortal;
+    Move(*job, JobState::kWaitingForPortal);
+    portal_waiting_.push_back(job);
+    job->portal_timer = loop_.AddTimer(TrrTimeout(*job), [this, job] {
+      job->portal_timer = 0;
+      portal_waiting_.erase(
+          std::remove(portal_waiting_.begin(), portal_waiting_.end(), job),
+          portal_waiting_.end());
+      FinishWithError(job, UnavailableError("timed out waiting for the captive "
+                                            "portal to be cleared"));
+    });
+    return;
+  }
+  const LookupPlan plan = PlanLookup(job->mode, job->skip);
+  if (plan.trr) StartTrr(job);
+  if (plan.native && !job->finished()) StartNative(job, plan.native_reason);
 }
 
 absl::Duration Resolver::Impl::TrrTimeout(const Job& job) const {
@@ -204,15 +198,14 @@ void Resolver::Impl::StartTrr(const JobPtr& job) {
 }
 
 void Resolver::Impl::SendTrrQuery(const JobPtr& job, TrrQuery q) {
-  const std::optional<size_t> index = PickServer(q.from_server, job->mode);
+  const std::optional<size_t> index =
+      PickServer(q.from_server, job->mode, q.moved);
   const absl::Duration left = job->trr_deadline - clock_->Now();
   if (!index || left <= absl::ZeroDuration()) {
     // No server usable, or the lookup's time is up.
     TrrOutcome outcome;
-    outcome.network_error = true;
     if (index) {
       outcome.failure = TrrFailure::kTimeout;
-      outcome.timeout = true;
     } else {
       outcome.failure = TrrFailure::kServersUnavailable;
     }
@@ -233,7 +226,7 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, TrrQuery q) {
   // With another server to fail over to, this one gets half the time left
   // and at most network.trr.request_timeout_ms, so the next one has time.
   absl::Duration timeout = left;
-  if (PickServer(*index + 1, job->mode)) {
+  if (PickServer(*index + 1, job->mode, q.moved)) {
     timeout = std::min(left / 2, settings_.request_timeout);
   }
   ++counters_.doh_requests;
@@ -247,47 +240,45 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, TrrQuery q) {
         if (job->finished() && job->mode != TrrMode::kShadow) return;
         if (result.error == DohError::kCancelled && !shutting_down_) {
           // Cancelled because a new server list replaced this server: the
-          // query goes on from the top of the new list.
+          // query goes on from the top of the new list, in any mode.
           ServerPtr server = weak.lock();
           if (server && server->retired) {
             q.from_server = 0;
+            q.moved = true;
             SendTrrQuery(job, std::move(q));
             return;
           }
         }
         TrrOutcome outcome = Classify(result, q.name(*job), q.type);
-        if (outcome.kind == TrrOutcome::Kind::kFailed && q.may_retry &&
-            settings_.retry_recoverable &&
-            result.error != DohError::kCancelled &&
-            (result.error == DohError::kReset ||
-             result.error == DohError::kConnect) &&
-            !PickServer(index + 1, job->mode)) {
-          // One retry on a fresh connection before counting it a failure
-          // (with another server to go to, failing over is that); and the
-          // server is confirmed again meanwhile, as Firefox does.
-          if (ServerPtr server = weak.lock()) {
-            RunConfirmation(server,
-                            server->confirmation.OnRecoverableFailure());
+        const TrrFailure failure = outcome.kind == TrrOutcome::Kind::kFailed
+                                       ? outcome.failure
+                                       : TrrFailure::kNone;
+        if (ServerPtr server = weak.lock();
+            server && result.error != DohError::kCancelled) {
+          // One lookup counts once against a server, whichever of its
+          // queries (A, AAAA, a CNAME step, a retry) failed.
+          bool first_of_lookup = false;
+          if (CountsAgainstServer(failure)) {
+            auto& counted = job->counted_against;
+            first_of_lookup = std::find(counted.begin(), counted.end(),
+                                        server.get()) == counted.end();
+            if (first_of_lookup) counted.push_back(server.get());
           }
+          OnServerResult(server, failure, first_of_lookup, result.unreachable,
+                         clock_->Now() - sent);
+        }
+        if ((failure == TrrFailure::kReset ||
+             failure == TrrFailure::kConnect) &&
+            q.may_retry && settings_.retry_recoverable &&
+            !PickServer(index + 1, job->mode, q.moved)) {
+          // One retry on a fresh connection before counting it a failure
+          // (with another server to go to, failing over is that).
           q.may_retry = false;
           q.from_server = index;
           SendTrrQuery(job, std::move(q));
           return;
         }
-        // The server's failures: what another server might answer.
-        const bool server_failed =
-            outcome.kind == TrrOutcome::Kind::kFailed &&
-            outcome.failure != TrrFailure::kPrivateAddress &&
-            outcome.failure != TrrFailure::kZeroAddress &&
-            outcome.failure != TrrFailure::kCancelled;
-        if (ServerPtr server = weak.lock()) {
-          if (result.error != DohError::kCancelled) {
-            OnServerResult(server, !server_failed,
-                           outcome.kind != TrrOutcome::Kind::kFailed,
-                           result.unreachable, clock_->Now() - sent);
-          }
-        }
-        if (server_failed && PickServer(index + 1, job->mode) &&
+        if (FailsOver(failure) && PickServer(index + 1, job->mode, q.moved) &&
             job->trr_deadline > clock_->Now()) {
           // Fail over: the next usable server, within the lookup's time.
           q.from_server = index + 1;
@@ -315,6 +306,15 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, TrrQuery q) {
 void Resolver::Impl::OnTrrPart(const JobPtr& job, uint16_t type,
                                TrrOutcome outcome) {
   if (job->trr_done()) return;
+  if (job->other_family_asked) {
+    // The other family's answer, asked only to know whether TRR resolves
+    // the name: it is not this lookup's answer.
+    job->trr_path = PathState::kDone;
+    job->other_family_answered = outcome.kind == TrrOutcome::Kind::kOk &&
+                                 !outcome.answer.addresses.empty();
+    AfterTrrFailed(job);
+    return;
+  }
   job->trr_parts.emplace_back(type, std::move(outcome));
   --job->trr_pending;
   // Unspecified lookups may finish before both families are in: A as soon
@@ -334,65 +334,10 @@ void Resolver::Impl::OnTrrPart(const JobPtr& job, uint16_t type,
 
 void Resolver::Impl::OnTrrDone(const JobPtr& job) {
   job->trr_path = PathState::kDone;
-  // A before AAAA whatever order they arrived in, so answers read the same
-  // every time (there are at most two parts).
-  auto& parts = job->trr_parts;
-  if (parts.size() == 2 && parts[1].first < parts[0].first) {
-    std::swap(parts[0], parts[1]);
-  }
-  // Combine the families: the answers (addresses, or negative ones) by
-  // MergeFamilies, the cache's rule too; any addresses make an answer (a
-  // family that failed alongside does not matter); otherwise the most
-  // telling failure, then the negative answer.
-  // The first answered part (kOk, kNxDomain, kNoData) takes in the others.
-  TrrOutcome* answered = nullptr;
-  const TrrOutcome* blocked = nullptr;
-  const TrrOutcome* failed = nullptr;
-  for (auto& [type, part] : job->trr_parts) {
-    switch (part.kind) {
-      case TrrOutcome::Kind::kOk:
-      case TrrOutcome::Kind::kNxDomain:
-      case TrrOutcome::Kind::kNoData:
-        if (answered == nullptr) {
-          answered = &part;
-        } else {
-          MergeFamilies(answered->answer, part.answer);
-        }
-        break;
-      case TrrOutcome::Kind::kBlocked:
-        blocked = &part;
-        break;
-      case TrrOutcome::Kind::kFailed:
-        if (failed == nullptr) failed = &part;
-        break;
-    }
-  }
-  // Combined straight into the job (the parts are apart from it).
-  TrrOutcome& combined = job->trr;
-  if (answered != nullptr && !answered->answer.addresses.empty()) {
-    combined = std::move(*answered);
-    combined.kind = TrrOutcome::Kind::kOk;
-    combined.failure = TrrFailure::kNone;
-  } else if (blocked != nullptr) {
-    combined = std::move(*blocked);
-  } else if (failed != nullptr) {
-    combined = std::move(*failed);
-  } else if (answered != nullptr) {
-    combined = std::move(*answered);
-    // HTTPS and TXT lookups have one part, whose kind stands.
-    if (combined.kind != TrrOutcome::Kind::kOk) {
-      const bool nx = combined.answer.negative == NegativeKind::kNxDomain;
-      combined.kind =
-          nx ? TrrOutcome::Kind::kNxDomain : TrrOutcome::Kind::kNoData;
-      combined.failure = nx ? TrrFailure::kNxDomain : TrrFailure::kNoRecords;
-    }
-  } else {
-    combined = TrrOutcome();
-  }
-  job->trr_parts.clear();
+  CombineTrrParts(*job);
   const TrrOutcome& trr = job->trr;
 
-  // Counters and confirmation: negative answers show a working resolver.
+  // Counters: negative answers show a working resolver.
   switch (trr.kind) {
     case TrrOutcome::Kind::kOk:
     case TrrOutcome::Kind::kNoData:
@@ -422,34 +367,113 @@ void Resolver::Impl::OnTrrDone(const JobPtr& job) {
       FinishWithTrr(job);
       return;
     case TrrMode::kFirst:
-    case TrrMode::kOff:  // a request that opted in
+    case TrrMode::kOff:
     case TrrMode::kOffByChoice:
       break;
   }
-  // Mode 2 (or mode 0 with a request opting in): fall back to native?
   if (trr.kind == TrrOutcome::Kind::kOk) {
     FinishWithTrr(job);
     return;
   }
-  if (trr.kind == TrrOutcome::Kind::kBlocked) {
-    // The trusted resolver withheld the name on purpose (RFC 8914):
-    // native resolution must not route around it.
+  AfterTrrFailed(job);
+}
+
+void Resolver::Impl::CombineTrrParts(Job& job) {
+  // A before AAAA whatever order they arrived in, so answers read the same
+  // every time (there are at most two parts).
+  auto& parts = job.trr_parts;
+  if (parts.size() == 2 && parts[1].first < parts[0].first) {
+    std::swap(parts[0], parts[1]);
+  }
+  // Combine the families: the answers (addresses, or negative ones) by
+  // MergeFamilies, the cache's rule too; any addresses make an answer (a
+  // family that failed alongside does not matter); otherwise the most
+  // telling failure, then the negative answer.
+  // The first answered part (kOk, kNxDomain, kNoData) takes in the others.
+  TrrOutcome* answered = nullptr;
+  const TrrOutcome* blocked = nullptr;
+  const TrrOutcome* failed = nullptr;
+  for (auto& [type, part] : job.trr_parts) {
+    switch (part.kind) {
+      case TrrOutcome::Kind::kOk:
+      case TrrOutcome::Kind::kNxDomain:
+      case TrrOutcome::Kind::kNoData:
+        if (answered == nullptr) {
+          answered = &part;
+        } else {
+          MergeFamilies(answered->answer, part.answer);
+        }
+        break;
+      case TrrOutcome::Kind::kBlocked:
+        blocked = &part;
+        break;
+      case TrrOutcome::Kind::kFailed:
+        if (failed == nullptr) failed = &part;
+        break;
+    }
+  }
+  // Combined straight into the job (the parts are apart from it).
+  TrrOutcome& combined = job.trr;
+  if (answered != nullptr && !answered->answer.addresses.empty()) {
+    combined = std::move(*answered);
+    combined.kind = TrrOutcome::Kind::kOk;
+    combined.failure = TrrFailure::kNone;
+  } else if (blocked != nullptr) {
+    combined = std::move(*blocked);
+  } else if (failed != nullptr) {
+    combined = std::move(*failed);
+  } else if (answered != nullptr) {
+    combined = std::move(*answered);
+    // HTTPS and TXT lookups have one part, whose kind stands.
+    if (combined.kind != TrrOutcome::Kind::kOk) {
+      const bool nx = combined.answer.negative == NegativeKind::kNxDomain;
+      combined.kind =
+          nx ? TrrOutcome::Kind::kNxDomain : TrrOutcome::Kind::kNoData;
+      combined.failure = nx ? TrrFailure::kNxDomain : TrrFailure::kNoRecords;
+    }
+  } else {
+    combined = TrrOutcome();
+  }
+  job.trr_parts.clear();
+}
+
+void Resolver::Impl::AfterTrrFailed(const JobPtr& job) {
+  TrrFailureFacts facts;
+  facts.failure = job->trr.failure;
+  facts.other_family_answered = job->other_family_answered;
+  FallbackPrefs prefs;
+  prefs.strict = settings_.strict_fallback;
+  prefs.strict_allow_timeouts = settings_.strict_allow_timeouts;
+  const std::optional<NativeReason> native = FallbackAfterTrr(facts, prefs);
+  if (!native) {
     FinishWithTrr(job);
     return;
   }
-  if (trr.kind == TrrOutcome::Kind::kFailed && trr.network_error &&
-      settings_.strict_fallback &&
-      !(trr.timeout && settings_.strict_allow_timeouts)) {
-    FinishWithTrr(job);
+  // Firefox's af-fallback rule: before a lookup of one family goes native,
+  // TRR is asked for the other one; when the name has addresses there,
+  // TRR resolves it and the lookup fails without fallback.
+  const bool one_family =
+      job->kind == QueryKind::kIpv4 || job->kind == QueryKind::kIpv6;
+  if (one_family && !job->other_family_asked &&
+      !(job->kind == QueryKind::kIpv4 && settings_.disable_ipv6)) {
+    job->other_family_asked = true;
+    job->trr_path = PathState::kRunning;
+    job->trr_pending = 1;
+    job->trr_deadline = clock_->Now() + TrrTimeout(*job);
+    TrrQuery q;
+    q.type = job->kind == QueryKind::kIpv4 ? dns::kTypeAAAA : dns::kTypeA;
+    SendTrrQuery(job, std::move(q));
     return;
   }
   ++counters_.fallbacks;
-  StartNative(job);
+  StartNative(job, *native);
 }
 
-void Resolver::Impl::StartNative(const JobPtr& job) {
+void Resolver::Impl::StartNative(const JobPtr& job, NativeReason reason) {
   Move(*job, JobState::kRunning);
   job->native_path = PathState::kRunning;
+  job->native_reason = reason;
+  ++counters_.native_by_reason[static_cast<size_t>(reason)];
   QueryKind kind = job->kind;
   if (settings_.disable_ipv6) {
     if (kind == QueryKind::kUnspecified) kind = QueryKind::kIpv4;
@@ -515,7 +539,7 @@ void Resolver::Impl::OnNativeDone(const JobPtr& job) {
   // A name where TRR failed and native worked skips TRR for a while.
   if (ok && job->trr_done() && job->trr.kind != TrrOutcome::Kind::kOk &&
       settings_.temp_blocklist && job->mode == TrrMode::kFirst) {
-    blocklist_.Add(job->host(), clock_->Now(), settings_.blocklist_duration);
+    blocklist_.Add(job->host(), clock_->Now());
     ++counters_.blocklist_additions;
   }
   FinishWithNative(job);
@@ -561,9 +585,15 @@ void Resolver::Impl::FinishWithTrr(const JobPtr& job) {
       result.status = UnavailableError(
           absl::StrCat("TRR failed: ", TrrFailureName(trr.failure),
                        trr.detail.empty() ? "" : " (", trr.detail,
-                       trr.detail.empty() ? "" : ")"));
+                       trr.detail.empty() ? "" : ")",
+                       OtherFamilyNote(job->kind, job->other_family_answered)));
       Finish(job, std::move(result), nullptr);
       return;
+  }
+  if (job->other_family_answered) {
+    result.status = NotFoundError(
+        absl::StrCat(result.status.message(),
+                     OtherFamilyNote(job->kind, job->other_family_answered)));
   }
   if (job->kind == QueryKind::kHttps && trr.kind == TrrOutcome::Kind::kOk &&
       !shutting_down_) {
@@ -636,6 +666,7 @@ void Resolver::Impl::Finish(const JobPtr& job, ResolveResult result,
                             HostRecord* answer) {
   if (job->finished()) return;
   Move(*job, JobState::kFinished);
+  result.native_reason = job->native_reason;
   if (job->portal_timer != 0) loop_.CancelTimer(job->portal_timer);
   const CacheKeyView key = job->key.view();
   if (answer != nullptr) {

@@ -75,6 +75,8 @@ const char* TrrFailureName(TrrFailure failure) {
       return "zero-address";
     case TrrFailure::kOhttp:
       return "ohttp";
+    case TrrFailure::kDnssecBogus:
+      return "dnssec-bogus";
   }
   return "";
 }
@@ -115,6 +117,30 @@ const char* SkipReasonName(SkipReason reason) {
       return "canary";
     case SkipReason::kDnsSuffix:
       return "dns-suffix";
+    case SkipReason::kDotOnion:
+      return "dot-onion";
+  }
+  return "unknown";
+}
+
+const char* NativeReasonName(NativeReason reason) {
+  switch (reason) {
+    case NativeReason::kNone:
+      return "none";
+    case NativeReason::kTrrOff:
+      return "trr-off";
+    case NativeReason::kBothPaths:
+      return "both-paths";
+    case NativeReason::kTrrSkipped:
+      return "trr-skipped";
+    case NativeReason::kNegativeAnswer:
+      return "negative-answer";
+    case NativeReason::kUnusableAnswer:
+      return "unusable-answer";
+    case NativeReason::kTrrFailed:
+      return "trr-failed";
+    case NativeReason::kTrrTimedOut:
+      return "trr-timed-out";
   }
   return "unknown";
 }

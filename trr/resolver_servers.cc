@@ -56,12 +56,15 @@ std::unique_ptr<DohSender> Resolver::Impl::NewTransport() {
   return make();
 }
 
-void Resolver::Impl::ApplyServers(const Settings& old, bool first) {
+bool Resolver::Impl::ApplyServers(const Settings& old, bool first) {
   const Settings& now = settings_;
+  const ConfirmationConfig confirmation = ConfirmationSettings();
+  bool changed = false;
   if (first || old.servers != now.servers || old.ohttp != now.ohttp) {
-    // A new list: new transports, availability and counters. The old
-    // servers leave the list first, so the lookups their cancelled
-    // queries fail over see the new one. Discovered servers stay, after
+    // A new list: new transports, availability, confirmation and counters.
+    // Each new server starts confirming before the old ones leave, so the
+    // lookups their cancelled queries move over find it in use
+    // (optimistically, as Firefox starts). Discovered servers stay, after
     // the configured ones.
     std::vector<ServerPtr> leaving, discovered;
     for (ServerPtr& server : servers_) {
@@ -77,21 +80,31 @@ void Resolver::Impl::ApplyServers(const Settings& old, bool first) {
       servers_.push_back(std::move(server));
     }
     servers_.insert(servers_.end(), discovered.begin(), discovered.end());
+    for (const ServerPtr& server : servers_) {
+      if (!server->discovered()) {
+        RunConfirmation(server, server->confirmation.Start(confirmation));
+      }
+    }
     for (const ServerPtr& server : leaving) Retire(server);
+    changed = true;
   } else if (old.use_get != now.use_get || old.credentials != now.credentials ||
              old.ca_file != now.ca_file ||
              old.attempt_delay != now.attempt_delay ||
              old.ping_timeout != now.ping_timeout || old.proxy != now.proxy ||
              old.no_proxies_on != now.no_proxies_on) {
+    // The same servers reached another way: confirmed again over it.
     for (const auto* list : {&servers_, &ddr_.verifying}) {
       for (const ServerPtr& server : *list) {
         server->transport->Configure(TransportConfig(*server));
       }
     }
+    RestartConfirmation();
+    changed = true;
   }
   for (const ServerPtr& server : servers_) {
     server->health.Configure(now.health);
   }
+  return changed;
 }
 
 void Resolver::Impl::Retire(const ServerPtr& server) {
@@ -108,21 +121,27 @@ void Resolver::Impl::Retire(const ServerPtr& server) {
   loop_.Post([server] {});  // the last reference, dropped on a later turn
 }
 
-bool Resolver::Impl::Usable(const DohServerState& server, TrrMode mode) const {
-  if (!server.health.available()) return false;
-  return mode != TrrMode::kFirst ||
+bool Resolver::Impl::Available(const DohServerState& server) const {
+  return servers_.size() <= 1 || server.health.available();
+}
+
+bool Resolver::Impl::Usable(const DohServerState& server, TrrMode mode,
+                            bool moved) const {
+  if (!Available(server)) return false;
+  return mode != TrrMode::kFirst || moved ||
          server.confirmation.TrrUsable(settings_.wait_for_confirmation);
 }
 
-std::optional<size_t> Resolver::Impl::PickServer(size_t from,
-                                                 TrrMode mode) const {
+std::optional<size_t> Resolver::Impl::PickServer(size_t from, TrrMode mode,
+                                                 bool moved) const {
   for (size_t i = from; i < servers_.size(); ++i) {
-    if (Usable(*servers_[i], mode)) return i;
+    if (Usable(*servers_[i], mode, moved)) return i;
   }
-  if (mode == TrrMode::kOnly && from < servers_.size() &&
-      std::none_of(servers_.begin(), servers_.end(),
-                   [&](const ServerPtr& s) { return Usable(*s, mode); })) {
-    return from;  // mode 3 never goes native: it tries them anyway
+  if ((mode == TrrMode::kOnly || moved) && from < servers_.size() &&
+      std::none_of(servers_.begin(), servers_.end(), [&](const ServerPtr& s) {
+        return Usable(*s, mode, moved);
+      })) {
+    return from;  // tried anyway, rather than sent native
   }
   return std::nullopt;
 }
@@ -131,24 +150,40 @@ std::optional<SkipReason> Resolver::Impl::ServersSkipReason() const {
   if (PickServer(0, TrrMode::kFirst)) return std::nullopt;
   const bool any_available =
       std::any_of(servers_.begin(), servers_.end(),
-                  [](const ServerPtr& s) { return s->health.available(); });
+                  [this](const ServerPtr& s) { return Available(*s); });
   return any_available ? SkipReason::kNotConfirmed
                        : SkipReason::kServersUnavailable;
 }
 
-void Resolver::Impl::OnServerResult(const ServerPtr& server, bool answered,
-                                    bool usable, bool unreachable,
+void Resolver::Impl::OnServerResult(const ServerPtr& server, TrrFailure failure,
+                                    bool first_of_lookup, bool unreachable,
                                     absl::Duration latency) {
-  if (answered) {
+  const bool failed = CountsAgainstServer(failure);
+  if (failed) {
+    ++server->failures;
+  } else {
     ++server->answers;
     server->latency.Add(latency);
-  } else {
-    ++server->failures;
   }
-  RunConfirmation(server, server->confirmation.OnTrrResult(usable));
-  if (auto probe_after = unreachable ? server->health.OnUnreachable()
-                                     : server->health.OnResult(answered)) {
-    ScheduleProbe(server, *probe_after);
+  // Confirmation (Firefox's rules): an answer resets its count; a failed
+  // exchange confirms a confirmed server again (retry_on_recoverable_errors)
+  // or counts towards max-fails; a server nothing could connect to fails
+  // it at once.
+  if (!failed) {
+    RunConfirmation(server, server->confirmation.OnTrrResult(true));
+  } else if (unreachable) {
+    RunConfirmation(server, server->confirmation.OnUnreachable());
+  } else if (first_of_lookup) {
+    RunConfirmation(server, settings_.retry_recoverable
+                                ? server->confirmation.OnRecoverableFailure()
+                                : server->confirmation.OnTrrResult(false));
+  }
+  // Availability decides between several servers only.
+  if (servers_.size() > 1 && (!failed || first_of_lookup || unreachable)) {
+    if (auto probe_after = unreachable ? server->health.OnUnreachable()
+                                       : server->health.OnResult(!failed)) {
+      ScheduleProbe(server, *probe_after);
+    }
   }
   NotifyServerChanges(server);
 }

@@ -8,37 +8,39 @@
 
 namespace trr {
 
-void TempBlocklist::Add(absl::string_view host, absl::Time now,
-                        absl::Duration duration) {
-  until_[std::string(host)] = now + duration;
+void TempBlocklist::Add(absl::string_view host, absl::Time now) {
+  added_[std::string(host)] = now;
 }
 
-bool TempBlocklist::BlockedExactly(absl::string_view host, absl::Time now) {
-  auto it = until_.find(host);
-  if (it == until_.end()) return false;
-  if (now < it->second) return true;
-  until_.erase(it);
+bool TempBlocklist::BlockedExactly(absl::string_view host, absl::Time now,
+                                   absl::Duration duration) {
+  auto it = added_.find(host);
+  if (it == added_.end()) return false;
+  if (now < it->second + duration) return true;
+  added_.erase(it);
   return false;
 }
 
-bool TempBlocklist::IsBlocked(absl::string_view host, absl::Time now) {
-  if (until_.empty()) return false;
-  if (BlockedExactly(host, now)) return true;
+bool TempBlocklist::IsBlocked(absl::string_view host, absl::Time now,
+                              absl::Duration duration) {
+  if (added_.empty()) return false;
+  if (BlockedExactly(host, now, duration)) return true;
   // Parents with at least two labels left.
   size_t dot = host.find('.');
   while (dot != absl::string_view::npos) {
     absl::string_view parent = host.substr(dot + 1);
     if (parent.find('.') == absl::string_view::npos) break;
-    if (BlockedExactly(parent, now)) return true;
+    if (BlockedExactly(parent, now, duration)) return true;
     dot = host.find('.', dot + 1);
   }
   return false;
 }
 
 std::vector<std::pair<std::string, int64_t>> TempBlocklist::Entries(
-    absl::Time now) const {
+    absl::Time now, absl::Duration duration) const {
   std::vector<std::pair<std::string, int64_t>> out;
-  for (const auto& [host, until] : until_) {
+  for (const auto& [host, added] : added_) {
+    const absl::Time until = added + duration;
     if (now < until) {
       out.emplace_back(host, absl::ToInt64Seconds(
                                  absl::Ceil(until - now, absl::Seconds(1))));

@@ -1,7 +1,10 @@
 // TempBlocklist: names where TRR failed and native resolution worked skip
 // TRR for network.trr.temp_blocklist_duration_sec (Firefox's temporary
 // blocklist). A name is also blocked when one of its parent domains is.
-// Time is a parameter; the resolver's clock supplies it.
+// Time and the duration are parameters: an entry keeps when it was added,
+// and how long that blocks is read at each lookup, as Firefox reads the
+// pref when it consults the list, so a shorter duration (0 included)
+// takes effect on the entries already there.
 
 #ifndef TRR_TRR_TEMP_BLOCKLIST_H_
 #define TRR_TRR_TEMP_BLOCKLIST_H_
@@ -18,20 +21,24 @@ namespace trr {
 
 class TempBlocklist {
  public:
-  // Blocks `host` (normalized) until now + duration.
-  void Add(absl::string_view host, absl::Time now, absl::Duration duration);
-  // Whether `host` or a parent domain of it is blocked at `now`. Parents
-  // stop above the last two labels: "example.com" can be blocked, "com"
-  // never is. Expired entries are dropped on the way.
-  bool IsBlocked(absl::string_view host, absl::Time now);
-  void Clear() { until_.clear(); }
-  size_t size() const { return until_.size(); }
-  // (host, seconds left) for every live entry, sorted by host.
-  std::vector<std::pair<std::string, int64_t>> Entries(absl::Time now) const;
+  // Blocks `host` (normalized) from `now` on.
+  void Add(absl::string_view host, absl::Time now);
+  // Whether `host` or a parent domain of it was added less than `duration`
+  // before `now`. Parents stop above the last two labels: "example.com"
+  // can be blocked, "com" never is. Expired entries are dropped on the way.
+  bool IsBlocked(absl::string_view host, absl::Time now,
+                 absl::Duration duration);
+  void Clear() { added_.clear(); }
+  size_t size() const { return added_.size(); }
+  // (host, seconds left) for every entry live under `duration`, sorted by
+  // host.
+  std::vector<std::pair<std::string, int64_t>> Entries(
+      absl::Time now, absl::Duration duration) const;
 
  private:
-  bool BlockedExactly(absl::string_view host, absl::Time now);
-  absl::flat_hash_map<std::string, absl::Time> until_;
+  bool BlockedExactly(absl::string_view host, absl::Time now,
+                      absl::Duration duration);
+  absl::flat_hash_map<std::string, absl::Time> added_;
 };
 
 // Domain suffix lists: network.trr.excluded-domains and

@@ -61,6 +61,9 @@ enum class SkipReason : uint8_t {
   kCanary,              // the network asked for no DoH (canary domain, mode 2)
   kDnsSuffix,  // under a DNS suffix of the network (split horizon, mode 2)
   kIpLiteral,  // an IP address literal: answered as itself, no query
+  // A .onion name (RFC 7686) with network.dns.blockDotOnion: refused in
+  // every mode, asking nobody.
+  kDotOnion,
 };
 // "none", "mode-off", "mode-off-by-choice", ...
 TRR_EXPORT const char* SkipReasonName(SkipReason reason);
@@ -100,7 +103,8 @@ enum class TrrFailure : uint8_t {
   kCancelled,       // "cancelled"
   kTransportOther,  // "transport-other"
   // No DoH server was usable (modes 1 and 4; mode 2 skips TRR instead, and
-  // mode 3 tries them anyway).
+  // mode 3 tries them anyway), or a query's server left the list and the
+  // new list has none.
   kServersUnavailable,  // "servers-unavailable"
   // Every address was 0.0.0.0 or :: (a filter's answer), with
   // network.trr.fallback-on-zero-response.
@@ -109,11 +113,45 @@ enum class TrrFailure : uint8_t {
   // or an answer that did not open (network.trr.use_ohttp). The relay's
   // HTTP failures are the DoH exchange's above.
   kOhttp,  // "ohttp"
+  // SERVFAIL with Extended DNS Error 6 (DNSSEC Bogus): the resolver's
+  // validation failed. Never routed around (docs/USER_GUIDE.md).
+  kDnssecBogus,  // "dnssec-bogus"
 };
 inline constexpr int kTrrFailureCount =
-    static_cast<int>(TrrFailure::kOhttp) + 1;
+    static_cast<int>(TrrFailure::kDnssecBogus) + 1;
 // The stable names above; "" for kNone.
 TRR_EXPORT const char* TrrFailureName(TrrFailure failure);
+
+// Why a lookup's native path ran: the rule that allowed the name to go to
+// the system (plaintext) resolver. kNone when it did not go there.
+// docs/USER_GUIDE.md ("When mode 2 falls back") has each rule beside
+// Firefox's.
+enum class NativeReason : uint8_t {
+  kNone,  // "none": the native resolver was not asked
+  // Mode 0 or 5, or a request with disable_trr: TRR is off for it.
+  kTrrOff,  // "trr-off"
+  // Modes 1 and 4 ask both resolvers at once.
+  kBothPaths,  // "both-paths"
+  // TRR was not asked for this name (skip_reason says why: excluded,
+  // /etc/hosts, blocklisted, not confirmed...).
+  kTrrSkipped,  // "trr-skipped"
+  // Mode 2: TRR said NXDOMAIN, or no records of any family (a name that
+  // may exist only inside the network). Allowed with strict fallback too.
+  kNegativeAnswer,  // "negative-answer"
+  // Mode 2: TRR's addresses were private (allow-rfc1918 off) or 0.0.0.0
+  // (fallback-on-zero-response). Allowed with strict fallback too.
+  kUnusableAnswer,  // "unusable-answer"
+  // Mode 2: the DoH exchange failed (connection, TLS, HTTP status, an
+  // answer that does not decode). Not with strict_native_fallback.
+  kTrrFailed,  // "trr-failed"
+  // Mode 2: TRR timed out. With strict_native_fallback only when
+  // strict_native_fallback_allow_timeouts is on.
+  kTrrTimedOut,  // "trr-timed-out"
+};
+inline constexpr int kNativeReasonCount =
+    static_cast<int>(NativeReason::kTrrTimedOut) + 1;
+// The stable names above.
+TRR_EXPORT const char* NativeReasonName(NativeReason reason);
 
 enum class CaptivePortalState : uint8_t { kUnknown, kLocked, kClear };
 
@@ -160,6 +198,8 @@ struct ResolveResult {
   // When TRR was tried and gave no usable answer: why (TrrFailureName
   // gives "timeout", "nxdomain"...).
   TrrFailure trr_failure = TrrFailure::kNone;
+  // When the native resolver was asked: the rule that allowed it.
+  NativeReason native_reason = NativeReason::kNone;
 
   bool ok() const { return status.ok(); }
 };
@@ -176,7 +216,11 @@ struct ResolverCounters {
   std::map<TrrFailure, uint64_t> trr_failures;
   uint64_t native_ok = 0;
   uint64_t native_failed = 0;
+  // Mode 2 lookups that went native after TRR was asked.
   uint64_t fallbacks = 0;
+  // Lookups whose native path ran, by the rule that allowed it (indexed
+  // by NativeReason; kNone stays 0).
+  std::array<uint64_t, kNativeReasonCount> native_by_reason{};
   uint64_t race_trr_wins = 0;
   uint64_t race_native_wins = 0;
   uint64_t shadow_agree = 0;
@@ -207,16 +251,19 @@ struct ResolverCounters {
 // One DoH server of network.trr.uri, as the dump shows it.
 struct DohServerInfo {
   std::string uri;  // the template as configured
-  // "available", or "unavailable" (after failures in a row, until a probe
-  // is answered).
+  // "available", or "unavailable" (with several servers: after failed
+  // exchanges in a row, until a probe is answered; one server is always
+  // available, its confirmation decides).
   std::string state;
   std::string confirmation;  // as ResolverSnapshot::confirmation_state
   int failures_in_row = 0;
   // While unavailable: milliseconds until the next probe; -1 otherwise.
   int64_t next_probe_ms = -1;
-  uint64_t queries = 0;   // lookup queries sent to it
-  uint64_t answers = 0;   // answered (NXDOMAIN and NODATA included)
-  uint64_t failures = 0;  // transport failures, timeouts, SERVFAIL, REFUSED
+  uint64_t queries = 0;  // lookup queries sent to it
+  uint64_t answers = 0;  // answered, with any RCODE (SERVFAIL, REFUSED too)
+  // Exchanges that failed: no answer in time, a connection, TLS or HTTP
+  // failure, a body that is no DNS answer.
+  uint64_t failures = 0;
   uint64_t probes = 0;
   double p50_ms = 0;  // of its last 128 answers; 0 before any
   // The addresses it is reached at without a native lookup (the JSON

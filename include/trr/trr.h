@@ -100,11 +100,15 @@ typedef struct {
   const char* trr_failure; /* why TRR failed, when it did: "timeout"... */
   size_t https_count;      /* TRR_TYPE_HTTPS lookups */
   const trr_https_record* https;
+  /* The rule that let the name go to the native resolver: "none",
+     "trr-off", "both-paths", "trr-skipped", "negative-answer",
+     "unusable-answer", "trr-failed", "trr-timed-out" (2.0). */
+  const char* native_reason;
 } trr_result;
 
 typedef void (*trr_callback)(const trr_result* result, void* user_data);
 
-/* "1.0.0". */
+/* "2.0.0". */
 TRR_EXPORT const char* trr_version(void);
 /* "OK", "NOT_FOUND", ... */
 TRR_EXPORT const char* trr_status_name(trr_status status);

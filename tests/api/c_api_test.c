@@ -106,7 +106,7 @@ int main(void) {
     fprintf(stderr, "DOH_PORT and CA_FILE must be set\n");
     return 2;
   }
-  CHECK(strcmp(trr_version(), "1.0.0") == 0);
+  CHECK(strcmp(trr_version(), "2.0.0") == 0);
   CHECK(strcmp(trr_status_name(TRR_NOT_FOUND), "NOT_FOUND") == 0);
 
   trr_error error;

@@ -490,6 +490,27 @@ TEST_F(HostCacheTest, FamiliesMergeByTheResolversOneRule) {
   EXPECT_EQ(a.ttl_seconds, 20u);
   EXPECT_FALSE(a.authentic_data);
   EXPECT_EQ(a.canonical_name, "edge.example");
+
+  // A family without records does not cut the answer's TTL short, in
+  // either order, with an SOA's TTL or without one (0): A with TTL 55 and
+  // AAAA NODATA stays 55 s, as in Firefox.
+  for (std::optional<uint32_t> negative_ttl :
+       {std::optional<uint32_t>(0), std::optional<uint32_t>(10)}) {
+    HostRecord empty;
+    empty.negative = NegativeKind::kNoData;
+    empty.ttl_seconds = negative_ttl;
+    HostRecord v4 = Record({Ip("192.0.2.1")}, absl::Seconds(55));
+    MergeFamilies(v4, empty);
+    EXPECT_EQ(v4.ttl_seconds, 55u);
+    HostRecord first = empty;
+    MergeFamilies(first, Record({Ip("2001:db8::1")}, absl::Seconds(55)));
+    EXPECT_EQ(first.ttl_seconds, 55u);
+    EXPECT_EQ(first.negative, NegativeKind::kNone);
+  }
+  // Two negative families keep the shorter negative TTL.
+  HostRecord nx30 = nodata;
+  MergeFamilies(nx30, nx);
+  EXPECT_EQ(nx30.ttl_seconds, 30u);
 }
 
 TEST_F(HostCacheTest, DumpHasTheAboutNetworkingFields) {

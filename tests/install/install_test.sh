@@ -13,8 +13,8 @@ prefix=$(mktemp -d)
 trap 'rm -rf "$prefix"' EXIT
 
 cmake --install "$build" --prefix "$prefix/usr" >/dev/null
-libdir=$(dirname "$(find "$prefix/usr" -name 'libtrr.so.1' | head -1)")
-[[ -n $libdir ]] || fail "libtrr.so.1 was not installed"
+libdir=$(dirname "$(find "$prefix/usr" -name 'libtrr.so.2' | head -1)")
+[[ -n $libdir ]] || fail "libtrr.so.2 was not installed"
 
 # Only the public headers are installed.
 headers=$(cd "$prefix/usr/include" && find . -type f | sort | tr '\n' ' ')
@@ -28,9 +28,9 @@ if grep -rn '#include "absl/\|absl::' "$prefix/usr/include/trr" | grep -v '^[^:]
   fail "a public header uses abseil"
 fi
 # A versioned shared library exporting the API only.
-readelf -d "$libdir/libtrr.so.1" | grep -q 'SONAME.*libtrr.so.1' || fail "SONAME"
+readelf -d "$libdir/libtrr.so.2" | grep -q 'SONAME.*libtrr.so.2' || fail "SONAME"
 [[ -f $libdir/libtrr.a ]] || fail "libtrr.a was not installed"
-exported=$(nm -D --defined-only -C "$libdir/libtrr.so.1")
+exported=$(nm -D --defined-only -C "$libdir/libtrr.so.2")
 grep -q ' trr_resolve$' <<<"$exported" || fail "trr_resolve is not exported"
 grep -q 'trr::Resolver::Resolve' <<<"$exported" || fail "trr::Resolver is not exported"
 if grep -E 'trr::(dns|HostCache|prefs::PrefStore|DohTransport|EventLoop)|Resolver::Impl::' \
@@ -46,7 +46,7 @@ export LD_LIBRARY_PATH=$libdir
 # (Outputs are read whole before grep: with pipefail, grep -q closing the
 # pipe early would fail the pipeline.)
 linked=$(ldd "$prefix/consumer/cpp_embedder")
-grep -qF "$libdir/libtrr.so.1" <<<"$linked" ||
+grep -qF "$libdir/libtrr.so.2" <<<"$linked" ||
   fail "cpp_embedder is not linked to the installed libtrr.so: $linked"
 for program in cpp_embedder_static c_embedder_static; do
   linked=$(ldd "$prefix/consumer/$program")
@@ -60,7 +60,7 @@ done
 
 # pkg-config.
 export PKG_CONFIG_PATH=$libdir/pkgconfig
-[[ $(pkg-config --modversion trr) == 1.0.0 ]] || fail "pkg-config version"
+[[ $(pkg-config --modversion trr) == 2.0.0 ]] || fail "pkg-config version"
 # shellcheck disable=SC2046
 cc -o "$prefix/c_embedder_pc" "$source/examples/c_embedder.c" \
   $(pkg-config --cflags --libs trr) -lpthread

@@ -87,6 +87,16 @@ assert prefs["network.trr.mode"]["origin"] == "override"
 assert prefs["network.trr.useGET"]["origin"] == "default"
 PY
 
+# Hosts that are addresses in a URL's forms, and .onion names, ask nobody.
+out=$("$trr" resolve "${prefs[@]}" 0x7f.1 2130706433 || true)
+grep -q '^0x7f.1  127.0.0.1  native' <<<"$out" || fail "numeric host: $out"
+grep -q '^2130706433  127.0.0.1  native' <<<"$out" || fail "numeric host: $out"
+out=$("$trr" resolve "${prefs[@]}" 256.1.1.1 hidden.onion || true)
+grep -q '^256.1.1.1  error: invalid host "256.1.1.1": an IPv4 address with a part above 255' <<<"$out" ||
+  fail "invalid numeric host: $out"
+grep -q '^hidden.onion  error: .*RFC 7686.*(TRR skipped: dot-onion)' <<<"$out" ||
+  fail ".onion: $out"
+
 # An HTTPS record shows every SvcParam, as text and as JSON.
 out=$("$trr" resolve "${prefs[@]}" --type HTTPS fullsvc.example.test)
 want='HTTPS 1 svc.example.test mandatory=alpn,port alpn=h2 no-default-alpn port=8443 ipv4hint=192.0.2.1 ech=AEn+DQBFKwAgACABWIHUGj4u+PIggYXcR5JF0gYk3dCRioBW8uJq9H4mKAAIAAEAAQABAANAEnB1YmxpYy50bHMtZWNoLmRldgAA ipv6hint=2001:db8::1 dohpath=/q{?dns}'

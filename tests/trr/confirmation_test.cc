@@ -116,3 +116,35 @@ TEST(ConfirmationTest, ARecoverableFailureConfirmsAConfirmedServerAgain) {
 
 }  // namespace
 }  // namespace trr
+
+namespace trr {
+namespace {
+
+TEST(ConfirmationTest, AnUnreachableServerFailsConfirmationAtOnce) {
+  Confirmation c;
+  auto start = c.Start(Config());
+  // While the optimistic attempt is out: it no longer counts.
+  const auto failed = c.OnUnreachable();
+  EXPECT_EQ(c.state(), ConfirmationState::kFailed);
+  EXPECT_FALSE(c.TrrUsable(false));
+  ASSERT_TRUE(failed.retry_after.has_value());
+  EXPECT_EQ(*failed.retry_after, absl::Milliseconds(125));
+  c.OnQueryResult(*start.send_attempt, true);
+  EXPECT_EQ(c.state(), ConfirmationState::kFailed) << "a stale attempt";
+  // The retry confirms it again.
+  const auto retry = c.OnRetryTimer(c.current_attempt());
+  ASSERT_TRUE(retry.send_attempt.has_value());
+  c.OnQueryResult(*retry.send_attempt, true);
+  EXPECT_EQ(c.state(), ConfirmationState::kOk);
+  // From kOk too; and nothing while failed, or when disabled.
+  EXPECT_TRUE(c.OnUnreachable().retry_after.has_value());
+  EXPECT_FALSE(c.OnUnreachable().retry_after.has_value());
+  ConfirmationConfig skip = Config();
+  skip.confirm = false;
+  c.Start(skip);
+  EXPECT_FALSE(c.OnUnreachable().retry_after.has_value());
+  EXPECT_EQ(c.state(), ConfirmationState::kDisabled);
+}
+
+}  // namespace
+}  // namespace trr

@@ -1,10 +1,12 @@
 // The mode table, hermetic: a whole Resolver with a fake DoH transport, a
-// fake native resolver and a fake clock (trr/resolver_testing.h), no DNS
-// server and no sleeps. Modes 0-5, crossed with what the DoH server does
-// (an answer, NXDOMAIN, NODATA, a private address, SERVFAIL, an Extended
-// DNS Error block, and each way the exchange itself can fail) and with
-// the confirmation state (skipped, confirmed, failed): 252 cases, each on a
-// resolver of its own. Plus what the typed failures promise: a server
+// fake native resolver and a fake clock (tests/trr/resolver_harness.h), no
+// DNS server and no sleeps. Modes 0-5, crossed with what the DoH server
+// does (an answer, NXDOMAIN, NODATA, a private address, SERVFAIL, REFUSED,
+// DNSSEC Bogus, an Extended DNS Error block, a garbled answer, and each way
+// the exchange itself can fail) and with the confirmation state (skipped,
+// confirmed, failed): 306 cases, each on a resolver of its own; what mode
+// 2's fallback rules do with one family, strict fallback and list changes
+// is fallback_test.cc's. Plus what the typed failures promise: a server
 // cannot mint counter names. ctest label: hermetic.
 
 #include <atomic>
@@ -28,6 +30,7 @@
 #include "hostcache/fake_clock.h"
 #include "tests/peers/test_process.h"
 #include "tests/trr/dns/message_builder.h"
+#include "tests/trr/resolver_harness.h"
 #include "trr/dns/dns_types.h"
 #include "trr/dns/query.h"
 #include "trr/ohttp/bhttp.h"
@@ -46,446 +49,20 @@ using dns::testing::MessageBuilder;
 using dns::testing::Pointer;
 using dns::testing::U16;
 using dns::testing::WireName;
-
-// What the fake DoH server does with an A query.
-enum class Server {
-  kAnswer,
-  kNxDomain,
-  kNoData,
-  kPrivateAddress,
-  kServFail,
-  kBlocked,
-  // The exchange fails (DohError).
-  kHttpStatus,
-  kContentType,
-  kTooLarge,
-  kTls,
-  kConnect,
-  kTimeout,
-  kReset,
-  kStreamRefused,
-};
-
-const char* ServerName(Server s) {
-  switch (s) {
-    case Server::kAnswer:
-      return "Answer";
-    case Server::kNxDomain:
-      return "NxDomain";
-    case Server::kNoData:
-      return "NoData";
-    case Server::kPrivateAddress:
-      return "PrivateAddress";
-    case Server::kServFail:
-      return "ServFail";
-    case Server::kBlocked:
-      return "EdeBlocked";
-    case Server::kHttpStatus:
-      return "HttpStatus";
-    case Server::kContentType:
-      return "ContentType";
-    case Server::kTooLarge:
-      return "TooLarge";
-    case Server::kTls:
-      return "Tls";
-    case Server::kConnect:
-      return "Connect";
-    case Server::kTimeout:
-      return "Timeout";
-    case Server::kReset:
-      return "Reset";
-    case Server::kStreamRefused:
-      return "StreamRefused";
-  }
-  return "?";
-}
-
-enum class Confirm { kSkipped, kConfirmed, kFailed };
-
-const char* ConfirmName(Confirm c) {
-  switch (c) {
-    case Confirm::kSkipped:
-      return "NoConfirmation";
-    case Confirm::kConfirmed:
-      return "Confirmed";
-    case Confirm::kFailed:
-      return "Unconfirmed";
-  }
-  return "?";
-}
-
-void PrintTo(Server s, std::ostream* os) { *os << ServerName(s); }
-void PrintTo(Confirm c, std::ostream* os) { *os << ConfirmName(c); }
-
-// The question of a query as the resolver encodes it (one question,
-// uncompressed name).
-std::pair<std::string, uint16_t> QuestionOf(const std::vector<uint8_t>& q) {
-  std::string name;
-  size_t at = 12;
-  while (at < q.size() && q[at] != 0) {
-    if (!name.empty()) name += '.';
-    name.append(reinterpret_cast<const char*>(&q[at + 1]), q[at]);
-    at += 1 + q[at];
-  }
-  const uint16_t type =
-      at + 2 < q.size() ? static_cast<uint16_t>(q[at + 1] << 8 | q[at + 2]) : 0;
-  return {name, type};
-}
-
-Bytes A(uint8_t a, uint8_t b, uint8_t c, uint8_t d) { return {a, b, c, d}; }
-
-// An EDNS Extended DNS Error option (RFC 8914).
-Bytes Ede(uint16_t code, const std::string& text) {
-  return Concat({U16(15), U16(static_cast<uint16_t>(2 + text.size())),
-                 U16(code), Bytes(text.begin(), text.end())});
-}
-
-// What the server sends for `name`/`type` when it behaves as `s`. `detail`
-// varies what it says beyond the outcome (an EDE's text, an RCODE).
-DohResult Respond(Server s, const std::string& name, uint16_t type,
-                  const std::string& detail = "policy") {
-  DohResult result;
-  auto body = [&](MessageBuilder& m) {
-    result.http_status = 200;
-    result.body = m.Build();
-  };
-  MessageBuilder m(name, type);
-  switch (s) {
-    case Server::kAnswer:
-      if (type == dns::kTypeA) {
-        m.Answer(Pointer(12), dns::kTypeA, 60, A(192, 0, 2, 10));
-      }
-      body(m);
-      break;
-    case Server::kNxDomain:
-      m.Rcode(dns::kRcodeNxDomain);
-      body(m);
-      break;
-    case Server::kNoData:
-      body(m);
-      break;
-    case Server::kPrivateAddress:
-      m.Answer(Pointer(12), dns::kTypeA, 60, A(10, 0, 0, 1));
-      body(m);
-      break;
-    case Server::kServFail:
-      m.Rcode(dns::kRcodeServFail);
-      body(m);
-      break;
-    case Server::kBlocked:
-      m.Opt(Ede(dns::kEdeBlocked, detail));
-      body(m);
-      break;
-    case Server::kHttpStatus:
-      result.error = DohError::kHttpStatus;
-      result.http_status = 500;
-      break;
-    case Server::kContentType:
-      result.error = DohError::kContentType;
-      break;
-    case Server::kTooLarge:
-      result.error = DohError::kTooLarge;
-      break;
-    case Server::kTls:
-      result.error = DohError::kTls;
-      break;
-    case Server::kConnect:
-      result.error = DohError::kConnect;
-      break;
-    case Server::kTimeout:
-      result.error = DohError::kTimeout;
-      break;
-    case Server::kReset:
-      result.error = DohError::kReset;
-      break;
-    case Server::kStreamRefused:
-      result.error = DohError::kRefused;
-      break;
-  }
-  if (!result.ok()) result.detail = "fake";
-  return result;
-}
-
-// The fake DoH server's script: how to answer each query. Read and
-// counted on the resolver's loop, looked at by the test thread.
-struct Script {
-  std::function<DohResult(const std::string& name, uint16_t type)> answer;
-  // With several servers: answers by the server's host, when set.
-  std::function<DohResult(const std::string& server, const std::string& name,
-                          uint16_t type)>
-      answer_from;
-  std::atomic<int> a_queries{0};
-  std::atomic<int> aaaa_queries{0};
-  std::atomic<int> native_lookups{0};
-  // When set and true for (server, name): the query is never answered
-  // (until cancelled).
-  std::function<bool(const std::string& server, const std::string& name)> hold;
-  // The native resolver's answer for a name, when set (else 198.51.100.7).
-  std::function<NativeResult(const std::string& name)> native;
-  // DDR: the unencrypted resolver's answer to _dns.resolver.arpa SVCB
-  // (else NXDOMAIN), the address it was asked at, and the queries.
-  std::function<NativeResult()> ddr;
-  std::atomic<int> ddr_queries{0};
-  // DohSender::CheckConnections calls, over every server's transport.
-  std::atomic<int> connection_checks{0};
-  // When set: answers every request by the server's host and the body as
-  // sent, not parsed as a DNS query (an Oblivious HTTP relay or key
-  // configuration).
-  std::function<DohResult(const std::string& server,
-                          const std::vector<uint8_t>& body)>
-      raw;
-  // The last configuration each server's transport got, by host.
-  Mutex configs_mu;
-  std::map<std::string, DohConfig> configs ABSL_GUARDED_BY(configs_mu);
-  DohConfig ConfigOf(const std::string& host) {
-    MutexLock lock(&configs_mu);
-    return configs[host];
-  }
-};
-
-class FakeTransport final : public DohSender {
- public:
-  FakeTransport(EventLoop* loop, std::shared_ptr<Script> script)
-      : loop_(loop), script_(std::move(script)) {}
-  void Configure(DohConfig config) override {
-    host_ = config.uri.host;
-    MutexLock lock(&script_->configs_mu);
-    script_->configs[host_] = std::move(config);
-  }
-  RequestId Send(absl::Span<const uint8_t> query, absl::Duration,
-                 Callback done) override {
-    const RequestId id = next_++;
-    ++stats_.requests;
-    if (script_->raw) {
-      pending_[id] = std::move(done);
-      // `hold` sees no name here: the body is not a DNS query.
-      if (script_->hold && script_->hold(host_, "")) return id;
-      Answer(id, script_->raw(host_, {query.begin(), query.end()}));
-      return id;
-    }
-    const auto [name, type] =
-        QuestionOf(std::vector<uint8_t>(query.begin(), query.end()));
-    if (type == dns::kTypeA) ++script_->a_queries;
-    if (type == dns::kTypeAAAA) ++script_->aaaa_queries;
-    if (script_->hold && script_->hold(host_, name)) {
-      pending_[id] = std::move(done);
-      return id;
-    }
-    DohResult result = script_->answer_from
-                           ? script_->answer_from(host_, name, type)
-                           : script_->answer(name, type);
-    pending_[id] = std::move(done);
-    Answer(id, std::move(result));
-    return id;
-  }
-  // Never inside Send: on the next turn of the loop, as a server would;
-  // and not at all once this transport is gone (as DohTransport's
-  // PostWhileAlive), which the resolver's shutdown may do first.
-  void Answer(RequestId id, DohResult result) {
-    loop_->Post([this, alive = std::weak_ptr<bool>(alive_), id,
-                 result = std::move(result)]() mutable {
-      if (alive.expired()) return;
-      auto it = pending_.find(id);
-      if (it == pending_.end()) return;
-      Callback done = std::move(it->second);
-      pending_.erase(it);
-      done(std::move(result));
-    });
-  }
-  void Cancel(RequestId id) override {
-    auto it = pending_.find(id);
-    if (it == pending_.end()) return;
-    Callback done = std::move(it->second);
-    pending_.erase(it);
-    DohResult result;
-    result.error = DohError::kCancelled;
-    done(std::move(result));
-  }
-  void CancelAll() override {
-    while (!pending_.empty()) Cancel(pending_.begin()->first);
-  }
-  void CheckConnections() override { ++script_->connection_checks; }
-  DohTransportStats stats() const override { return stats_; }
-  std::vector<DohConnectionInfo> Connections() const override { return {}; }
-
- private:
-  EventLoop* const loop_;
-  // Expires with this object: posted answers check it.
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-  std::shared_ptr<Script> script_;
-  std::string host_;
-  absl::flat_hash_map<RequestId, Callback> pending_;
-  RequestId next_ = 1;
-  DohTransportStats stats_;
-};
-
-// Answers every name with 198.51.100.7, or as the script says; as the
-// plain-DNS client DDR asks, answers _dns.resolver.arpa SVCB as the script
-// says (else NXDOMAIN).
-class FakeNative final : public PlainDnsClient {
- public:
-  FakeNative(EventLoop* loop, std::shared_ptr<Script> script)
-      : loop_(loop), script_(std::move(script)) {}
-  void Resolve(const std::string& host, QueryKind, absl::Duration,
-               Callback done) override {
-    ++script_->native_lookups;
-    ++lookups_;
-    NativeResult result;
-    if (script_->native) {
-      result = script_->native(host);
-    } else {
-      result.outcome = NativeResult::Outcome::kOk;
-      result.answer.addresses = {*IpAddress::Parse("198.51.100.7")};
-    }
-    Deliver(std::move(result), std::move(done));
-  }
-  void ResolveType(const std::string& host, uint16_t type, absl::Duration,
-                   Callback done) override {
-    ++script_->ddr_queries;
-    NativeResult result;
-    result.outcome = NativeResult::Outcome::kNxDomain;
-    if (host == "_dns.resolver.arpa" && type == dns::kTypeSVCB &&
-        script_->ddr) {
-      result = script_->ddr();
-    }
-    Deliver(std::move(result), std::move(done));
-  }
-  void CancelAll() override {
-    auto pending = std::move(pending_);
-    pending_.clear();
-    for (auto& [id, done] : pending) {
-      NativeResult result;
-      result.error = "cancelled";
-      done(std::move(result));
-    }
-  }
-  std::string Describe() const override { return "fake"; }
-  uint64_t lookups() const override { return lookups_; }
-
- private:
-  // On the next turn of the loop, as a server would.
-  void Deliver(NativeResult result, Callback done) {
-    const uint64_t id = next_++;
-    pending_[id] = std::move(done);
-    loop_->Post([this, alive = std::weak_ptr<bool>(alive_), id,
-                 result = std::move(result)]() mutable {
-      if (alive.expired()) return;
-      auto it = pending_.find(id);
-      if (it == pending_.end()) return;
-      Callback done = std::move(it->second);
-      pending_.erase(it);
-      done(std::move(result));
-    });
-  }
-
-  EventLoop* const loop_;
-  // Expires with this object: posted answers check it.
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-  std::shared_ptr<Script> script_;
-  absl::flat_hash_map<uint64_t, Callback> pending_;
-  uint64_t next_ = 1;
-  uint64_t lookups_ = 0;
-};
-
-// A resolver on the fakes, in `mode`, its confirmation as asked.
-struct Harness {
-  FakeClock clock;
-  std::shared_ptr<Script> script = std::make_shared<Script>();
-  std::unique_ptr<Resolver> resolver;
-
-  std::string etc_hosts_path = "/nonexistent/hosts";
-  std::string resolv_conf_path = "/nonexistent/resolv.conf";
-
-  // A server that answers every query (Respond kAnswer) unless the test
-  // scripted another.
-  void Start(int mode, Confirm confirm,
-             std::vector<std::pair<std::string, prefs::PrefValue>> extra = {}) {
-    if (!script->answer) {
-      script->answer = [](const std::string& name, uint16_t type) {
-        return Respond(Server::kAnswer, name, type);
-      };
-    }
-    Resolver::Options options;
-    options.etc_hosts_path = etc_hosts_path;
-    options.resolv_conf_path = resolv_conf_path;
-    ResolverSeams seams;
-    seams.clock = &clock;
-    auto script_copy = script;
-    seams.make_transport = [script_copy](EventLoop* loop) {
-      return std::make_unique<FakeTransport>(loop, script_copy);
-    };
-    seams.make_native = [script_copy](EventLoop* loop) {
-      return std::make_unique<FakeNative>(loop, script_copy);
-    };
-    seams.make_plain_dns = [script_copy](EventLoop* loop, IpAddress, uint16_t) {
-      return std::make_unique<FakeNative>(loop, script_copy);
-    };
-    auto created = CreateResolverForTesting(options, seams);
-    ASSERT_TRUE(created.ok()) << created.status();
-    resolver = std::move(*created);
-    std::vector<std::pair<std::string, prefs::PrefValue>> prefs = {
-        {"network.trr.mode", int32_t{mode}},
-        {"network.trr.uri", std::string("https://doh.test/dns-query")},
-        {"network.trr.confirmationNS",
-         std::string(confirm == Confirm::kSkipped ? "skip" : "confirm.test")},
-    };
-    prefs.insert(prefs.end(), extra.begin(), extra.end());
-    ASSERT_TRUE(resolver->SetPrefs(prefs).ok());
-  }
-
-  // Waits (round trips to the resolver, with a deadline) until its
-  // confirmation state is one of `states`.
-  bool WaitForConfirmation(const std::vector<std::string>& states) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (absl::Now() < deadline) {
-      const std::string state = resolver->Snapshot().confirmation_state;
-      for (const std::string& s : states) {
-        if (state == s) return true;
-      }
-    }
-    return false;
-  }
-};
-
-ResolveOptions Ipv4() {
-  ResolveOptions options;
-  options.type = QueryKind::kIpv4;
-  return options;
-}
-
-TrrFailure FailureOf(Server s) {
-  switch (s) {
-    case Server::kAnswer:
-      return TrrFailure::kNone;
-    case Server::kNxDomain:
-      return TrrFailure::kNxDomain;
-    case Server::kNoData:
-      return TrrFailure::kNoRecords;
-    case Server::kPrivateAddress:
-      return TrrFailure::kPrivateAddress;
-    case Server::kServFail:
-      return TrrFailure::kServFail;
-    case Server::kBlocked:
-      return TrrFailure::kBlocked;
-    case Server::kHttpStatus:
-      return TrrFailure::kHttpStatus;
-    case Server::kContentType:
-      return TrrFailure::kContentType;
-    case Server::kTooLarge:
-      return TrrFailure::kTooLarge;
-    case Server::kTls:
-      return TrrFailure::kTls;
-    case Server::kConnect:
-      return TrrFailure::kConnect;
-    case Server::kTimeout:
-      return TrrFailure::kTimeout;
-    case Server::kReset:
-      return TrrFailure::kReset;
-    case Server::kStreamRefused:
-      return TrrFailure::kStreamRefused;
-  }
-  return TrrFailure::kNone;
-}
+using fake::A;
+using fake::Confirm;
+using fake::ConfirmName;
+using fake::Ede;
+using fake::FailureOf;
+using fake::FakeNative;
+using fake::FakeTransport;
+using fake::Harness;
+using fake::Ipv4;
+using fake::QuestionOf;
+using fake::Respond;
+using fake::Script;
+using fake::Server;
+using fake::ServerName;
 
 // What a lookup must come to.
 struct Expected {
@@ -495,6 +72,7 @@ struct Expected {
   bool trr_asked = false;
   bool native_asked = false;
   SkipReason skip = SkipReason::kNone;
+  NativeReason native_reason = NativeReason::kNone;
 };
 
 // Failures that network.trr.retry_on_recoverable_errors (on by default)
@@ -514,6 +92,20 @@ Expected ExpectedFor(int mode, Server s, Confirm confirm) {
     e.failure = trr_asked ? failure : TrrFailure::kNone;
     return e;
   };
+  // Mode 2's rule for going native after TRR failed this way.
+  auto fallback_reason = [&] {
+    switch (s) {
+      case Server::kNxDomain:
+      case Server::kNoData:
+        return NativeReason::kNegativeAnswer;
+      case Server::kPrivateAddress:
+        return NativeReason::kUnusableAnswer;
+      case Server::kTimeout:
+        return NativeReason::kTrrTimedOut;
+      default:
+        return NativeReason::kTrrFailed;
+    }
+  };
   Expected trr{ResultSource::kTrr};
   trr.trr_asked = true;
   trr.failure = failure;
@@ -522,16 +114,19 @@ Expected ExpectedFor(int mode, Server s, Confirm confirm) {
     case 5: {
       Expected e = native(false);
       e.skip = mode == 0 ? SkipReason::kModeOff : SkipReason::kModeOffByChoice;
+      e.native_reason = NativeReason::kTrrOff;
       return e;
     }
     case 1:  // race: both asked; TRR's answer comes first here
       if (answered) {
         trr.native_asked = true;
+        trr.native_reason = NativeReason::kBothPaths;
         return trr;
       }
       [[fallthrough]];
     case 4: {  // shadow: both asked, native's answer used
       Expected e = native(true);
+      e.native_reason = NativeReason::kBothPaths;
       // A recoverable failure goes once more, and native answers while
       // the second try is out: no TRR failure is known yet.
       if (Recoverable(s)) e.failure = TrrFailure::kNone;
@@ -541,15 +136,27 @@ Expected ExpectedFor(int mode, Server s, Confirm confirm) {
       if (confirm == Confirm::kFailed) {
         Expected e = native(false);
         e.skip = SkipReason::kNotConfirmed;
+        e.native_reason = NativeReason::kTrrSkipped;
         return e;
       }
       if (answered) return trr;
-      if (s == Server::kBlocked) {
-        // Blocked on purpose (RFC 8914): never routed around natively.
-        trr.code = StatusCode::kPermissionDenied;
-        return trr;
+      switch (s) {
+        case Server::kBlocked:
+          // Blocked on purpose (RFC 8914): never routed around natively.
+          trr.code = StatusCode::kPermissionDenied;
+          return trr;
+        case Server::kServFail:
+        case Server::kRefused:
+        case Server::kDnssecBogus:
+          // The server answered: an RCODE is its answer for the name.
+          trr.code = StatusCode::kUnavailable;
+          return trr;
+        default: {
+          Expected e = native(true);
+          e.native_reason = fallback_reason();
+          return e;
+        }
       }
-      return native(true);
     case 3:  // TRR only: never native
       switch (s) {
         case Server::kAnswer:
@@ -600,6 +207,8 @@ TEST_P(ModeTableTest, TheLookupGoesWhereTheModeSays) {
   EXPECT_EQ(r.status.code(), e.code) << r.status;
   EXPECT_EQ(r.trr_failure, e.failure) << TrrFailureName(r.trr_failure);
   EXPECT_EQ(r.skip_reason, e.skip) << SkipReasonName(r.skip_reason);
+  EXPECT_EQ(r.native_reason, e.native_reason)
+      << NativeReasonName(r.native_reason);
   EXPECT_EQ(h.script->a_queries.load() > 0, e.trr_asked);
   EXPECT_EQ(h.script->native_lookups.load() > 0, e.native_asked);
   if (r.ok()) {
@@ -621,9 +230,11 @@ INSTANTIATE_TEST_SUITE_P(
         ::testing::Range(0, 6),
         ::testing::Values(Server::kAnswer, Server::kNxDomain, Server::kNoData,
                           Server::kPrivateAddress, Server::kServFail,
-                          Server::kBlocked, Server::kHttpStatus,
-                          Server::kContentType, Server::kTooLarge, Server::kTls,
-                          Server::kConnect, Server::kTimeout, Server::kReset,
+                          Server::kRefused, Server::kDnssecBogus,
+                          Server::kBlocked, Server::kBadAnswer,
+                          Server::kHttpStatus, Server::kContentType,
+                          Server::kTooLarge, Server::kTls, Server::kConnect,
+                          Server::kTimeout, Server::kReset,
                           Server::kStreamRefused),
         ::testing::Values(Confirm::kSkipped, Confirm::kConfirmed,
                           Confirm::kFailed)),
@@ -676,8 +287,8 @@ TEST(TrrFailureTest, AServerCannotMintCounterNames) {
 }
 
 TEST(FailoverTest, FailoverMarksAServerUnavailableAndAProbeBringsItBack) {
-  // Two fake servers: a.test answers SERVFAIL until told otherwise, b.test
-  // answers. Mode 3, two failures in a row make a.test unavailable.
+  // Two fake servers: a.test answers HTTP 500 until told otherwise, b.test
+  // answers. Mode 3, two failed exchanges in a row make a.test unavailable.
   Harness h;
   std::atomic<bool> a_works{false};
   std::atomic<int> a_lookups{0};
@@ -685,7 +296,7 @@ TEST(FailoverTest, FailoverMarksAServerUnavailableAndAProbeBringsItBack) {
                               const std::string& name, uint16_t type) {
     if (server == "a.test") {
       if (type == dns::kTypeA) ++a_lookups;
-      if (!a_works) return Respond(Server::kServFail, name, type);
+      if (!a_works) return Respond(Server::kHttpStatus, name, type);
       MessageBuilder m(name, type);
       if (type == dns::kTypeA) {
         m.Answer(Pointer(12), dns::kTypeA, 60, A(192, 0, 2, 1));
@@ -780,61 +391,104 @@ TEST(FailoverTest, AQueryOnAServerANewListReplacedGoesOnOnTheNewList) {
 }
 
 TEST(FailoverTest, Mode2WithEveryServerUnavailableGoesNativeAndSaysWhy) {
+  // Two servers whose exchanges fail (HTTP 500): the first lookup fails
+  // over from one to the other and then goes native; both are then
+  // unavailable, and the next lookup goes native without asking either.
   Harness h;
   h.script->answer = [](const std::string& name, uint16_t type) {
-    return Respond(Server::kServFail, name, type);
+    return Respond(Server::kHttpStatus, name, type);
   };
   h.Start(2, Confirm::kSkipped,
-          {{"network.trr.server_max_failures", int32_t{1}},
+          {{"network.trr.uri",
+            std::string("https://a.test/dns-query https://b.test/dns-query")},
+           {"network.trr.server_max_failures", int32_t{1}},
            {"network.trr.server_probe_initial_ms", int32_t{600000}}});
   ASSERT_NE(h.resolver, nullptr);
   ResolveOptions fresh = Ipv4();
   fresh.bypass_cache = true;
   const ResolveResult first = h.resolver->ResolveSync("a.example.test", fresh);
   EXPECT_EQ(first.source, ResultSource::kNative);
-  EXPECT_EQ(first.trr_failure, TrrFailure::kServFail);
+  EXPECT_EQ(first.trr_failure, TrrFailure::kHttpStatus);
+  EXPECT_EQ(first.native_reason, NativeReason::kTrrFailed);
   const ResolveResult next = h.resolver->ResolveSync("b.example.test", fresh);
   EXPECT_EQ(next.source, ResultSource::kNative);
   EXPECT_EQ(next.skip_reason, SkipReason::kServersUnavailable);
-  EXPECT_EQ(h.script->a_queries.load(), 1);
+  EXPECT_EQ(next.native_reason, NativeReason::kTrrSkipped);
+  EXPECT_EQ(h.script->a_queries.load(), 2) << "once to each server";
 }
 
 // A black-holed server: the query timed out with no connection up at all.
-// Mode 2 answers that lookup natively, and the server is unavailable at
-// once (not after server_max_failures such timeouts): the next lookups go
-// native without waiting on it. Mode 3 still tries it.
-TEST(FailoverTest, AnUnreachableServerIsUnavailableAfterOneTimeout) {
+// With one server, confirmation fails at once (what its own query would
+// find): mode 2 answers that lookup natively, and the next ones go native
+// without waiting on the server until a retry confirms it. Mode 3 still
+// tries it. With several, the server is unavailable at once (not after
+// server_max_failures such timeouts) and lookups use the next.
+TEST(FailoverTest, AnUnreachableServerFailsConfirmationAfterOneTimeout) {
   for (int mode : {2, 3}) {
     SCOPED_TRACE(absl::StrCat("mode ", mode));
     Harness h;
-    h.script->answer = [](const std::string&, uint16_t) {
+    h.script->answer = [](const std::string& name, uint16_t type) {
+      if (type == dns::kTypeNS) return Respond(Server::kNoData, name, type);
       DohResult result;
       result.error = DohError::kTimeout;
       result.unreachable = true;
       result.detail = "no connection came up";
       return result;
     };
-    h.Start(mode, Confirm::kSkipped,
-            {{"network.trr.server_probe_initial_ms", int32_t{600000}}});
+    h.Start(mode, Confirm::kConfirmed,
+            {{"network.trr.retry-timeout-ms", int32_t{600000}}});
     ASSERT_NE(h.resolver, nullptr);
+    if (mode == 2) {
+      ASSERT_TRUE(h.WaitForConfirmation({"ok"}));
+    }
     ResolveOptions fresh = Ipv4();
     fresh.bypass_cache = true;
     const ResolveResult first =
         h.resolver->ResolveSync("a.example.test", fresh);
     EXPECT_EQ(first.trr_failure, TrrFailure::kTimeout);
-    EXPECT_EQ(h.resolver->Snapshot().servers.at(0).state, "unavailable");
     const ResolveResult next = h.resolver->ResolveSync("b.example.test", fresh);
+    const ResolverSnapshot s = h.resolver->Snapshot();
+    EXPECT_EQ(s.servers.at(0).state, "available") << "one server: no health";
     if (mode == 2) {
+      EXPECT_EQ(s.confirmation_state, "failed");
       EXPECT_EQ(first.source, ResultSource::kNative);
       EXPECT_EQ(next.source, ResultSource::kNative);
-      EXPECT_EQ(next.skip_reason, SkipReason::kServersUnavailable);
+      EXPECT_EQ(next.skip_reason, SkipReason::kNotConfirmed);
       EXPECT_EQ(h.script->a_queries.load(), 1);
     } else {
+      EXPECT_EQ(s.confirmation_state, "disabled");
       EXPECT_FALSE(next.ok());
       EXPECT_EQ(h.script->a_queries.load(), 2) << "mode 3 tries it anyway";
       EXPECT_EQ(h.script->native_lookups.load(), 0);
     }
   }
+}
+
+TEST(FailoverTest, AnUnreachableServerOfSeveralIsUnavailableAfterOneTimeout) {
+  Harness h;
+  h.script->answer_from = [](const std::string& server, const std::string& name,
+                             uint16_t type) {
+    if (server == "b.test") return Respond(Server::kAnswer, name, type);
+    DohResult result;
+    result.error = DohError::kTimeout;
+    result.unreachable = true;
+    result.detail = "no connection came up";
+    return result;
+  };
+  h.Start(2, Confirm::kSkipped,
+          {{"network.trr.uri",
+            std::string("https://a.test/dns-query https://b.test/dns-query")},
+           {"network.trr.server_probe_initial_ms", int32_t{600000}}});
+  ASSERT_NE(h.resolver, nullptr);
+  ResolveOptions fresh = Ipv4();
+  fresh.bypass_cache = true;
+  const ResolveResult first = h.resolver->ResolveSync("a.example.test", fresh);
+  EXPECT_EQ(first.source, ResultSource::kTrr) << first.status;
+  EXPECT_EQ(h.resolver->Snapshot().servers.at(0).state, "unavailable");
+  const ResolveResult next = h.resolver->ResolveSync("b.example.test", fresh);
+  EXPECT_EQ(next.source, ResultSource::kTrr) << next.status;
+  EXPECT_EQ(h.script->a_queries.load(), 3) << "a.test once, b.test twice";
+  EXPECT_EQ(h.script->native_lookups.load(), 0);
 }
 
 TEST(RecoveryTest, AZeroAnswerIsAFailureWithFallbackOnZeroResponse) {
@@ -1808,7 +1462,10 @@ TEST(OhttpTest, AnAnswerThatDoesNotOpenFailsAndTheKeyIsFetchedAgain) {
     const ResolveResult r = h.resolver->ResolveSync("www.example.test", Ipv4());
     EXPECT_EQ(r.trr_failure, TrrFailure::kOhttp) << r.status;
     EXPECT_STREQ(TrrFailureName(r.trr_failure), "ohttp");
-    EXPECT_EQ(h.resolver->Snapshot().ohttp.open_failures, 1u);
+    // Before an A lookup goes native in mode 2, TRR is asked for AAAA (the
+    // one-family rule): a second answer that does not open.
+    const uint64_t failed_opens = mode == 2 ? 2 : 1;
+    EXPECT_EQ(h.resolver->Snapshot().ohttp.open_failures, failed_opens);
     if (mode == 3) {
       EXPECT_FALSE(r.ok());
       EXPECT_TRUE(absl::StrContains(r.status.message(), "Oblivious HTTP"))
@@ -1824,11 +1481,11 @@ TEST(OhttpTest, AnAnswerThatDoesNotOpenFailsAndTheKeyIsFetchedAgain) {
         h.resolver->ResolveSync("mail.example.test", Ipv4());
     EXPECT_TRUE(again.ok()) << again.status;
     EXPECT_EQ(again.source, ResultSource::kTrr);
-    EXPECT_EQ(gateway->key_fetches.load(), 2);
+    EXPECT_EQ(gateway->key_fetches.load(), 1 + static_cast<int>(failed_opens));
     ResolverSnapshot snapshot = h.resolver->Snapshot();
-    EXPECT_EQ(snapshot.ohttp.key_fetches, 2u);
+    EXPECT_EQ(snapshot.ohttp.key_fetches, 1 + failed_opens);
     EXPECT_EQ(snapshot.ohttp.opened, 1u);
-    EXPECT_EQ(snapshot.ohttp.open_failures, 1u);
+    EXPECT_EQ(snapshot.ohttp.open_failures, failed_opens);
     EXPECT_EQ(snapshot.counters.trr_failures[TrrFailure::kOhttp], 1u);
   }
 }

@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "hostcache/fake_clock.h"
 #include "tests/peers/unbound_server.h"
+#include "tests/trr/resolve_all.h"
 #include "trr/resolver_testing.h"
 
 namespace trr {
@@ -37,6 +38,7 @@ class ResolverTest : public ::testing::Test {
     TRR_REQUIRE_UNBOUND();
     testing::UnboundConfig doh;
     doh.zone = testing::DefaultTestZone("192.0.2");
+    doh.server_lines = {"local-zone: \"refused.example.test.\" always_refuse"};
     auto doh_server = testing::UnboundServer::Start(doh);
     ASSERT_TRUE(doh_server.ok()) << doh_server.status();
     doh_ = std::move(*doh_server);
@@ -603,6 +605,92 @@ TEST_F(ResolverTest, SnapshotRedactsCredentialsAndShowsState) {
   EXPECT_TRUE(found);
   EXPECT_EQ(snapshot.counters.lookups_by_mode[3], 1u);
   EXPECT_EQ(snapshot.counters.doh_connections, 1u);
+}
+
+// Issue #29's measurement, kept: with one DoH server that answers, mode 2
+// sends nothing to the plaintext server, across URI changes (1,000 lookups
+// in flight, the URI set again, written another way, at three points of
+// the burst), bootstrap changes, names the server REFUSES, one-family
+// misses of names TRR resolves, and .onion names.
+TEST_F(ResolverTest, Mode2SendsNothingPlaintextWhileTheServerAnswers) {
+  auto resolver = Make(2);
+  ASSERT_TRUE(WaitForConfirmation(*resolver, "ok"));
+  const std::string plain = doh_->DohUri("doh.test");
+  const std::string templated = absl::StrCat(plain, "{?dns}");
+  // URI changes with lookups in flight: before any answer, after 100 and
+  // after 500 of 1,000.
+  int round = 0;
+  for (size_t change_after : {0, 100, 500}) {
+    SCOPED_TRACE(absl::StrCat("URI set again after ", change_after));
+    Mutex mu;
+    CondVar cv;
+    size_t done = 0, trr = 0;
+    for (int i = 0; i < 1000; ++i) {
+      ResolveOptions options = Type(QueryKind::kIpv4);
+      options.complete_async = true;
+      resolver->Resolve(absl::StrCat("r", round, "n", i, ".fault.example.test"),
+                        options, [&](const ResolveResult& r) {
+                          MutexLock lock(&mu);
+                          ++done;
+                          if (r.ok() && r.source == ResultSource::kTrr) ++trr;
+                          cv.SignalAll();
+                        });
+    }
+    {
+      MutexLock lock(&mu);
+      ASSERT_TRUE(cv.AwaitWithDeadline(&mu, absl::Now() + absl::Seconds(30),
+                                       [&] { return done >= change_after; }));
+    }
+    ASSERT_TRUE(resolver
+                    ->SetPrefs({{"network.trr.uri",
+                                 round % 2 == 0 ? templated : plain}})
+                    .ok());
+    MutexLock lock(&mu);
+    ASSERT_TRUE(cv.AwaitWithDeadline(&mu, absl::Now() + absl::Seconds(60),
+                                     [&] { return done == 1000; }));
+    EXPECT_EQ(trr, 1000u);
+    ++round;
+  }
+  // Bootstrap changes: the same server over IPv6, then IPv4 again.
+  for (const char* bootstrap : {"::1", "127.0.0.1"}) {
+    SCOPED_TRACE(bootstrap);
+    ASSERT_TRUE(
+        resolver
+            ->SetPrefs({{"network.trr.bootstrapAddr", std::string(bootstrap)}})
+            .ok());
+    const std::vector<ResolveResult> results =
+        ResolveAll(*resolver, {"www.example.test", "multi.example.test"},
+                   QueryKind::kIpv4);
+    for (const ResolveResult& r : results) {
+      EXPECT_EQ(r.source, ResultSource::kTrr) << r.status;
+    }
+  }
+  // Names the server refuses fail without fallback, and take nothing out.
+  ResolveOptions fresh = Type(QueryKind::kUnspecified);
+  fresh.bypass_cache = true;
+  for (int i = 0; i < 12; ++i) {
+    const ResolveResult r = resolver->ResolveSync(
+        absl::StrCat("n", i, ".refused.example.test"), fresh);
+    EXPECT_EQ(r.trr_failure, TrrFailure::kRefused) << r.status;
+    EXPECT_EQ(r.source, ResultSource::kTrr);
+  }
+  ResolveResult next = resolver->ResolveSync("www.example.test", fresh);
+  EXPECT_EQ(next.source, ResultSource::kTrr)
+      << SkipReasonName(next.skip_reason);
+  // One family missing, the other there: no fallback.
+  for (const char* name : {"v4only.example.test", "x.fault.example.test"}) {
+    const ResolveResult r = resolver->ResolveSync(name, Type(QueryKind::kIpv6));
+    EXPECT_EQ(r.status.code(), StatusCode::kNotFound) << name << r.status;
+    EXPECT_EQ(r.source, ResultSource::kTrr);
+  }
+  // .onion: nobody asked.
+  EXPECT_EQ(resolver->ResolveSync("hidden.onion").skip_reason,
+            SkipReason::kDotOnion);
+  SyncServers();
+  EXPECT_EQ(native_->QueriesReceived(), 0);
+  const ResolverSnapshot s = resolver->Snapshot();
+  EXPECT_EQ(s.counters.native_queries, 0u);
+  EXPECT_EQ(s.servers.at(0).state, "available");
 }
 
 }  // namespace

@@ -190,6 +190,8 @@ TEST_F(ServersTest, ABlackHoledFirstServerFailsOverWithinTheTimeout) {
 
 TEST_F(ServersTest, RefusedFailsOverAndNxdomainFromTheNextIsTheAnswer) {
   // Mode 3: in mode 2 an NXDOMAIN from TRR goes on to native, as before.
+  // REFUSED is the first server answering: it fails over, but does not
+  // count against the server.
   auto resolver = Make(3);
   const ResolveResult r =
       resolver->ResolveSync("x.refused.example.test", Fresh());
@@ -197,7 +199,9 @@ TEST_F(ServersTest, RefusedFailsOverAndNxdomainFromTheNextIsTheAnswer) {
   EXPECT_EQ(r.source, ResultSource::kTrr);
   EXPECT_EQ(r.trr_failure, TrrFailure::kNxDomain);
   const ResolverSnapshot s = resolver->Snapshot();
-  EXPECT_EQ(s.servers[0].failures, 1u);
+  EXPECT_EQ(s.servers[0].failures, 0u);
+  EXPECT_EQ(s.servers[0].answers, 1u);
+  EXPECT_EQ(s.servers[0].failures_in_row, 0);
   EXPECT_EQ(s.servers[1].answers, 1u);
 }
 
@@ -264,8 +268,11 @@ TEST_F(ServersTest, AFirstServerAnsweringServfailFailsOverInMode2And3) {
     ExpectTheSecondServerAnswers(*resolver, 4);
     const ResolverSnapshot s = resolver->Snapshot();
     EXPECT_EQ(s.counters.native_queries, 0u);
-    EXPECT_EQ(s.servers[0].failures, 3u);  // then it was unavailable
-    EXPECT_EQ(s.servers[0].state, "unavailable");
+    // SERVFAIL is the server answering: every lookup asks it first and
+    // fails over, and it stays available.
+    EXPECT_EQ(s.servers[0].failures, 0u);
+    EXPECT_EQ(s.servers[0].answers, 4u);
+    EXPECT_EQ(s.servers[0].state, "available");
     EXPECT_EQ(s.servers[1].answers, 4u);
   }
 }

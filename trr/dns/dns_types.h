@@ -53,6 +53,7 @@ enum EdnsOption : uint16_t {
 // RFC 8914 section 4 info codes the resolver acts on.
 enum ExtendedErrorCode : uint16_t {
   kEdeForgedAnswer = 4,
+  kEdeDnssecBogus = 6,
   kEdeBlocked = 15,
   kEdeCensored = 16,
   kEdeFiltered = 17,
