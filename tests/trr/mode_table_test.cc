@@ -4,10 +4,12 @@
 // does (an answer, NXDOMAIN, NODATA, a private address, SERVFAIL, REFUSED,
 // DNSSEC Bogus, an Extended DNS Error block, a garbled answer, and each way
 // the exchange itself can fail) and with the confirmation state (skipped,
-// confirmed, failed): 306 cases, each on a resolver of its own; what mode
-// 2's fallback rules do with one family, strict fallback and list changes
-// is fallback_test.cc's. Plus what the typed failures promise: a server
-// cannot mint counter names. ctest label: hermetic.
+// confirmed, failed): 306 cases, each on a resolver of its own. Then mode
+// 2 alone, crossed with the family asked (A, AAAA, both), strict fallback
+// and whether the other family has addresses: 204 cases. List changes,
+// health and the rest of mode 2's rules are fallback_test.cc's. Plus what the
+// typed failures promise: a server cannot mint counter names. ctest label:
+// hermetic.
 
 #include <atomic>
 #include <map>
@@ -242,6 +244,179 @@ INSTANTIATE_TEST_SUITE_P(
       return absl::StrCat("Mode", std::get<0>(info.param),
                           ServerName(std::get<1>(info.param)),
                           ConfirmName(std::get<2>(info.param)));
+    });
+
+// --- Mode 2: families and strict fallback --------------------------------
+
+// What the lookup asks for: one family, or both.
+enum class Ask { kA, kAaaa, kBoth };
+
+const char* AskName(Ask a) {
+  switch (a) {
+    case Ask::kA:
+      return "A";
+    case Ask::kAaaa:
+      return "Aaaa";
+    case Ask::kBoth:
+      return "Both";
+  }
+  return "?";
+}
+
+// How mode 2's rules group what the server did (docs/USER_GUIDE.md, "When
+// mode 2 falls back"), written apart from trr/lookup_policy.cc.
+enum class Outcome {
+  kAnswered,
+  kNegative,
+  kUnusable,
+  kHard,
+  kExchange,
+  kTimeout
+};
+
+Outcome OutcomeOf(Server s) {
+  switch (s) {
+    case Server::kAnswer:
+      return Outcome::kAnswered;
+    case Server::kNxDomain:
+    case Server::kNoData:
+      return Outcome::kNegative;
+    case Server::kPrivateAddress:
+      return Outcome::kUnusable;
+    case Server::kServFail:
+    case Server::kRefused:
+    case Server::kDnssecBogus:
+    case Server::kBlocked:
+      return Outcome::kHard;
+    case Server::kTimeout:
+      return Outcome::kTimeout;
+    default:
+      return Outcome::kExchange;
+  }
+}
+
+struct Mode2Expected {
+  bool native = false;
+  NativeReason reason = NativeReason::kNone;
+  bool ok = false;
+  // A one-family miss kept on TRR because the other family has addresses.
+  bool kept_by_other_family = false;
+};
+
+// Mode 2, confirmation skipped. The server behaves as `s` for the lookup's
+// main family (A, or AAAA for an AAAA lookup); the other family has
+// addresses (`other_has`) or none (NODATA).
+Mode2Expected ExpectedMode2(Server s, Ask ask, bool strict, bool other_has) {
+  Mode2Expected e;
+  Outcome outcome = OutcomeOf(s);
+  if (ask == Ask::kBoth) {
+    // Any addresses make the answer; a NODATA beside NXDOMAIN is NODATA.
+    if (outcome == Outcome::kAnswered || other_has) {
+      e.ok = true;
+      return e;
+    }
+  } else if (outcome == Outcome::kAnswered) {
+    e.ok = true;
+    return e;
+  }
+  const bool allowed = outcome == Outcome::kNegative ||
+                       outcome == Outcome::kUnusable ||
+                       outcome == Outcome::kTimeout ||  // allow_timeouts
+                       (outcome == Outcome::kExchange && !strict);
+  if (!allowed) return e;
+  // A one-family miss of a name with addresses of the other family.
+  if (ask != Ask::kBoth && other_has) {
+    e.kept_by_other_family = true;
+    return e;
+  }
+  e.native = true;
+  e.ok = true;
+  switch (outcome) {
+    case Outcome::kNegative:
+      e.reason = NativeReason::kNegativeAnswer;
+      break;
+    case Outcome::kUnusable:
+      e.reason = NativeReason::kUnusableAnswer;
+      break;
+    case Outcome::kTimeout:
+      e.reason = NativeReason::kTrrTimedOut;
+      break;
+    default:
+      e.reason = NativeReason::kTrrFailed;
+  }
+  return e;
+}
+
+// An AAAA answer with one address: 2001:db8::10, or fd00::10 (private).
+DohResult AaaaAnswer(const std::string& name, bool private_address) {
+  MessageBuilder m(name, dns::kTypeAAAA);
+  Bytes v6(16, 0);
+  v6[0] = private_address ? 0xfd : 0x20;
+  v6[1] = private_address ? 0x00 : 0x01;
+  v6[2] = private_address ? 0x00 : 0x0d;
+  v6[3] = private_address ? 0x00 : 0xb8;
+  v6[15] = 0x10;
+  m.Answer(Pointer(12), dns::kTypeAAAA, 60, v6);
+  DohResult result;
+  result.http_status = 200;
+  result.body = m.Build();
+  return result;
+}
+
+class Mode2TableTest
+    : public ::testing::TestWithParam<std::tuple<Server, Ask, bool, bool>> {};
+
+TEST_P(Mode2TableTest, NativeOnlyWhereTheRulesAllow) {
+  const auto [server, ask, strict, other_has] = GetParam();
+  const uint16_t main_type = ask == Ask::kAaaa ? dns::kTypeAAAA : dns::kTypeA;
+  Harness h;
+  h.script->answer = [&, server = server, other_has = other_has](
+                         const std::string& name, uint16_t type) {
+    if (type == dns::kTypeNS) return Respond(Server::kNoData, name, type);
+    Server s = server;
+    if (type != main_type) s = other_has ? Server::kAnswer : Server::kNoData;
+    if (type == dns::kTypeAAAA &&
+        (s == Server::kAnswer || s == Server::kPrivateAddress)) {
+      return AaaaAnswer(name, s == Server::kPrivateAddress);
+    }
+    return Respond(s, name, type);
+  };
+  h.Start(2, Confirm::kSkipped,
+          {{"network.trr.strict_native_fallback", strict}});
+  ASSERT_NE(h.resolver, nullptr);
+  ResolveOptions options;
+  options.type = ask == Ask::kA      ? QueryKind::kIpv4
+                 : ask == Ask::kAaaa ? QueryKind::kIpv6
+                                     : QueryKind::kUnspecified;
+  const ResolveResult r = h.resolver->ResolveSync("www.example.test", options);
+  const Mode2Expected e = ExpectedMode2(server, ask, strict, other_has);
+  EXPECT_EQ(h.script->native_lookups.load() > 0, e.native) << r.status;
+  EXPECT_EQ(r.native_reason, e.reason) << NativeReasonName(r.native_reason);
+  EXPECT_EQ(r.ok(), e.ok) << r.status;
+  EXPECT_EQ(r.source, e.native ? ResultSource::kNative : ResultSource::kTrr);
+  EXPECT_EQ(absl::StrContains(r.status.message(), "not asked elsewhere"),
+            e.kept_by_other_family)
+      << r.status;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Families, Mode2TableTest,
+    ::testing::Combine(
+        ::testing::Values(Server::kAnswer, Server::kNxDomain, Server::kNoData,
+                          Server::kPrivateAddress, Server::kServFail,
+                          Server::kRefused, Server::kDnssecBogus,
+                          Server::kBlocked, Server::kBadAnswer,
+                          Server::kHttpStatus, Server::kContentType,
+                          Server::kTooLarge, Server::kTls, Server::kConnect,
+                          Server::kTimeout, Server::kReset,
+                          Server::kStreamRefused),
+        ::testing::Values(Ask::kA, Ask::kAaaa, Ask::kBoth), ::testing::Bool(),
+        ::testing::Bool()),
+    [](const auto& info) {
+      return absl::StrCat(
+          ServerName(std::get<0>(info.param)), AskName(std::get<1>(info.param)),
+          std::get<2>(info.param) ? "Strict" : "",
+          std::get<3>(info.param) ? "OtherFamilyHasAddresses" : "");
     });
 
 // --- Typed failures -----------------------------------------------------
