@@ -22,7 +22,9 @@ namespace {
 static_assert(static_cast<int>(trr::StatusCode::kInternal) == TRR_INTERNAL &&
               static_cast<int>(trr::StatusCode::kNotFound) == TRR_NOT_FOUND &&
               static_cast<int>(trr::StatusCode::kFailedPrecondition) ==
-                  TRR_FAILED_PRECONDITION);
+                  TRR_FAILED_PRECONDITION &&
+              static_cast<int>(trr::StatusCode::kResourceExhausted) ==
+                  TRR_RESOURCE_EXHAUSTED);
 
 trr_status FromStatus(const trr::Status& status) {
   return static_cast<trr_status>(status.code());

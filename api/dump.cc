@@ -48,6 +48,7 @@ std::vector<std::pair<std::string, uint64_t>> CounterList(
   }
   out.insert(out.end(),
              {{"cache_hits", c.cache_hits},
+              {"lookups_refused", c.lookups_refused},
               {"stale_answers", c.stale_answers},
               {"trr_ok", c.trr_ok},
               {"trr_nxdomain", c.trr_nxdomain},
@@ -70,7 +71,8 @@ std::vector<std::pair<std::string, uint64_t>> CounterList(
               {"doh_retried", c.doh_retried},
               {"doh_window_decreases", c.doh_window_decreases},
               {"doh_goaways", c.doh_goaways},
-              {"doh_ping_timeouts", c.doh_ping_timeouts}});
+              {"doh_ping_timeouts", c.doh_ping_timeouts},
+              {"doh_backoff_refusals", c.doh_backoff_refusals}});
   for (const auto& [reason, count] : c.trr_failures) {
     out.emplace_back(absl::StrCat("trr_failed_", TrrFailureName(reason)),
                      count);

@@ -5,12 +5,16 @@
 //   GET  /api/dump                       the dump (tools/dump.h)
 //   POST /api/resolve?name=N&type=T      one lookup, as trr resolve --json
 //   POST /api/clear                      clears the host cache
+// The dump is the user's browsing history: only the dashboard's own page
+// may read it or act (CheckDashboardRequest; docs/SECURITY.md).
 
 #ifndef TRR_TOOLS_DASHBOARD_H_
 #define TRR_TOOLS_DASHBOARD_H_
 
+#include <atomic>
 #include <memory>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "absl/status/statusor.h"
@@ -21,6 +25,25 @@ class Server;
 }
 
 namespace trr::tools {
+
+// What the dashboard looks at before it routes a request.
+struct DashboardRequest {
+  std::string method;
+  std::string host;                   // the Host header
+  std::optional<std::string> origin;  // the Origin header, when sent
+  std::string content_type;
+};
+struct DashboardRefusal {
+  int status = 403;
+  std::string reason;
+};
+// Refuses (with 421, 403 or 415) a request on `port` whose Host is not
+// 127.0.0.1:PORT, localhost:PORT or [::1]:PORT (DNS rebinding), whose
+// Origin is not the dashboard's own (cross-site requests), a CORS
+// preflight, and a POST that is not application/json (a form another page
+// could send without a preflight).
+std::optional<DashboardRefusal> CheckDashboardRequest(
+    const DashboardRequest& request, int port);
 
 class Dashboard {
  public:
@@ -35,6 +58,7 @@ class Dashboard {
  private:
   Resolver* const resolver_;
   std::unique_ptr<httplib::Server> server_;
+  std::atomic<int> port_{0};  // once Start has bound it
   std::thread thread_;
 };
 

@@ -1,4 +1,6 @@
-// The dashboard's one page: plain HTML, CSS and script, no outside assets.
+// The dashboard's page: HTML, its style sheet and its script, served from
+// the dashboard's own origin and nothing else (its Content-Security-Policy
+// allows no inline script or style and no other source).
 
 #ifndef TRR_TOOLS_DASHBOARD_PAGE_H_
 #define TRR_TOOLS_DASHBOARD_PAGE_H_
@@ -10,18 +12,7 @@ inline constexpr char kDashboardPage[] = R"html(<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <title>trr — about:networking#dns</title>
-<style>
-  body { font: 14px system-ui, sans-serif; margin: 1.5em 2em; color: #15141a; }
-  h1 { font-size: 1.4em; } h2 { font-size: 1.1em; margin-top: 1.6em; }
-  table { border-collapse: collapse; min-width: 60%; }
-  th, td { text-align: left; padding: 3px 12px 3px 0; border-bottom: 1px solid #e0e0e6; }
-  th { font-weight: 600; }
-  td.addr { font-family: ui-monospace, monospace; }
-  .state { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; }
-  .muted { color: #6b6b75; }
-  form { margin: .6em 0; } input, select, button { font: inherit; padding: 2px 6px; }
-  #result { font-family: ui-monospace, monospace; white-space: pre-wrap; }
-</style>
+<link rel="stylesheet" href="/dashboard.css">
 </head>
 <body>
 <h1>DNS</h1>
@@ -70,8 +61,27 @@ inline constexpr char kDashboardPage[] = R"html(<!DOCTYPE html>
 <div class="state" id="counters"></div>
 <p class="muted">Refreshes every 2 seconds. <span id="updated"></span></p>
 
-<script>
-function cell(row, text, cls) {
+<script src="/dashboard.js"></script>
+</body>
+</html>
+)html";
+
+inline constexpr char kDashboardCss[] = R"css(  body { font: 14px system-ui, sans-serif; margin: 1.5em 2em; color: #15141a; }
+  h1 { font-size: 1.4em; } h2 { font-size: 1.1em; margin-top: 1.6em; }
+  table { border-collapse: collapse; min-width: 60%; }
+  th, td { text-align: left; padding: 3px 12px 3px 0; border-bottom: 1px solid #e0e0e6; }
+  th { font-weight: 600; }
+  td.addr { font-family: ui-monospace, monospace; }
+  .state { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; }
+  .muted { color: #6b6b75; }
+  form { margin: .6em 0; } input, select, button { font: inherit; padding: 2px 6px; }
+  #result { font-family: ui-monospace, monospace; white-space: pre-wrap; }
+)css";
+
+// Requests that change state go as JSON (`{}`): a web page of another
+// origin cannot send that without a CORS preflight, which the dashboard
+// never grants.
+inline constexpr char kDashboardJs[] = R"js(function cell(row, text, cls) {
   const td = document.createElement('td');
   td.textContent = text;
   if (cls) td.className = cls;
@@ -154,27 +164,26 @@ async function refresh() {
   document.getElementById('updated').textContent =
       'Updated ' + new Date().toLocaleTimeString() + '.';
 }
+const post = {method: 'POST', headers: {'Content-Type': 'application/json'},
+              body: '{}'};
 document.getElementById('lookup-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const name = document.getElementById('lookup-name').value;
   const type = document.getElementById('lookup-type').value;
   const params = new URLSearchParams({name, type});
-  const r = await (await fetch('/api/resolve?' + params, {method: 'POST'})).json();
+  const r = await (await fetch('/api/resolve?' + params, post)).json();
   document.getElementById('result').textContent = r.ok
       ? `${r.name}: ${r.addresses.join(', ')} (${r.source}, ttl ${r.ttl} s)`
       : `${r.name}: ${r.error} (${r.source})`;
   await refresh();
 });
 document.getElementById('clear').addEventListener('click', async () => {
-  await fetch('/api/clear', {method: 'POST'});
+  await fetch('/api/clear', post);
   await refresh();
 });
 refresh();
 setInterval(refresh, 2000);
-</script>
-</body>
-</html>
-)html";
+)js";
 
 }  // namespace trr::tools
 

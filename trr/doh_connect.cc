@@ -104,6 +104,7 @@ void DohTransport::StartConnection(bool make_active) {
   Connection* conn = NewConnection(make_active);
   const uint64_t serial = conn->serial;
   if (absl::Status tls = EnsureTls(); !tls.ok()) {
+    conn->failed_locally = true;
     Fail(conn, DohError::kTls, std::string(tls.message()));
     return;
   }

@@ -96,7 +96,11 @@ DohResult CheckedAnswer(int http_status, absl::string_view content_type,
   return result;
 }
 
-DohTransport::DohTransport(EventLoop* loop) : loop_(loop) {
+DohTransport::DohTransport(EventLoop* loop)
+    : loop_(loop),
+      jitter_(
+          reinterpret_cast<uintptr_t>(this) ^
+          static_cast<uint64_t>(absl::ToUnixNanos(EventLoop::MonotonicNow()))) {
   Configure(DohConfig());
 }
 
@@ -156,6 +160,7 @@ void DohTransport::Configure(DohConfig config) {
   }
   active_ = nullptr;
   EndRaces();
+  OnSetupDone();  // a new configuration starts without back-off
   if (!connections_.empty() || !waiting_.empty()) Tick();
 }
 
@@ -206,6 +211,8 @@ void DohTransport::SendPing(Connection* conn) {
 }
 
 void DohTransport::CheckConnections() {
+  // A new network: what failed on the old one says nothing of it.
+  OnSetupDone();
   for (auto& conn : connections_) {
     if (conn->state == Connection::State::kReady && !conn->draining &&
         conn->session != nullptr) {
@@ -495,6 +502,10 @@ void DohTransport::DispatchWaiting() {
     return;
   }
   if (active_ == nullptr) {
+    if (!MaySetUp()) {
+      FailWaitingForBackoff();
+      return;
+    }
     StartConnection(/*make_active=*/true);
     return;
   }
@@ -536,12 +547,60 @@ void DohTransport::DispatchHttp1() {
   // The rest wait for the connections coming up, or for new ones, up to
   // the pool's size; past that, for one to come free.
   size_t uncovered = waiting_.size() > coming ? waiting_.size() - coming : 0;
+  if (!MaySetUp()) {
+    if (live == 0) FailWaitingForBackoff();
+    uncovered = 0;
+  }
   while (uncovered > 0 && live < kHttp1Connections && !waiting_.empty()) {
     StartConnection(/*make_active=*/false);
     --uncovered;
     ++live;
   }
   if (submitted) Tick();
+}
+
+bool DohTransport::MaySetUp() const {
+  return setup_failures_ == 0 || EventLoop::MonotonicNow() >= next_setup_;
+}
+
+void DohTransport::OnSetupFailed(DohError error) {
+  // Only a server that could not be reached: a cancelled setup (a new
+  // configuration) says nothing of it.
+  if (error == DohError::kCancelled || shutting_down_) return;
+  ++setup_failures_;
+  absl::Duration wait = config_.backoff_initial;
+  for (int i = 1; i < setup_failures_ && wait < config_.backoff_max; ++i) {
+    wait *= 2;
+  }
+  wait = std::min(wait, config_.backoff_max);
+  // Up to 20% shorter, so that many clients of one server do not come
+  // back together, and never past backoff_max (a probe after it passes).
+  jitter_ = jitter_ * 6364136223846793005ULL + 1442695040888963407ULL;
+  const double factor = 0.8 + 0.2 * static_cast<double>(jitter_ >> 11) /
+                                  static_cast<double>(uint64_t{1} << 53);
+  next_setup_ = EventLoop::MonotonicNow() + wait * factor;
+}
+
+void DohTransport::OnSetupDone() {
+  setup_failures_ = 0;
+  next_setup_ = absl::InfinitePast();
+}
+
+void DohTransport::FailWaitingForBackoff() {
+  const absl::Duration left = next_setup_ - EventLoop::MonotonicNow();
+  const std::string detail = absl::StrCat(
+      "no connection to ", config_.uri.host, " came up the last ",
+      setup_failures_, setup_failures_ == 1 ? " time" : " times",
+      "; the next attempt is in ",
+      absl::FormatDuration(absl::Trunc(left, absl::Milliseconds(1))));
+  std::deque<RequestId> ids;
+  ids.swap(waiting_);
+  for (RequestId id : ids) {
+    auto it = requests_.find(id);
+    if (it == requests_.end()) continue;
+    ++stats_.backoff_refusals;
+    Finish(it->second.get(), DohError::kConnect, detail);
+  }
 }
 
 void DohTransport::Tick() {

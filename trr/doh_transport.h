@@ -60,8 +60,9 @@ enum class DohError : uint8_t {
   kOther,
   // Oblivious HTTP (OhttpSender): no usable key configuration, or an
   // answer that did not open or decode.
-  kOhttp,
+  kOhttp,  // the last: kDohErrorCount follows it
 };
+inline constexpr int kDohErrorCount = static_cast<int>(DohError::kOhttp) + 1;
 
 // "ok", "http-status", "content-type", ...: stable names for counters.
 const char* DohErrorName(DohError error);
@@ -135,6 +136,13 @@ struct DohConfig {
   // a connection whose certificate does not fails with kTls.
   std::optional<IpAddress> verify_ip;
   std::optional<OhttpConfig> ohttp;
+  // Back-off after failed connection setups (none came up): the next
+  // setup waits backoff_initial, doubling per failure in a row up to
+  // backoff_max, up to 20% shorter (jitter); requests that need a connection
+  // meanwhile fail at once (kConnect). A connection that comes up, a new
+  // configuration or a network change ends it.
+  absl::Duration backoff_initial = absl::Milliseconds(100);
+  absl::Duration backoff_max = absl::Seconds(1);
 };
 
 struct DohTransportStats {
@@ -157,7 +165,10 @@ struct DohTransportStats {
   // Connections whose TLS session was resumed (RFC 8446 section 2.2).
   uint64_t tls_resumed = 0;
   uint64_t ping_timeouts = 0;
-  uint64_t errors[static_cast<int>(DohError::kOther) + 1] = {};
+  // Connection setups refused at once because the last ones failed (the
+  // back-off), and requests failed by it.
+  uint64_t backoff_refusals = 0;
+  uint64_t errors[kDohErrorCount] = {};
 };
 
 // What the resolver needs from a DoH transport: DohTransport, or a stand-in
@@ -259,6 +270,13 @@ class DohTransport final : public DohSender {
   void Dispatch();
   void DispatchWaiting();
   void DispatchHttp1();
+  // Back-off (DohConfig::backoff_initial): whether a new connection may
+  // start now; a setup that failed, and one that came up.
+  bool MaySetUp() const;
+  void OnSetupFailed(DohError error);
+  void OnSetupDone();
+  // Fails every waiting request at once: no connection may start yet.
+  void FailWaitingForBackoff();
   // Whether `conn` may take one more stream now.
   bool HasRoom(Connection* conn) const;
   // The server's SETTINGS_MAX_CONCURRENT_STREAMS (nghttp2 assumes 100
@@ -389,6 +407,10 @@ class DohTransport final : public DohSender {
   // When an answer (any HTTP response) last came: a server that answered
   // this recently is busy, and requests waiting for it wait on.
   absl::Time last_answer_ = absl::InfinitePast();
+  // Connection setups that failed in a row, and when the next may start.
+  int setup_failures_ = 0;
+  absl::Time next_setup_ = absl::InfinitePast();
+  uint64_t jitter_ = 0;  // a small PRNG's state: the jitter needs no secret
   RequestId next_id_ = 1;
   std::deque<Delivery> deliveries_;
   int io_depth_ = 0;

@@ -140,6 +140,9 @@ struct DohTransport::Connection {
   // Dropped for not answering a PING: not the server's refusal, so the
   // stream window keeps its size.
   bool unhealthy = false;
+  // Failed before it tried the network (no TLS context, no trust): no
+  // evidence against the server, so no back-off.
+  bool failed_locally = false;
   // Through a proxy: the SOCKS5 step it is at (0 the method, 1 the reply;
   // unused for HTTP CONNECT), the proxy's answer so far, and whether the
   // tunnel is up.

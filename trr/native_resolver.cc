@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,10 +12,10 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
-#include <random>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/mutex.h"
@@ -256,14 +257,46 @@ class SystemResolver final : public NativeResolver {
 
 // ---------------------------------------------------------------------------
 // Plain DNS to one server: UDP, then TCP when the answer is truncated.
+//
+// What keeps an off-path attacker from answering for the server: each
+// exchange has a socket of its own, connected to the server (the kernel
+// drops datagrams from any other address or port, and the source port is
+// the kernel's random pick), a query ID from the system's CSPRNG that no
+// other query in flight has, and an answer must match the question (ID,
+// name, type, class) or it is ignored. A lost datagram costs one of up to
+// three tries, not the whole timeout (as c-ares: each try waits twice as
+// long as the one before, all of them within the timeout).
+
+// IDs from getrandom(2), drawn in batches: no state an attacker could
+// learn from watching earlier IDs.
+class QueryIds {
+ public:
+  uint16_t Next() {
+    if (next_ == kBatch) {
+      size_t filled = 0;
+      while (filled < sizeof(ids_)) {
+        const ssize_t n = getrandom(reinterpret_cast<uint8_t*>(ids_) + filled,
+                                    sizeof(ids_) - filled, 0);
+        if (n > 0) filled += static_cast<size_t>(n);
+      }
+      next_ = 0;
+    }
+    return ids_[next_++];
+  }
+
+ private:
+  static constexpr size_t kBatch = 64;
+  uint16_t ids_[kBatch] = {};
+  size_t next_ = kBatch;
+};
 
 class PlainDnsResolver final : public PlainDnsClient {
  public:
+  // Tries of one query over UDP.
+  static constexpr int kTries = 3;
+
   PlainDnsResolver(EventLoop* loop, IpAddress server, uint16_t port)
-      : loop_(loop),
-        server_(server),
-        port_(port),
-        random_(std::random_device{}()) {}
+      : loop_(loop), server_(server), port_(port) {}
 
   ~PlainDnsResolver() override { CancelAll(); }
 
@@ -342,8 +375,12 @@ class PlainDnsResolver final : public PlainDnsClient {
     bool tcp = false;
     std::vector<uint8_t> tcp_in;
     size_t tcp_written = 0;
-    EventLoop::TimerId timer = 0;  // Why the last datagram that did not answer
-                                   // the question was ignored.
+    EventLoop::TimerId timer = 0;  // the whole exchange's timeout
+    // UDP: tries so far, and the timer that sends the next one.
+    int tries = 0;
+    absl::Duration try_timeout;
+    EventLoop::TimerId retry_timer = 0;
+    // Why the last datagram that did not answer the question was ignored.
     std::string ignored;
   };
 
@@ -366,9 +403,12 @@ class PlainDnsResolver final : public PlainDnsClient {
     x->lookup = lookup;
     x->host = host;
     x->type = type;
-    // A random ID (and the kernel's random source port) so that an off-path
-    // answer is unlikely to match; answers must match the question anyway.
-    x->dns_id = static_cast<uint16_t>(random_());
+    // A random ID no other query in flight has (and the kernel's random
+    // source port), so that an off-path answer is unlikely to match;
+    // answers must match the question anyway.
+    do {
+      x->dns_id = ids_.Next();
+    } while (!ids_in_flight_.insert(x->dns_id).second);
     dns::QueryOptions options;
     options.id = x->dns_id;
     options.padding_block = 0;
@@ -393,6 +433,8 @@ class PlainDnsResolver final : public PlainDnsClient {
                                                        ignored)));
     });
     exchanges_[x->id] = std::move(exchange);
+    // Tries of T/7, 2T/7 and 4T/7: the three fill the timeout.
+    x->try_timeout = timeout / ((1 << kTries) - 1);
     SendUdp(*x);
   }
 
@@ -418,7 +460,29 @@ class PlainDnsResolver final : public PlainDnsClient {
       return;
     }
     ++queries_sent_;
+    x.tries = 1;
+    ArmRetry(x);
     loop_->WatchFd(x.fd, EPOLLIN, [this, id](uint32_t) { OnUdpReadable(id); });
+  }
+
+  // After a try's time with no answer, the next try goes on the same
+  // socket (same port, same ID: a late answer to an earlier try is as good),
+  // waiting twice as long; the last waits for the exchange's timeout.
+  void ArmRetry(Exchange& x) {
+    if (x.tries >= kTries) return;
+    const uint64_t id = x.id;
+    const absl::Duration wait = x.try_timeout * (1 << (x.tries - 1));
+    x.retry_timer = loop_->AddTimer(wait, [this, id] {
+      auto it = exchanges_.find(id);
+      if (it == exchanges_.end()) return;
+      Exchange& x = *it->second;
+      x.retry_timer = 0;
+      if (x.tcp || x.fd < 0) return;
+      if (send(x.fd, x.query.data(), x.query.size(), 0) < 0) return;
+      ++queries_sent_;
+      ++x.tries;
+      ArmRetry(x);
+    });
   }
 
   void OnUdpReadable(uint64_t id) {
@@ -456,6 +520,10 @@ class PlainDnsResolver final : public PlainDnsClient {
     loop_->UnwatchFd(x.fd);
     close(x.fd);
     x.tcp = true;
+    if (x.retry_timer != 0) {
+      loop_->CancelTimer(x.retry_timer);
+      x.retry_timer = 0;
+    }
     socklen_t length;
     const sockaddr_storage address = SocketAddress(server_, port_, &length);
     x.fd = socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -543,6 +611,11 @@ class PlainDnsResolver final : public PlainDnsClient {
       loop_->CancelTimer(x.timer);
       x.timer = 0;
     }
+    if (x.retry_timer != 0) {
+      loop_->CancelTimer(x.retry_timer);
+      x.retry_timer = 0;
+    }
+    ids_in_flight_.erase(x.dns_id);
   }
 
   void FinishExchange(uint64_t id, Answer answer) {
@@ -602,7 +675,8 @@ class PlainDnsResolver final : public PlainDnsClient {
   EventLoop* const loop_;
   const IpAddress server_;
   const uint16_t port_;
-  std::mt19937 random_;
+  QueryIds ids_;
+  absl::flat_hash_set<uint16_t> ids_in_flight_;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Exchange>> exchanges_;
   absl::flat_hash_map<uint64_t, std::shared_ptr<Lookup>> lookups_map_;
   uint64_t next_exchange_ = 1;

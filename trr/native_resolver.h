@@ -42,7 +42,8 @@ class NativeResolver {
   virtual void CancelAll() = 0;
   // "system" or "udp://IP:PORT", for the dump.
   virtual std::string Describe() const = 0;
-  // Queries sent so far (plain DNS) or lookups started (system).
+  // Datagrams and TCP queries sent so far, retransmissions included (plain
+  // DNS), or lookups started (system).
   virtual uint64_t lookups() const = 0;
 };
 
@@ -54,9 +55,13 @@ using SystemLookup =
 std::unique_ptr<NativeResolver> MakeSystemResolver(
     EventLoop* loop, int threads, SystemLookup lookup = nullptr);
 // Plain DNS to one server: Resolve for addresses, ResolveType for one
-// question of any other type (DDR's SVCB query). An answer to another
-// question is ignored (it may be spoofed); a lookup that then times out
-// says what was ignored.
+// question of any other type (DDR's SVCB query). Each query has a socket
+// connected to the server (datagrams from elsewhere never arrive) and an ID
+// from the system's CSPRNG unique among those in flight; an answer to
+// another question is ignored (it may be spoofed), and a lookup that then
+// times out says what was ignored. UDP is tried up to three times within
+// the timeout (T/7, then 2T/7, then 4T/7), then TCP after a truncated
+// answer.
 class PlainDnsClient : public NativeResolver {
  public:
   // The answer's records of `type` (SVCB and HTTPS records in

@@ -62,7 +62,7 @@ DohSender::RequestId OhttpSender::Send(absl::Span<const uint8_t> query,
   const RequestId id = next_++;
   Pending& p = pending_[id];
   p.query.assign(query.begin(), query.end());
-  p.deadline = absl::Now() + timeout;
+  p.deadline = EventLoop::MonotonicNow() + timeout;
   p.done = std::move(done);
   if (!config_.ohttp) {
     Fail(id, DohError::kOhttp,
@@ -177,7 +177,7 @@ void OhttpSender::SendSealed(RequestId id) {
          absl::StrCat("sealing the query: ", sealed.status().message()));
     return;
   }
-  const absl::Duration left = p.deadline - absl::Now();
+  const absl::Duration left = p.deadline - EventLoop::MonotonicNow();
   if (left <= absl::ZeroDuration()) {
     Fail(id, DohError::kTimeout, "timed out before it was sent");
     return;

@@ -20,6 +20,8 @@ const char* StatusCodeName(StatusCode code) {
       return "FAILED_PRECONDITION";
     case StatusCode::kInternal:
       return "INTERNAL";
+    case StatusCode::kResourceExhausted:
+      return "RESOURCE_EXHAUSTED";
   }
   return "UNKNOWN";
 }
@@ -48,6 +50,9 @@ Status FromAbsl(const absl::Status& status) {
       break;
     case absl::StatusCode::kFailedPrecondition:
       code = StatusCode::kFailedPrecondition;
+      break;
+    case absl::StatusCode::kResourceExhausted:
+      code = StatusCode::kResourceExhausted;
       break;
     default:
       code = StatusCode::kInternal;

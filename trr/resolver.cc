@@ -101,6 +101,8 @@ Settings ReadSettings(const prefs::PrefSnapshot& p) {
   s.block_onion = p.Get(keys::kDnsBlockDotOnion);
   s.port_prefixed_https = p.Get(keys::kDnsPortPrefixedQnameHttpsRr);
   s.native_nameserver = p.Get(keys::kDnsNativeNameserver);
+  s.native_timeout = absl::Milliseconds(p.Get(keys::kDnsNativeTimeoutMs));
+  s.max_pending = p.Get(keys::kDnsMaxPendingLookups);
   s.cache.max_entries = static_cast<size_t>(p.Get(keys::kDnsCacheEntries));
   s.cache.default_ttl = absl::Seconds(p.Get(keys::kDnsCacheExpiration));
   s.cache.grace = absl::Seconds(p.Get(keys::kDnsCacheExpirationGracePeriod));
@@ -292,6 +294,7 @@ void Resolver::Impl::ApplyPrefs() {
   mode_.store(now.mode);
   disable_ipv6_.store(now.disable_ipv6);
   block_onion_.store(now.block_onion);
+  max_pending_.store(now.max_pending);
   port_prefixed_https_.store(now.port_prefixed_https);
   cache_.SetOptions(now.cache);
 
@@ -373,6 +376,20 @@ Resolver::Started Resolver::Impl::Resolve(absl::string_view raw_host,
   std::string host;
   std::optional<ResolveResult> known = AnswerAtOnce(raw_host, options, host);
   if (known) return Deliver(std::move(*known), options, std::move(done));
+  if (done) {
+    // Each outstanding lookup holds memory until it settles: past the
+    // bound, refused at once rather than queued without limit.
+    if (pending_.fetch_add(1, std::memory_order_relaxed) >=
+        max_pending_.load(std::memory_order_relaxed)) {
+      pending_.fetch_sub(1, std::memory_order_relaxed);
+      refused_.fetch_add(1, std::memory_order_relaxed);
+      ResolveResult refused;
+      refused.status = ResourceExhaustedError(absl::StrCat(
+          "too many lookups outstanding (network.dns.max_pending_lookups ",
+          max_pending_.load(std::memory_order_relaxed), ")"));
+      return Deliver(std::move(refused), options, std::move(done));
+    }
+  }
   const RequestId id = next_request_.fetch_add(1);
   loop_.Post([this, id, host = std::move(host), options,
               done = std::move(done)]() mutable {
@@ -554,6 +571,7 @@ void Resolver::Impl::Cancel(RequestId id) {
       job->waiters.erase(w);
       ResolveResult result;
       result.status = CancelledError("cancelled");
+      Settled();
       done.Deliver(result, /*last=*/true);
       break;
     }
@@ -659,12 +677,14 @@ ResolverSnapshot Resolver::Impl::Snapshot() {
       c.doh_window_decreases += stats.window_decreases;
       c.doh_goaways += stats.goaways;
       c.doh_ping_timeouts += stats.ping_timeouts;
+      c.doh_backoff_refusals += stats.backoff_refusals;
       for (DohConnectionInfo& info : server->transport->Connections()) {
         snapshot.doh_connections.push_back(std::move(info));
       }
     }
   });
   snapshot.counters.cache_hits = cache_hits_.load();
+  snapshot.counters.lookups_refused = refused_.load();
   snapshot.prefs = prefs_.Effective();
   for (prefs::EffectivePref& pref : snapshot.prefs) {
     if (pref.name == "network.trr.credentials" &&

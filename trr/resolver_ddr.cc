@@ -76,7 +76,7 @@ void Resolver::Impl::StartDiscovery(bool keep_verified) {
           ? seams_.make_plain_dns(&loop_, resolver->first, resolver->second)
           : MakePlainDnsResolver(&loop_, resolver->first, resolver->second);
   ddr_.client->ResolveType(
-      kDdrQueryName, dns::kTypeSVCB, settings_.request_timeout,
+      kDdrQueryName, dns::kTypeSVCB, settings_.native_timeout,
       [this, generation](NativeResult result) {
         if (generation != ddr_.generation || shutting_down_) return;
         OnDesignations(std::move(result));

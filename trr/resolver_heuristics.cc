@@ -95,7 +95,7 @@ void Resolver::Impl::StartCanaryCheck() {
   canary_ = Canary::kPending;
   ++counters_.native_queries;
   native_->Resolve(resolver_internal::kCanaryDomain, QueryKind::kIpv4,
-                   settings_.request_timeout,
+                   settings_.native_timeout,
                    [this, generation](NativeResult result) {
                      if (generation != canary_generation_) return;
                      const bool tripped =

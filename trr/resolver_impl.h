@@ -108,6 +108,8 @@ struct Settings {
   bool block_onion{};
   bool port_prefixed_https{};
   std::string native_nameserver;
+  absl::Duration native_timeout;
+  int max_pending{};
   HostCacheOptions cache;
 };
 // Reads one consistent snapshot of the prefs.
@@ -372,6 +374,8 @@ class TRR_HIDDEN Resolver::Impl {
   void ApplyPrefs();
   void StartRequest(RequestId id, std::string host, ResolveOptions options,
                     Completion done);
+  // A waiter of a lookup Resolve() counted as pending got its answer.
+  void Settled() { pending_.fetch_sub(1, std::memory_order_relaxed); }
   void StartJob(const JobPtr& job);
   SkipReason TrrSkipReason(const Job& job);
   void StartTrr(const JobPtr& job);
@@ -512,6 +516,11 @@ class TRR_HIDDEN Resolver::Impl {
   std::atomic<bool> port_prefixed_https_{false};
   std::atomic<RequestId> next_request_{1};
   std::atomic<uint64_t> cache_hits_{0};
+  // Lookups handed to the loop whose waiter has no answer yet, their bound
+  // (network.dns.max_pending_lookups), and those refused for it.
+  std::atomic<int64_t> pending_{0};
+  std::atomic<int64_t> max_pending_{10000};
+  std::atomic<uint64_t> refused_{0};
 
   EventLoop loop_;
   // Everything below is touched on the loop thread only.

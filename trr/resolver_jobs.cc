@@ -41,6 +41,7 @@ void Resolver::Impl::StartRequest(RequestId id, std::string host,
     if (done) {
       ResolveResult result;
       result.status = CancelledError("the resolver shut down");
+      Settled();
       done.Deliver(result, /*last=*/true);
     }
     return;
@@ -487,7 +488,7 @@ void Resolver::Impl::StartNative(const JobPtr& job, NativeReason reason) {
     }
   }
   ++counters_.native_queries;
-  native_->Resolve(job->host(), kind, settings_.request_timeout,
+  native_->Resolve(job->host(), kind, settings_.native_timeout,
                    [this, job](NativeResult result) {
                      job->native_path = PathState::kDone;
                      job->native = std::move(result);
@@ -699,7 +700,10 @@ void Resolver::Impl::Finish(const JobPtr& job, ResolveResult result,
   jobs_.erase(job->key.view());
   auto waiters = std::move(job->waiters);
   job->waiters.clear();
-  for (const Waiter& waiter : waiters) requests_.erase(waiter.id);
+  for (const Waiter& waiter : waiters) {
+    requests_.erase(waiter.id);
+    Settled();
+  }
   for (size_t i = 0; i < waiters.size(); ++i) {
     waiters[i].done.Deliver(result, i + 1 == waiters.size());
   }

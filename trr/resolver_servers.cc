@@ -40,6 +40,9 @@ DohConfig Resolver::Impl::TransportConfig(const DohServerState& server) const {
   config.verify_ip = server.verify_ip;
   config.attempt_delay = settings_.attempt_delay;
   config.ping_timeout = settings_.ping_timeout;
+  // A server nothing could connect to is tried again no more often than
+  // it would be probed.
+  config.backoff_max = settings_.health.probe_initial;
   if (!NoProxyFor(settings_.no_proxies_on, server.spec.uri.host)) {
     config.proxy = settings_.proxy;
   }
@@ -90,8 +93,9 @@ bool Resolver::Impl::ApplyServers(const Settings& old, bool first) {
   } else if (old.use_get != now.use_get || old.credentials != now.credentials ||
              old.ca_file != now.ca_file ||
              old.attempt_delay != now.attempt_delay ||
-             old.ping_timeout != now.ping_timeout || old.proxy != now.proxy ||
-             old.no_proxies_on != now.no_proxies_on) {
+             old.ping_timeout != now.ping_timeout ||
+             old.health.probe_initial != now.health.probe_initial ||
+             old.proxy != now.proxy || old.no_proxies_on != now.no_proxies_on) {
     // The same servers reached another way: confirmed again over it.
     for (const auto* list : {&servers_, &ddr_.verifying}) {
       for (const ServerPtr& server : *list) {

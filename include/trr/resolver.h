@@ -209,6 +209,9 @@ struct ResolverCounters {
   std::array<uint64_t, 6> lookups_by_mode{};
   uint64_t cache_hits = 0;
   uint64_t stale_answers = 0;
+  // Lookups Resolve() refused because network.dns.max_pending_lookups
+  // were outstanding.
+  uint64_t lookups_refused = 0;
   uint64_t trr_ok = 0;
   uint64_t trr_nxdomain = 0;
   // TRR failures by reason (negative answers are trr_nxdomain and
@@ -245,6 +248,9 @@ struct ResolverCounters {
   // Connections dropped for not answering a health PING in time
   // (network.trr.ping_timeout): after a network change, or idle.
   uint64_t doh_ping_timeouts = 0;
+  // Queries failed at once because a server's last connection setups
+  // failed and its back-off had not passed (docs/SECURITY.md).
+  uint64_t doh_backoff_refusals = 0;
 };
 
 // Everything the about:networking page shows.

@@ -17,6 +17,8 @@
 //                        the pref file, ResolveSync on the network thread
 //   kInternal            a bug, or the system refused something (no file
 //                        descriptors for the event loop)
+//   kResourceExhausted   Resolve() refused a lookup at once: as many as
+//                        network.dns.max_pending_lookups are outstanding
 
 #ifndef TRR_INCLUDE_TRR_STATUS_H_
 #define TRR_INCLUDE_TRR_STATUS_H_
@@ -39,6 +41,7 @@ enum class StatusCode : int {
   kPermissionDenied = 5,
   kFailedPrecondition = 6,
   kInternal = 7,
+  kResourceExhausted = 8,
 };
 
 // "OK", "INVALID_ARGUMENT", "NOT_FOUND", ...: trr_status_name's names.
@@ -95,6 +98,9 @@ inline Status FailedPreconditionError(std::string message) {
 }
 inline Status InternalError(std::string message) {
   return Status(StatusCode::kInternal, std::move(message));
+}
+inline Status ResourceExhaustedError(std::string message) {
+  return Status(StatusCode::kResourceExhausted, std::move(message));
 }
 
 // A value, or the error that stands in its place.

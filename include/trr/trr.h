@@ -41,7 +41,8 @@ typedef enum {
   TRR_CANCELLED = 4,           /* trr_cancel, or the resolver went away */
   TRR_PERMISSION_DENIED = 5,   /* the DoH resolver blocked the name (EDE) */
   TRR_FAILED_PRECONDITION = 6, /* e.g. a pref locked by the pref file */
-  TRR_INTERNAL = 7
+  TRR_INTERNAL = 7,
+  TRR_RESOURCE_EXHAUSTED = 8 /* max_pending_lookups outstanding (2.0) */
 } trr_status;
 
 typedef enum {

@@ -7,6 +7,7 @@
 // resolver is a UdpResponder of the test's own. Loopback only.
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -71,11 +72,15 @@ class DdrTest : public ::testing::Test {
     nameserver_ = absl::StrCat("127.0.0.1:", network_->dns_port());
   }
 
+  // `observer`, when given, hears server events from before discovery
+  // starts.
   std::unique_ptr<Resolver> Make(
       int mode, const std::string& uri,
-      std::vector<std::pair<std::string, prefs::PrefValue>> extra = {}) {
+      std::vector<std::pair<std::string, prefs::PrefValue>> extra = {},
+      std::function<void(const ServerEvent&)> observer = nullptr) {
     auto resolver = Resolver::Create();
     EXPECT_TRUE(resolver.ok());
+    if (observer) (*resolver)->AddServerObserver(std::move(observer));
     std::vector<std::pair<std::string, prefs::PrefValue>> prefs = {
         {"network.trr.mode", int32_t{mode}},
         {"network.trr.uri", uri},
@@ -134,13 +139,13 @@ TEST_F(DdrTest, AVerifiedDesignationJoinsTheListAfterTheConfiguredServer) {
   // The configured server is the one whose certificate lacks the address:
   // a configured server is trusted by its name alone.
   const std::string configured = uncovered_->DohUri("doh.test");
-  auto resolver = Make(2, testing::JsonServerList({configured}));
   std::vector<ServerEvent> events;
   Mutex mu;
-  resolver->AddServerObserver([&](const ServerEvent& e) {
-    MutexLock lock(&mu);
-    events.push_back(e);
-  });
+  auto resolver = Make(2, testing::JsonServerList({configured}), {},
+                       [&](const ServerEvent& e) {
+                         MutexLock lock(&mu);
+                         events.push_back(e);
+                       });
   const DdrInfo ddr = WaitForDiscovery(*resolver);
   EXPECT_EQ(ddr.state, "done");
   EXPECT_EQ(ddr.resolver, nameserver_);

@@ -309,7 +309,8 @@ TEST_F(DohTransportTest, AQueryOverALongLinkIsAnswered) {
 // flight, and after most of it (the test certificate's first flight is
 // about 800 bytes). Each is a connect failure that says where it broke,
 // well within the query's time, and the next query (the relay still
-// cutting) fails the same way: no hang, no stuck connection.
+// cutting; no back-off here) fails the same way: no hang, no stuck
+// connection.
 TEST_F(DohTransportTest, ARelayThatCutsMidHandshakeGivesATypedError) {
   for (const size_t cut : {size_t{0}, size_t{60}, size_t{600}}) {
     SCOPED_TRACE(absl::StrCat("cut after ", cut, " bytes from the server"));
@@ -317,7 +318,9 @@ TEST_F(DohTransportTest, ARelayThatCutsMidHandshakeGivesATypedError) {
                                             absl::Milliseconds(1), cut);
     ASSERT_TRUE(relay.ok()) << relay.status();
     TransportHarness h("nghttp2");
-    h.Configure(ThroughRelay(*server_, **relay));
+    DohConfig config = ThroughRelay(*server_, **relay);
+    config.backoff_initial = absl::ZeroDuration();
+    h.Configure(config);
     for (int attempt = 0; attempt < 2; ++attempt) {
       const DohResult result =
           h.SendAndWait("www.example.test", dns::kTypeA, absl::Seconds(10));
@@ -328,6 +331,74 @@ TEST_F(DohTransportTest, ARelayThatCutsMidHandshakeGivesATypedError) {
     EXPECT_GE((*relay)->cuts(), 2);
     EXPECT_EQ(h.Stats().completed_ok, 0u);
   }
+}
+
+// After a connection setup fails, the next waits its back-off: queries
+// meanwhile fail at once with a connect error that says so, and only one
+// more setup starts once the back-off has passed (the port refuses every
+// connection).
+TEST(DohTransportAloneTest, AFailedSetupBacksOffTheNextOne) {
+  EventLoop loop;
+  std::unique_ptr<DohTransport> transport;
+  std::vector<uint8_t> query;
+  ASSERT_TRUE(dns::EncodeQuery("www.example.test", dns::kTypeA,
+                               dns::QueryOptions(), query)
+                  .ok());
+  Mutex mu;
+  CondVar cv;
+  std::vector<DohResult> results;  // under mu
+  auto collect = [&](DohResult r) {
+    MutexLock lock(&mu);
+    results.push_back(std::move(r));
+    cv.SignalAll();
+  };
+  auto wait_for = [&](size_t n) {
+    MutexLock lock(&mu);
+    return cv.AwaitWithDeadline(&mu, absl::Now() + absl::Seconds(10),
+                                [&] { return results.size() >= n; });
+  };
+  loop.RunSync([&] {
+    transport = std::make_unique<DohTransport>(&loop);
+    DohConfig config;
+    config.uri = *ParseDohUri("https://localhost:1/dns-query");
+    config.bootstrap = {*IpAddress::Parse("127.0.0.1")};
+    config.backoff_initial = absl::Milliseconds(200);
+    config.backoff_max = absl::Seconds(1);
+    transport->Configure(config);
+    transport->Send(query, absl::Seconds(5), collect);
+  });
+  ASSERT_TRUE(wait_for(1));
+  const absl::Time failed_at = absl::Now();
+  // Ten more at once: refused by the back-off, no connection tried.
+  loop.RunSync([&] {
+    for (int i = 0; i < 10; ++i) {
+      transport->Send(query, absl::Seconds(5), collect);
+    }
+  });
+  ASSERT_TRUE(wait_for(11));
+  {
+    MutexLock lock(&mu);
+    for (size_t i = 1; i < 11; ++i) {
+      EXPECT_EQ(results[i].error, DohError::kConnect);
+      EXPECT_THAT(results[i].detail, HasSubstr("the next attempt is in"));
+    }
+  }
+  DohTransportStats stats;
+  loop.RunSync([&] { stats = transport->stats(); });
+  EXPECT_EQ(stats.connections_opened, 1u);
+  EXPECT_EQ(stats.backoff_refusals, 10u);
+  // Sent again until a second setup is tried: not before the back-off
+  // (at least 80% of 200 ms) has passed.
+  uint64_t opened = 1;
+  size_t expected = 11;
+  while (opened < 2 && absl::Now() < failed_at + absl::Seconds(5)) {
+    loop.RunSync([&] { transport->Send(query, absl::Seconds(5), collect); });
+    ASSERT_TRUE(wait_for(++expected));
+    loop.RunSync([&] { opened = transport->stats().connections_opened; });
+  }
+  EXPECT_EQ(opened, 2u);
+  EXPECT_GE(absl::Now() - failed_at, absl::Milliseconds(160));
+  loop.RunSync([&] { transport.reset(); });
 }
 
 TEST(InterleaveFamiliesTest, TheFirstFamilyFirstThenAlternating) {

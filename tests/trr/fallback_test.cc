@@ -621,5 +621,58 @@ TEST(NativeReasonTest, ResultsAndTheDumpSayWhichRuleLetANameGoNative) {
   EXPECT_TRUE(absl::StrContains(api::DumpJson(s), "\"native_trr_skipped\":1"));
 }
 
+// --- Bounds ---------------------------------------------------------------
+
+// Past network.dns.max_pending_lookups outstanding lookups, Resolve()
+// refuses at once with RESOURCE_EXHAUSTED (counted in the dump); the
+// lookups already out finish, and new ones are taken again after.
+TEST(BoundsTest, LookupsPastTheBoundAreRefusedAtOnce) {
+  Harness h;
+  std::atomic<bool> holding{true};
+  h.script->hold = [&](const std::string& server, const std::string&) {
+    return holding && server == "doh.test";
+  };
+  h.Start(3, Confirm::kSkipped,
+          {{"network.dns.max_pending_lookups", int32_t{100}}});
+  ASSERT_NE(h.resolver, nullptr);
+  Mutex mu;
+  CondVar cv;
+  int answered = 0;  // under mu
+  int refused = 0;
+  for (int i = 0; i < 150; ++i) {
+    ResolveOptions options = Ipv4();
+    auto started = h.resolver->Resolve(absl::StrCat("n", i, ".bound.test"),
+                                       options, [&](const ResolveResult& r) {
+                                         MutexLock lock(&mu);
+                                         if (r.ok()) ++answered;
+                                         cv.SignalAll();
+                                       });
+    if (started.answered()) {
+      EXPECT_EQ(started.result->status.code(), StatusCode::kResourceExhausted);
+      EXPECT_TRUE(absl::StrContains(started.result->status.message(),
+                                    "network.dns.max_pending_lookups"));
+      ++refused;
+    }
+  }
+  EXPECT_EQ(refused, 50);
+  EXPECT_EQ(h.resolver->Snapshot().counters.lookups_refused, 50u);
+  // The held lookups move to another server and are answered.
+  holding = false;
+  ASSERT_TRUE(h.resolver
+                  ->SetPrefs({{"network.trr.uri",
+                               std::string("https://other.test/dns-query")}})
+                  .ok());
+  {
+    MutexLock lock(&mu);
+    ASSERT_TRUE(cv.AwaitWithDeadline(&mu, absl::Now() + absl::Seconds(10),
+                                     [&] { return answered == 100; }));
+  }
+  // Room again.
+  const std::vector<ResolveResult> again =
+      ResolveAll(*h.resolver, Names(100, "again.test"), QueryKind::kIpv4);
+  for (const ResolveResult& r : again) EXPECT_TRUE(r.ok()) << r.status;
+  EXPECT_EQ(h.resolver->Snapshot().counters.lookups_refused, 50u);
+}
+
 }  // namespace
 }  // namespace trr

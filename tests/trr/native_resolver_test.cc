@@ -1,9 +1,11 @@
 // The system resolver (getaddrinfo on worker threads) with a lookup that
 // hangs, as getaddrinfo does on a dead network: each request still ends at
 // its timeout, exactly once, and what the worker finds later is dropped.
-// No network: the lookup is the test's. And the plain-DNS resolver's
-// answer for both families, combined by MergeFamilies, against a UDP
-// responder of the test's own on loopback.
+// No network: the lookup is the test's. And the plain-DNS resolver against
+// a UDP responder of the test's own on loopback: its answer for both
+// families, combined by MergeFamilies; forged answers (a wrong ID, a wrong
+// question, another source port) ignored and the real one taken; a lost
+// datagram costing one retransmission; IDs unique among queries in flight.
 
 #include "trr/native_resolver.h"
 
@@ -11,10 +13,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "base/mutex.h"
 #include "gtest/gtest.h"
@@ -221,6 +226,153 @@ TEST(PlainDnsResolverTest, BothFamiliesCombineByTheOneMerge) {
     }
   }
   loop.RunSync([&] { resolver.reset(); });
+}
+
+// The question of `query` (its name and type), and an answer to it with
+// `address`, under `id` (the query's own when nullopt) and for `name`
+// (the query's own when empty).
+struct Asked {
+  uint16_t id = 0;
+  std::string name;
+  uint16_t type = 0;
+};
+Asked Read(absl::Span<const uint8_t> query) {
+  Asked q;
+  q.id = static_cast<uint16_t>(query[0] << 8 | query[1]);
+  size_t at = 12;
+  while (at < query.size() && query[at] != 0) {
+    if (!q.name.empty()) q.name += '.';
+    q.name.append(reinterpret_cast<const char*>(query.data() + at + 1),
+                  query[at]);
+    at += 1 + query[at];
+  }
+  q.type = static_cast<uint16_t>(query[at + 1] << 8 | query[at + 2]);
+  return q;
+}
+std::vector<uint8_t> AnswerWith(const Asked& q, dns::testing::Bytes address,
+                                std::optional<uint16_t> id = std::nullopt,
+                                const std::string& name = "") {
+  dns::testing::MessageBuilder m(name.empty() ? q.name : name, q.type);
+  m.Id(id.value_or(q.id));
+  m.Answer(dns::testing::Pointer(12), dns::kTypeA, 60, address);
+  return m.Build();
+}
+
+// One lookup through a plain-DNS resolver to `port`, with `timeout`.
+NativeResult LookUp(uint16_t port, const std::string& name,
+                    absl::Duration timeout) {
+  EventLoop loop;
+  Results results;
+  std::unique_ptr<NativeResolver> resolver;
+  loop.RunSync([&] {
+    resolver = MakePlainDnsResolver(&loop, IpAddress::V4(127, 0, 0, 1), port);
+    resolver->Resolve(name, QueryKind::kIpv4, timeout, results.Collect(0));
+  });
+  auto got = results.Wait(1);
+  loop.RunSync([&] { resolver.reset(); });
+  if (got.empty()) return NativeResult();
+  return got[0].second;
+}
+
+TEST(PlainDnsResolverTest, ForgedAnswersAreIgnoredAndTheRealOneTaken) {
+  // Before the server's answer, three forgeries arrive: one with a wrong
+  // ID, one for another name, and one right in every field but sent from
+  // another port (which the connected socket never delivers).
+  testing::UdpResponder responder(
+      [](absl::Span<const uint8_t> query)
+          -> std::vector<testing::UdpResponder::Reply> {
+        const Asked q = Read(query);
+        const dns::testing::Bytes forged = {203, 0, 113, 66};
+        return {
+            {AnswerWith(q, forged, static_cast<uint16_t>(q.id ^ 0x5a5a))},
+            {AnswerWith(q, forged, std::nullopt, "other.example.test")},
+            {AnswerWith(q, forged), /*from_decoy=*/true},
+            {AnswerWith(q, {192, 0, 2, 8})},
+        };
+      });
+  const NativeResult r =
+      LookUp(responder.port(), "www.example.test", absl::Seconds(30));
+  ASSERT_EQ(r.outcome, NativeResult::Outcome::kOk) << r.error;
+  ASSERT_EQ(r.answer.addresses.size(), 1u);
+  EXPECT_EQ(r.answer.addresses[0].ToString(), "192.0.2.8");
+}
+
+TEST(PlainDnsResolverTest, OnlyForgeriesMeanATimeoutThatSaysWhatWasIgnored) {
+  testing::UdpResponder responder(
+      [](absl::Span<const uint8_t> query)
+          -> std::vector<testing::UdpResponder::Reply> {
+        const Asked q = Read(query);
+        return {{AnswerWith(q, {203, 0, 113, 66}, std::nullopt,
+                            "other.example.test")}};
+      });
+  const NativeResult r =
+      LookUp(responder.port(), "www.example.test", absl::Milliseconds(300));
+  EXPECT_EQ(r.outcome, NativeResult::Outcome::kFailed);
+  EXPECT_NE(r.error.find("timed out, after ignoring an answer"),
+            std::string::npos)
+      << r.error;
+}
+
+TEST(PlainDnsResolverTest, ALostDatagramCostsOneRetransmissionNotTheTimeout) {
+  // The first datagram is lost; the retransmission, with the same ID on
+  // the same port, is answered. The timeout is 7 s, so the first try waits
+  // 1 s: without the retransmission the lookup would fail at 7 s.
+  Mutex mu;
+  std::vector<Asked> seen;  // under mu
+  testing::UdpResponder responder([&](absl::Span<const uint8_t> query) {
+    const Asked q = Read(query);
+    MutexLock lock(&mu);
+    seen.push_back(q);
+    if (seen.size() == 1) return std::vector<uint8_t>();  // lost
+    return AnswerWith(q, {192, 0, 2, 9});
+  });
+  const NativeResult r =
+      LookUp(responder.port(), "www.example.test", absl::Seconds(7));
+  ASSERT_EQ(r.outcome, NativeResult::Outcome::kOk) << r.error;
+  EXPECT_EQ(r.answer.addresses.at(0).ToString(), "192.0.2.9");
+  MutexLock lock(&mu);
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].id, seen[1].id) << "a retransmission, not a new query";
+}
+
+TEST(PlainDnsResolverTest, QueryIdsAreUniqueAmongQueriesInFlight) {
+  // 2,000 queries in flight at once (the responder answers none): no two
+  // share an ID, and they do not follow each other.
+  Mutex mu;
+  std::vector<uint16_t> ids;  // under mu
+  CondVar cv;
+  testing::UdpResponder responder([&](absl::Span<const uint8_t> query) {
+    MutexLock lock(&mu);
+    ids.push_back(Read(query).id);
+    cv.SignalAll();
+    return std::vector<uint8_t>();
+  });
+  EventLoop loop;
+  Results results;
+  std::unique_ptr<NativeResolver> resolver;
+  constexpr int kQueries = 2000;
+  loop.RunSync([&] {
+    resolver = MakePlainDnsResolver(&loop, IpAddress::V4(127, 0, 0, 1),
+                                    responder.port());
+    for (int i = 0; i < kQueries; ++i) {
+      resolver->Resolve(absl::StrCat("n", i, ".example.test"), QueryKind::kIpv4,
+                        absl::Seconds(60), results.Collect(i));
+    }
+  });
+  {
+    MutexLock lock(&mu);
+    ASSERT_TRUE(cv.AwaitWithDeadline(&mu, absl::Now() + absl::Seconds(10),
+                                     [&] { return ids.size() >= kQueries; }));
+    std::set<uint16_t> distinct(ids.begin(), ids.begin() + kQueries);
+    EXPECT_EQ(distinct.size(), static_cast<size_t>(kQueries));
+    int sequential = 0;
+    for (int i = 1; i < kQueries; ++i) {
+      if (ids[i] == static_cast<uint16_t>(ids[i - 1] + 1)) ++sequential;
+    }
+    EXPECT_LT(sequential, 5);
+  }
+  loop.RunSync([&] { resolver.reset(); });  // cancels them all
+  EXPECT_EQ(results.Wait(kQueries).size(), static_cast<size_t>(kQueries));
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include "trr/resolver.h"
 
 #include <atomic>
+#include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -605,6 +607,61 @@ TEST_F(ResolverTest, SnapshotRedactsCredentialsAndShowsState) {
   EXPECT_TRUE(found);
   EXPECT_EQ(snapshot.counters.lookups_by_mode[3], 1u);
   EXPECT_EQ(snapshot.counters.doh_connections, 1u);
+}
+
+// A DoH server killed under load: 1,000 lookups kept in flight for two
+// seconds in mode 3 (each answered at once by the refused connection, and
+// sent again). Connection attempts back off (100 ms doubling, up to
+// server_probe_initial_ms): a handful a second, not one per lookup.
+TEST_F(ResolverTest, AServerKilledUnderLoadSeesBoundedConnectionAttempts) {
+  auto resolver = Make(3);
+  ASSERT_TRUE(
+      resolver->ResolveSync("www.example.test", Type(QueryKind::kIpv4)).ok());
+  doh_->Kill();
+  const uint64_t before = resolver->Snapshot().counters.doh_connections;
+  const absl::Time until = absl::Now() + absl::Seconds(2);
+  Mutex mu;
+  CondVar cv;
+  int in_flight = 0;  // under mu
+  uint64_t failed = 0;
+  std::function<void(int)> lookup = [&](int i) {
+    ResolveOptions options = Type(QueryKind::kIpv4);
+    options.bypass_cache = true;
+    options.complete_async = true;
+    resolver->Resolve(absl::StrCat("n", i % 50, ".example.test"), options,
+                      [&, i](const ResolveResult& r) {
+                        MutexLock lock(&mu);
+                        if (!r.ok()) ++failed;
+                        if (absl::Now() < until) {
+                          lookup(i + 1000);  // keep 1,000 in flight
+                          return;
+                        }
+                        --in_flight;
+                        cv.SignalAll();
+                      });
+  };
+  for (int i = 0; i < 1000; ++i) {
+    {
+      MutexLock lock(&mu);
+      ++in_flight;
+    }
+    lookup(i);
+  }
+  MutexLock lock(&mu);
+  ASSERT_TRUE(cv.AwaitWithDeadline(&mu, absl::Now() + absl::Seconds(60),
+                                   [&] { return in_flight == 0; }));
+  const ResolverCounters c = resolver->Snapshot().counters;
+  const uint64_t attempts = c.doh_connections - before;
+  std::printf(
+      "killed server: %llu connection attempts in 2 s, %llu lookups "
+      "failed, %llu refused by the back-off\n",
+      static_cast<unsigned long long>(attempts),
+      static_cast<unsigned long long>(failed),
+      static_cast<unsigned long long>(c.doh_backoff_refusals));
+  EXPECT_GE(failed, 1000u);
+  EXPECT_LE(attempts, 25u) << "about 10 a second at most";
+  EXPECT_GT(c.doh_backoff_refusals, 0u);
+  EXPECT_EQ(c.native_queries, 0u);
 }
 
 // Issue #29's measurement, kept: with one DoH server that answers, mode 2

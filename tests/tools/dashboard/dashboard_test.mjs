@@ -1,8 +1,12 @@
 // The dashboard in real headless Chromium (Debian's, driven by
 // playwright-core): load the page, run a lookup, see its row appear in the
-// DNS table, clear the cache, see the row go.
+// DNS table; a page of another origin posts a form and a fetch at the
+// dashboard, and the row stays; the page's own button clears the cache
+// and the row goes. The page runs under its Content-Security-Policy (no
+// inline script): a violation would stop it.
 //   node dashboard_test.mjs TRR_BINARY TRR_TEST_UNBOUND_BINARY
 import {spawn} from 'node:child_process';
+import {createServer} from 'node:http';
 import {createInterface} from 'node:readline';
 import {chromium} from 'playwright-core';
 
@@ -84,9 +88,31 @@ try {
       () => document.getElementById('ohttp-state').textContent === 'Stateoff',
       null, {timeout: 10000});
 
+  // Another origin's page (CSRF): a form post and a fetch at the dashboard.
+  const evil = createServer((req, res) => {
+    res.writeHead(200, {'Content-Type': 'text/html'});
+    res.end(`<!DOCTYPE html><form id="f" method="POST" action="${url}api/clear">
+      <input name="a" value="b"></form>
+      <script>
+        fetch('${url}api/clear', {method: 'POST', mode: 'no-cors', body: 'x'})
+          .finally(() => document.getElementById('f').submit());
+      </script>`);
+  });
+  await new Promise((resolve) => evil.listen(0, '127.0.0.1', resolve));
+  const attacker = await browser.newPage();
+  const refused = attacker.waitForResponse((r) => r.url().endsWith('/api/clear') &&
+                                           r.request().resourceType() === 'document');
+  await attacker.goto(`http://localhost:${evil.address().port}/`);
+  const status = (await refused).status();
+  if (status !== 403 && status !== 415) throw new Error(`cross-site form: ${status}`);
+  evil.close();
+  await page.reload();
+  await page.waitForSelector(row, {timeout: 10000});
+
   await page.click('#clear');
   await page.waitForSelector(row, {state: 'detached', timeout: 10000});
-  console.log('dashboard: lookup row appeared and cleared in Chromium');
+  console.log('dashboard: lookup row appeared, survived a cross-site form and ' +
+              'fetch, and cleared in Chromium');
 } finally {
   if (browser) await browser.close();
   if (server) server.kill('SIGTERM');
