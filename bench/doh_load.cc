@@ -21,7 +21,7 @@
 #include "trr/dns/base64url.h"
 #include "trr/dns/dns_types.h"
 #include "trr/dns/query.h"
-#include "trr/doh_transport.h"
+#include "trr/transport/doh_transport.h"
 
 ABSL_FLAG(std::string, uri, "", "DoH URI, https://host:port/path");
 ABSL_FLAG(std::string, ca_file, "", "PEM file of the CA to trust");

@@ -23,8 +23,8 @@
 #include "tests/peers/unbound_server.h"
 #include "trr/dns/dns_types.h"
 #include "trr/dns/query.h"
-#include "trr/doh_transport.h"
 #include "trr/resolver.h"
+#include "trr/transport/doh_transport.h"
 
 namespace {
 

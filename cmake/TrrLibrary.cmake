@@ -2,7 +2,8 @@
 # `cmake --install` puts in place: the public headers (include/trr), a CMake
 # package (find_package(trr) -> trr::trr, trr::trr_static) and trr.pc.
 
-set(TRR_COMPONENTS trr_api trr_core trr_dns trr_ohttp trr_hostcache trr_prefs)
+set(TRR_COMPONENTS trr_api trr_resolver trr_servers trr_transport trr_native
+                   trr_loop trr_dns trr_ohttp trr_hostcache trr_prefs trr_public)
 
 # The shared library: every component whole, exporting only what the public
 # headers mark TRR_EXPORT (the components are built with hidden visibility).

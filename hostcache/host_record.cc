@@ -6,29 +6,6 @@
 
 namespace trr {
 
-TrrMode TrrModeFromPref(int value) {
-  return value >= 0 && value <= 5 ? static_cast<TrrMode>(value)
-                                  : TrrMode::kOffByChoice;
-}
-
-const char* TrrModeName(TrrMode mode) {
-  switch (mode) {
-    case TrrMode::kOff:
-      return "off";
-    case TrrMode::kRace:
-      return "race";
-    case TrrMode::kFirst:
-      return "first";
-    case TrrMode::kOnly:
-      return "only";
-    case TrrMode::kShadow:
-      return "shadow";
-    case TrrMode::kOffByChoice:
-      return "off-by-choice";
-  }
-  return "off-by-choice";
-}
-
 void MergeFamilies(HostRecord& a, const HostRecord& aaaa) {
   const bool a_has = !a.addresses.empty();
   const bool aaaa_has = !aaaa.addresses.empty();
@@ -54,22 +31,6 @@ void MergeFamilies(HostRecord& a, const HostRecord& aaaa) {
     a.ttl_seconds = aaaa.ttl_seconds;
   }
   a.authentic_data = a.authentic_data && aaaa.authentic_data;
-}
-
-const char* QueryKindName(QueryKind kind) {
-  switch (kind) {
-    case QueryKind::kUnspecified:
-      return "unspec";
-    case QueryKind::kIpv4:
-      return "ipv4";
-    case QueryKind::kIpv6:
-      return "ipv6";
-    case QueryKind::kHttps:
-      return "https";
-    case QueryKind::kTxt:
-      return "txt";
-  }
-  return "unknown";
 }
 
 std::string NormalizeHostName(absl::string_view host) {

@@ -27,9 +27,9 @@
 #include "prefs/pref_registry.h"
 #include "tools/dashboard.h"
 #include "trr/dns/base64url.h"
-#include "trr/doh_uri.h"
 #include "trr/ip_address.h"
 #include "trr/resolver.h"
+#include "trr/transport/doh_uri.h"
 
 ABSL_FLAG(std::string, prefs, "", "a prefs.js / user.js file to load");
 ABSL_FLAG(std::vector<std::string>, pref, {},

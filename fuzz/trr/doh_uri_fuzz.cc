@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "trr/doh_uri.h"
+#include "trr/transport/doh_uri.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view text(reinterpret_cast<const char*>(data), size);

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "trr/host_literal.h"
+#include "trr/resolver/host_literal.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view text(reinterpret_cast<const char*>(data), size);

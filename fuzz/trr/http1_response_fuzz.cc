@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "trr/http1.h"
+#include "trr/transport/http1.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;

@@ -6,7 +6,7 @@
 #include <cstdlib>
 
 #include "absl/strings/string_view.h"
-#include "trr/proxy.h"
+#include "trr/transport/proxy.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

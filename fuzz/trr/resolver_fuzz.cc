@@ -16,7 +16,7 @@
 #include "hostcache/clock.h"
 #include "hostcache/fake_clock.h"
 #include "trr/resolver.h"
-#include "trr/resolver_testing.h"
+#include "trr/resolver/resolver_testing.h"
 
 namespace {
 

@@ -5,6 +5,7 @@
 #include <iterator>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "tests/peers/dns_client.h"
@@ -110,67 +111,79 @@ absl::StatusOr<std::unique_ptr<UnboundServer>> UnboundServer::Start(
       MakeTestCertificate(server->dir_, "doh", server->config_.cert_ips);
   if (!cert.ok()) return cert.status();
   server->cert_ = *cert;
-  auto dns_port = PickFreePort();
-  if (!dns_port.ok()) return dns_port.status();
-  server->dns_port_ = *dns_port;
-  if (server->config_.doh) {
-    auto doh_port = PickFreePort();
-    if (!doh_port.ok()) return doh_port.status();
-    server->doh_port_ = *doh_port;
-  }
+  // A port picked free may be taken (by another test's outgoing
+  // connections) before unbound binds it: then again, with other ports.
+  absl::Status launched;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    auto dns_port = PickFreePort();
+    if (!dns_port.ok()) return dns_port.status();
+    server->dns_port_ = *dns_port;
+    if (server->config_.doh) {
+      auto doh_port = PickFreePort();
+      if (!doh_port.ok()) return doh_port.status();
+      server->doh_port_ = *doh_port;
+    }
 
-  const std::string zone_file =
-      server->dir_.WriteFile("zone", server->config_.zone);
-  std::vector<std::string> lines = {
-      "server:",
-      absl::StrCat("  interface: 127.0.0.1@", server->dns_port_),
-      absl::StrCat("  interface: ::1@", server->dns_port_),
-      "  username: \"\"",
-      "  chroot: \"\"",
-      absl::StrCat("  directory: \"", server->dir_.path(), "\""),
-      "  pidfile: \"\"",
-      "  use-syslog: no",
-      "  logfile: \"\"",
-      "  verbosity: 1",
-      absl::StrCat("  log-queries: ",
-                   server->config_.log_queries ? "yes" : "no"),
-      "  so-reuseport: no",
-      "  incoming-num-tcp: 256",
-      "  num-threads: 1",
-      "  module-config: \"iterator\"",
-      "  do-ip6: yes",
-      "  access-control: 127.0.0.0/8 allow",
-      "  access-control: ::1 allow",
-      // Never reach out: everything outside the test zones is refused.
-      "  local-zone: \".\" refuse",
-      "  local-zone: \"test.\" nodefault",
-      absl::StrCat("  local-zone: \"", server->config_.zone_name,
-                   ".\" transparent"),
-  };
-  if (server->config_.doh) {
-    lines.push_back(absl::StrCat("  interface: 127.0.0.1@", server->doh_port_));
-    lines.push_back(absl::StrCat("  interface: ::1@", server->doh_port_));
-    lines.push_back(absl::StrCat("  https-port: ", server->doh_port_));
-    lines.push_back("  http-endpoint: \"/dns-query\"");
+    const std::string zone_file =
+        server->dir_.WriteFile("zone", server->config_.zone);
+    std::vector<std::string> lines = {
+        "server:",
+        absl::StrCat("  interface: 127.0.0.1@", server->dns_port_),
+        absl::StrCat("  interface: ::1@", server->dns_port_),
+        "  username: \"\"",
+        "  chroot: \"\"",
+        absl::StrCat("  directory: \"", server->dir_.path(), "\""),
+        "  pidfile: \"\"",
+        "  use-syslog: no",
+        "  logfile: \"\"",
+        "  verbosity: 1",
+        absl::StrCat("  log-queries: ",
+                     server->config_.log_queries ? "yes" : "no"),
+        "  so-reuseport: no",
+        "  incoming-num-tcp: 256",
+        "  num-threads: 1",
+        "  module-config: \"iterator\"",
+        "  do-ip6: yes",
+        "  access-control: 127.0.0.0/8 allow",
+        "  access-control: ::1 allow",
+        // Never reach out: everything outside the test zones is refused.
+        "  local-zone: \".\" refuse",
+        "  local-zone: \"test.\" nodefault",
+        absl::StrCat("  local-zone: \"", server->config_.zone_name,
+                     ".\" transparent"),
+    };
+    if (server->config_.doh) {
+      lines.push_back(
+          absl::StrCat("  interface: 127.0.0.1@", server->doh_port_));
+      lines.push_back(absl::StrCat("  interface: ::1@", server->doh_port_));
+      lines.push_back(absl::StrCat("  https-port: ", server->doh_port_));
+      lines.push_back("  http-endpoint: \"/dns-query\"");
+      lines.push_back(
+          absl::StrCat("  tls-service-key: \"", server->cert_.key_file, "\""));
+      lines.push_back(
+          absl::StrCat("  tls-service-pem: \"", server->cert_.cert_file, "\""));
+    }
+    for (const std::string& line : server->config_.server_lines) {
+      lines.push_back(absl::StrCat("  ", line));
+    }
+    lines.push_back("remote-control:");
+    lines.push_back("  control-enable: no");
+    lines.push_back("auth-zone:");
     lines.push_back(
-        absl::StrCat("  tls-service-key: \"", server->cert_.key_file, "\""));
-    lines.push_back(
-        absl::StrCat("  tls-service-pem: \"", server->cert_.cert_file, "\""));
+        absl::StrCat("  name: \"", server->config_.zone_name, "\""));
+    lines.push_back(absl::StrCat("  zonefile: \"", zone_file, "\""));
+    lines.push_back("  for-downstream: yes");
+    lines.push_back("  for-upstream: yes");
+    lines.push_back("  fallback-enabled: no");
+    server->config_file_ = server->dir_.WriteFile(
+        "unbound.conf", absl::StrJoin(lines, "\n") + "\n");
+    launched = server->Launch();
+    if (launched.ok() ||
+        !absl::StrContains(launched.message(), "Address already in use")) {
+      break;
+    }
   }
-  for (const std::string& line : server->config_.server_lines) {
-    lines.push_back(absl::StrCat("  ", line));
-  }
-  lines.push_back("remote-control:");
-  lines.push_back("  control-enable: no");
-  lines.push_back("auth-zone:");
-  lines.push_back(absl::StrCat("  name: \"", server->config_.zone_name, "\""));
-  lines.push_back(absl::StrCat("  zonefile: \"", zone_file, "\""));
-  lines.push_back("  for-downstream: yes");
-  lines.push_back("  for-upstream: yes");
-  lines.push_back("  fallback-enabled: no");
-  server->config_file_ =
-      server->dir_.WriteFile("unbound.conf", absl::StrJoin(lines, "\n") + "\n");
-  if (absl::Status status = server->Launch(); !status.ok()) return status;
+  if (!launched.ok()) return launched;
   return server;
 }
 

@@ -1,4 +1,4 @@
-#include "trr/confirmation.h"
+#include "trr/servers/confirmation.h"
 
 #include "gtest/gtest.h"
 

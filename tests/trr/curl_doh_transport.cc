@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "trr/dns/base64url.h"
-#include "trr/socket_address.h"
+#include "trr/loop/socket_address.h"
 
 namespace trr {
 namespace {

@@ -20,8 +20,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "trr/doh_transport.h"
-#include "trr/event_loop.h"
+#include "trr/loop/event_loop.h"
+#include "trr/transport/doh_transport.h"
 
 namespace trr {
 

@@ -6,7 +6,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "trr/ddr.h"
+#include "trr/servers/ddr.h"
 
 namespace trr {
 namespace {

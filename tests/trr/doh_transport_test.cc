@@ -2,7 +2,7 @@
 // libcurl) against a real unbound serving DoH on loopback: each test runs
 // once for each.
 
-#include "trr/doh_transport.h"
+#include "trr/transport/doh_transport.h"
 
 #include <functional>
 #include <memory>
@@ -18,7 +18,7 @@
 #include "trr/dns/dns_types.h"
 #include "trr/dns/query.h"
 #include "trr/dns/response.h"
-#include "trr/socket_address.h"
+#include "trr/loop/socket_address.h"
 
 namespace trr {
 namespace {

@@ -1,4 +1,4 @@
-#include "trr/doh_uri.h"
+#include "trr/transport/doh_uri.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -2,7 +2,7 @@
 // epoll, and a loop whose epoll fails stops without leaving a caller of
 // RunSync waiting for ever.
 
-#include "trr/event_loop.h"
+#include "trr/loop/event_loop.h"
 
 #include <sys/resource.h>
 #include <unistd.h>

@@ -1,7 +1,7 @@
 // Hosts read as a browser's URL parser reads them (WHATWG URL Standard):
 // numeric forms are IPv4 addresses or invalid, never names.
 
-#include "trr/host_literal.h"
+#include "trr/resolver/host_literal.h"
 
 #include <string>
 

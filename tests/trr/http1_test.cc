@@ -2,7 +2,7 @@
 // connection would hand them over: every framing, in one piece and a byte
 // at a time, and what a broken or hostile server sends. No sockets.
 
-#include "trr/http1.h"
+#include "trr/transport/http1.h"
 
 #include <string>
 #include <vector>

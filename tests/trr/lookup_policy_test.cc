@@ -2,7 +2,7 @@
 // and on (and timeouts allowed or not), against what docs/USER_GUIDE.md's
 // "When mode 2 falls back" table says; and where each mode starts.
 
-#include "trr/lookup_policy.h"
+#include "trr/resolver/lookup_policy.h"
 
 #include <optional>
 #include <set>

@@ -37,10 +37,10 @@
 #include "trr/dns/query.h"
 #include "trr/ohttp/bhttp.h"
 #include "trr/ohttp/ohttp.h"
-#include "trr/ohttp_sender.h"
 #include "trr/resolver.h"
-#include "trr/resolver_impl.h"
-#include "trr/resolver_testing.h"
+#include "trr/resolver/resolver_impl.h"
+#include "trr/resolver/resolver_testing.h"
+#include "trr/transport/ohttp_sender.h"
 
 namespace trr {
 namespace {

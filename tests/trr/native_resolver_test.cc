@@ -7,7 +7,7 @@
 // question, another source port) ignored and the real one taken; a lost
 // datagram costing one retransmission; IDs unique among queries in flight.
 
-#include "trr/native_resolver.h"
+#include "trr/native/native_resolver.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -26,7 +26,7 @@
 #include "tests/peers/udp_responder.h"
 #include "tests/trr/dns/message_builder.h"
 #include "trr/dns/dns_types.h"
-#include "trr/event_loop.h"
+#include "trr/loop/event_loop.h"
 
 namespace trr {
 namespace {

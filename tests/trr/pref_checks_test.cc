@@ -1,7 +1,7 @@
 // The shapes the resolver's string prefs must have (trr/pref_checks.h),
 // checked when they are set.
 
-#include "trr/pref_checks.h"
+#include "trr/resolver/pref_checks.h"
 
 #include <sys/stat.h>
 

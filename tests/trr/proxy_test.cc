@@ -4,7 +4,7 @@
 // in front of a real unbound, and proxies that refuse or answer garbage,
 // which fail the lookup and never send it direct. Loopback only.
 
-#include "trr/proxy.h"
+#include "trr/transport/proxy.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -22,9 +22,9 @@
 #include "hostcache/fake_clock.h"
 #include "tests/trr/dns/message_builder.h"
 #include "trr/dns/dns_types.h"
-#include "trr/native_resolver.h"
+#include "trr/native/native_resolver.h"
 #include "trr/resolver.h"
-#include "trr/resolver_testing.h"
+#include "trr/resolver/resolver_testing.h"
 
 namespace trr {
 namespace fake {

@@ -19,7 +19,7 @@
 #include "hostcache/fake_clock.h"
 #include "tests/peers/unbound_server.h"
 #include "tests/trr/resolve_all.h"
-#include "trr/resolver_testing.h"
+#include "trr/resolver/resolver_testing.h"
 
 namespace trr {
 namespace {

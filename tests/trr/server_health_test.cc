@@ -1,4 +1,4 @@
-#include "trr/server_health.h"
+#include "trr/servers/server_health.h"
 
 #include "gtest/gtest.h"
 

@@ -1,7 +1,7 @@
 // network.trr.uri as a server list: one template, several, Chromium's JSON
 // form; and the errors that refuse a malformed one when it is set.
 
-#include "trr/server_list.h"
+#include "trr/servers/server_list.h"
 
 #include <string>
 

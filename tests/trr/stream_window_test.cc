@@ -1,4 +1,4 @@
-#include "trr/stream_window.h"
+#include "trr/transport/stream_window.h"
 
 #include "gtest/gtest.h"
 

@@ -1,4 +1,4 @@
-#include "trr/temp_blocklist.h"
+#include "trr/servers/temp_blocklist.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -1,7 +1,7 @@
 // The trusted store: loaded by the first connection, not by creating a
 // Resolver; shared; loaded again only when the CA file changes.
 
-#include "trr/tls_trust.h"
+#include "trr/transport/tls_trust.h"
 
 #include <fstream>
 #include <iterator>

@@ -15,8 +15,8 @@
 #include "gtest/gtest.h"
 #include "tests/trr/curl_doh_transport.h"
 #include "trr/dns/query.h"
-#include "trr/doh_transport.h"
-#include "trr/event_loop.h"
+#include "trr/loop/event_loop.h"
+#include "trr/transport/doh_transport.h"
 
 namespace trr {
 

@@ -5,8 +5,8 @@
 #include <cstdlib>
 
 #include "absl/strings/match.h"
-#include "trr/ddr.h"
 #include "trr/dns/svcb.h"
+#include "trr/servers/ddr.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   trr::dns::SvcbRecord record;

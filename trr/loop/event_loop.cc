@@ -1,0 +1,237 @@
+#include "trr/loop/event_loop.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "absl/strings/str_cat.h"
+
+namespace trr {
+
+absl::Time EventLoop::MonotonicNow() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return absl::TimeFromTimespec(ts);
+}
+
+EventLoop::EventLoop() {
+  const char* step = "epoll_create1";
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd_ >= 0) {
+    step = "eventfd";
+    wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  }
+  if (wake_fd_ >= 0) {
+    step = "epoll_ctl";
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = wake_fd_;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event) == 0) {
+      thread_ = std::thread([this] { Run(); });
+      thread_id_ = thread_.get_id();
+      return;
+    }
+  }
+  const int error = errno;
+  MutexLock lock(&mu_);
+  dead_ = true;
+  status_ = absl::ErrnoToStatus(
+      error, absl::StrCat("the resolver's event loop cannot start: ", step));
+}
+
+absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create() {
+  auto loop = std::make_unique<EventLoop>();
+  if (absl::Status status = loop->status(); !status.ok()) return status;
+  return loop;
+}
+
+EventLoop::~EventLoop() {
+  {
+    MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) {
+    const uint64_t one = 1;
+    (void)!write(wake_fd_, &one, sizeof(one));
+    thread_.join();
+  }
+  if (wake_fd_ >= 0) close(wake_fd_);
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+}
+
+absl::Status EventLoop::status() const {
+  MutexLock lock(&mu_);
+  return status_;
+}
+
+void EventLoop::BreakForTesting() {
+  // epoll_wait on a descriptor that is not an epoll instance fails with
+  // EINVAL. The eventfd itself stands in, wakes the loop and is read by
+  // nobody after.
+  const int fd = dup(wake_fd_);
+  dup2(fd, epoll_fd_);
+  close(fd);
+  const uint64_t one = 1;
+  (void)!write(wake_fd_, &one, sizeof(one));
+}
+
+bool EventLoop::IsLoopThread() const {
+  return std::this_thread::get_id() == thread_id_;
+}
+
+bool EventLoop::Post(Task task) {
+  bool was_empty;
+  {
+    MutexLock lock(&mu_);
+    if (dead_) return false;
+    was_empty = tasks_.empty();
+    tasks_.push_back(std::move(task));
+  }
+  // One wake-up per batch: the loop drains the whole queue when it wakes.
+  // The loop itself needs none: it looks at the queue before it waits
+  // (Run), which saves two system calls per task posted from callbacks.
+  if (was_empty && !IsLoopThread()) {
+    const uint64_t one = 1;
+    (void)!write(wake_fd_, &one, sizeof(one));
+  }
+  return true;
+}
+
+bool EventLoop::RunSync(Task task) {
+  if (IsLoopThread()) {
+    task();
+    return true;
+  }
+  Mutex done_mu;
+  CondVar done_cv;
+  bool done = false;
+  const bool posted = Post([&] {
+    task();
+    MutexLock lock(&done_mu);
+    done = true;
+    done_cv.SignalAll();
+  });
+  // A loop that stops for an error runs what was posted first (Run).
+  if (!posted) return false;
+  MutexLock lock(&done_mu);
+  while (!done) done_cv.Wait(&done_mu);
+  return true;
+}
+
+EventLoop::TimerId EventLoop::AddTimer(absl::Duration delay, Task task) {
+  const TimerId id = next_timer_++;
+  auto it = timers_.emplace(MonotonicNow() + delay, Timer{id, std::move(task)});
+  timer_index_[id] = it;
+  return id;
+}
+
+void EventLoop::CancelTimer(TimerId id) {
+  auto it = timer_index_.find(id);
+  if (it == timer_index_.end()) return;
+  timers_.erase(it->second);
+  timer_index_.erase(it);
+}
+
+void EventLoop::WatchFd(int fd, uint32_t events, FdCallback callback) {
+  auto it = fds_.find(fd);
+  const bool known = it != fds_.end();
+  if (known && it->second.events == events) {
+    // Same events: no system call, just the new callback.
+    it->second.callback = std::make_shared<FdCallback>(std::move(callback));
+    return;
+  }
+  epoll_event event{};
+  event.events = events;
+  event.data.fd = fd;
+  fds_[fd] = Watch{events, std::make_shared<FdCallback>(std::move(callback))};
+  epoll_ctl(epoll_fd_, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event);
+}
+
+void EventLoop::UnwatchFd(int fd) {
+  if (fds_.erase(fd) > 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+}
+
+int EventLoop::NextTimeoutMs() const {
+  if (timers_.empty()) return -1;
+  const absl::Duration left = timers_.begin()->first - MonotonicNow();
+  if (left <= absl::ZeroDuration()) return 0;
+  // Round up, so a timer never fires early.
+  return static_cast<int>(
+      absl::ToInt64Milliseconds(left + absl::Nanoseconds(999999)));
+}
+
+void EventLoop::RunTasks() {
+  {
+    MutexLock lock(&mu_);
+    running_.swap(tasks_);
+  }
+  for (Task& task : running_) task();
+  running_.clear();
+}
+
+void EventLoop::RunDueTimers() {
+  const absl::Time now = MonotonicNow();
+  while (!timers_.empty() && timers_.begin()->first <= now) {
+    auto it = timers_.begin();
+    Task task = std::move(it->second.task);
+    timer_index_.erase(it->second.id);
+    timers_.erase(it);
+    task();
+  }
+}
+
+void EventLoop::Run() {
+  epoll_event events[64];
+  while (true) {
+    bool tasks_waiting;
+    {
+      MutexLock lock(&mu_);
+      tasks_waiting = !tasks_.empty();
+    }
+    const int n =
+        epoll_wait(epoll_fd_, events, 64, tasks_waiting ? 0 : NextTimeoutMs());
+    if (n < 0 && errno != EINTR) {
+      // Nothing more can be waited on. What was posted still runs (a
+      // RunSync caller is waiting on it); what is posted from now on is
+      // refused.
+      const int error = errno;
+      std::vector<Task> last;
+      {
+        MutexLock lock(&mu_);
+        dead_ = true;
+        status_ = absl::ErrnoToStatus(
+            error, "the resolver's event loop stopped: epoll_wait");
+        last.swap(tasks_);
+      }
+      for (Task& task : last) task();
+      break;
+    }
+    for (int i = 0; i < n; ++i) {
+      const int fd = events[i].data.fd;
+      if (fd == wake_fd_) {
+        uint64_t count;
+        (void)!read(wake_fd_, &count, sizeof(count));
+        continue;
+      }
+      auto it = fds_.find(fd);
+      // Hold a reference: the callback may unwatch (and so drop) itself.
+      if (it != fds_.end()) {
+        std::shared_ptr<FdCallback> callback = it->second.callback;
+        (*callback)(events[i].events);
+      }
+    }
+    RunTasks();
+    RunDueTimers();
+    bool stopping;
+    {
+      MutexLock lock(&mu_);
+      stopping = stopping_ && tasks_.empty();
+    }
+    if (stopping) break;
+  }
+}
+
+}  // namespace trr

@@ -1,0 +1,175 @@
+// DohTransport's request queue: requests waiting for room on a connection,
+// in the order they were sent (a request sent again goes back in its
+// place), put on the active connection or the HTTP/1.1 pool, or failed at
+// once while connection setups back off.
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "trr/transport/doh_transport_internal.h"
+
+namespace trr {
+
+bool DohTransport::Requeue(Request* r) {
+  if (r->answered || shutting_down_ || r->retries >= kMaxRefusedRetries) {
+    return false;
+  }
+  ++r->retries;
+  ++stats_.retried;
+  r->body.clear();
+  r->content_type.clear();
+  r->status = 0;
+  const absl::Duration delay = RetryDelay(r->retries);
+  if (delay == absl::ZeroDuration()) {
+    Enqueue(r);
+    return true;
+  }
+  const RequestId id = r->id;
+  r->retry_timer = loop_->AddTimer(delay, [this, id] {
+    auto it = requests_.find(id);
+    if (it == requests_.end()) return;
+    it->second->retry_timer = 0;
+    DeliveryScope scope(this);
+    Enqueue(it->second.get());
+  });
+  return true;
+}
+
+void DohTransport::Enqueue(Request* r) {
+  // Older requests first: a retried one goes back before those sent after.
+  waiting_.insert(std::lower_bound(waiting_.begin(), waiting_.end(), r->id),
+                  r->id);
+  Tick();
+}
+
+uint32_t DohTransport::ServerMaxStreams(const Connection* conn) {
+  return nghttp2_session_get_remote_settings(
+      conn->session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+}
+
+bool DohTransport::HasRoom(Connection* conn) const {
+  if (conn->state != Connection::State::kReady || conn->session == nullptr ||
+      conn->draining || conn->unsent_body_stream >= 0) {
+    return false;
+  }
+  return conn->streams.size() < window_.Limit(ServerMaxStreams(conn));
+}
+
+void DohTransport::Dispatch() {
+  if (shutting_down_ || waiting_.empty()) return;
+  // Submitting runs nghttp2, whose callbacks may finish requests: their
+  // callbacks wait until nghttp2 is off the stack (our caller delivers).
+  ++io_depth_;
+  DispatchWaiting();
+  --io_depth_;
+  if (io_depth_ == 0 && !deliveries_.empty()) Tick();
+}
+
+void DohTransport::DispatchWaiting() {
+  if (http1_) {
+    DispatchHttp1();
+    return;
+  }
+  if (active_ == nullptr) {
+    if (!MaySetUp()) {
+      FailWaitingForBackoff();
+      return;
+    }
+    StartConnection(/*make_active=*/true);
+    return;
+  }
+  bool submitted = false;
+  if (HasRoom(active_)) PingIfIdle(active_);
+  // Submit may retire the connection (stream ids run out).
+  while (!waiting_.empty() && active_ != nullptr && HasRoom(active_)) {
+    auto it = requests_.find(waiting_.front());
+    waiting_.pop_front();
+    if (it == requests_.end() || it->second->conn != nullptr) continue;
+    SubmitWaiting(active_, it->second.get());
+    submitted = true;
+  }
+  if (submitted) Tick();
+}
+
+void DohTransport::DispatchHttp1() {
+  // Idle connections take the oldest waiting requests, one each.
+  bool submitted = false;
+  size_t live = 0;
+  size_t coming = 0;  // connections not up yet
+  for (size_t i = 0; i < connections_.size(); ++i) {
+    Connection* conn = connections_[i].get();
+    if (conn->state == Connection::State::kDead || conn->draining) continue;
+    ++live;
+    if (conn->state != Connection::State::kReady) {
+      ++coming;
+      continue;
+    }
+    while (conn->http1 != nullptr && conn->streams.empty() &&
+           !waiting_.empty()) {
+      auto it = requests_.find(waiting_.front());
+      waiting_.pop_front();
+      if (it == requests_.end() || it->second->conn != nullptr) continue;
+      SubmitWaiting(conn, it->second.get());
+      submitted = true;
+    }
+  }
+  // The rest wait for the connections coming up, or for new ones, up to
+  // the pool's size; past that, for one to come free.
+  size_t uncovered = waiting_.size() > coming ? waiting_.size() - coming : 0;
+  if (!MaySetUp()) {
+    if (live == 0) FailWaitingForBackoff();
+    uncovered = 0;
+  }
+  while (uncovered > 0 && live < kHttp1Connections && !waiting_.empty()) {
+    StartConnection(/*make_active=*/false);
+    --uncovered;
+    ++live;
+  }
+  if (submitted) Tick();
+}
+
+bool DohTransport::MaySetUp() const {
+  return setup_failures_ == 0 || EventLoop::MonotonicNow() >= next_setup_;
+}
+
+void DohTransport::OnSetupFailed(DohError error) {
+  // Only a server that could not be reached: a cancelled setup (a new
+  // configuration) says nothing of it.
+  if (error == DohError::kCancelled || shutting_down_) return;
+  ++setup_failures_;
+  absl::Duration wait = config_.backoff_initial;
+  for (int i = 1; i < setup_failures_ && wait < config_.backoff_max; ++i) {
+    wait *= 2;
+  }
+  wait = std::min(wait, config_.backoff_max);
+  // Up to 20% shorter, so that many clients of one server do not come
+  // back together, and never past backoff_max (a probe after it passes).
+  jitter_ = jitter_ * 6364136223846793005ULL + 1442695040888963407ULL;
+  const double factor = 0.8 + 0.2 * static_cast<double>(jitter_ >> 11) /
+                                  static_cast<double>(uint64_t{1} << 53);
+  next_setup_ = EventLoop::MonotonicNow() + wait * factor;
+}
+
+void DohTransport::OnSetupDone() {
+  setup_failures_ = 0;
+  next_setup_ = absl::InfinitePast();
+}
+
+void DohTransport::FailWaitingForBackoff() {
+  const absl::Duration left = next_setup_ - EventLoop::MonotonicNow();
+  const std::string detail = absl::StrCat(
+      "no connection to ", config_.uri.host, " came up the last ",
+      setup_failures_, setup_failures_ == 1 ? " time" : " times",
+      "; the next attempt is in ",
+      absl::FormatDuration(absl::Trunc(left, absl::Milliseconds(1))));
+  std::deque<RequestId> ids;
+  ids.swap(waiting_);
+  for (RequestId id : ids) {
+    auto it = requests_.find(id);
+    if (it == requests_.end()) continue;
+    ++stats_.backoff_refusals;
+    Finish(it->second.get(), DohError::kConnect, detail);
+  }
+}
+
+}  // namespace trr

@@ -1,0 +1,536 @@
+#include "trr/transport/doh_transport.h"
+
+#include <fcntl.h>
+#include <openssl/err.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "trr/loop/socket_address.h"
+#include "trr/transport/doh_transport_internal.h"
+#include "trr/transport/tls_trust.h"
+
+namespace trr {
+namespace {
+
+// SSLKEYLOGFILE, as curl, Firefox and Chromium honour it: TLS secrets for
+// a person decrypting a capture of their own traffic (tests/privacy does).
+// Only when the variable is set; one line per secret, appended.
+void WriteKeyLog(const SSL*, const char* line) {
+  const char* path = std::getenv("SSLKEYLOGFILE");
+  if (path == nullptr || *path == '\0') return;
+  const int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  const std::string text = absl::StrCat(line, "\n");
+  (void)!write(fd, text.data(), text.size());
+  close(fd);
+}
+
+}  // namespace
+
+namespace doh_internal {
+
+// The first error OpenSSL queued, or `fallback`.
+std::string OpenSslError(const char* fallback) {
+  const unsigned long code = ERR_get_error();
+  if (code == 0) return fallback;
+  char text[256];
+  ERR_error_string_n(code, text, sizeof(text));
+  return text;
+}
+
+}  // namespace doh_internal
+
+const char* DohErrorName(DohError error) {
+  switch (error) {
+    case DohError::kOk:
+      return "ok";
+    case DohError::kHttpStatus:
+      return "http-status";
+    case DohError::kContentType:
+      return "content-type";
+    case DohError::kTooLarge:
+      return "too-large";
+    case DohError::kTls:
+      return "tls";
+    case DohError::kConnect:
+      return "connect";
+    case DohError::kTimeout:
+      return "timeout";
+    case DohError::kReset:
+      return "reset";
+    case DohError::kRefused:
+      return "refused";
+    case DohError::kCancelled:
+      return "cancelled";
+    case DohError::kOther:
+      return "other";
+    case DohError::kOhttp:
+      return "ohttp";
+  }
+  return "unknown";
+}
+
+DohResult CheckedAnswer(int http_status, absl::string_view content_type,
+                        std::vector<uint8_t> body, absl::string_view expected) {
+  DohResult result;
+  result.http_status = http_status;
+  if (http_status != 200) {
+    result.error = DohError::kHttpStatus;
+    result.detail = absl::StrCat("HTTP status ", http_status);
+    return result;
+  }
+  absl::string_view media = content_type.substr(0, content_type.find(';'));
+  media = absl::StripAsciiWhitespace(media);
+  if (!absl::EqualsIgnoreCase(media, expected)) {
+    result.error = DohError::kContentType;
+    result.detail = absl::StrCat("content type \"", content_type, "\"");
+    return result;
+  }
+  result.body = std::move(body);
+  return result;
+}
+
+DohTransport::DohTransport(EventLoop* loop)
+    : loop_(loop),
+      jitter_(
+          reinterpret_cast<uintptr_t>(this) ^
+          static_cast<uint64_t>(absl::ToUnixNanos(EventLoop::MonotonicNow()))) {
+  Configure(DohConfig());
+}
+
+DohTransport::~DohTransport() {
+  shutting_down_ = true;
+  CancelAll();
+  // What the cancelled callbacks sent meanwhile is cancelled too.
+  while (!deliveries_.empty()) {
+    Deliver();
+    CancelAll();
+  }
+  // Its CancelAll runs our callbacks, which see shutting_down_.
+  host_resolver_.reset();
+  EndRaces();
+  for (auto& conn : connections_) CloseSocket(conn.get());
+  connections_.clear();
+  SSL_CTX_free(Ctx(tls_));
+  SSL_SESSION_free(static_cast<SSL_SESSION*>(session_));
+}
+
+DohTransportStats DohTransport::stats() const {
+  DohTransportStats stats = stats_;
+  stats.window_decreases = window_.decreases();
+  return stats;
+}
+
+absl::Duration DohTransport::RetryDelay(int retry) {
+  return retry <= 1 ? absl::ZeroDuration()
+                    : absl::Milliseconds(10) * (1 << (retry - 2));
+}
+
+void DohTransport::Configure(DohConfig config) {
+  config_ = std::move(config);
+  authority_ = config_.uri.Authority();
+  host_ip_ = IpAddress::Parse(config_.uri.host);
+  // A new server (or the same one anew): nothing learnt about the old one
+  // holds, its protocol included.
+  window_ = StreamWindow();
+  http1_ = false;
+  // The TLS context is made, and trust loaded, when the first connection
+  // needs it (EnsureTls): creating or configuring a transport does no TLS
+  // work, so modes 0 and 5 never touch OpenSSL.
+  SSL_CTX_free(Ctx(tls_));
+  tls_ = nullptr;
+  SSL_SESSION_free(static_cast<SSL_SESSION*>(session_));
+  session_ = nullptr;
+  // Connections made for the old configuration take no new requests: ones
+  // that are up finish what they carry, the rest are dropped (their
+  // requests wait for a connection of the new one).
+  for (auto& conn : connections_) {
+    if (conn->state == Connection::State::kReady) {
+      conn->draining = true;
+    } else if (conn->state != Connection::State::kDead) {
+      CloseSocket(conn.get());
+      conn->state = Connection::State::kDead;
+    }
+  }
+  active_ = nullptr;
+  EndRaces();
+  OnSetupDone();  // a new configuration starts without back-off
+  if (!connections_.empty() || !waiting_.empty()) Tick();
+}
+
+int DohTransport::OnNewSession(SSL* ssl, SSL_SESSION* session) {
+  auto* conn = static_cast<Connection*>(SSL_get_app_data(ssl));
+  if (conn == nullptr || conn->owner == nullptr) return 0;
+  // Only the current configuration's: a connection still draining from
+  // an earlier one (another server, other trust) must not hand the next
+  // connection a session that skips the checks it now makes.
+  if (SSL_get_SSL_CTX(ssl) != Ctx(conn->owner->tls_)) return 0;
+  SSL_SESSION_free(static_cast<SSL_SESSION*>(conn->owner->session_));
+  conn->owner->session_ = session;
+  return 1;  // ours now
+}
+
+void DohTransport::PingIfIdle(Connection* conn) {
+  // A connection the server has been quiet on for a while proves it still
+  // works with a PING sent along with the queries (no round trip waited
+  // for).
+  if (EventLoop::MonotonicNow() - conn->last_heard > config_.idle_before_ping) {
+    SendPing(conn);
+  }
+}
+
+void DohTransport::SendPing(Connection* conn) {
+  if (conn->ping_timer != 0 || conn->session == nullptr) return;
+  if (nghttp2_submit_ping(conn->session, NGHTTP2_FLAG_NONE, nullptr) != 0) {
+    return;
+  }
+  ++stats_.pings;
+  const uint64_t serial = conn->serial;
+  conn->ping_timer = loop_->AddTimer(config_.ping_timeout, [this, serial] {
+    Connection* conn = FindConnection(serial);
+    if (conn == nullptr) return;
+    conn->ping_timer = 0;
+    DeliveryScope scope(this);
+    ++stats_.ping_timeouts;
+    conn->unhealthy = true;
+    // close_notify, which a server that is only slow reads later: it then
+    // keeps the TLS session for the connection that replaces this one.
+    ERR_clear_error();
+    SSL_shutdown(conn->ssl);
+    Fail(conn, DohError::kReset,
+         absl::StrCat("no answer to a PING within ",
+                      absl::FormatDuration(config_.ping_timeout)));
+  });
+  Tick();  // out with the next flush
+}
+
+void DohTransport::CheckConnections() {
+  // A new network: what failed on the old one says nothing of it.
+  OnSetupDone();
+  for (auto& conn : connections_) {
+    if (conn->state == Connection::State::kReady && !conn->draining &&
+        conn->session != nullptr) {
+      SendPing(conn.get());
+    }
+  }
+}
+
+void DohTransport::EndRaces() {
+  for (auto& [id, race] : races_) {
+    if (race.timer != 0) loop_->CancelTimer(race.timer);
+  }
+  races_.clear();
+  for (auto& conn : connections_) conn->race = 0;
+}
+
+absl::Status DohTransport::EnsureTls() {
+  if (tls_ == nullptr) {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == nullptr) {
+      return absl::InternalError(
+          absl::StrCat("cannot make a TLS context: ", OpenSslError("unknown")));
+    }
+    tls_ = ctx;
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    // Flush() retries a write with the rest of its buffer, moved.
+    SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    // Read whatever the socket has in one recv, not each record's header
+    // and body apart.
+    SSL_CTX_set_read_ahead(ctx, 1);
+    // HTTP/2 first; a server that only speaks HTTP/1.1 (or says nothing)
+    // is still a DoH server, as Firefox treats it.
+    static const unsigned char kAlpn[] = {2,   'h', '2', 8,   'h', 't',
+                                          't', 'p', '/', '1', '.', '1'};
+    SSL_CTX_set_alpn_protos(ctx, kAlpn, sizeof(kAlpn));
+    // Sessions to resume: the client side caches none itself; the newest
+    // the server gives is kept for the next connection (OnNewSession).
+    SSL_CTX_set_session_cache_mode(
+        ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(ctx, &OnNewSession);
+    const char* key_log = std::getenv("SSLKEYLOGFILE");
+    if (key_log != nullptr && *key_log != '\0') {
+      SSL_CTX_set_keylog_callback(ctx, &WriteKeyLog);
+    }
+  }
+  // The shared store, loaded again if the CA file changed since.
+  absl::StatusOr<X509_STORE*> store = TrustedStore(config_.ca_file);
+  if (!store.ok()) return store.status();
+  SSL_CTX* ctx = Ctx(tls_);
+  if (SSL_CTX_get_cert_store(ctx) != *store) {
+    SSL_CTX_set1_cert_store(ctx, *store);
+  }
+  X509_STORE_free(*store);
+  return absl::OkStatus();
+}
+
+DohTransport::RequestId DohTransport::Send(absl::Span<const uint8_t> query,
+                                           absl::Duration timeout,
+                                           Callback done) {
+  auto owned = std::make_unique<Request>();
+  Request* r = owned.get();
+  r->id = next_id_++;
+  r->done = std::move(done);
+  const RequestId id = r->id;
+  requests_.emplace(id, std::move(owned));
+  ++stats_.requests;
+  if (config_.uri.host.empty()) {
+    PostWhileAlive([this, id] {
+      auto it = requests_.find(id);
+      if (it != requests_.end()) {
+        Finish(it->second.get(), DohError::kConnect,
+               "no DoH URI is configured");
+      }
+    });
+    return id;
+  }
+  r->query.assign(query.begin(), query.end());
+  r->timeout = timeout;
+  ArmTimer(r, timeout);
+  // Whatever completes now is delivered on a later turn, never inside Send.
+  ++io_depth_;
+  if (waiting_.empty() && active_ != nullptr && HasRoom(active_)) {
+    PingIfIdle(active_);
+    Submit(active_, r);
+    Tick();
+  } else {
+    waiting_.push_back(id);
+    Dispatch();
+  }
+  --io_depth_;
+  if (!deliveries_.empty()) Tick();
+  return id;
+}
+
+void DohTransport::ArmTimer(Request* r, absl::Duration after) {
+  if (r->timer != 0) loop_->CancelTimer(r->timer);
+  const RequestId id = r->id;
+  r->timer = loop_->AddTimer(after, [this, id] { OnTimeout(id); });
+}
+
+void DohTransport::OnTimeout(RequestId id) {
+  auto it = requests_.find(id);
+  if (it == requests_.end()) return;
+  DeliveryScope scope(this);
+  Request* r = it->second.get();
+  r->timer = 0;
+  if (r->conn == nullptr) {
+    const bool any_up = std::any_of(
+        connections_.begin(), connections_.end(), [](const auto& conn) {
+          return conn->state == Connection::State::kReady;
+        });
+    if (!any_up) {
+      DohResult result;
+      result.error = DohError::kTimeout;
+      result.unreachable = true;
+      result.detail =
+          absl::StrCat("no connection to ", config_.uri.host,
+                       " came up within ", absl::FormatDuration(r->timeout));
+      Finish(r, std::move(result));
+      return;
+    }
+    // Still waiting for room on a connection that is up. A server that
+    // answers is busy, not failing: the request waits on, and its own
+    // clock starts when it goes out (SubmitWaiting).
+    const absl::Time now = EventLoop::MonotonicNow();
+    if (now - last_answer_ < r->timeout) {
+      ArmTimer(r, last_answer_ + r->timeout - now);
+      return;
+    }
+  }
+  Abandon(r, DohError::kTimeout,
+          absl::StrCat("no answer within ", absl::FormatDuration(r->timeout)));
+}
+
+void DohTransport::SubmitWaiting(Connection* conn, Request* r) {
+  // Off the queue of a server that is answering: the server's time starts
+  // now. A server that has not answered lately gets no more time than the
+  // request had left.
+  if (EventLoop::MonotonicNow() - last_answer_ < r->timeout) {
+    ArmTimer(r, r->timeout);
+  }
+  if (conn->http1 != nullptr) {
+    SubmitHttp1(conn, r);
+  } else {
+    Submit(conn, r);
+  }
+}
+
+void DohTransport::Cancel(RequestId id) {
+  auto it = requests_.find(id);
+  if (it == requests_.end()) return;
+  Abandon(it->second.get(), DohError::kCancelled, "cancelled");
+}
+
+void DohTransport::CancelAll() {
+  std::vector<RequestId> ids;
+  ids.reserve(requests_.size());
+  for (const auto& [id, request] : requests_) ids.push_back(id);
+  for (RequestId id : ids) Cancel(id);
+}
+
+void DohTransport::Abandon(Request* r, DohError error, std::string detail) {
+  Connection* conn = r->conn;
+  if (conn != nullptr && conn->session != nullptr &&
+      conn->state == Connection::State::kReady && r->stream >= 0) {
+    // Tell the server to stop: the stream's id is not reused either way.
+    nghttp2_submit_rst_stream(conn->session, NGHTTP2_FLAG_NONE, r->stream,
+                              NGHTTP2_CANCEL);
+    Tick();
+  }
+  Finish(r, error, std::move(detail));  // frees r
+  if (conn != nullptr && conn->http1 != nullptr) {
+    // HTTP/1.1 cannot take a request back: its answer would be read as the
+    // next one's. The connection goes.
+    CloseSocket(conn);
+    conn->state = Connection::State::kDead;
+    Tick();
+  }
+}
+
+void DohTransport::Finish(Request* r, DohError error, std::string detail) {
+  DohResult result;
+  result.error = error;
+  result.detail = std::move(detail);
+  result.http_status = r->status;
+  Finish(r, std::move(result));
+}
+
+void DohTransport::Finish(Request* r, DohResult result) {
+  auto it = requests_.find(r->id);
+  if (it == requests_.end()) return;
+  if (r->timer != 0) loop_->CancelTimer(r->timer);
+  if (r->retry_timer != 0) loop_->CancelTimer(r->retry_timer);
+  if (r->answered || result.http_status != 0) {
+    last_answer_ = EventLoop::MonotonicNow();
+  }
+  if (r->conn != nullptr) {
+    Connection* conn = r->conn;
+    conn->streams.erase(r->stream);
+    if (conn->unsent_body_stream == r->stream) {
+      // Reset before its body went: nghttp2 will not ask for it now.
+      conn->unsent_body_stream = -1;
+      Tick();
+    }
+    // A draining connection that is now empty closes on the next sweep.
+    if (conn->draining && conn->streams.empty()) Tick();
+  }
+  ++stats_.errors[static_cast<int>(result.error)];
+  if (result.ok()) ++stats_.completed_ok;
+  deliveries_.push_back(Delivery{std::move(r->done), std::move(result)});
+  requests_.erase(it);  // frees r
+  if (io_depth_ == 0) Deliver();
+}
+
+void DohTransport::Deliver() {
+  // A callback may send, cancel or configure. What that completes is
+  // delivered after these, on the next turn of the loop: a caller that
+  // sends again whenever a request fails at once (no CA file, say) gets a
+  // turn of the loop per round, not a loop of its own that starves it.
+  std::deque<Delivery> batch;
+  batch.swap(deliveries_);
+  for (Delivery& delivery : batch) {
+    delivery.done(std::move(delivery.result));
+  }
+  if (!deliveries_.empty() && !shutting_down_) Tick();
+}
+
+void DohTransport::Tick() {
+  if (tick_posted_) return;
+  tick_posted_ = true;
+  // At the end of this turn of the loop: what a burst of requests (or the
+  // answers that set them off) produced goes out in one TLS record.
+  PostWhileAlive([this] {
+    tick_posted_ = false;
+    DeliveryScope scope(this);
+    for (size_t i = 0; i < connections_.size(); ++i) {
+      Flush(connections_[i].get());
+    }
+  });
+}
+
+std::vector<DohConnectionInfo> DohTransport::Connections() const {
+  std::vector<DohConnectionInfo> out;
+  for (const auto& conn : connections_) {
+    if (conn->state == Connection::State::kDead) continue;
+    DohConnectionInfo info;
+    const bool http1 =
+        conn->http1 != nullptr || (conn->session == nullptr && conn->for_http1);
+    info.protocol = http1 ? "http/1.1" : "h2";
+    switch (conn->state) {
+      case Connection::State::kResolving:
+        info.state = "resolving";
+        break;
+      case Connection::State::kConnecting:
+        info.state = "connecting";
+        break;
+      case Connection::State::kProxying:
+        info.state = "proxy";
+        break;
+      case Connection::State::kHandshaking:
+        info.state = "tls";
+        break;
+      default:
+        info.state = conn->draining ? "draining" : "open";
+        break;
+    }
+    if (conn->address) info.address = HostPort(*conn->address, ConnectPort());
+    info.in_flight = static_cast<uint32_t>(conn->streams.size());
+    if (conn->session != nullptr) {
+      info.server_max_streams = ServerMaxStreams(conn.get());
+      info.stream_limit = window_.Limit(info.server_max_streams);
+    } else if (conn->http1 != nullptr) {
+      info.server_max_streams = 1;
+      info.stream_limit = 1;
+    }
+    info.answered = conn->answered;
+    info.tls_resumed = conn->ssl != nullptr && SSL_session_reused(conn->ssl);
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+void DohTransport::Sweep() {
+  for (size_t i = 0; i < connections_.size();) {
+    Connection* conn = connections_[i].get();
+    const bool ready = conn->state == Connection::State::kReady;
+    if (!(conn->state == Connection::State::kDead ||
+          (ready && conn->draining && conn->streams.empty()))) {
+      ++i;
+      continue;
+    }
+    if (ready && conn->session != nullptr) {
+      // A polite goodbye, if the socket takes it now.
+      nghttp2_session_terminate_session(conn->session, NGHTTP2_NO_ERROR);
+      const uint8_t* data = nullptr;
+      const ssize_t n = nghttp2_session_mem_send(conn->session, &data);
+      if (n > 0) {
+        ERR_clear_error();
+        conn->pending.append(reinterpret_cast<const char*>(data),
+                             static_cast<size_t>(n));
+        SSL_write(conn->ssl, conn->pending.data(),
+                  static_cast<int>(conn->pending.size()));
+      }
+      // And TLS's close_notify: a server keeps the session of a connection
+      // closed cleanly, for the next one to resume.
+      SSL_shutdown(conn->ssl);
+    }
+    CloseSocket(conn);
+    if (active_ == conn) active_ = nullptr;
+    connections_.erase(connections_.begin() + static_cast<ptrdiff_t>(i));
+  }
+}
+
+void DohTransport::PostWhileAlive(std::function<void()> task) {
+  loop_->Post([alive = std::weak_ptr<bool>(alive_), task = std::move(task)] {
+    if (!alive.expired()) task();
+  });
+}
+
+}  // namespace trr

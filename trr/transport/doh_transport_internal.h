@@ -1,0 +1,194 @@
+// What DohTransport's two source files share: doh_transport.cc (requests:
+// sending, queueing, retrying, finishing; the TLS configuration; the dump)
+// and doh_connection.cc (a connection: connecting, TLS, HTTP/2 through
+// nghttp2, HTTP/1.1 through Http1ResponseReader, failing). Internal to
+// libtrr.
+
+#ifndef TRR_TRR_TRANSPORT_DOH_TRANSPORT_INTERNAL_H_
+#define TRR_TRR_TRANSPORT_DOH_TRANSPORT_INTERNAL_H_
+
+#include <nghttp2/nghttp2.h>
+#include <openssl/ssl.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "trr/transport/doh_transport.h"
+#include "trr/transport/http1.h"
+
+namespace trr {
+namespace doh_internal {
+
+// Without Happy Eyeballs (DohConfig::attempt_delay zero): how long one
+// address may take to accept a connection before the next bootstrap (or
+// resolved) address is tried. The request timeouts still bound the whole
+// attempt.
+constexpr absl::Duration kConnectAttempt = absl::Seconds(3);
+// A connection not up (TCP and TLS) within this fails, and the next request
+// starts another: a server that accepted and went quiet is not waited on
+// for ever.
+constexpr absl::Duration kConnectionSetup = absl::Seconds(10);
+// nghttp2 ends a session that owes more than 1,000 PING and SETTINGS ACKs
+// (its flood guard). Fed at most this much at a time, with what it owes
+// taken out in between, a legal storm of them never reaches that: 4,096
+// bytes hold at most 455 empty SETTINGS frames.
+constexpr size_t kFeedChunk = 4096;
+// Bytes owed to a server that is not reading them, beyond which nothing more
+// is read from it until it takes some.
+constexpr size_t kMaxPendingOutput = 256 * 1024;
+// The HTTP/1.1 pool: few connections, kept alive, as a browser keeps a
+// handful per host.
+constexpr size_t kHttp1Connections = 4;
+// An HTTP/1.1 connection carries one request at a time; it sits in the
+// connection's stream table under this key.
+constexpr int32_t kHttp1Stream = 1;
+
+inline SSL_CTX* Ctx(void* tls) { return static_cast<SSL_CTX*>(tls); }
+
+// What the socket BIO works on: the socket, and whether the last read
+// found it empty (then Pump() stops without one more recv for EAGAIN).
+struct BioSocket {
+  int fd = -1;
+  bool drained = false;
+};
+
+// The first error OpenSSL queued, or `fallback`.
+std::string OpenSslError(const char* fallback);
+
+}  // namespace doh_internal
+
+// For the two source files of DohTransport, which include this alone.
+using doh_internal::BioSocket;
+using doh_internal::Ctx;
+using doh_internal::kConnectAttempt;
+using doh_internal::kConnectionSetup;
+using doh_internal::kFeedChunk;
+using doh_internal::kHttp1Connections;
+using doh_internal::kHttp1Stream;
+using doh_internal::kMaxPendingOutput;
+using doh_internal::OpenSslError;
+
+struct DohTransport::Request {
+  RequestId id = 0;
+  Callback done;
+  std::vector<uint8_t> query;
+  size_t query_sent = 0;  // POST: how much of it nghttp2 has taken
+  // How long the server has to answer once the request is on a connection
+  // (DohSender::Send), and the timer that holds it to that.
+  absl::Duration timeout;
+  EventLoop::TimerId timer = 0;
+  // Where it was sent; none while it waits for a connection.
+  Connection* conn = nullptr;
+  int32_t stream = -1;
+  // Its place in the stream window's count (StreamWindow::NextSequence).
+  uint64_t sequence = 0;
+  // The response so far.
+  bool answered = false;  // a final status arrived
+  int status = 0;
+  std::string content_type;
+  std::vector<uint8_t> body;
+  // Times it was sent again after a refusal, and the timer it waits on
+  // before the next time.
+  int retries = 0;
+  EventLoop::TimerId retry_timer = 0;
+};
+
+struct DohTransport::Connection {
+  enum class State : uint8_t {
+    kResolving,    // looking up the DoH host's addresses
+    kConnecting,   // TCP connect to `address`
+    kProxying,     // asking the proxy for a tunnel to the server
+    kHandshaking,  // TLS
+    kReady,        // HTTP/2 up
+    kDead,         // failed or closed; swept when nothing is on the stack
+  };
+  DohTransport* owner = nullptr;
+  uint64_t serial = 0;
+  State state = State::kResolving;
+  // After GOAWAY or a new configuration: takes no new requests and closes
+  // when its last stream does.
+  bool draining = false;
+  // Opened for the HTTP/1.1 pool: the dump calls it http/1.1 before TLS
+  // has said so.
+  bool for_http1 = false;
+  // The last stream a GOAWAY said the server will answer; the ones above
+  // it were refused. -1 when no GOAWAY came.
+  int32_t goaway_last_stream = -1;
+  // A POST whose body nghttp2 has not taken yet (flow control): no other
+  // stream starts before it has, or its HEADERS would go first.
+  int32_t unsent_body_stream = -1;
+  // Stopped reading: it owes the server more than kMaxPendingOutput.
+  bool reading_paused = false;
+  uint64_t answered = 0;
+  // The Happy Eyeballs race it is an attempt of (DohTransport::Race), until
+  // one attempt wins; 0 after.
+  uint64_t race = 0;
+  // The address it connects (or connected) to.
+  std::optional<IpAddress> address;
+  std::string last_error;
+  std::string session_error;  // why nghttp2 ended the session, if it did
+  EventLoop::TimerId connect_timer = 0;  // moves on to the next address
+  EventLoop::TimerId setup_timer = 0;    // gives up on the whole setup
+  // Connection health: when the server was last heard from (monotonic),
+  // and the timer of the PING out, if one is.
+  absl::Time last_heard;
+  EventLoop::TimerId ping_timer = 0;
+  // Dropped for not answering a PING: not the server's refusal, so the
+  // stream window keeps its size.
+  bool unhealthy = false;
+  // Failed before it tried the network (no TLS context, no trust): no
+  // evidence against the server, so no back-off.
+  bool failed_locally = false;
+  // Through a proxy: the SOCKS5 step it is at (0 the method, 1 the reply;
+  // unused for HTTP CONNECT), the proxy's answer so far, and whether the
+  // tunnel is up.
+  int proxy_step = 0;
+  std::vector<uint8_t> proxy_in;
+  bool tunneled = false;
+  BioSocket io;
+  uint32_t watched = 0;  // the epoll events asked for; 0 when not watched
+  SSL* ssl = nullptr;
+  // HTTP/2, or (when the server chose it in ALPN, or chose nothing)
+  // HTTP/1.1: one request at a time, kept alive for the next.
+  nghttp2_session* session = nullptr;
+  std::unique_ptr<Http1ResponseReader> http1;
+  // Bytes nghttp2 produced that TLS has not taken yet.
+  std::string pending;
+  absl::flat_hash_map<int32_t, Request*> streams;
+
+  ~Connection() {
+    if (session != nullptr) nghttp2_session_del(session);
+    if (ssl != nullptr) SSL_free(ssl);
+    if (io.fd >= 0) close(io.fd);
+  }
+};
+
+// Marks a stretch of work driven by the network (or a timer): completions
+// found inside it wait until it ends, when connections that died are swept,
+// waiting requests dispatched, and the callbacks run with nothing of
+// nghttp2's or OpenSSL's on the stack.
+class DohTransport::DeliveryScope {
+ public:
+  explicit DeliveryScope(DohTransport* transport) : transport_(transport) {
+    ++transport_->io_depth_;
+  }
+  ~DeliveryScope() {
+    if (--transport_->io_depth_ > 0) return;
+    transport_->Sweep();
+    transport_->Dispatch();
+    transport_->Deliver();
+  }
+  DeliveryScope(const DeliveryScope&) = delete;
+  DeliveryScope& operator=(const DeliveryScope&) = delete;
+
+ private:
+  DohTransport* const transport_;
+};
+
+}  // namespace trr
+
+#endif  // TRR_TRR_TRANSPORT_DOH_TRANSPORT_INTERNAL_H_
