@@ -1,10 +1,13 @@
 // The C API (include/trr/trr.h) over trr::Resolver.
 
+#include <cstddef>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -90,22 +93,100 @@ trr::StatusOr<trr::ResolveOptions> OptionsFor(const trr_resolve_options& o) {
 }
 
 // A lookup's options from C: NULL for the defaults; a null resolver or an
-// option trr.h does not define is refused.
+// option trr.h does not define is refused. Of the caller's struct, only the
+// `size` bytes it says it has are read (a program built against an older,
+// smaller one gets the defaults for the fields it does not know).
 trr::StatusOr<trr::ResolveOptions> LookupOptions(
     const trr_resolver* r, const trr_resolve_options* c_options) {
   if (r == nullptr) return trr::InvalidArgumentError("null resolver");
-  trr_resolve_options defaults;
-  trr_resolve_options_init(&defaults);
-  return OptionsFor(c_options != nullptr ? *c_options : defaults);
+  trr_resolve_options options;
+  trr_resolve_options_init(&options);
+  if (c_options != nullptr) {
+    if (c_options->size <
+            offsetof(trr_resolve_options, type) + sizeof(c_options->type) ||
+        c_options->size > sizeof(trr_resolve_options)) {
+      return trr::InvalidArgumentError(absl::StrCat(
+          "trr_resolve_options.size is ", c_options->size,
+          ": fill the options with trr_resolve_options_init first"));
+    }
+    std::memcpy(&options, c_options, c_options->size);
+  }
+  return OptionsFor(options);
 }
 
-trr_status SetPref(trr_resolver* r, const char* name,
-                   trr::prefs::PrefValue value, trr_error* error) {
-  if (r == nullptr || name == nullptr) {
-    return Report(trr::InvalidArgumentError("null resolver or pref name"),
-                  error);
+// One pref from C as a PrefValue, or why it cannot be.
+trr::StatusOr<std::pair<std::string, trr::prefs::PrefValue>> PrefFor(
+    const trr_pref& pref) {
+  if (pref.name == nullptr) return trr::InvalidArgumentError("null pref name");
+  switch (RawValue(pref.type)) {
+    case TRR_PREF_BOOL:
+      return std::make_pair(std::string(pref.name),
+                            trr::prefs::PrefValue(pref.bool_value != 0));
+    case TRR_PREF_INT:
+      return std::make_pair(std::string(pref.name),
+                            trr::prefs::PrefValue(pref.int_value));
+    case TRR_PREF_STRING:
+      if (pref.string_value == nullptr) {
+        return trr::InvalidArgumentError(
+            absl::StrCat(pref.name, ": a null string value"));
+      }
+      return std::make_pair(
+          std::string(pref.name),
+          trr::prefs::PrefValue(std::string(pref.string_value)));
   }
-  return Report(r->resolver->SetPrefs({{name, std::move(value)}}), error);
+  return trr::InvalidArgumentError(
+      absl::StrCat(pref.name, ": unknown pref type ", RawValue(pref.type)));
+}
+
+// Sets `count` prefs, all or none.
+trr_status SetPrefs(trr_resolver* r, const trr_pref* prefs, size_t count,
+                    trr_error* error) {
+  if (r == nullptr) {
+    return Report(trr::InvalidArgumentError("null resolver"), error);
+  }
+  if (prefs == nullptr && count > 0) {
+    return Report(trr::InvalidArgumentError("null prefs"), error);
+  }
+  std::vector<std::pair<std::string, trr::prefs::PrefValue>> values;
+  for (size_t i = 0; i < count; ++i) {
+    auto value = PrefFor(prefs[i]);
+    if (!value.ok()) return Report(value.status(), error);
+    values.push_back(*std::move(value));
+  }
+  return Report(r->resolver->SetPrefs(values), error);
+}
+
+// Runs `body`; an exception (out of memory, say) becomes `on_exception`
+// instead of crossing into C.
+template <typename T, typename Body>
+T NoThrow(T on_exception, Body&& body) noexcept {
+  try {
+    return body();
+  } catch (...) {
+    return on_exception;
+  }
+}
+template <typename Body>
+void NoThrow(Body&& body) noexcept {
+  try {
+    body();
+  } catch (...) {
+  }
+}
+// As NoThrow, for the functions that report through a trr_error.
+template <typename Body>
+trr_status Reported(trr_error* error, Body&& body) noexcept {
+  try {
+    return body();
+  } catch (...) {
+    trr_status status = TRR_INTERNAL;
+    if (error != nullptr) {
+      error->code = status;
+      std::snprintf(error->message, sizeof(error->message), "%s",
+                    "an exception inside trr (out of memory?)");
+    }
+    return status;
+  }
 }
 
 // The C view of HTTPS records: the structs, and the strings and arrays
@@ -196,7 +277,7 @@ void Deliver(const trr::ResolveResult& r, trr_callback callback,
 
 extern "C" {
 
-const char* trr_version(void) { return "2.0.0"; }
+const char* trr_version(void) { return TRR_VERSION_STRING; }
 
 const char* trr_status_name(trr_status status) {
   // One list of names, the C++ API's.
@@ -204,46 +285,63 @@ const char* trr_status_name(trr_status status) {
 }
 
 trr_resolver* trr_resolver_new(trr_error* error) {
-  auto resolver = trr::Resolver::Create();
-  if (!resolver.ok()) {
-    Report(resolver.status(), error);
-    return nullptr;
-  }
-  Report(trr::OkStatus(), error);
-  return new trr_resolver{std::move(*resolver)};
+  trr_resolver* out = nullptr;
+  Reported(error, [&] {
+    auto resolver = trr::Resolver::Create();
+    if (!resolver.ok()) return Report(resolver.status(), error);
+    out = new trr_resolver{std::move(*resolver)};
+    return Report(trr::OkStatus(), error);
+  });
+  return out;
 }
 
-void trr_resolver_free(trr_resolver* resolver) { delete resolver; }
+void trr_resolver_free(trr_resolver* resolver) {
+  NoThrow([&] { delete resolver; });
+}
 
 trr_status trr_set_pref_bool(trr_resolver* r, const char* name, int value,
                              trr_error* error) {
-  return SetPref(r, name, trr::prefs::PrefValue(value != 0), error);
+  return Reported(error, [&] {
+    trr_pref pref = {name, TRR_PREF_BOOL, value, 0, nullptr};
+    return SetPrefs(r, &pref, 1, error);
+  });
 }
 
 trr_status trr_set_pref_int(trr_resolver* r, const char* name, int32_t value,
                             trr_error* error) {
-  return SetPref(r, name, trr::prefs::PrefValue(value), error);
+  return Reported(error, [&] {
+    trr_pref pref = {name, TRR_PREF_INT, 0, value, nullptr};
+    return SetPrefs(r, &pref, 1, error);
+  });
 }
 
 trr_status trr_set_pref_string(trr_resolver* r, const char* name,
                                const char* value, trr_error* error) {
-  if (value == nullptr) {
-    return Report(trr::InvalidArgumentError("null pref value"), error);
-  }
-  return SetPref(r, name, trr::prefs::PrefValue(std::string(value)), error);
+  return Reported(error, [&] {
+    trr_pref pref = {name, TRR_PREF_STRING, 0, 0, value};
+    return SetPrefs(r, &pref, 1, error);
+  });
+}
+
+trr_status trr_set_prefs(trr_resolver* r, const trr_pref* prefs, size_t count,
+                         trr_error* error) {
+  return Reported(error, [&] { return SetPrefs(r, prefs, count, error); });
 }
 
 trr_status trr_load_prefs_file(trr_resolver* r, const char* path,
                                trr_error* error) {
-  if (r == nullptr || path == nullptr) {
-    return Report(trr::InvalidArgumentError("null resolver or path"), error);
-  }
-  return Report(r->resolver->LoadPrefsFile(path).status(), error);
+  return Reported(error, [&] {
+    if (r == nullptr || path == nullptr) {
+      return Report(trr::InvalidArgumentError("null resolver or path"), error);
+    }
+    return Report(r->resolver->LoadPrefsFile(path).status(), error);
+  });
 }
 
 void trr_resolve_options_init(trr_resolve_options* options) {
   if (options == nullptr) return;
   *options = trr_resolve_options{};
+  options->size = sizeof(trr_resolve_options);
   options->type = TRR_TYPE_UNSPEC;
   options->trr_mode = -1;
 }
@@ -252,29 +350,42 @@ uint64_t trr_resolve_with_options(trr_resolver* r, const char* host,
                                   const trr_resolve_options* c_options,
                                   trr_callback callback, void* user_data,
                                   trr_error* error) {
-  auto options = LookupOptions(r, c_options);
-  if (Report(options.status(), error) != TRR_OK) return 0;
-  // C gets one path: every answer through the callback, on the network
-  // thread, never inside this call.
-  options->complete_async = true;
-  return r->resolver
-      ->Resolve(host != nullptr ? host : "", *options,
-                [callback, user_data](const trr::ResolveResult& result) {
-                  if (callback != nullptr) Deliver(result, callback, user_data);
-                })
-      .id;
+  uint64_t id = 0;
+  Reported(error, [&] {
+    if (callback == nullptr) {
+      return Report(trr::InvalidArgumentError("null callback"), error);
+    }
+    auto options = LookupOptions(r, c_options);
+    if (Report(options.status(), error) != TRR_OK) return TRR_INVALID_ARGUMENT;
+    // C gets one path: every answer through the callback, on the network
+    // thread, never inside this call.
+    options->complete_async = true;
+    id = r->resolver
+             ->Resolve(host != nullptr ? host : "", *options,
+                       [callback, user_data](const trr::ResolveResult& result) {
+                         NoThrow([&] { Deliver(result, callback, user_data); });
+                       })
+             .id;
+    return TRR_OK;
+  });
+  return id;
 }
 
 trr_status trr_lookup_ip_hint(trr_resolver* r, const char* host,
                               const trr_resolve_options* c_options,
                               trr_callback callback, void* user_data,
                               trr_error* error) {
-  auto options = LookupOptions(r, c_options);
-  if (!options.ok()) return Report(options.status(), error);
-  const trr::ResolveResult result =
-      r->resolver->LookupIpHint(host != nullptr ? host : "", *options);
-  if (callback != nullptr) Deliver(result, callback, user_data);
-  return Report(result.status, error);
+  return Reported(error, [&] {
+    if (callback == nullptr) {
+      return Report(trr::InvalidArgumentError("null callback"), error);
+    }
+    auto options = LookupOptions(r, c_options);
+    if (!options.ok()) return Report(options.status(), error);
+    const trr::ResolveResult result =
+        r->resolver->LookupIpHint(host != nullptr ? host : "", *options);
+    Deliver(result, callback, user_data);
+    return Report(result.status, error);
+  });
 }
 
 uint64_t trr_resolve_in_partition(trr_resolver* r, const char* host,
@@ -294,33 +405,43 @@ uint64_t trr_resolve(trr_resolver* r, const char* host, trr_query_type type,
 }
 
 void trr_cancel(trr_resolver* r, uint64_t request) {
-  r->resolver->Cancel(request);
+  if (r != nullptr) NoThrow([&] { r->resolver->Cancel(request); });
 }
-void trr_network_changed(trr_resolver* r) { r->resolver->OnNetworkChanged(); }
+
+void trr_network_changed(trr_resolver* r) {
+  if (r != nullptr) NoThrow([&] { r->resolver->OnNetworkChanged(); });
+}
+
 uint64_t trr_add_server_observer(trr_resolver* r, trr_server_callback callback,
                                  void* user_data) {
-  return r->resolver->AddServerObserver(
-      [callback, user_data](const trr::ServerEvent& e) {
-        trr_server_event event;
-        event.what = e.what == trr::ServerEvent::What::kAvailability
-                         ? "availability"
-                         : "confirmation";
-        event.uri = e.uri.c_str();
-        event.state = e.state.c_str();
-        event.confirmation = e.confirmation.c_str();
-        callback(&event, user_data);
-      });
+  if (r == nullptr || callback == nullptr) return 0;
+  return NoThrow<uint64_t>(0, [&] {
+    return r->resolver->AddServerObserver(
+        [callback, user_data](const trr::ServerEvent& e) {
+          trr_server_event event;
+          event.what = e.what == trr::ServerEvent::What::kAvailability
+                           ? "availability"
+                           : "confirmation";
+          event.uri = e.uri.c_str();
+          event.state = e.state.c_str();
+          event.confirmation = e.confirmation.c_str();
+          callback(&event, user_data);
+        });
+  });
 }
 
 void trr_remove_server_observer(trr_resolver* r, uint64_t id) {
-  r->resolver->RemoveServerObserver(id);
+  if (r != nullptr) NoThrow([&] { r->resolver->RemoveServerObserver(id); });
 }
 
 void trr_report_connect_failure(trr_resolver* r, const char* host) {
-  if (host != nullptr) r->resolver->ReportConnectFailure(host);
+  if (r != nullptr && host != nullptr) {
+    NoThrow([&] { r->resolver->ReportConnectFailure(host); });
+  }
 }
 
 trr_status trr_set_captive_portal(trr_resolver* r, trr_portal_state state) {
+  if (r == nullptr) return TRR_INVALID_ARGUMENT;
   trr::CaptivePortalState portal;
   switch (RawValue(state)) {
     case TRR_PORTAL_UNKNOWN:
@@ -335,17 +456,24 @@ trr_status trr_set_captive_portal(trr_resolver* r, trr_portal_state state) {
     default:
       return TRR_INVALID_ARGUMENT;
   }
-  r->resolver->SetCaptivePortalState(portal);
-  return TRR_OK;
+  return NoThrow(TRR_INTERNAL, [&] {
+    r->resolver->SetCaptivePortalState(portal);
+    return TRR_OK;
+  });
 }
 
-void trr_clear_cache(trr_resolver* r) { r->resolver->ClearCache(); }
+void trr_clear_cache(trr_resolver* r) {
+  if (r != nullptr) NoThrow([&] { r->resolver->ClearCache(); });
+}
 
 char* trr_dump_json(trr_resolver* r) {
-  const std::string json = trr::api::DumpJson(r->resolver->Snapshot());
-  char* out = static_cast<char*>(std::malloc(json.size() + 1));
-  if (out != nullptr) std::memcpy(out, json.c_str(), json.size() + 1);
-  return out;
+  if (r == nullptr) return nullptr;
+  return NoThrow<char*>(nullptr, [&]() -> char* {
+    const std::string json = trr::api::DumpJson(r->resolver->Snapshot());
+    char* out = static_cast<char*>(std::malloc(json.size() + 1));
+    if (out != nullptr) std::memcpy(out, json.c_str(), json.size() + 1);
+    return out;
+  });
 }
 
 void trr_free_string(char* string) { std::free(string); }

@@ -64,8 +64,22 @@ add_custom_command(
   COMMENT "Merging the component libraries into libtrr.a")
 add_custom_target(trr_static ALL DEPENDS ${TRR_STATIC})
 
-# What a static link needs besides libtrr.a.
-set(TRR_STATIC_DEPS_PC "-lhttp_parser -lnghttp2 -lssl -lcrypto -lstdc++ -lm -pthread")
+# What a static link needs besides libtrr.a, as plain -l flags: trr.pc
+# requires no other .pc file, so `pkg-config --cflags trr` needs none and
+# adds no dependency's flags (abseil's included). Abseil's archives, in
+# link order, as pkg-config lists them here; libm and libstdc++ after
+# everything that needs them.
+execute_process(
+  COMMAND pkg-config --static --libs-only-l absl_status absl_statusor
+          absl_strings absl_time absl_span absl_flat_hash_map
+          absl_flat_hash_set absl_str_format absl_synchronization absl_hash
+  OUTPUT_VARIABLE TRR_ABSL_STATIC_PC OUTPUT_STRIP_TRAILING_WHITESPACE
+  RESULT_VARIABLE absl_pc_result)
+if(NOT absl_pc_result EQUAL 0)
+  message(FATAL_ERROR "pkg-config cannot list abseil's libraries")
+endif()
+set(TRR_STATIC_DEPS_PC
+    "-lhttp_parser -lnghttp2 -lssl -lcrypto ${TRR_ABSL_STATIC_PC} -lstdc++ -lm -pthread")
 
 install(TARGETS trr_shared LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(FILES ${TRR_STATIC} DESTINATION ${CMAKE_INSTALL_LIBDIR})

@@ -34,7 +34,12 @@ const char* PrefLayerName(PrefLayer layer) {
 
 PrefStore::PrefStore(const PrefRegistry& registry) : registry_(registry) {}
 
-PrefStore::~PrefStore() { StopWatching(); }
+PrefStore::~PrefStore() {
+  // An observer may destroy the store while it is being notified: the
+  // delivery on its stack stops touching it (Deliver, WatchLoop).
+  alive_->store(false);
+  StopWatching();
+}
 
 std::optional<EffectivePref> PrefStore::EffectiveIn(
     absl::string_view name, const PrefRegistry& registry, const FileLayer& file,
@@ -289,13 +294,22 @@ uint64_t PrefStore::Enqueue(std::vector<PrefChange> changes) {
 }
 
 void PrefStore::Deliver(uint64_t number) {
-  MutexLock lock(&notify_mu_);
+  // Held by hand: after an observer has run, the store (and this mutex)
+  // may be gone, and then nothing here touches it again.
+  const std::shared_ptr<std::atomic<bool>> alive = alive_;
+  notify_mu_.Lock();
   if (delivering_) {
     // An observer changed a pref: its change is notified after the current
     // one, by this same loop further up the stack.
-    if (deliverer_ == std::this_thread::get_id()) return;
+    if (deliverer_ == std::this_thread::get_id()) {
+      notify_mu_.Unlock();
+      return;
+    }
     while (delivered_ < number && delivering_) notified_.Wait(&notify_mu_);
-    if (delivered_ >= number) return;
+    if (delivered_ >= number) {
+      notify_mu_.Unlock();
+      return;
+    }
   }
   delivering_ = true;
   deliverer_ = std::this_thread::get_id();
@@ -303,16 +317,19 @@ void PrefStore::Deliver(uint64_t number) {
     Pending next = std::move(pending_.front());
     pending_.pop_front();
     notify_mu_.Unlock();
-    Notify(next.changes);
+    Notify(next.changes, *alive);
+    if (!alive->load()) return;  // an observer destroyed the store
     notify_mu_.Lock();
     delivered_ = next.number;
     notified_.SignalAll();
   }
   delivering_ = false;
   notified_.SignalAll();
+  notify_mu_.Unlock();
 }
 
-void PrefStore::Notify(const std::vector<PrefChange>& changes) {
+void PrefStore::Notify(const std::vector<PrefChange>& changes,
+                       const std::atomic<bool>& alive) {
   if (changes.empty()) return;
   std::vector<ObserverEntry> observers;
   {
@@ -325,6 +342,7 @@ void PrefStore::Notify(const std::vector<PrefChange>& changes) {
                                ? absl::StartsWith(change.name, entry.key)
                                : change.name == entry.key;
       if (matches) entry.observer(change);
+      if (!alive.load()) return;
     }
   }
 }
@@ -468,6 +486,14 @@ void PrefStore::StopWatching() {
   if (!watcher_.joinable()) return;
   const uint64_t one = 1;
   (void)!write(watch_stop_fd_, &one, sizeof(one));
+  if (watcher_.get_id() == std::this_thread::get_id()) {
+    // Called from a reload's own callback (the store going away): the
+    // watcher cannot wait for itself; it stops when the callback returns.
+    watcher_.detach();
+    close(watch_stop_fd_);
+    watch_stop_fd_ = -1;
+    return;
+  }
   watcher_.join();
   close(watch_stop_fd_);
   watch_stop_fd_ = -1;
@@ -492,8 +518,14 @@ void PrefStore::WatchLoop(int inotify_fd, int stop_fd, std::string basename) {
       }
     }
     if (!ours) continue;
+    const std::shared_ptr<std::atomic<bool>> alive = alive_;
+    // A copy: the callback may destroy the store, and its member with it.
+    const auto on_reload = on_reload_;
     auto result = Reload();
-    if (on_reload_) on_reload_(result);
+    if (alive->load() && on_reload) on_reload(result);
+    // An observer or the reload callback destroyed the store: its
+    // StopWatching left this thread detached, to end here.
+    if (!alive->load()) break;
   }
   close(inotify_fd);
 }

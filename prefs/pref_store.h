@@ -15,6 +15,7 @@
 #ifndef TRR_PREFS_PREF_STORE_H_
 #define TRR_PREFS_PREF_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -153,7 +154,9 @@ class PrefStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
   // Delivers queued notifications up to and including change `number`.
   void Deliver(uint64_t number);
-  void Notify(const std::vector<PrefChange>& changes);
+  // Calls the observers of `changes`, stopping if one destroyed the store.
+  void Notify(const std::vector<PrefChange>& changes,
+              const std::atomic<bool>& alive);
   void WatchLoop(int inotify_fd, int stop_fd, std::string basename);
 
   const PrefRegistry& registry_;
@@ -183,6 +186,10 @@ class PrefStore {
   absl::Status Check(const PrefSpec& spec, const PrefValue& value) const;
   ObserverId next_observer_id_ ABSL_GUARDED_BY(mu_) = 1;
 
+  // False once the destructor has begun: a delivery on an observer's stack
+  // stops there.
+  std::shared_ptr<std::atomic<bool>> alive_ =
+      std::make_shared<std::atomic<bool>>(true);
   std::thread watcher_;
   int watch_stop_fd_ = -1;
   std::function<void(const absl::StatusOr<LoadReport>&)> on_reload_;

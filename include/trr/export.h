@@ -1,5 +1,5 @@
-// TRR_EXPORT marks what libtrr.so exports; everything else is hidden
-// (the library is built with -fvisibility=hidden).
+/* TRR_EXPORT marks what libtrr.so exports; everything else is hidden
+ * (the library is built with -fvisibility=hidden). C89 as it stands. */
 
 #ifndef TRR_INCLUDE_TRR_EXPORT_H_
 #define TRR_INCLUDE_TRR_EXPORT_H_
@@ -12,4 +12,4 @@
 #define TRR_HIDDEN
 #endif
 
-#endif  // TRR_INCLUDE_TRR_EXPORT_H_
+#endif /* TRR_INCLUDE_TRR_EXPORT_H_ */

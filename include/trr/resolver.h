@@ -39,7 +39,7 @@ namespace trr {
 
 // Which path produced a result.
 enum class ResultSource : uint8_t { kTrr, kNative, kCache, kStale, kNone };
-// "trr", "native", "cache", "stale", "none".
+// "trr", "native", "cache", "stale", "none" ("unknown" outside the list).
 TRR_EXPORT const char* ResultSourceName(ResultSource source);
 
 // Why TRR was not used for a request.
@@ -65,7 +65,8 @@ enum class SkipReason : uint8_t {
   // every mode, asking nobody.
   kDotOnion,
 };
-// "none", "mode-off", "mode-off-by-choice", ...
+// "none", "mode-off", "mode-off-by-choice", ... ("unknown" outside the
+// list).
 TRR_EXPORT const char* SkipReasonName(SkipReason reason);
 
 // Why TRR gave no usable answer for a lookup: a closed set, so a server
@@ -119,7 +120,8 @@ enum class TrrFailure : uint8_t {
 };
 inline constexpr int kTrrFailureCount =
     static_cast<int>(TrrFailure::kDnssecBogus) + 1;
-// The stable names above; "" for kNone.
+// The stable names above; "" for kNone, "unknown" for a value outside
+// the list.
 TRR_EXPORT const char* TrrFailureName(TrrFailure failure);
 
 // Why a lookup's native path ran: the rule that allowed the name to go to
@@ -150,7 +152,7 @@ enum class NativeReason : uint8_t {
 };
 inline constexpr int kNativeReasonCount =
     static_cast<int>(NativeReason::kTrrTimedOut) + 1;
-// The stable names above.
+// The stable names above ("unknown" outside the list).
 TRR_EXPORT const char* NativeReasonName(NativeReason reason);
 
 enum class CaptivePortalState : uint8_t { kUnknown, kLocked, kClear };

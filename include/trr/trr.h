@@ -5,6 +5,9 @@
  * allows, and a TTL cache. One resolver per profile or private window:
  * resolvers share nothing.
  *
+ * Every function refuses a NULL resolver or callback (an error, 0, NULL or
+ * nothing, as it returns), and no C++ exception leaves one.
+ *
  * Threads: every function may be called from any thread. trr_resolve()
  * calls its callback exactly once, always on the resolver's network thread
  * and never inside trr_resolve() (cache hits, IP literals, localhost and
@@ -24,14 +27,11 @@
 #include <stdint.h>
 
 #include "trr/export.h"
+#include "trr/version.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define TRR_VERSION_MAJOR 0
-#define TRR_VERSION_MINOR 1
-#define TRR_VERSION_PATCH 0
 
 typedef enum {
   TRR_OK = 0,
@@ -109,7 +109,7 @@ typedef struct {
 
 typedef void (*trr_callback)(const trr_result* result, void* user_data);
 
-/* "2.0.0". */
+/* TRR_VERSION_STRING of the library linked ("2.0.0"). */
 TRR_EXPORT const char* trr_version(void);
 /* "OK", "NOT_FOUND", ... */
 TRR_EXPORT const char* trr_status_name(trr_status status);
@@ -128,13 +128,33 @@ TRR_EXPORT trr_status trr_set_pref_int(trr_resolver* resolver, const char* name,
 TRR_EXPORT trr_status trr_set_pref_string(trr_resolver* resolver,
                                           const char* name, const char* value,
                                           trr_error* error);
+/* Several prefs at once, all or none (as one pref file would): a C
+ * embedder sets mode 3 and its URI together, never one before the other. */
+typedef enum {
+  TRR_PREF_BOOL = 0,
+  TRR_PREF_INT = 1,
+  TRR_PREF_STRING = 2
+} trr_pref_type;
+typedef struct {
+  const char* name;
+  trr_pref_type type;
+  int bool_value;
+  int32_t int_value;
+  const char* string_value; /* NULL is refused, naming the pref */
+} trr_pref;
+TRR_EXPORT trr_status trr_set_prefs(trr_resolver* resolver,
+                                    const trr_pref* prefs, size_t count,
+                                    trr_error* error);
 /* Loads a prefs.js file, whole or not at all; errors say FILE:LINE:COLUMN. */
 TRR_EXPORT trr_status trr_load_prefs_file(trr_resolver* resolver,
                                           const char* path, trr_error* error);
 
 /* What one lookup asks for, beyond the name. Fill it with
- * trr_resolve_options_init, then change what differs. */
+ * trr_resolve_options_init, then change what differs. `size` (set by init)
+ * lets the struct grow: a library newer than the program reads only the
+ * fields the program knows. */
 typedef struct {
+  size_t size;           /* sizeof(trr_resolve_options), set by init */
   trr_query_type type;   /* TRR_TYPE_UNSPEC: A and AAAA */
   const char* partition; /* NULL or "": the default cache partition */
   int bypass_cache;      /* skip the cache (the answer still fills it) */
@@ -166,7 +186,7 @@ TRR_EXPORT trr_status trr_lookup_ip_hint(trr_resolver* resolver,
                                          trr_callback callback, void* user_data,
                                          trr_error* error);
 /* Starts a lookup; returns its id (for trr_cancel), or 0 for an unknown
- * type (refused, nothing called). */
+ * type or a NULL resolver or callback (refused, nothing called). */
 TRR_EXPORT uint64_t trr_resolve(trr_resolver* resolver, const char* host,
                                 trr_query_type type, trr_callback callback,
                                 void* user_data);

@@ -37,7 +37,8 @@ enum class TrrMode : uint8_t {
 // The mode a pref value means: 0-5 as above, anything else acts as 5 (as
 // in Firefox).
 TRR_EXPORT TrrMode TrrModeFromPref(int value);
-// "off", "race", "first", "only", "shadow", "off-by-choice".
+// "off", "race", "first", "only", "shadow", "off-by-choice" ("unknown"
+// outside the list).
 TRR_EXPORT const char* TrrModeName(TrrMode mode);
 
 // Why a record holds no data: a negative answer cached (RFC 2308).

@@ -106,7 +106,14 @@ int main(void) {
     fprintf(stderr, "DOH_PORT and CA_FILE must be set\n");
     return 2;
   }
-  CHECK(strcmp(trr_version(), "2.0.0") == 0);
+  /* One version: the library's, the header's and the macros agree. */
+  CHECK(strcmp(trr_version(), TRR_VERSION_STRING) == 0);
+  {
+    char from_macros[32];
+    snprintf(from_macros, sizeof(from_macros), "%d.%d.%d", TRR_VERSION_MAJOR,
+             TRR_VERSION_MINOR, TRR_VERSION_PATCH);
+    CHECK(strcmp(trr_version(), from_macros) == 0);
+  }
   CHECK(strcmp(trr_status_name(TRR_NOT_FOUND), "NOT_FOUND") == 0);
 
   trr_error error;
@@ -151,15 +158,28 @@ int main(void) {
   pthread_mutex_init(&events.mu, NULL);
   const uint64_t observer = trr_add_server_observer(r, OnServerEvent, &events);
 
-  /* Mode 3 through the test DoH server. */
+  /* Mode 3 through the test DoH server: set together, all or none. */
   char uri[128];
   snprintf(uri, sizeof(uri), "https://doh.test:%s/dns-query", doh_port);
-  CHECK(trr_set_pref_int(r, "network.trr.mode", 3, &error) == TRR_OK);
-  CHECK(trr_set_pref_string(r, "network.trr.uri", uri, &error) == TRR_OK);
-  CHECK(trr_set_pref_string(r, "network.trr.bootstrapAddr", "127.0.0.1",
-                            &error) == TRR_OK);
-  CHECK(trr_set_pref_string(r, "network.trr.ca_file", ca_file, &error) ==
-        TRR_OK);
+  {
+    trr_pref broken[] = {
+        {"network.trr.mode", TRR_PREF_INT, 0, 3, NULL},
+        {"network.trr.uri", TRR_PREF_STRING, 0, 0, NULL},
+    };
+    CHECK(trr_set_prefs(r, broken, 2, &error) == TRR_INVALID_ARGUMENT);
+    CHECK(strstr(error.message, "network.trr.uri: a null string value") !=
+          NULL);
+    char* before = trr_dump_json(r);
+    CHECK(before != NULL && strstr(before, "\"mode\":0") != NULL);
+    trr_free_string(before);
+    trr_pref prefs[] = {
+        {"network.trr.mode", TRR_PREF_INT, 0, 3, NULL},
+        {"network.trr.uri", TRR_PREF_STRING, 0, 0, uri},
+        {"network.trr.bootstrapAddr", TRR_PREF_STRING, 0, 0, "127.0.0.1"},
+        {"network.trr.ca_file", TRR_PREF_STRING, 0, 0, ca_file},
+    };
+    CHECK(trr_set_prefs(r, prefs, 4, &error) == TRR_OK);
+  }
   pthread_mutex_lock(&events.mu);
   CHECK(events.confirmation_events >= 1);
   CHECK(strcmp(events.last_confirmation, "disabled") == 0);
@@ -243,6 +263,42 @@ int main(void) {
   CHECK(refused.calls == 0);
   CHECK(trr_set_captive_portal(r, (trr_portal_state)42) ==
         TRR_INVALID_ARGUMENT);
+  /* Options whose size says they were never initialized are refused. */
+  trr_resolve_options_init(&options);
+  CHECK(options.size == sizeof(trr_resolve_options));
+  options.size = 0;
+  CHECK(trr_resolve_with_options(r, "www.example.test", &options, OnResult,
+                                 &refused, &error) == 0);
+  CHECK(strstr(error.message, "trr_resolve_options.size") != NULL);
+  /* NULL handles and callbacks are refused, never followed. */
+  CHECK(trr_resolve(NULL, "www.example.test", TRR_TYPE_A, OnResult,
+                    &refused) == 0);
+  CHECK(trr_resolve(r, "www.example.test", TRR_TYPE_A, NULL, NULL) == 0);
+  CHECK(trr_resolve_with_options(NULL, "x.test", NULL, OnResult, &refused,
+                                 &error) == 0 &&
+        error.code == TRR_INVALID_ARGUMENT);
+  CHECK(trr_lookup_ip_hint(r, "x.test", NULL, NULL, NULL, &error) ==
+        TRR_INVALID_ARGUMENT);
+  CHECK(trr_set_pref_int(NULL, "network.trr.mode", 3, &error) ==
+        TRR_INVALID_ARGUMENT);
+  CHECK(trr_set_pref_string(r, "network.trr.uri", NULL, &error) ==
+        TRR_INVALID_ARGUMENT);
+  CHECK(strstr(error.message, "network.trr.uri") != NULL);
+  CHECK(trr_set_prefs(NULL, NULL, 0, &error) == TRR_INVALID_ARGUMENT);
+  CHECK(trr_set_captive_portal(NULL, TRR_PORTAL_CLEAR) ==
+        TRR_INVALID_ARGUMENT);
+  CHECK(trr_add_server_observer(NULL, OnServerEvent, NULL) == 0);
+  CHECK(trr_add_server_observer(r, NULL, NULL) == 0);
+  CHECK(trr_dump_json(NULL) == NULL);
+  trr_cancel(NULL, 1);
+  trr_network_changed(NULL);
+  trr_clear_cache(NULL);
+  trr_remove_server_observer(NULL, 1);
+  trr_report_connect_failure(NULL, "x.test");
+  trr_resolver_free(NULL);
+  CHECK(refused.calls == 0);
+  /* A name for a value outside the list says so. */
+  CHECK(strcmp(trr_status_name((trr_status)99), "UNKNOWN") == 0);
 
   char* dump = trr_dump_json(r);
   CHECK(dump != NULL &&

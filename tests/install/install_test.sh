@@ -58,9 +58,17 @@ for program in cpp_embedder cpp_embedder_static c_embedder c_embedder_static; do
     fail "$program (find_package) failed: $(tail -5 "$prefix/$program.out")"
 done
 
-# pkg-config.
+# pkg-config: the header's version; --cflags needs no other .pc file and
+# adds no dependency's flags.
 export PKG_CONFIG_PATH=$libdir/pkgconfig
-[[ $(pkg-config --modversion trr) == 2.0.0 ]] || fail "pkg-config version"
+header_version=$(sed -n 's/^#define TRR_VERSION_STRING "\(.*\)"$/\1/p' \
+  "$prefix/usr/include/trr/version.h")
+[[ -n $header_version && $(pkg-config --modversion trr) == "$header_version" ]] ||
+  fail "pkg-config version"
+cflags=$(PKG_CONFIG_LIBDIR=$libdir/pkgconfig pkg-config --cflags trr) ||
+  fail "pkg-config --cflags trr needs another .pc file"
+[[ $cflags == -I* && $cflags != *absl* && $cflags != *-D* ]] ||
+  fail "pkg-config --cflags: $cflags"
 # shellcheck disable=SC2046
 cc -o "$prefix/c_embedder_pc" "$source/examples/c_embedder.c" \
   $(pkg-config --cflags --libs trr) -lpthread
@@ -74,6 +82,14 @@ cc -o "$prefix/c_embedder_pc_static" "$source/examples/c_embedder.c" \
   $(pkg-config --static --libs-only-other --libs-only-l trr | sed 's/-ltrr//')
 linked=$(ldd "$prefix/c_embedder_pc_static")
 grep -q libtrr <<<"$linked" && fail "c_embedder_pc_static uses libtrr.so"
+# Fully static: every library an archive, libm after them all.
+# shellcheck disable=SC2046
+cc -static -o "$prefix/c_embedder_all_static" "$source/examples/c_embedder.c" \
+  $(pkg-config --cflags trr) "$libdir/libtrr.a" \
+  $(pkg-config --static --libs-only-other --libs-only-l trr | sed 's/-ltrr//') \
+  2>"$prefix/static_link.log" || fail "fully static link: $(tail -5 "$prefix/static_link.log")"
+file "$prefix/c_embedder_all_static" | grep -q 'statically linked' ||
+  fail "c_embedder_all_static is not static"
 for program in c_embedder_pc cpp_embedder_pc c_embedder_pc_static; do
   bash "$source/tests/api/run_with_unbound.sh" "$unbound_tool" "$prefix/$program" \
     >"$prefix/$program.out" ||

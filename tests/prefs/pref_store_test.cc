@@ -1,6 +1,7 @@
 #include "prefs/pref_store.h"
 
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -248,6 +249,26 @@ TEST(PrefStoreTest, RemovedObserverIsNotCalled) {
   ASSERT_TRUE(store.SetOverride(kMode, int32_t{2}).ok());
   store.RemoveObserver(id);
   ASSERT_TRUE(store.SetOverride(kMode, int32_t{3}).ok());
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(PrefStoreTest, AnObserverMayDestroyTheStore) {
+  // The store goes away in the first observer's call: the second observer
+  // and the second change are not notified, and nothing of the store is
+  // touched after (ASan runs this too).
+  auto store = std::make_unique<PrefStore>(PrefRegistry::Default());
+  int calls = 0;
+  store->AddPrefixObserver("network.", [&](const PrefChange&) {
+    ++calls;
+    store.reset();
+  });
+  store->AddPrefixObserver("network.", [&](const PrefChange&) { ++calls; });
+  PrefStore* raw = store.get();
+  ASSERT_TRUE(
+      raw->SetOverrides({{"network.trr.mode", PrefValue(int32_t{2})},
+                         {"network.trr.max-fails", PrefValue(int32_t{3})}})
+          .ok());
+  EXPECT_EQ(store, nullptr);
   EXPECT_EQ(calls, 1);
 }
 

@@ -1005,6 +1005,55 @@ TEST(ReentrancyTest, PrefObserversAndCallbacksMaySetPrefs) {
   EXPECT_TRUE(h.resolver->ResolveSync("b.example.test", Ipv4()).ok());
 }
 
+// An observer may destroy the resolver while its change is notified (from
+// SetPrefs, or from a reload of the watched pref file on the watcher's
+// thread): nothing of it is touched after (ASan and TSan run this too).
+TEST(ReentrancyTest, APrefObserverMayDestroyTheResolver) {
+  Harness h;
+  h.Start(3, Confirm::kSkipped);
+  ASSERT_NE(h.resolver, nullptr);
+  Resolver* resolver = h.resolver.get();
+  bool destroyed = false;
+  resolver->AddPrefObserver("network.trr.", [&](const prefs::PrefChange&) {
+    if (!destroyed) {
+      destroyed = true;
+      h.resolver.reset();
+    }
+  });
+  const Status set = resolver->SetPrefs(
+      {{"network.trr.max-fails", prefs::PrefValue(int32_t{3})},
+       {"network.trr.request_timeout_ms", prefs::PrefValue(int32_t{900})}});
+  EXPECT_TRUE(set.ok()) << set;
+  EXPECT_TRUE(destroyed);
+  EXPECT_EQ(h.resolver, nullptr);
+}
+
+TEST(ReentrancyTest, AReloadCallbackMayDestroyTheResolver) {
+  testing::TempDir dir;
+  const std::string file =
+      dir.WriteFile("user.js", "user_pref(\"network.trr.max-fails\", 3);\n");
+  Harness h;
+  h.Start(3, Confirm::kSkipped);
+  ASSERT_NE(h.resolver, nullptr);
+  ASSERT_TRUE(h.resolver->LoadPrefsFile(file).ok());
+  Mutex mu;
+  CondVar cv;
+  bool destroyed = false;  // under mu
+  std::unique_ptr<Resolver> owned = std::move(h.resolver);
+  ASSERT_TRUE(owned
+                  ->WatchPrefsFile([&](const StatusOr<prefs::LoadReport>&) {
+                    owned.reset();  // on the watcher's thread
+                    MutexLock lock(&mu);
+                    destroyed = true;
+                    cv.SignalAll();
+                  })
+                  .ok());
+  dir.WriteFile("user.js", "user_pref(\"network.trr.max-fails\", 4);\n");
+  MutexLock lock(&mu);
+  ASSERT_TRUE(cv.AwaitWithDeadline(&mu, absl::Now() + absl::Seconds(10),
+                                   [&] { return destroyed; }));
+}
+
 // IP literals are answered as themselves, with no query anywhere, in every
 // mode; anything else that is not a host name fails before any query, and
 // says why without copying raw bytes into the message.

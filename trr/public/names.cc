@@ -78,7 +78,7 @@ const char* TrrFailureName(TrrFailure failure) {
     case TrrFailure::kDnssecBogus:
       return "dnssec-bogus";
   }
-  return "";
+  return "unknown";
 }
 
 const char* SkipReasonName(SkipReason reason) {

@@ -24,7 +24,7 @@ const char* TrrModeName(TrrMode mode) {
     case TrrMode::kOffByChoice:
       return "off-by-choice";
   }
-  return "off-by-choice";
+  return "unknown";
 }
 
 const char* QueryKindName(QueryKind kind) {

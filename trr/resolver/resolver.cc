@@ -73,6 +73,7 @@ Resolver::Impl::Impl(Options options, ResolverSeams seams)
 }
 
 Resolver::Impl::~Impl() {
+  alive_->store(false);
   prefs_.RemoveObserver(observer_);
   prefs_.StopWatching();
   loop_.RunSync([this] {

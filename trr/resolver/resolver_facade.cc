@@ -91,16 +91,20 @@ void Resolver::RemovePrefObserver(uint64_t id) {
   impl_->prefs().RemoveObserver(id);
 }
 
+// A pref observer may destroy the resolver while the change is notified:
+// then nothing of it is touched after (its alive flag says so).
 Status Resolver::SetPrefs(
     const std::vector<std::pair<std::string, prefs::PrefValue>>& values) {
+  const std::shared_ptr<std::atomic<bool>> alive = impl_->alive();
   absl::Status status = impl_->prefs().SetOverrides(values);
-  impl_->WaitForPrefs();
+  if (alive->load()) impl_->WaitForPrefs();
   return FromAbsl(status);
 }
 
 StatusOr<prefs::LoadReport> Resolver::LoadPrefsFile(const std::string& path) {
+  const std::shared_ptr<std::atomic<bool>> alive = impl_->alive();
   auto report = impl_->prefs().LoadFile(path);
-  impl_->WaitForPrefs();
+  if (alive->load()) impl_->WaitForPrefs();
   return FromAbsl(std::move(report));
 }
 

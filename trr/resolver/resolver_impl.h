@@ -296,6 +296,9 @@ class TRR_HIDDEN Resolver::Impl {
   void ClearCache() { cache_.Clear(); }
   ResolverSnapshot Snapshot();
   prefs::PrefStore& prefs() { return prefs_; }
+  // False once the destructor has begun (a pref observer may destroy the
+  // resolver while its change is being notified).
+  std::shared_ptr<std::atomic<bool>> alive() const { return alive_; }
   // Whether the caller is on the network thread (a callback, say).
   bool OnNetworkThread() const { return loop_.IsLoopThread(); }
   // Returns once every pref change made so far is in effect on the loop.
@@ -504,6 +507,8 @@ class TRR_HIDDEN Resolver::Impl {
   void ReleasePortalWaiters();
   void CancelEverything();
 
+  const std::shared_ptr<std::atomic<bool>> alive_ =
+      std::make_shared<std::atomic<bool>>(true);
   const Options options_;
   const ResolverSeams seams_;
   const Clock* const clock_;
