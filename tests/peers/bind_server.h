@@ -44,12 +44,13 @@ class BindServer {
   std::unique_ptr<TestProcess> process_;
 };
 
-#define TRR_REQUIRE_BIND()                                                \
-  do {                                                                    \
-    if (!::trr::testing::BindServer::Available()) {                       \
-      GTEST_SKIP() << "SKIPPED LOUDLY: BIND (named) is not installed; "   \
-                      "run scripts/setup.sh to run this test against it"; \
-    }                                                                     \
+#define TRR_REQUIRE_BIND()                                     \
+  do {                                                         \
+    if (!::trr::testing::BindServer::Available()) {            \
+      TRR_SKIP_LOUDLY(                                         \
+          "SKIPPED LOUDLY: BIND (named) is not installed; "    \
+          "run scripts/setup.sh to run this test against it"); \
+    }                                                          \
   } while (0)
 
 }  // namespace trr::testing

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "tests/peers/test_process.h"
 
 namespace trr::testing {
 
@@ -28,13 +29,14 @@ class BlackHole {
 };
 
 // Skips the current test, loudly, when nft is missing or not usable.
-#define TRR_REQUIRE_NFT()                                                   \
-  do {                                                                      \
-    if (!::trr::testing::BlackHole::Available()) {                          \
-      GTEST_SKIP() << "SKIPPED LOUDLY: nft (nftables) is not installed or " \
-                      "not usable (root needed); run scripts/setup.sh as "  \
-                      "root to run this test";                              \
-    }                                                                       \
+#define TRR_REQUIRE_NFT()                                       \
+  do {                                                          \
+    if (!::trr::testing::BlackHole::Available()) {              \
+      TRR_SKIP_LOUDLY(                                          \
+          "SKIPPED LOUDLY: nft (nftables) is not installed or " \
+          "not usable (root needed); run scripts/setup.sh as "  \
+          "root to run this test");                             \
+    }                                                           \
   } while (0)
 
 }  // namespace trr::testing

@@ -62,12 +62,13 @@ class DnsdistServer {
   std::unique_ptr<TestProcess> process_;
 };
 
-#define TRR_REQUIRE_DNSDIST()                                          \
-  do {                                                                 \
-    if (!::trr::testing::DnsdistServer::Available()) {                 \
-      GTEST_SKIP() << "SKIPPED LOUDLY: dnsdist is not installed; run " \
-                      "scripts/setup.sh to run this test against it";  \
-    }                                                                  \
+#define TRR_REQUIRE_DNSDIST()                              \
+  do {                                                     \
+    if (!::trr::testing::DnsdistServer::Available()) {     \
+      TRR_SKIP_LOUDLY(                                     \
+          "SKIPPED LOUDLY: dnsdist is not installed; run " \
+          "scripts/setup.sh to run this test against it"); \
+    }                                                      \
   } while (0)
 
 }  // namespace trr::testing

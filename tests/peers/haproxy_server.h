@@ -49,12 +49,13 @@ class HaproxyServer {
   std::unique_ptr<TestProcess> process_;
 };
 
-#define TRR_REQUIRE_HAPROXY()                                          \
-  do {                                                                 \
-    if (!::trr::testing::HaproxyServer::Available()) {                 \
-      GTEST_SKIP() << "SKIPPED LOUDLY: haproxy is not installed; run " \
-                      "scripts/setup.sh to run this test against it";  \
-    }                                                                  \
+#define TRR_REQUIRE_HAPROXY()                              \
+  do {                                                     \
+    if (!::trr::testing::HaproxyServer::Available()) {     \
+      TRR_SKIP_LOUDLY(                                     \
+          "SKIPPED LOUDLY: haproxy is not installed; run " \
+          "scripts/setup.sh to run this test against it"); \
+    }                                                      \
   } while (0)
 
 }  // namespace trr::testing

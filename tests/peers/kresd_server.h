@@ -43,12 +43,13 @@ class KresdServer {
   std::unique_ptr<TestProcess> process_;
 };
 
-#define TRR_REQUIRE_KRESD()                                               \
-  do {                                                                    \
-    if (!::trr::testing::KresdServer::Available()) {                      \
-      GTEST_SKIP() << "SKIPPED LOUDLY: knot-resolver (kresd) is not "     \
-                      "installed; run scripts/setup.sh to run this test"; \
-    }                                                                     \
+#define TRR_REQUIRE_KRESD()                                    \
+  do {                                                         \
+    if (!::trr::testing::KresdServer::Available()) {           \
+      TRR_SKIP_LOUDLY(                                         \
+          "SKIPPED LOUDLY: knot-resolver (kresd) is not "      \
+          "installed; run scripts/setup.sh to run this test"); \
+    }                                                          \
   } while (0)
 
 }  // namespace trr::testing

@@ -47,12 +47,13 @@ class NoisyDohServer {
   std::unique_ptr<TestProcess> process_;
 };
 
-#define TRR_REQUIRE_NOISY_DOH_SERVER()                                    \
-  do {                                                                    \
-    if (!::trr::testing::NoisyDohServer::Available()) {                   \
-      GTEST_SKIP() << "SKIPPED LOUDLY: /usr/bin/python3 with python3-h2 " \
-                      "is not installed; run scripts/setup.sh";           \
-    }                                                                     \
+#define TRR_REQUIRE_NOISY_DOH_SERVER()                        \
+  do {                                                        \
+    if (!::trr::testing::NoisyDohServer::Available()) {       \
+      TRR_SKIP_LOUDLY(                                        \
+          "SKIPPED LOUDLY: /usr/bin/python3 with python3-h2 " \
+          "is not installed; run scripts/setup.sh");          \
+    }                                                         \
   } while (0)
 
 }  // namespace trr::testing

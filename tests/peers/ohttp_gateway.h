@@ -50,12 +50,13 @@ class OhttpGateway {
   std::unique_ptr<TestProcess> process_;
 };
 
-#define TRR_REQUIRE_OHTTP_GATEWAY()                                         \
-  do {                                                                      \
-    if (!::trr::testing::OhttpGateway::Available()) {                       \
-      GTEST_SKIP() << "SKIPPED LOUDLY: node or the gateway's npm packages " \
-                      "are missing; run scripts/setup.sh to run this test"; \
-    }                                                                       \
+#define TRR_REQUIRE_OHTTP_GATEWAY()                              \
+  do {                                                           \
+    if (!::trr::testing::OhttpGateway::Available()) {            \
+      TRR_SKIP_LOUDLY(                                           \
+          "SKIPPED LOUDLY: node or the gateway's npm packages "  \
+          "are missing; run scripts/setup.sh to run this test"); \
+    }                                                            \
   } while (0)
 
 }  // namespace trr::testing

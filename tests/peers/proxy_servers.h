@@ -51,20 +51,22 @@ class DanteServer {
 };
 
 // Skip the current test, loudly, when the proxy is not installed.
-#define TRR_REQUIRE_SQUID()                                           \
-  do {                                                                \
-    if (!::trr::testing::SquidServer::Available()) {                  \
-      GTEST_SKIP() << "SKIPPED LOUDLY: squid is not installed; run "  \
-                      "scripts/setup.sh to run this test against it"; \
-    }                                                                 \
+#define TRR_REQUIRE_SQUID()                                \
+  do {                                                     \
+    if (!::trr::testing::SquidServer::Available()) {       \
+      TRR_SKIP_LOUDLY(                                     \
+          "SKIPPED LOUDLY: squid is not installed; run "   \
+          "scripts/setup.sh to run this test against it"); \
+    }                                                      \
   } while (0)
-#define TRR_REQUIRE_DANTE()                                               \
-  do {                                                                    \
-    if (!::trr::testing::DanteServer::Available()) {                      \
-      GTEST_SKIP() << "SKIPPED LOUDLY: dante-server (danted) is not "     \
-                      "installed; run scripts/setup.sh to run this test " \
-                      "against it";                                       \
-    }                                                                     \
+#define TRR_REQUIRE_DANTE()                                   \
+  do {                                                        \
+    if (!::trr::testing::DanteServer::Available()) {          \
+      TRR_SKIP_LOUDLY(                                        \
+          "SKIPPED LOUDLY: dante-server (danted) is not "     \
+          "installed; run scripts/setup.sh to run this test " \
+          "against it");                                      \
+    }                                                         \
   } while (0)
 
 }  // namespace trr::testing

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "base/mutex.h"
+#include "gtest/gtest.h"
 
 namespace trr::testing {
 
@@ -96,5 +98,17 @@ class TempDir {
 };
 
 }  // namespace trr::testing
+
+// Skips the current test loudly when a peer it needs is missing; with
+// TRR_REQUIRE_PEERS set (CI installs every peer) the test fails instead, so
+// a peer that went missing cannot pass unnoticed. `message` may stream.
+#define TRR_SKIP_LOUDLY(message)                       \
+  do {                                                 \
+    if (std::getenv("TRR_REQUIRE_PEERS") != nullptr) { \
+      FAIL() << message;                               \
+    } else {                                           \
+      GTEST_SKIP() << message;                         \
+    }                                                  \
+  } while (0)
 
 #endif  // TRR_TESTS_PEERS_TEST_PROCESS_H_

@@ -99,12 +99,13 @@ class UnboundServer {
 };
 
 // Skips the current test, loudly, when unbound is not installed.
-#define TRR_REQUIRE_UNBOUND()                                          \
-  do {                                                                 \
-    if (!::trr::testing::UnboundServer::Available()) {                 \
-      GTEST_SKIP() << "SKIPPED LOUDLY: unbound is not installed; run " \
-                      "scripts/setup.sh to run this test against it";  \
-    }                                                                  \
+#define TRR_REQUIRE_UNBOUND()                              \
+  do {                                                     \
+    if (!::trr::testing::UnboundServer::Available()) {     \
+      TRR_SKIP_LOUDLY(                                     \
+          "SKIPPED LOUDLY: unbound is not installed; run " \
+          "scripts/setup.sh to run this test against it"); \
+    }                                                      \
   } while (0)
 
 }  // namespace trr::testing

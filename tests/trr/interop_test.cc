@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "tests/peers/interop_servers.h"
 #include "tests/peers/interop_zone.h"
+#include "tests/peers/test_process.h"
 #include "tests/trr/resolve_all.h"
 #include "trr/resolver.h"
 
@@ -41,14 +42,15 @@ testing::InteropServers& Servers() {
   return *servers;
 }
 
-#define TRR_REQUIRE_INTEROP_SERVER(server)                                  \
-  do {                                                                      \
-    const std::string missing = testing::InteropMissingProgram(server);     \
-    if (!missing.empty()) {                                                 \
-      GTEST_SKIP() << "SKIPPED LOUDLY: " << missing                         \
-                   << " is not installed; run scripts/setup.sh to run the " \
-                      "interop tests";                                      \
-    }                                                                       \
+#define TRR_REQUIRE_INTEROP_SERVER(server)                                     \
+  do {                                                                         \
+    const std::string missing = testing::InteropMissingProgram(server);        \
+    if (!missing.empty()) {                                                    \
+      TRR_SKIP_LOUDLY("SKIPPED LOUDLY: "                                       \
+                      << missing                                               \
+                      << " is not installed; run scripts/setup.sh to run the " \
+                         "interop tests");                                     \
+    }                                                                          \
   } while (0)
 
 Peer Start(const std::string& server) {
