@@ -378,6 +378,19 @@ PrefSnapshot PrefStore::Snapshot() const {
   return snapshot;
 }
 
+std::vector<std::string> PrefSnapshot::Differences(
+    const PrefSnapshot& before) const {
+  std::vector<std::string> names;
+  for (const auto& [name, value] : values_) {
+    const PrefValue* old = before.Find(name.c_str());
+    if (old == nullptr || *old != value) names.push_back(name);
+  }
+  for (const auto& [name, value] : before.values_) {
+    if (Find(name.c_str()) == nullptr) names.push_back(name);
+  }
+  return names;
+}
+
 const PrefValue* PrefSnapshot::Find(const char* name) const {
   auto it = values_.find(name);
   return it == values_.end() ? nullptr : &it->second;

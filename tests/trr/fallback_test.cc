@@ -175,6 +175,25 @@ TEST(ListChangeTest, ABootstrapChangeConfirmsTheNewServers) {
   EXPECT_EQ(h.script->native_lookups.load(), 0);
 }
 
+// What a pref's change does comes from one table (pref_rules.h): a pref
+// read at each use clears nothing; a TRR pref clears the cache.
+TEST(ListChangeTest, OnlyPrefsThatChangeAnswersClearTheCache) {
+  Harness h;
+  h.Start(3, Confirm::kSkipped);
+  ASSERT_NE(h.resolver, nullptr);
+  ASSERT_TRUE(h.resolver->ResolveSync("www.example.test", Ipv4()).ok());
+  ASSERT_TRUE(h.resolver
+                  ->SetPrefs({{"network.trr.request_timeout_mode_trronly_ms",
+                               int32_t{20000}}})
+                  .ok());
+  EXPECT_EQ(h.resolver->ResolveSync("www.example.test", Ipv4()).source,
+            ResultSource::kCache);
+  ASSERT_TRUE(h.resolver->SetPrefs({{"network.trr.allow-rfc1918", true}}).ok());
+  EXPECT_EQ(h.resolver->ResolveSync("www.example.test", Ipv4()).source,
+            ResultSource::kTrr);
+  EXPECT_EQ(h.script->a_queries.load(), 2);
+}
+
 // --- Server health and confirmation ---------------------------------------
 
 // A server that answers REFUSED (or SERVFAIL) for some names is answering:

@@ -17,8 +17,19 @@
 #include "trr/ip_address.h"
 #include "trr/native/native_resolver.h"
 #include "trr/public/public_status.h"
+#include "trr/servers/server_list.h"
+#include "trr/transport/doh_uri.h"
 
 namespace trr::pref_checks {
+
+absl::Status ServerList(absl::string_view text) {
+  return ParseServerList(text).status();
+}
+
+absl::Status OptionalDohUri(absl::string_view text) {
+  if (text.empty()) return absl::OkStatus();
+  return ParseDohUri(text).status();
+}
 namespace {
 
 absl::Status Refuse(absl::string_view text, absl::string_view why) {

@@ -11,6 +11,12 @@
 
 namespace trr::pref_checks {
 
+// network.trr.uri, default_provider_uri, ohttp.uri: a server list that
+// parses (trr/servers/server_list.h), naming the character it went wrong
+// at.
+absl::Status ServerList(absl::string_view text);
+// network.trr.ohttp.relay_uri, config_uri: empty, or an https URI.
+absl::Status OptionalDohUri(absl::string_view text);
 // network.trr.bootstrapAddr: IP addresses, comma-separated; may be empty.
 absl::Status AddressList(absl::string_view text);
 // network.dns.native_nameserver: empty, "IP", "IP:PORT" or "[IPv6]:PORT".

@@ -12,6 +12,7 @@
 #include "trr/resolver/answer.h"
 #include "trr/resolver/host_literal.h"
 #include "trr/resolver/pref_checks.h"
+#include "trr/resolver/pref_rules.h"
 #include "trr/resolver/resolver_impl.h"
 #include "trr/resolver/resolver_testing.h"
 #include "trr/transport/ohttp_sender.h"
@@ -29,36 +30,15 @@ Resolver::Impl::Impl(Options options, ResolverSeams seams)
       seams_(std::move(seams)),
       clock_(seams_.clock),
       cache_(HostCacheOptions(), seams_.clock) {
-  // A server list that does not parse is refused when set, naming the
-  // character it went wrong at; the previous list stays.
-  auto check_servers = [](const prefs::PrefValue& value) {
-    return ParseServerList(value.string_value()).status();
-  };
-  prefs_.SetValidator("network.trr.uri", check_servers);
-  prefs_.SetValidator("network.trr.default_provider_uri", check_servers);
-  prefs_.SetValidator("network.trr.ohttp.uri", check_servers);
-  auto check_uri = [](const prefs::PrefValue& value) {
-    if (value.string_value().empty()) return absl::OkStatus();
-    return ParseDohUri(value.string_value()).status();
-  };
-  prefs_.SetValidator("network.trr.ohttp.relay_uri", check_uri);
-  prefs_.SetValidator("network.trr.ohttp.config_uri", check_uri);
-  // The other values with a shape of their own (trr/pref_checks.h).
-  using StringCheck = absl::Status (*)(absl::string_view);
-  const std::pair<const char*, StringCheck> checks[] = {
-      {"network.trr.bootstrapAddr", pref_checks::AddressList},
-      {"network.dns.native_nameserver", pref_checks::IpPort},
-      {"network.trr.ca_file", pref_checks::CaFile},
-      {"network.proxy.ssl", pref_checks::Host},
-      {"network.proxy.socks", pref_checks::Host},
-      {"network.trr.confirmationNS", pref_checks::ConfirmationName},
-      {"network.trr.excluded-domains", pref_checks::DomainList},
-      {"network.trr.builtin-excluded-domains", pref_checks::DomainList},
-  };
-  for (const auto& [name, check] : checks) {
-    prefs_.SetValidator(name, [check = check](const prefs::PrefValue& value) {
-      return check(value.string_value());
-    });
+  // Values with a shape of their own are refused when set, naming the
+  // pref and what is wrong; the previous value stays (trr/resolver/
+  // pref_rules.h).
+  for (const PrefRule& rule : PrefRules()) {
+    if (rule.check == nullptr) continue;
+    prefs_.SetValidator(rule.name,
+                        [check = rule.check](const prefs::PrefValue& value) {
+                          return check(value.string_value());
+                        });
   }
   loop_.RunSync([this] {
     etc_hosts_ = ReadEtcHosts(options_.etc_hosts_path);
@@ -459,7 +439,7 @@ ResolverSnapshot Resolver::Impl::Snapshot() {
   snapshot.counters.lookups_refused = refused_.load();
   snapshot.prefs = prefs_.Effective();
   for (prefs::EffectivePref& pref : snapshot.prefs) {
-    if (pref.name == "network.trr.credentials" &&
+    if (IsSecretPref(pref.name) && pref.value.is_string() &&
         !pref.value.string_value().empty()) {
       pref.value = prefs::PrefValue("(redacted)");
     }

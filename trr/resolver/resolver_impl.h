@@ -426,10 +426,11 @@ class TRR_HIDDEN Resolver::Impl {
   void Finish(const JobPtr& job, ResolveResult result, HostRecord* answer);
   void CompareShadow(const JobPtr& job);
   absl::Duration TrrTimeout(const Job& job) const;
-  // The servers (resolver_servers.cc). Every server it makes, or whose
-  // transport it configures anew, starts its own confirmation; it returns
-  // whether it did either.
-  bool ApplyServers(const Settings& old, bool first);
+  // The servers (resolver_servers.cc), after prefs with `effects`
+  // (pref_rules.h) changed. Every server it makes, or whose transport it
+  // configures anew, starts its own confirmation; it returns whether it
+  // did either.
+  bool ApplyServers(const Settings& old, bool first, uint32_t effects);
   DohConfig TransportConfig(const DohServerState& server) const;
   // A server's transport: a DohTransport (or the seam's), or with
   // network.trr.use_ohttp an OhttpSender over two of them.
@@ -529,6 +530,8 @@ class TRR_HIDDEN Resolver::Impl {
 
   EventLoop loop_;
   // Everything below is touched on the loop thread only.
+  // The prefs last applied, and what was read from them.
+  prefs::PrefSnapshot applied_;
   Settings settings_;
   std::vector<ServerPtr> servers_;
   std::unique_ptr<NativeResolver> native_;

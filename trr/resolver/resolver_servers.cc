@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "trr/resolver/pref_rules.h"
 #include "trr/resolver/resolver_impl.h"
 #include "trr/transport/ohttp_sender.h"
 
@@ -59,7 +60,8 @@ std::unique_ptr<DohSender> Resolver::Impl::NewTransport() {
   return make();
 }
 
-bool Resolver::Impl::ApplyServers(const Settings& old, bool first) {
+bool Resolver::Impl::ApplyServers(const Settings& old, bool first,
+                                  uint32_t effects) {
   const Settings& now = settings_;
   const ConfirmationConfig confirmation = ConfirmationSettings();
   bool changed = false;
@@ -90,12 +92,7 @@ bool Resolver::Impl::ApplyServers(const Settings& old, bool first) {
     }
     for (const ServerPtr& server : leaving) Retire(server);
     changed = true;
-  } else if (old.use_get != now.use_get || old.credentials != now.credentials ||
-             old.ca_file != now.ca_file ||
-             old.attempt_delay != now.attempt_delay ||
-             old.ping_timeout != now.ping_timeout ||
-             old.health.probe_initial != now.health.probe_initial ||
-             old.proxy != now.proxy || old.no_proxies_on != now.no_proxies_on) {
+  } else if (effects & kReconfigureTransports) {
     // The same servers reached another way: confirmed again over it.
     for (const auto* list : {&servers_, &ddr_.verifying}) {
       for (const ServerPtr& server : *list) {

@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "trr/public/public_status.h"
+#include "trr/resolver/pref_rules.h"
 #include "trr/resolver/resolver_impl.h"
 #include "trr/transport/ohttp_sender.h"
 
@@ -141,9 +142,15 @@ using resolver_internal::ReadSettings;
 
 void Resolver::Impl::ApplyPrefs() {
   if (shutting_down_) return;
-  const Settings old = settings_;
   const bool first = !native_;
-  settings_ = ReadSettings(prefs_.Snapshot());
+  prefs::PrefSnapshot snapshot = prefs_.Snapshot();
+  // What changed, and so what to do (trr/resolver/pref_rules.h); at first,
+  // everything.
+  const uint32_t effects =
+      first ? kEveryEffect : EffectsOf(snapshot.Differences(applied_));
+  applied_ = std::move(snapshot);
+  const Settings old = settings_;
+  settings_ = ReadSettings(applied_);
   const Settings& now = settings_;
   mode_.store(now.mode);
   disable_ipv6_.store(now.disable_ipv6);
@@ -152,15 +159,11 @@ void Resolver::Impl::ApplyPrefs() {
   port_prefixed_https_.store(now.port_prefixed_https);
   cache_.SetOptions(now.cache);
 
-  const bool transport_changed =
-      first || old.servers != now.servers || old.ohttp != now.ohttp ||
-      old.use_get != now.use_get || old.credentials != now.credentials ||
-      old.ca_file != now.ca_file;
   // New servers, and servers reached a new way, start their own
-  // confirmation here: a list or bootstrap change never leaves a server
+  // confirmation there: a list or bootstrap change never leaves a server
   // unconfirmed.
-  const bool servers_confirming = ApplyServers(old, first);
-  if (first || old.native_nameserver != now.native_nameserver) {
+  const bool servers_confirming = ApplyServers(old, first, effects);
+  if (effects & kNewNativeResolver) {
     if (native_) native_->CancelAll();
     auto server = ParseIpPort(now.native_nameserver);
     if (seams_.make_native) {
@@ -171,29 +174,17 @@ void Resolver::Impl::ApplyPrefs() {
       native_ = MakeSystemResolver(&loop_, options_.native_threads);
     }
   }
-  if (!first && old.uri_text != now.uri_text) blocklist_.Clear();
-  const bool trr_prefs_changed = transport_changed || old.mode != now.mode ||
-                                 old.confirmation_ns != now.confirmation_ns ||
-                                 old.allow_rfc1918 != now.allow_rfc1918 ||
-                                 old.disable_ipv6 != now.disable_ipv6;
-  if (!first && trr_prefs_changed && now.clear_cache_on_change) cache_.Clear();
-  if (!servers_confirming &&
-      (old.mode != now.mode || old.uri_text != now.uri_text ||
-       old.confirmation_ns != now.confirmation_ns ||
-       old.retry_initial != now.retry_initial ||
-       old.retry_max != now.retry_max || old.max_fails != now.max_fails)) {
+  if (!first && (effects & kClearBlocklist)) blocklist_.Clear();
+  if (!first && (effects & kClearCache) && now.clear_cache_on_change) {
+    cache_.Clear();
+  }
+  if (!servers_confirming && (effects & kRestartConfirmation)) {
     RestartConfirmation();
   }
   if (!now.wait_for_portal) ReleasePortalWaiters();
-  if (first || old.split_horizon != now.split_horizon) ReadNetworkSuffixes();
-  if (first || old.canary_check != now.canary_check || old.mode != now.mode ||
-      old.native_nameserver != now.native_nameserver) {
-    StartCanaryCheck();
-  }
-  if (first || old.ddr != now.ddr || old.mode != now.mode ||
-      old.native_nameserver != now.native_nameserver) {
-    StartDiscovery(/*keep_verified=*/false);
-  }
+  if (effects & kReadSuffixes) ReadNetworkSuffixes();
+  if (effects & kCanaryCheck) StartCanaryCheck();
+  if (effects & kDiscovery) StartDiscovery(/*keep_verified=*/false);
 }
 
 }  // namespace trr
