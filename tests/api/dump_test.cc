@@ -120,6 +120,24 @@ TEST(DumpTest, ResultJsonHasTheCliFields) {
       R"("ttl":0,"skip_reason":"none","error":"NXDOMAIN"})");
 }
 
+TEST(JsonWriterTest, TheOutputIsAlwaysUtf8) {
+  // Well-formed sequences of 2, 3 and 4 bytes pass as they are.
+  EXPECT_EQ(JsonQuote("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"),
+            "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+  // Stray, truncated, overlong and surrogate bytes each become U+FFFD.
+  const std::string replacement = "\xef\xbf\xbd";
+  EXPECT_EQ(JsonQuote("a\xff"
+                      "b"),
+            "\"a" + replacement + "b\"");
+  EXPECT_EQ(JsonQuote("\xe2\x82"), "\"" + replacement + replacement + "\"");
+  EXPECT_EQ(JsonQuote("\xc0\xaf"), "\"" + replacement + replacement + "\"");
+  EXPECT_EQ(JsonQuote("\xed\xa0\x80"),
+            "\"" + replacement + replacement + replacement + "\"");
+  EXPECT_EQ(
+      JsonQuote("\xf4\x90\x80\x80"),
+      "\"" + replacement + replacement + replacement + replacement + "\"");
+}
+
 TEST(JsonWriterTest, EscapesStrings) {
   EXPECT_EQ(JsonQuote("a\"b\\c\n\x01"), R"("a\"b\\c\n\u0001")");
   JsonWriter json;
