@@ -17,7 +17,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_split.h"
 #include "base/mutex.h"
-#include "tests/trr/curl_doh_transport.h"
+#include "bench/curl_doh_transport.h"
 #include "trr/dns/base64url.h"
 #include "trr/dns/dns_types.h"
 #include "trr/dns/query.h"

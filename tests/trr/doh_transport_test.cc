@@ -1,6 +1,4 @@
-// Both DoH transports (DohTransport on nghttp2, CurlDohTransport on
-// libcurl) against a real unbound serving DoH on loopback: each test runs
-// once for each.
+// DohTransport against a real unbound serving DoH on loopback.
 
 #include "trr/transport/doh_transport.h"
 
@@ -54,7 +52,7 @@ void ExpectAnswer(const DohResult& result, absl::string_view name,
   EXPECT_EQ(response.addresses[0].ToString(), address);
 }
 
-class DohTransportTest : public ::testing::TestWithParam<std::string> {
+class DohTransportTest : public ::testing::Test {
  protected:
   void SetUp() override {
     TRR_REQUIRE_UNBOUND();
@@ -65,8 +63,8 @@ class DohTransportTest : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<testing::UnboundServer> server_;
 };
 
-TEST_P(DohTransportTest, PostReturnsTheAnswer) {
-  TransportHarness h(GetParam());
+TEST_F(DohTransportTest, PostReturnsTheAnswer) {
+  TransportHarness h;
   h.Configure(ConfigFor(*server_));
   ExpectAnswer(h.SendAndWait("www.example.test", dns::kTypeA),
                "www.example.test", dns::kTypeA, "192.0.2.1");
@@ -74,8 +72,8 @@ TEST_P(DohTransportTest, PostReturnsTheAnswer) {
   EXPECT_EQ(server_->QueriesReceived("www.example.test"), 1);
 }
 
-TEST_P(DohTransportTest, GetReturnsTheAnswer) {
-  TransportHarness h(GetParam());
+TEST_F(DohTransportTest, GetReturnsTheAnswer) {
+  TransportHarness h;
   DohConfig config = ConfigFor(*server_);
   config.use_get = true;
   h.Configure(config);
@@ -83,8 +81,8 @@ TEST_P(DohTransportTest, GetReturnsTheAnswer) {
                "www.example.test", dns::kTypeAAAA, "2001:db8::1");
 }
 
-TEST_P(DohTransportTest, BootstrapReachesAHostThatResolvesNowhere) {
-  TransportHarness h(GetParam());
+TEST_F(DohTransportTest, BootstrapReachesAHostThatResolvesNowhere) {
+  TransportHarness h;
   // "doh.test" is in no zone and no hosts file; only bootstrapAddr knows
   // it. (Not shown by resolving it without bootstrapAddr: that would send
   // a query to the machine's real DNS server, and tests stay on loopback.)
@@ -95,8 +93,8 @@ TEST_P(DohTransportTest, BootstrapReachesAHostThatResolvesNowhere) {
                "www.example.test", dns::kTypeA, "192.0.2.1");
 }
 
-TEST_P(DohTransportTest, BootstrapOverIpv6AndSeveralAddresses) {
-  TransportHarness h(GetParam());
+TEST_F(DohTransportTest, BootstrapOverIpv6AndSeveralAddresses) {
+  TransportHarness h;
   DohConfig config = ConfigFor(*server_, "doh.test");
   config.bootstrap = {*IpAddress::Parse("::1")};
   h.Configure(config);
@@ -110,8 +108,8 @@ TEST_P(DohTransportTest, BootstrapOverIpv6AndSeveralAddresses) {
                "v4only.example.test", dns::kTypeA, "192.0.2.4");
 }
 
-TEST_P(DohTransportTest, IpLiteralUrisAreCheckedAgainstTheCertificate) {
-  TransportHarness h(GetParam());
+TEST_F(DohTransportTest, IpLiteralUrisAreCheckedAgainstTheCertificate) {
+  TransportHarness h;
   // The certificate names 127.0.0.1 and ::1 among its addresses.
   h.Configure(ConfigFor(*server_, "127.0.0.1"));
   ExpectAnswer(h.SendAndWait("www.example.test", dns::kTypeA),
@@ -121,11 +119,11 @@ TEST_P(DohTransportTest, IpLiteralUrisAreCheckedAgainstTheCertificate) {
                "www.example.test", dns::kTypeA, "192.0.2.1");
 }
 
-TEST_P(DohTransportTest, AnUntrustedCertificateFailsTls) {
+TEST_F(DohTransportTest, AnUntrustedCertificateFailsTls) {
   testing::TempDir dir;
   auto other_ca = testing::MakeTestCertificate(dir, "other");
   ASSERT_TRUE(other_ca.ok());
-  TransportHarness h(GetParam());
+  TransportHarness h;
   DohConfig config = ConfigFor(*server_);
   config.ca_file = other_ca->cert_file;
   h.Configure(config);
@@ -138,8 +136,8 @@ TEST_P(DohTransportTest, AnUntrustedCertificateFailsTls) {
             DohError::kTls);
 }
 
-TEST_P(DohTransportTest, HostNameMustMatchTheCertificate) {
-  TransportHarness h(GetParam());
+TEST_F(DohTransportTest, HostNameMustMatchTheCertificate) {
+  TransportHarness h;
   // The server is reached, but the name asked for is not in its certificate.
   DohConfig config = ConfigFor(*server_, "wrong-name.test");
   config.bootstrap = {*IpAddress::Parse("127.0.0.1")};
@@ -148,8 +146,8 @@ TEST_P(DohTransportTest, HostNameMustMatchTheCertificate) {
             DohError::kTls);
 }
 
-TEST_P(DohTransportTest, WrongPathIsAnHttpStatusError) {
-  TransportHarness h(GetParam());
+TEST_F(DohTransportTest, WrongPathIsAnHttpStatusError) {
+  TransportHarness h;
   DohConfig config = ConfigFor(*server_);
   config.uri.path = "/not-dns";
   h.Configure(config);
@@ -159,8 +157,8 @@ TEST_P(DohTransportTest, WrongPathIsAnHttpStatusError) {
   EXPECT_THAT(result.detail, HasSubstr("404"));
 }
 
-TEST_P(DohTransportTest, HundredConcurrentQueriesShareOneConnection) {
-  TransportHarness h(GetParam());
+TEST_F(DohTransportTest, HundredConcurrentQueriesShareOneConnection) {
+  TransportHarness h;
   h.Configure(ConfigFor(*server_));
   for (int i = 0; i < 100; ++i) {
     h.Send(i % 2 == 0 ? "www.example.test" : "multi.example.test", dns::kTypeA);
@@ -173,8 +171,8 @@ TEST_P(DohTransportTest, HundredConcurrentQueriesShareOneConnection) {
   EXPECT_EQ(server_->QueriesReceived(), 100);
 }
 
-TEST_P(DohTransportTest, ReconnectsAfterTheServerRestarts) {
-  TransportHarness h(GetParam());
+TEST_F(DohTransportTest, ReconnectsAfterTheServerRestarts) {
+  TransportHarness h;
   h.Configure(ConfigFor(*server_));
   ASSERT_TRUE(h.SendAndWait("www.example.test", dns::kTypeA).ok());
   server_->Kill();
@@ -189,8 +187,8 @@ TEST_P(DohTransportTest, ReconnectsAfterTheServerRestarts) {
   EXPECT_GE(h.Stats().connections_opened, 2u);
 }
 
-TEST_P(DohTransportTest, ARestartBetweenQueriesLosesNone) {
-  TransportHarness h(GetParam());
+TEST_F(DohTransportTest, ARestartBetweenQueriesLosesNone) {
+  TransportHarness h;
   h.Configure(ConfigFor(*server_));
   ASSERT_TRUE(h.SendAndWait("www.example.test", dns::kTypeA).ok());
   // The connection the transport holds is dead, whether it has noticed yet
@@ -213,7 +211,7 @@ TEST_F(DohTransportTest, HappyEyeballsRacesPastABlackHoledAddress) {
   TRR_REQUIRE_NFT();
   auto hole = testing::BlackHole::Start(server_->doh_port());  // 127.0.0.1
   ASSERT_TRUE(hole.ok()) << hole.status();
-  TransportHarness h("nghttp2");
+  TransportHarness h;
   DohConfig config = ConfigFor(*server_, "doh.test");
   config.bootstrap = {*IpAddress::Parse("127.0.0.1"), *IpAddress::Parse("::1")};
   h.Configure(config);
@@ -249,7 +247,7 @@ bool WaitForStats(TransportHarness& h,
 // answers once it runs again. The new connection resumes the first one's
 // TLS session (the ticket unbound gave it).
 TEST_F(DohTransportTest, AnIdleConnectionThatMissesItsPingIsReplaced) {
-  TransportHarness h("nghttp2");
+  TransportHarness h;
   DohConfig config = ConfigFor(*server_);
   config.idle_before_ping = absl::ZeroDuration();  // always, for the test
   config.ping_timeout = absl::Milliseconds(200);
@@ -273,7 +271,7 @@ TEST_F(DohTransportTest, AnIdleConnectionThatMissesItsPingIsReplaced) {
 // After a network change, every open connection gets a PING: one that
 // answers stays, and its next query needs no new connection.
 TEST_F(DohTransportTest, CheckConnectionsKeepsAConnectionThatAnswers) {
-  TransportHarness h("nghttp2");
+  TransportHarness h;
   DohConfig config = ConfigFor(*server_);
   config.ping_timeout = absl::Milliseconds(500);
   h.Configure(config);
@@ -294,7 +292,7 @@ TEST_F(DohTransportTest, AQueryOverALongLinkIsAnswered) {
   auto relay =
       testing::DelayRelay::Start(server_->doh_port(), absl::Milliseconds(20));
   ASSERT_TRUE(relay.ok()) << relay.status();
-  TransportHarness h("nghttp2");
+  TransportHarness h;
   h.Configure(ThroughRelay(*server_, **relay));
   ExpectAnswer(h.SendAndWait("www.example.test", dns::kTypeA),
                "www.example.test", dns::kTypeA, "192.0.2.1");
@@ -317,7 +315,7 @@ TEST_F(DohTransportTest, ARelayThatCutsMidHandshakeGivesATypedError) {
     auto relay = testing::DelayRelay::Start(server_->doh_port(),
                                             absl::Milliseconds(1), cut);
     ASSERT_TRUE(relay.ok()) << relay.status();
-    TransportHarness h("nghttp2");
+    TransportHarness h;
     DohConfig config = ThroughRelay(*server_, **relay);
     config.backoff_initial = absl::ZeroDuration();
     h.Configure(config);
@@ -419,7 +417,7 @@ TEST(InterleaveFamiliesTest, TheFirstFamilyFirstThenAlternating) {
 // DohTransport's own: a query its connection lost before any answer is
 // sent once more, on a new connection, and only once.
 TEST_F(DohTransportTest, AQueryALostConnectionNeverAnsweredGoesOnceMore) {
-  TransportHarness h("nghttp2");
+  TransportHarness h;
   h.Configure(ConfigFor(*server_));
   ASSERT_TRUE(h.SendAndWait("www.example.test", dns::kTypeA).ok());
   server_->Pause();
@@ -438,8 +436,8 @@ TEST_F(DohTransportTest, AQueryALostConnectionNeverAnsweredGoesOnceMore) {
                "www.example.test", dns::kTypeA, "192.0.2.1");
 }
 
-TEST_P(DohTransportTest, HungServerTimesOut) {
-  TransportHarness h(GetParam());
+TEST_F(DohTransportTest, HungServerTimesOut) {
+  TransportHarness h;
   h.Configure(ConfigFor(*server_));
   ASSERT_TRUE(h.SendAndWait("www.example.test", dns::kTypeA).ok());
   server_->Pause();
@@ -451,8 +449,8 @@ TEST_P(DohTransportTest, HungServerTimesOut) {
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(250));
 }
 
-TEST_P(DohTransportTest, CancelCompletesOnceWithCancelled) {
-  TransportHarness h(GetParam());
+TEST_F(DohTransportTest, CancelCompletesOnceWithCancelled) {
+  TransportHarness h;
   h.Configure(ConfigFor(*server_));
   server_->Pause();
   const auto id = h.Send("www.example.test", dns::kTypeA);
@@ -469,8 +467,8 @@ TEST_P(DohTransportTest, CancelCompletesOnceWithCancelled) {
   EXPECT_EQ(h.ResultCount(), 2u);
 }
 
-TEST_P(DohTransportTest, ShutdownCompletesEveryOutstandingRequest) {
-  TransportHarness h(GetParam());
+TEST_F(DohTransportTest, ShutdownCompletesEveryOutstandingRequest) {
+  TransportHarness h;
   h.Configure(ConfigFor(*server_));
   server_->Pause();
   for (int i = 0; i < 10; ++i) h.Send("www.example.test", dns::kTypeA);
@@ -481,8 +479,8 @@ TEST_P(DohTransportTest, ShutdownCompletesEveryOutstandingRequest) {
   for (const DohResult& r : results) EXPECT_EQ(r.error, DohError::kCancelled);
 }
 
-TEST_P(DohTransportTest, NoUriFailsWithoutCrashing) {
-  TransportHarness h(GetParam());
+TEST_F(DohTransportTest, NoUriFailsWithoutCrashing) {
+  TransportHarness h;
   DohResult result = h.SendAndWait("www.example.test", dns::kTypeA);
   EXPECT_EQ(result.error, DohError::kConnect);
   EXPECT_THAT(result.detail, HasSubstr("no DoH URI"));
@@ -526,10 +524,6 @@ TEST(DohTransportAloneTest, RequestsThatFailAtOnceAndGoAgainShareTheLoop) {
     transport.reset();
   });
 }
-
-INSTANTIATE_TEST_SUITE_P(Transports, DohTransportTest,
-                         ::testing::Values("nghttp2", "curl"),
-                         [](const auto& info) { return info.param; });
 
 }  // namespace
 }  // namespace trr

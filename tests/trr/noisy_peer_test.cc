@@ -92,7 +92,7 @@ void ExpectBurstAnswered(TransportHarness& h, int count,
 // One connection, flooded once before its first answer: that answer and
 // the next both arrive on it.
 void ExpectConnectionSurvives(NoisyDohServer& server) {
-  TransportHarness h("nghttp2");
+  TransportHarness h;
   h.Configure(ConfigFor(server));
   ExpectAnswered(h.SendAndWait("first.example.test", dns::kTypeA),
                  "first.example.test");
@@ -152,7 +152,7 @@ TEST_F(NoisyPeerTest, AttacksEndTheConnectionWithATypedErrorInTime) {
     SCOPED_TRACE(flags[0]);
     auto server = StartNoisy(flags);
     ASSERT_NE(server, nullptr);
-    TransportHarness h("nghttp2");
+    TransportHarness h;
     h.Configure(ConfigFor(*server));
     const absl::Time start = absl::Now();
     const DohResult result =
@@ -166,7 +166,7 @@ TEST_F(NoisyPeerTest, RefusedStreamsGoAgainAndShrinkTheWindow) {
   // Every third stream refused with REFUSED_STREAM.
   auto server = StartNoisy({"--refuse-every", "3"});
   ASSERT_NE(server, nullptr);
-  TransportHarness h("nghttp2");
+  TransportHarness h;
   h.Configure(ConfigFor(*server));
   ExpectBurstAnswered(h, 60);
   const DohTransportStats stats = h.Stats();
@@ -182,7 +182,7 @@ TEST_F(NoisyPeerTest, RefusedStreamsGoAgainAndShrinkTheWindow) {
 TEST_F(NoisyPeerTest, AServerThatRefusesEveryStreamFailsAsRefusedInTime) {
   auto server = StartNoisy({"--refuse-every", "1"});
   ASSERT_NE(server, nullptr);
-  TransportHarness h("nghttp2");
+  TransportHarness h;
   h.Configure(ConfigFor(*server));
   const DohResult result =
       h.SendAndWait("www.example.test", dns::kTypeA, absl::Seconds(5));
@@ -198,7 +198,7 @@ TEST_F(NoisyPeerTest, AGoawayWithStreamsInFlightLosesNoQuery) {
   // refuses the rest, which go again on a new connection.
   auto server = StartNoisy({"--goaway-after", "10"});
   ASSERT_NE(server, nullptr);
-  TransportHarness h("nghttp2");
+  TransportHarness h;
   h.Configure(ConfigFor(*server));
   ExpectBurstAnswered(h, 50);
   const DohTransportStats stats = h.Stats();
@@ -215,7 +215,7 @@ TEST_F(NoisyPeerTest, AConnectionDroppedUnderABurstShrinksTheWindow) {
   ASSERT_NE(server, nullptr);
   for (bool get : {false, true}) {
     SCOPED_TRACE(get ? "GET" : "POST");
-    TransportHarness h("nghttp2");
+    TransportHarness h;
     h.Configure(ConfigFor(*server, get));
     ExpectBurstAnswered(h, 100);
     const DohTransportStats stats = h.Stats();
@@ -233,7 +233,7 @@ TEST_F(NoisyPeerTest, EachBodyLeavesBeforeTheNextStreamStarts) {
   // rule): a POST burst must send each request whole before the next.
   auto server = StartNoisy({"--initial-window", "10", "--strict-bodies"});
   ASSERT_NE(server, nullptr);
-  TransportHarness h("nghttp2");
+  TransportHarness h;
   h.Configure(ConfigFor(*server));
   ExpectAnswered(h.SendAndWait("first.example.test", dns::kTypeA),
                  "first.example.test");
@@ -246,7 +246,7 @@ TEST_F(NoisyPeerTest, TheServersStreamLimitIsHonoured) {
   // It drops a connection that opens more streams than it advertised.
   auto server = StartNoisy({"--max-streams", "5", "--drop-above", "5"});
   ASSERT_NE(server, nullptr);
-  TransportHarness h("nghttp2");
+  TransportHarness h;
   h.Configure(ConfigFor(*server));
   // Once its SETTINGS are in (a request sent before may exceed what they
   // will say, RFC 9113 section 5.1.2), no burst goes above them.
@@ -268,7 +268,7 @@ TEST_F(NoisyPeerTest, TheServersStreamLimitIsHonoured) {
 TEST_F(NoisyPeerTest, RequestsQueuedForABusyServerWaitAsLongAsItAnswers) {
   auto server = StartNoisy({"--max-streams", "2", "--answer-delay-ms", "100"});
   ASSERT_NE(server, nullptr);
-  TransportHarness h("nghttp2");
+  TransportHarness h;
   h.Configure(ConfigFor(*server));
   // Its SETTINGS first, so that the burst queues here, not at the server.
   ExpectAnswered(h.SendAndWait("first.example.test", dns::kTypeA),
@@ -285,7 +285,7 @@ TEST_F(NoisyPeerTest, RequestsQueuedForAStalledServerFailInTheirOwnTime) {
   auto server =
       StartNoisy({"--max-streams", "2", "--answer-delay-ms", "600000"});
   ASSERT_NE(server, nullptr);
-  TransportHarness h("nghttp2");
+  TransportHarness h;
   h.Configure(ConfigFor(*server));
   // Up, with its SETTINGS in: this one times out on the connection.
   const DohResult first =
@@ -359,7 +359,7 @@ void ExpectPostAndGetBurstsAnswered(const NoisyDohServer& server, int count,
 TEST_F(NoisyPeerTest, Http1BurstsGoOverAPoolOfFourKeptAliveConnections) {
   auto server = StartHttp1("plain");
   ASSERT_NE(server, nullptr);
-  TransportHarness post("nghttp2"), get("nghttp2");
+  TransportHarness post, get;
   ExpectPostAndGetBurstsAnswered(*server, 100, post, get);
   for (TransportHarness* h : {&post, &get}) {
     // The connection that learnt the server's protocol is kept, and three
@@ -385,7 +385,7 @@ TEST_F(NoisyPeerTest, Http1RequestsQueuedForABusyPoolWaitAsLongAsItAnswers) {
   auto server = StartNoisy(
       {"--alpn", "http/1.1", "--http1", "plain", "--answer-delay-ms", "100"});
   ASSERT_NE(server, nullptr);
-  TransportHarness h("nghttp2");
+  TransportHarness h;
   h.Configure(ConfigFor(*server));
   ExpectBurstAnswered(h, 24, absl::Milliseconds(400));
   EXPECT_EQ(h.Stats().errors[static_cast<int>(DohError::kTimeout)], 0u);
@@ -400,7 +400,7 @@ TEST_F(NoisyPeerTest, Http1PoolConnectionsSayHttp1BeforeTlsIsUp) {
   auto server = StartNoisy(
       {"--alpn", "http/1.1", "--http1", "plain", "--hold-later-tls"});
   ASSERT_NE(server, nullptr);
-  TransportHarness h("nghttp2");
+  TransportHarness h;
   h.Configure(ConfigFor(*server));
   ExpectBurstAnswered(h, 2);
   const auto connections = h.Connections();
@@ -421,7 +421,7 @@ TEST_F(NoisyPeerTest, Http1ResponsesAreReadHoweverTheyAreFramed) {
     SCOPED_TRACE(behaviour);
     auto server = StartHttp1(behaviour);
     ASSERT_NE(server, nullptr);
-    TransportHarness post("nghttp2"), get("nghttp2");
+    TransportHarness post, get;
     ExpectPostAndGetBurstsAnswered(*server, 20, post, get);
     EXPECT_EQ(post.Stats().retried + get.Stats().retried, 0u);
   }
@@ -433,7 +433,7 @@ TEST_F(NoisyPeerTest, Http1AConnectionClosedBeforeItsAnswerLosesNoQuery) {
   // request goes out on it. That request goes again.
   auto server = StartHttp1("drop-after=3");
   ASSERT_NE(server, nullptr);
-  TransportHarness h("nghttp2");
+  TransportHarness h;
   h.Configure(ConfigFor(*server));
   ExpectBurstAnswered(h, 40);
   EXPECT_GE(h.Stats().retried, 1u);
@@ -450,7 +450,7 @@ TEST_F(NoisyPeerTest, Http1HostileResponsesEndInATypedErrorInTime) {
     SCOPED_TRACE(behaviour);
     auto server = StartHttp1(behaviour);
     ASSERT_NE(server, nullptr);
-    TransportHarness h("nghttp2");
+    TransportHarness h;
     h.Configure(ConfigFor(*server));
     const absl::Time start = absl::Now();
     const DohResult result =
@@ -469,7 +469,7 @@ TEST_F(NoisyPeerTest, Http1ARequestThatTimesOutTakesItsConnection) {
   // one.
   auto server = StartHttp1("hang-first");
   ASSERT_NE(server, nullptr);
-  TransportHarness h("nghttp2");
+  TransportHarness h;
   h.Configure(ConfigFor(*server));
   EXPECT_EQ(
       h.SendAndWait("first.example.test", dns::kTypeA, absl::Milliseconds(300))
@@ -488,7 +488,7 @@ TEST_F(NoisyPeerTest, Http1AResponseToNothingAskedEndsTheConnection) {
   // on a new one.
   auto server = StartHttp1("unsolicited");
   ASSERT_NE(server, nullptr);
-  TransportHarness h("nghttp2");
+  TransportHarness h;
   h.Configure(ConfigFor(*server));
   ExpectAnswered(h.SendAndWait("first.example.test", dns::kTypeA),
                  "first.example.test");

@@ -181,7 +181,7 @@ class ProxyTest : public ::testing::Test {
   void ExpectFailedWithoutGoingDirect(
       bool socks, uint16_t port, const std::string& why,
       const std::function<std::string()>& peer_log = nullptr) {
-    TransportHarness h("nghttp2");
+    TransportHarness h;
     DohConfig config;
     config.uri = *ParseDohUri(server_->DohUri("localhost"));
     config.ca_file = server_->ca_file();

@@ -1,4 +1,4 @@
-// TransportHarness: a DohSender (DohTransport, or CurlDohTransport) run on
+// TransportHarness: a DohTransport run on
 // its own EventLoop, with the test thread sending queries and waiting for
 // their results with a deadline.
 
@@ -13,24 +13,16 @@
 #include "absl/time/time.h"
 #include "base/mutex.h"
 #include "gtest/gtest.h"
-#include "tests/trr/curl_doh_transport.h"
 #include "trr/dns/query.h"
 #include "trr/loop/event_loop.h"
 #include "trr/transport/doh_transport.h"
 
 namespace trr {
 
-// "curl": CurlDohTransport; anything else: DohTransport.
-inline std::unique_ptr<DohSender> MakeTransport(const std::string& kind,
-                                                EventLoop* loop) {
-  if (kind == "curl") return std::make_unique<CurlDohTransport>(loop);
-  return std::make_unique<DohTransport>(loop);
-}
-
 class TransportHarness {
  public:
-  explicit TransportHarness(const std::string& kind) {
-    loop_.RunSync([&] { transport_ = MakeTransport(kind, &loop_); });
+  TransportHarness() {
+    loop_.RunSync([&] { transport_ = std::make_unique<DohTransport>(&loop_); });
   }
   ~TransportHarness() {
     loop_.RunSync([this] { transport_.reset(); });

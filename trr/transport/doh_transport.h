@@ -9,7 +9,7 @@
 // A server that does not speak HTTP/2 (ALPN http/1.1, or none) is spoken to
 // in HTTP/1.1 on a small pool of kept-alive connections of the same kind,
 // their responses read by http-parser. (CurlDohTransport, in
-// tests/trr/curl_doh_transport.h, outside the shipped library, is the libcurl
+// bench/curl_doh_transport.h, outside the shipped library, is the libcurl
 // transport this one replaced; docs/PERFORMANCE.md has why, for both
 // protocols.)
 //

@@ -3,14 +3,13 @@
 // the same connections for HTTP/1.1) replaced it because it measured faster
 // and cheaper in both protocols (docs/PERFORMANCE.md). It is not part of
 // the shipped library: it stays, in both protocols, so that comparison can
-// be run again (`doh_load --transport=curl` or `curl-http1`), and so the
-// transport tests (tests/trr/doh_transport_test) hold both to the same
-// behaviour.
+// be run again (`doh_load --transport=curl` or `curl-http1`,
+// scripts/bench_doh.sh). Only bench/ builds it.
 //
 // Loop thread only: construct, call and destroy it on its EventLoop.
 
-#ifndef TRR_TESTS_TRR_CURL_DOH_TRANSPORT_H_
-#define TRR_TESTS_TRR_CURL_DOH_TRANSPORT_H_
+#ifndef TRR_BENCH_CURL_DOH_TRANSPORT_H_
+#define TRR_BENCH_CURL_DOH_TRANSPORT_H_
 
 #include <cstdint>
 #include <deque>
@@ -104,4 +103,4 @@ class CurlDohTransport final : public DohSender {
 
 }  // namespace trr
 
-#endif  // TRR_TESTS_TRR_CURL_DOH_TRANSPORT_H_
+#endif  // TRR_BENCH_CURL_DOH_TRANSPORT_H_

@@ -1,4 +1,4 @@
-#include "tests/trr/curl_doh_transport.h"
+#include "bench/curl_doh_transport.h"
 
 #include <curl/curl.h>
 #include <sys/epoll.h>
