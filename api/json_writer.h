@@ -1,5 +1,6 @@
-// JsonWriter: builds compact JSON text, escaping strings as RFC 8259 asks.
-// Enough for the dump and the CLI's output; not a general JSON library.
+// JsonWriter: builds compact JSON text as it goes, for the dump and the
+// CLI's output; strings are escaped by nlohmann-json, and the text is
+// always UTF-8.
 
 #ifndef TRR_API_JSON_WRITER_H_
 #define TRR_API_JSON_WRITER_H_
@@ -39,7 +40,8 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-// `text` as a JSON string literal, quotes included.
+// `text` as a JSON string literal, quotes included; invalid UTF-8 becomes
+// U+FFFD.
 std::string JsonQuote(absl::string_view text);
 
 }  // namespace trr::api

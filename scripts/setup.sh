@@ -12,7 +12,7 @@ PACKAGES=(
   # libtrr.so's ABI against its stored baseline (scripts/check_abi.sh).
   abigail-tools xz-utils
   # Libraries.
-  libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev
   libcurl4-openssl-dev libnghttp2-dev libhttp-parser-dev libssl-dev libcpp-httplib-dev
   # Reference parsers the codec benchmark compares against.
   libc-ares-dev libldns-dev

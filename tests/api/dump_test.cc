@@ -3,6 +3,7 @@
 #include "api/json_writer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 
 namespace trr::api {
 namespace {
@@ -124,18 +125,23 @@ TEST(JsonWriterTest, TheOutputIsAlwaysUtf8) {
   // Well-formed sequences of 2, 3 and 4 bytes pass as they are.
   EXPECT_EQ(JsonQuote("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"),
             "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
-  // Stray, truncated, overlong and surrogate bytes each become U+FFFD.
+  // Stray, truncated, overlong, surrogate and out-of-range bytes become
+  // U+FFFD, and what is around them stays: the text parses as JSON (whose
+  // parser refuses ill-formed UTF-8) and gives the string back.
   const std::string replacement = "\xef\xbf\xbd";
   EXPECT_EQ(JsonQuote("a\xff"
                       "b"),
             "\"a" + replacement + "b\"");
-  EXPECT_EQ(JsonQuote("\xe2\x82"), "\"" + replacement + replacement + "\"");
-  EXPECT_EQ(JsonQuote("\xc0\xaf"), "\"" + replacement + replacement + "\"");
-  EXPECT_EQ(JsonQuote("\xed\xa0\x80"),
-            "\"" + replacement + replacement + replacement + "\"");
-  EXPECT_EQ(
-      JsonQuote("\xf4\x90\x80\x80"),
-      "\"" + replacement + replacement + replacement + replacement + "\"");
+  for (const char* hostile :
+       {"\xe2\x82", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "x\x80y"}) {
+    const std::string quoted = JsonQuote(hostile);
+    SCOPED_TRACE(quoted);
+    EXPECT_THAT(quoted, HasSubstr(replacement));
+    const auto parsed = nlohmann::json::parse(quoted, nullptr, false);
+    ASSERT_TRUE(parsed.is_string());
+  }
+  EXPECT_EQ(nlohmann::json::parse(JsonQuote("x\x80y")).get<std::string>(),
+            "x" + replacement + "y");
 }
 
 TEST(JsonWriterTest, EscapesStrings) {

@@ -13,6 +13,7 @@ namespace trr {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string ErrorOf(absl::string_view text) {
   auto list = ParseServerList(text);
@@ -63,23 +64,36 @@ TEST(ServerListTest, AMalformedListSaysWhereAndWhy) {
   EXPECT_THAT(ErrorOf("https://a.example/q  ftp://b.example/q"),
               HasSubstr("ftp://b.example/q"));
   EXPECT_THAT(ErrorOf("not a uri"), HasSubstr("at character 1"));
-  EXPECT_THAT(ErrorOf(R"({"servers": [{"template": 5}]})"),
-              HasSubstr("at character 14: a server needs a \"template\""));
+  // A value that is not what a server list holds: where it is, as a path.
+  EXPECT_THAT(
+      ErrorOf(R"({"servers": [{"template": 5}]})"),
+      HasSubstr("servers[0]: a server is an object with a \"template\""));
+  EXPECT_THAT(ErrorOf(R"({"servers": [{"template": "https://a/q"},
+                                      {"template": "ftp://b/q"}]})"),
+              HasSubstr("servers[1].template: "));
+  // Text that is not JSON: where it stops, counted in characters from 1.
   EXPECT_THAT(ErrorOf(R"({"servers": [{"template": "https://a/q",)"),
-              HasSubstr("expected a field name"));
+              HasSubstr("at character 41: syntax error while parsing object "
+                        "key - unexpected end of input"));
   EXPECT_THAT(ErrorOf(R"({"servers": [{"template": "https://a/q"}]} x)"),
-              HasSubstr("text after the JSON value"));
+              HasSubstr("expected end of input"));
+  EXPECT_THAT(ErrorOf("{\"servers\": [\"\xff\"]}"),
+              HasSubstr("ill-formed UTF-8"));
+  // The message never echoes the text it read (a template may carry a
+  // token), and is UTF-8 whatever the input held.
+  EXPECT_THAT(ErrorOf("{\"servers\": [\"\xff\"]}"),
+              Not(HasSubstr("last read")));
   EXPECT_THAT(ErrorOf(R"({"servers": {}})"),
               HasSubstr("\"servers\" must be an array"));
   EXPECT_THAT(ErrorOf(R"({"servers": [{"template": "https://a/q",
                          "endpoints": [{"ips": ["junk"]}]}]})"),
               HasSubstr("not an IP address"));
   EXPECT_THAT(ErrorOf(R"({"servers": [{"template": "https://a/\q"}]})"),
-              HasSubstr("an unknown escape"));
+              HasSubstr("forbidden character after backslash"));
   EXPECT_THAT(ErrorOf(R"({"servers": [{"template": "\ud800"}]})"),
-              HasSubstr("unpaired surrogate"));
+              HasSubstr("surrogate U+D800..U+DBFF must be followed"));
   EXPECT_THAT(ErrorOf("{\"servers\": [\"a\nb\"]}"),
-              HasSubstr("control character"));
+              HasSubstr("control character U+000A"));
 }
 
 TEST(ServerListTest, NestingAndSizeAreBounded) {
