@@ -90,5 +90,37 @@ TEST(EventLoopTest, AnEpollErrorStopsTheLoopWithoutStrandingAnyCaller) {
             absl::string_view::npos);
 }
 
+// A timer or a watch touched from another thread while the loop runs is a
+// data race; the loop refuses it loudly instead.
+TEST(EventLoopDeathTest, ALoopOnlyCallFromAnotherThreadAborts) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        EventLoop loop;
+        loop.AddTimer(absl::Seconds(1), [] {});
+      },
+      "EventLoop::AddTimer called off the loop thread");
+  EXPECT_DEATH(
+      {
+        EventLoop loop;
+        loop.WatchFd(0, 1, [](uint32_t) {});
+      },
+      "EventLoop::WatchFd called off the loop thread");
+}
+
+TEST(EventLoopTest, LoopOnlyCallsOnTheLoopRunAsAsked) {
+  EventLoop loop;
+  std::atomic<bool> fired{false};
+  ASSERT_TRUE(loop.RunSync([&] {
+    const EventLoop::TimerId never = loop.AddTimer(absl::Hours(1), [] {});
+    loop.CancelTimer(never);
+    loop.AddTimer(absl::ZeroDuration(), [&] { fired = true; });
+  }));
+  // A turn runs its tasks, then its due timers: the zero-delay timer has
+  // run before the next turn's task.
+  ASSERT_TRUE(loop.RunSync([] {}));
+  EXPECT_TRUE(fired.load());
+}
+
 }  // namespace
 }  // namespace trr

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 
@@ -30,6 +32,7 @@ EventLoop::EventLoop() {
     event.events = EPOLLIN;
     event.data.fd = wake_fd_;
     if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event) == 0) {
+      running_thread_.store(true);
       thread_ = std::thread([this] { Run(); });
       thread_id_ = thread_.get_id();
       return;
@@ -82,6 +85,17 @@ bool EventLoop::IsLoopThread() const {
   return std::this_thread::get_id() == thread_id_;
 }
 
+void EventLoop::CheckLoopThread(const char* method) const {
+  if (IsLoopThread() || !running_thread_.load(std::memory_order_acquire)) {
+    return;
+  }
+  std::fprintf(stderr,
+               "trr: EventLoop::%s called off the loop thread while the loop "
+               "runs\n",
+               method);
+  std::abort();
+}
+
 bool EventLoop::Post(Task task) {
   bool was_empty;
   {
@@ -122,6 +136,7 @@ bool EventLoop::RunSync(Task task) {
 }
 
 EventLoop::TimerId EventLoop::AddTimer(absl::Duration delay, Task task) {
+  CheckLoopThread(__func__);
   const TimerId id = next_timer_++;
   auto it = timers_.emplace(MonotonicNow() + delay, Timer{id, std::move(task)});
   timer_index_[id] = it;
@@ -129,6 +144,7 @@ EventLoop::TimerId EventLoop::AddTimer(absl::Duration delay, Task task) {
 }
 
 void EventLoop::CancelTimer(TimerId id) {
+  CheckLoopThread(__func__);
   auto it = timer_index_.find(id);
   if (it == timer_index_.end()) return;
   timers_.erase(it->second);
@@ -136,6 +152,7 @@ void EventLoop::CancelTimer(TimerId id) {
 }
 
 void EventLoop::WatchFd(int fd, uint32_t events, FdCallback callback) {
+  CheckLoopThread(__func__);
   auto it = fds_.find(fd);
   const bool known = it != fds_.end();
   if (known && it->second.events == events) {
@@ -151,6 +168,7 @@ void EventLoop::WatchFd(int fd, uint32_t events, FdCallback callback) {
 }
 
 void EventLoop::UnwatchFd(int fd) {
+  CheckLoopThread(__func__);
   if (fds_.erase(fd) > 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
 }
 
@@ -232,6 +250,7 @@ void EventLoop::Run() {
     }
     if (stopping) break;
   }
+  running_thread_.store(false, std::memory_order_release);
 }
 
 }  // namespace trr

@@ -6,6 +6,7 @@
 #ifndef TRR_TRR_LOOP_EVENT_LOOP_H_
 #define TRR_TRR_LOOP_EVENT_LOOP_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -60,7 +61,11 @@ class EventLoop {
 
   bool IsLoopThread() const;
 
-  // Loop thread only.
+  // Loop thread only (or once the loop's thread has ended). Each checks
+  // its caller and aborts, naming the method, on a call from another
+  // thread while the loop runs: that call is a data race, which would
+  // corrupt the timers or the watches silently. The check is a thread-id
+  // compare, so it stays on in every build.
   TimerId AddTimer(absl::Duration delay, Task task);
   void CancelTimer(TimerId id);
   // Watches `fd` for `events` (EPOLLIN | EPOLLOUT); replaces any earlier
@@ -76,11 +81,15 @@ class EventLoop {
   void RunTasks();
   void RunDueTimers();
   int NextTimeoutMs() const;
+  // Aborts when called off the loop thread while the loop runs.
+  void CheckLoopThread(const char* method) const;
 
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   std::thread thread_;
   std::thread::id thread_id_;
+  // True from the thread's start until Run returns.
+  std::atomic<bool> running_thread_{false};
 
   mutable Mutex mu_;
   std::vector<Task> tasks_ ABSL_GUARDED_BY(mu_);
