@@ -1,10 +1,10 @@
 #include "api/json_writer.h"
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "nlohmann/json.hpp"
 
 namespace trr::api {
 

@@ -1,9 +1,10 @@
 #include "api/dump.h"
 
+#include <nlohmann/json.hpp>
+
 #include "api/json_writer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "nlohmann/json.hpp"
 
 namespace trr::api {
 namespace {
