@@ -9,10 +9,12 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "trr/loop/timer.h"
 #include "trr/resolver.h"
 
 namespace trr {
@@ -120,6 +122,53 @@ TEST(EventLoopTest, LoopOnlyCallsOnTheLoopRunAsAsked) {
   // run before the next turn's task.
   ASSERT_TRUE(loop.RunSync([] {}));
   EXPECT_TRUE(fired.load());
+}
+
+// A Timer owns what it armed: going out of scope or starting again cancels
+// it, and it knows when its task has run.
+TEST(TimerTest, DestroyingOrRestartingCancelsAndPendingEndsWhenItRuns) {
+  EventLoop loop;
+  std::atomic<int> destroyed_ran{0}, first_ran{0}, second_ran{0};
+  auto timer = std::make_unique<Timer>();
+  std::unique_ptr<Timer> gone = std::make_unique<Timer>();
+  ASSERT_TRUE(loop.RunSync([&] {
+    gone->Start(&loop, absl::ZeroDuration(), [&] { ++destroyed_ran; });
+    gone.reset();
+    timer->Start(&loop, absl::ZeroDuration(), [&] { ++first_ran; });
+    timer->Start(&loop, absl::ZeroDuration(), [&] { ++second_ran; });
+    EXPECT_TRUE(timer->pending());
+  }));
+  // A turn runs its tasks, then its due timers.
+  bool pending = true;
+  ASSERT_TRUE(loop.RunSync([&] { pending = timer->pending(); }));
+  EXPECT_FALSE(pending);
+  EXPECT_EQ(destroyed_ran.load(), 0);
+  EXPECT_EQ(first_ran.load(), 0);
+  EXPECT_EQ(second_ran.load(), 1);
+  // A task may destroy its own timer.
+  ASSERT_TRUE(loop.RunSync([&] {
+    timer->Start(&loop, absl::ZeroDuration(), [&] { timer.reset(); });
+  }));
+  ASSERT_TRUE(loop.RunSync([] {}));
+  EXPECT_EQ(timer, nullptr);
+}
+
+TEST(EventLoopTest, DeleteSoonDropsTheReferenceOnALaterTurn) {
+  EventLoop loop;
+  auto object = std::make_shared<int>(7);
+  std::weak_ptr<int> weak = object;
+  bool alive_after_the_call = false;
+  ASSERT_TRUE(loop.RunSync([&] {
+    loop.DeleteSoon(std::move(object));
+    alive_after_the_call = !weak.expired();
+  }));
+  EXPECT_TRUE(alive_after_the_call);
+  // The next turn runs it; a turn drops its tasks once all have run, so
+  // the turn after that sees it gone.
+  ASSERT_TRUE(loop.RunSync([] {}));
+  bool expired = false;
+  ASSERT_TRUE(loop.RunSync([&] { expired = weak.expired(); }));
+  EXPECT_TRUE(expired);
 }
 
 }  // namespace

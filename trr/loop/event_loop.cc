@@ -136,9 +136,15 @@ bool EventLoop::RunSync(Task task) {
 }
 
 EventLoop::TimerId EventLoop::AddTimer(absl::Duration delay, Task task) {
-  CheckLoopThread(__func__);
+  return AddOwnedTimer(delay, std::move(task), nullptr);
+}
+
+EventLoop::TimerId EventLoop::AddOwnedTimer(absl::Duration delay, Task task,
+                                            TimerId* owner_id) {
+  CheckLoopThread("AddTimer");
   const TimerId id = next_timer_++;
-  auto it = timers_.emplace(MonotonicNow() + delay, Timer{id, std::move(task)});
+  auto it = timers_.emplace(MonotonicNow() + delay,
+                            TimerEntry{id, std::move(task), owner_id});
   timer_index_[id] = it;
   return id;
 }
@@ -195,6 +201,8 @@ void EventLoop::RunDueTimers() {
   while (!timers_.empty() && timers_.begin()->first <= now) {
     auto it = timers_.begin();
     Task task = std::move(it->second.task);
+    // Before the task, which may destroy the Timer.
+    if (it->second.owner_id != nullptr) *it->second.owner_id = 0;
     timer_index_.erase(it->second.id);
     timers_.erase(it);
     task();

@@ -54,6 +54,14 @@ class EventLoop {
   // it inline when already on the loop). False, at once and without
   // running it, once the loop has stopped for an error.
   bool RunSync(Task task);
+  // Any thread: drops this reference to `object` on a later turn of the
+  // loop, once whatever is on the loop's stack now (perhaps one of the
+  // object's own callbacks) has returned. At once when the loop has
+  // stopped.
+  template <typename T>
+  void DeleteSoon(std::shared_ptr<T> object) {
+    Post([object = std::move(object)] {});
+  }
 
   // Tests: makes the next epoll_wait fail, as a broken epoll instance
   // would.
@@ -66,6 +74,7 @@ class EventLoop {
   // thread while the loop runs: that call is a data race, which would
   // corrupt the timers or the watches silently. The check is a thread-id
   // compare, so it stays on in every build.
+  // Most code holds a Timer (trr/loop/timer.h) instead of an id.
   TimerId AddTimer(absl::Duration delay, Task task);
   void CancelTimer(TimerId id);
   // Watches `fd` for `events` (EPOLLIN | EPOLLOUT); replaces any earlier
@@ -102,12 +111,16 @@ class EventLoop {
   absl::Status status_ ABSL_GUARDED_BY(mu_);
 
   // Loop thread only.
-  struct Timer {
+  struct TimerEntry {
     TimerId id;
     Task task;
+    // A Timer's own id, cleared before its task runs (Timer::pending).
+    TimerId* owner_id;
   };
-  std::multimap<absl::Time, Timer> timers_;
-  absl::flat_hash_map<TimerId, std::multimap<absl::Time, Timer>::iterator>
+  friend class Timer;
+  TimerId AddOwnedTimer(absl::Duration delay, Task task, TimerId* owner_id);
+  std::multimap<absl::Time, TimerEntry> timers_;
+  absl::flat_hash_map<TimerId, std::multimap<absl::Time, TimerEntry>::iterator>
       timer_index_;
   TimerId next_timer_ = 1;
   struct Watch {

@@ -20,6 +20,7 @@
 #include "trr/dns/query.h"
 #include "trr/dns/response.h"
 #include "trr/loop/socket_address.h"
+#include "trr/loop/timer.h"
 #include "trr/native/dns_record.h"
 #include "trr/native/native_resolver.h"
 #include "trr/public/public_status.h"
@@ -151,11 +152,11 @@ class PlainDnsResolver final : public PlainDnsClient {
     bool tcp = false;
     std::vector<uint8_t> tcp_in;
     size_t tcp_written = 0;
-    EventLoop::TimerId timer = 0;  // the whole exchange's timeout
+    Timer timer;  // the whole exchange's timeout
     // UDP: tries so far, and the timer that sends the next one.
     int tries = 0;
     absl::Duration try_timeout;
-    EventLoop::TimerId retry_timer = 0;
+    Timer retry_timer;
     // Why the last datagram that did not answer the question was ignored.
     std::string ignored;
   };
@@ -197,10 +198,9 @@ class PlainDnsResolver final : public PlainDnsClient {
       return;
     }
     const uint64_t id = x->id;
-    x->timer = loop_->AddTimer(timeout, [this, id] {
+    x->timer.Start(loop_, timeout, [this, id] {
       auto it = exchanges_.find(id);
       if (it == exchanges_.end()) return;
-      it->second->timer = 0;
       const std::string& ignored = it->second->ignored;
       FinishExchange(
           id, BadAnswer(ignored.empty() ? "timed out"
@@ -248,11 +248,10 @@ class PlainDnsResolver final : public PlainDnsClient {
     if (x.tries >= kTries) return;
     const uint64_t id = x.id;
     const absl::Duration wait = x.try_timeout * (1 << (x.tries - 1));
-    x.retry_timer = loop_->AddTimer(wait, [this, id] {
+    x.retry_timer.Start(loop_, wait, [this, id] {
       auto it = exchanges_.find(id);
       if (it == exchanges_.end()) return;
       Exchange& x = *it->second;
-      x.retry_timer = 0;
       if (x.tcp || x.fd < 0) return;
       if (send(x.fd, x.query.data(), x.query.size(), 0) < 0) return;
       ++queries_sent_;
@@ -296,10 +295,7 @@ class PlainDnsResolver final : public PlainDnsClient {
     loop_->UnwatchFd(x.fd);
     close(x.fd);
     x.tcp = true;
-    if (x.retry_timer != 0) {
-      loop_->CancelTimer(x.retry_timer);
-      x.retry_timer = 0;
-    }
+    x.retry_timer.Cancel();
     socklen_t length;
     const sockaddr_storage address = SocketAddress(server_, port_, &length);
     x.fd = socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -383,14 +379,8 @@ class PlainDnsResolver final : public PlainDnsClient {
       close(x.fd);
       x.fd = -1;
     }
-    if (x.timer != 0) {
-      loop_->CancelTimer(x.timer);
-      x.timer = 0;
-    }
-    if (x.retry_timer != 0) {
-      loop_->CancelTimer(x.retry_timer);
-      x.retry_timer = 0;
-    }
+    x.timer.Cancel();
+    x.retry_timer.Cancel();
     ids_in_flight_.erase(x.dns_id);
   }
 

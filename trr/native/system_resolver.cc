@@ -12,14 +12,15 @@
 #include <deque>
 #include <thread>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "base/mutex.h"
 #include "trr/dns/dns_types.h"
 #include "trr/dns/query.h"
 #include "trr/dns/response.h"
 #include "trr/loop/socket_address.h"
+#include "trr/loop/timer.h"
 #include "trr/native/dns_record.h"
 #include "trr/native/native_resolver.h"
 #include "trr/public/public_status.h"
@@ -57,7 +58,7 @@ class SystemResolver final : public NativeResolver {
     const uint64_t id = next_id_++;
     ++lookups_;
     if (kind == QueryKind::kHttps || kind == QueryKind::kTxt) {
-      pending_[id] = Pending{std::move(done), 0};
+      pending_[id].done = std::move(done);
       loop_->Post([this, id, shared = shared_] {
         if (!shared->stopped_on_loop) {
           Complete(id, Failed("the system resolver only looks up addresses"));
@@ -68,11 +69,11 @@ class SystemResolver final : public NativeResolver {
     // getaddrinfo() cannot be stopped, and on a dead network it may not
     // return for a long time: the lookup fails at its timeout, and what
     // the worker finds later is dropped.
-    const EventLoop::TimerId timer = loop_->AddTimer(timeout, [this, id,
-                                                               timeout] {
+    Pending& pending = pending_[id];
+    pending.done = std::move(done);
+    pending.timer.Start(loop_, timeout, [this, id, timeout] {
       auto it = pending_.find(id);
       if (it == pending_.end()) return;
-      it->second.timer = 0;
       {
         // Not started yet (every worker busy): it need not start.
         MutexLock lock(&shared_->mu);
@@ -87,7 +88,6 @@ class SystemResolver final : public NativeResolver {
                Failed(absl::StrCat("the system resolver did not answer within ",
                                    absl::FormatDuration(timeout))));
     });
-    pending_[id] = Pending{std::move(done), timer};
     for (; threads_ > 0; --threads_) {
       // Detached: a getaddrinfo() stuck on a dead network must not hold up
       // shutdown. The workers keep `shared_` alive and post nothing once it
@@ -106,7 +106,7 @@ class SystemResolver final : public NativeResolver {
     auto pending = std::move(pending_);
     pending_.clear();
     for (auto& [id, p] : pending) {
-      if (p.timer != 0) loop_->CancelTimer(p.timer);
+      p.timer.Cancel();
       p.done(Failed("cancelled"));
     }
   }
@@ -123,7 +123,7 @@ class SystemResolver final : public NativeResolver {
   };
   struct Pending {
     Callback done;
-    EventLoop::TimerId timer = 0;
+    Timer timer;
   };
   struct Shared {
     EventLoop* loop = nullptr;
@@ -204,7 +204,7 @@ class SystemResolver final : public NativeResolver {
     auto it = pending_.find(id);
     if (it == pending_.end()) return;  // cancelled or timed out already
     Callback done = std::move(it->second.done);
-    if (it->second.timer != 0) loop_->CancelTimer(it->second.timer);
+    it->second.timer.Cancel();
     pending_.erase(it);
     done(std::move(result));
   }
@@ -216,7 +216,7 @@ class SystemResolver final : public NativeResolver {
   EventLoop* const loop_;
   int threads_;  // workers not started yet
   std::shared_ptr<Shared> shared_;
-  absl::flat_hash_map<uint64_t, Pending> pending_;
+  absl::node_hash_map<uint64_t, Pending> pending_;  // holds Timers
   uint64_t next_id_ = 1;
   uint64_t lookups_ = 0;
 };

@@ -76,21 +76,14 @@ void Resolver::Impl::CancelEverything() {
   }
   if (native_) native_->CancelAll();
   if (ddr_.client) ddr_.client->CancelAll();
-  if (ddr_.refresh_timer != 0) {
-    loop_.CancelTimer(ddr_.refresh_timer);
-    ddr_.refresh_timer = 0;
-  }
+  ddr_.refresh_timer.Cancel();
   for (const ServerPtr& server : ddr_.verifying) {
     server->transport->CancelAll();
   }
   for (const ServerPtr& server : servers_) {
     server->transport->CancelAll();
-    if (server->confirmation_timer != 0) {
-      loop_.CancelTimer(server->confirmation_timer);
-    }
-    if (server->probe_timer != 0) loop_.CancelTimer(server->probe_timer);
-    server->confirmation_timer = 0;
-    server->probe_timer = 0;
+    server->confirmation_timer.Cancel();
+    server->probe_timer.Cancel();
   }
 }
 
@@ -335,10 +328,7 @@ void Resolver::Impl::ReleasePortalWaiters() {
   auto waiting = std::move(portal_waiting_);
   portal_waiting_.clear();
   for (const JobPtr& job : waiting) {
-    if (job->portal_timer != 0) {
-      loop_.CancelTimer(job->portal_timer);
-      job->portal_timer = 0;
-    }
+    job->portal_timer.Cancel();
     if (!job->finished()) StartTrr(job);
   }
 }

@@ -28,10 +28,7 @@ std::string HostPort(const IpAddress& ip, uint16_t port) {
 
 void Resolver::Impl::StartDiscovery(bool keep_verified) {
   const uint64_t generation = ++ddr_.generation;
-  if (ddr_.refresh_timer != 0) {
-    loop_.CancelTimer(ddr_.refresh_timer);
-    ddr_.refresh_timer = 0;
-  }
+  ddr_.refresh_timer.Cancel();
   for (const ServerPtr& server : ddr_.verifying) Retire(server);
   ddr_.verifying.clear();
   ddr_.client.reset();  // its lookup, if any, ends moot (generation)
@@ -145,10 +142,8 @@ void Resolver::Impl::OnDesignations(NativeResult result) {
   if (result.answer.ttl_seconds) {
     const absl::Duration refresh = std::clamp(
         absl::Seconds(*result.answer.ttl_seconds), kMinRefresh, kMaxRefresh);
-    ddr_.refresh_timer = loop_.AddTimer(refresh, [this] {
-      ddr_.refresh_timer = 0;
-      StartDiscovery(/*keep_verified=*/true);
-    });
+    ddr_.refresh_timer.Start(
+        &loop_, refresh, [this] { StartDiscovery(/*keep_verified=*/true); });
   }
 }
 

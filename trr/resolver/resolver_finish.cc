@@ -146,7 +146,7 @@ void Resolver::Impl::Finish(const JobPtr& job, ResolveResult result,
   if (job->finished()) return;
   Move(*job, JobState::kFinished);
   result.native_reason = job->native_reason;
-  if (job->portal_timer != 0) loop_.CancelTimer(job->portal_timer);
+  job->portal_timer.Cancel();
   const CacheKeyView key = job->key.view();
   if (answer != nullptr) {
     // Answers without a TTL (getaddrinfo's) live network.dnsCacheExpiration.

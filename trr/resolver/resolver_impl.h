@@ -28,6 +28,7 @@
 #include "trr/dns/query.h"
 #include "trr/dns/response.h"
 #include "trr/loop/event_loop.h"
+#include "trr/loop/timer.h"
 #include "trr/native/native_resolver.h"
 #include "trr/resolver/lookup_policy.h"
 #include "trr/resolver/resolver_testing.h"
@@ -208,9 +209,9 @@ struct DohServerState {
   bool discovered() const { return verify_ip.has_value(); }
   std::unique_ptr<DohSender> transport;
   Confirmation confirmation;
-  EventLoop::TimerId confirmation_timer = 0;
+  Timer confirmation_timer;
   ServerHealth health;
-  EventLoop::TimerId probe_timer = 0;
+  Timer probe_timer;
   absl::Time next_probe;  // while probe_timer is set
   // Off the list (a new list replaced it): its late results are dropped.
   bool retired = false;
@@ -360,7 +361,7 @@ class TRR_HIDDEN Resolver::Impl {
     // Native, and the rule that let it run.
     NativeResult native;
     NativeReason native_reason = NativeReason::kNone;
-    EventLoop::TimerId portal_timer = 0;
+    Timer portal_timer;
   };
   using JobPtr = std::shared_ptr<Job>;
   // The one place a job's state changes; a move the diagram in
@@ -549,7 +550,7 @@ class TRR_HIDDEN Resolver::Impl {
     std::unique_ptr<PlainDnsClient> client;
     // Designated servers being verified, not yet on the list.
     std::vector<ServerPtr> verifying;
-    EventLoop::TimerId refresh_timer = 0;
+    Timer refresh_timer;
   };
   Ddr ddr_;
   CaptivePortalState portal_ = CaptivePortalState::kUnknown;

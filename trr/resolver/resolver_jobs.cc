@@ -130,8 +130,7 @@ void Resolver::Impl::StartJob(const JobPtr& job) {
     job->skip = SkipReason::kWaitingForPortal;
     Move(*job, JobState::kWaitingForPortal);
     portal_waiting_.push_back(job);
-    job->portal_timer = loop_.AddTimer(TrrTimeout(*job), [this, job] {
-      job->portal_timer = 0;
+    job->portal_timer.Start(&loop_, TrrTimeout(*job), [this, job] {
       portal_waiting_.erase(
           std::remove(portal_waiting_.begin(), portal_waiting_.end(), job),
           portal_waiting_.end());

@@ -110,16 +110,10 @@ bool Resolver::Impl::ApplyServers(const Settings& old, bool first,
 
 void Resolver::Impl::Retire(const ServerPtr& server) {
   server->retired = true;
-  if (server->confirmation_timer != 0) {
-    loop_.CancelTimer(server->confirmation_timer);
-    server->confirmation_timer = 0;
-  }
-  if (server->probe_timer != 0) {
-    loop_.CancelTimer(server->probe_timer);
-    server->probe_timer = 0;
-  }
+  server->confirmation_timer.Cancel();
+  server->probe_timer.Cancel();
   server->transport->CancelAll();
-  loop_.Post([server] {});  // the last reference, dropped on a later turn
+  loop_.DeleteSoon(server);  // the last reference, on a later turn
 }
 
 bool Resolver::Impl::Available(const DohServerState& server) const {
@@ -191,13 +185,12 @@ void Resolver::Impl::OnServerResult(const ServerPtr& server, TrrFailure failure,
 
 void Resolver::Impl::ScheduleProbe(const ServerPtr& server,
                                    absl::Duration after) {
-  if (server->probe_timer != 0) loop_.CancelTimer(server->probe_timer);
+  server->probe_timer.Cancel();
   server->next_probe = clock_->Now() + after;
   std::weak_ptr<DohServerState> weak = server;
-  server->probe_timer = loop_.AddTimer(after, [this, weak] {
+  server->probe_timer.Start(&loop_, after, [this, weak] {
     ServerPtr server = weak.lock();
     if (!server) return;
-    server->probe_timer = 0;
     SendProbe(server);
   });
 }
@@ -270,10 +263,7 @@ ConfirmationConfig Resolver::Impl::ConfirmationSettings() const {
 void Resolver::Impl::RestartConfirmation() {
   const ConfirmationConfig config = ConfirmationSettings();
   for (const ServerPtr& server : servers_) {
-    if (server->confirmation_timer != 0) {
-      loop_.CancelTimer(server->confirmation_timer);
-      server->confirmation_timer = 0;
-    }
+    server->confirmation_timer.Cancel();
     RunConfirmation(server, server->confirmation.Start(config));
   }
 }
@@ -299,18 +289,13 @@ void Resolver::Impl::RunConfirmation(const ServerPtr& server,
         });
   }
   if (action.retry_after) {
-    if (server->confirmation_timer != 0) {
-      loop_.CancelTimer(server->confirmation_timer);
-    }
     std::weak_ptr<DohServerState> weak = server;
-    server->confirmation_timer =
-        loop_.AddTimer(*action.retry_after, [this, weak] {
-          ServerPtr server = weak.lock();
-          if (!server) return;
-          server->confirmation_timer = 0;
-          RunConfirmation(server, server->confirmation.OnRetryTimer(
-                                      server->confirmation.current_attempt()));
-        });
+    server->confirmation_timer.Start(&loop_, *action.retry_after, [this, weak] {
+      ServerPtr server = weak.lock();
+      if (!server) return;
+      RunConfirmation(server, server->confirmation.OnRetryTimer(
+                                  server->confirmation.current_attempt()));
+    });
   }
 }
 
@@ -377,7 +362,7 @@ std::vector<DohServerInfo> Resolver::Impl::ServerInfos() const {
     info.confirmation =
         std::string(ConfirmationStateName(server->confirmation.state()));
     info.failures_in_row = server->health.failures_in_row();
-    if (server->probe_timer != 0) {
+    if (server->probe_timer.pending()) {
       info.next_probe_ms = std::max<int64_t>(
           0, absl::ToInt64Milliseconds(server->next_probe - now));
     }

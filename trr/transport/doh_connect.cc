@@ -88,10 +88,9 @@ DohTransport::Connection* DohTransport::NewConnection(bool make_active) {
   if (make_active) active_ = conn;
   ++stats_.connections_opened;
   const uint64_t serial = conn->serial;
-  conn->setup_timer = loop_->AddTimer(kConnectionSetup, [this, serial] {
+  conn->setup_timer.Start(loop_, kConnectionSetup, [this, serial] {
     Connection* conn = FindConnection(serial);
     if (conn == nullptr) return;
-    conn->setup_timer = 0;
     DeliveryScope scope(this);
     Fail(conn, DohError::kTimeout,
          absl::StrCat("no connection to ", config_.uri.host, " within ",
@@ -163,8 +162,7 @@ void DohTransport::LaunchAttempt(uint64_t id) {
   auto it = races_.find(id);
   if (it == races_.end()) return;
   Race& race = it->second;
-  if (race.timer != 0) loop_->CancelTimer(race.timer);
-  race.timer = 0;
+  race.timer.Cancel();
   if (race.next >= race.addresses.size()) return;
   Connection* conn = NewConnection(race.make_active && active_ == nullptr);
   conn->race = id;
@@ -174,7 +172,7 @@ void DohTransport::LaunchAttempt(uint64_t id) {
 void DohTransport::WinRace(Connection* conn) {
   auto it = races_.find(conn->race);
   if (it == races_.end()) return;
-  if (it->second.timer != 0) loop_->CancelTimer(it->second.timer);
+  it->second.timer.Cancel();
   races_.erase(it);
   for (auto& other : connections_) {
     if (other.get() == conn || other->race != conn->race) continue;
@@ -201,7 +199,7 @@ bool DohTransport::RaceGoesOn(Connection* conn) {
   }
   const bool left = it->second.next < it->second.addresses.size();
   if (other == nullptr && !left) {
-    if (it->second.timer != 0) loop_->CancelTimer(it->second.timer);
+    it->second.timer.Cancel();
     races_.erase(it);
     return false;
   }
@@ -223,10 +221,9 @@ DohTransport::Connection* DohTransport::FindConnection(uint64_t serial) {
 }
 
 void DohTransport::CloseSocket(Connection* conn) {
-  for (EventLoop::TimerId* timer :
+  for (Timer* timer :
        {&conn->connect_timer, &conn->setup_timer, &conn->ping_timer}) {
-    if (*timer != 0) loop_->CancelTimer(*timer);
-    *timer = 0;
+    timer->Cancel();
   }
   if (conn->watched != 0) {
     loop_->UnwatchFd(conn->io.fd);
@@ -235,8 +232,7 @@ void DohTransport::CloseSocket(Connection* conn) {
 }
 
 void DohTransport::TryNextAddress(Connection* conn) {
-  if (conn->connect_timer != 0) loop_->CancelTimer(conn->connect_timer);
-  conn->connect_timer = 0;
+  conn->connect_timer.Cancel();
   if (conn->watched != 0) loop_->UnwatchFd(conn->io.fd);
   conn->watched = 0;
   if (conn->io.fd >= 0) {
@@ -245,9 +241,8 @@ void DohTransport::TryNextAddress(Connection* conn) {
   }
   auto race = races_.find(conn->race);
   // This attempt moves on: the next one's delay starts again.
-  if (race != races_.end() && race->second.timer != 0) {
-    loop_->CancelTimer(race->second.timer);
-    race->second.timer = 0;
+  if (race != races_.end()) {
+    race->second.timer.Cancel();
   }
   while (race != races_.end() &&
          race->second.next < race->second.addresses.size()) {
@@ -279,20 +274,18 @@ void DohTransport::TryNextAddress(Connection* conn) {
         // Happy Eyeballs: the next address gets its own attempt soon,
         // racing this one.
         const uint64_t id = conn->race;
-        r.timer = loop_->AddTimer(config_.attempt_delay, [this, id] {
+        r.timer.Start(loop_, config_.attempt_delay, [this, id] {
           auto it = races_.find(id);
           if (it == races_.end()) return;
-          it->second.timer = 0;
           DeliveryScope scope(this);
           LaunchAttempt(id);
         });
       } else if (r.next < r.addresses.size()) {
         const uint64_t serial = conn->serial;
-        conn->connect_timer =
-            loop_->AddTimer(kConnectAttempt, [this, serial, where] {
+        conn->connect_timer.Start(
+            loop_, kConnectAttempt, [this, serial, where] {
               Connection* conn = FindConnection(serial);
               if (conn == nullptr) return;
-              conn->connect_timer = 0;
               DeliveryScope scope(this);
               conn->last_error =
                   absl::StrCat("connect to ", where, ": no answer");
@@ -435,18 +428,13 @@ void DohTransport::ReadProxy(Connection* conn) {
 }
 
 void DohTransport::OnConnected(Connection* conn) {
-  if (conn->connect_timer != 0) {
-    loop_->CancelTimer(conn->connect_timer);
-    conn->connect_timer = 0;
-  }
+  conn->connect_timer.Cancel();
   // The address answered: no further attempt starts on a timer (a slow
   // TLS handshake is not a dead address). Those already started race on
   // to finish TLS, and the next address is still tried at once if this
   // one fails.
-  if (auto race = races_.find(conn->race);
-      race != races_.end() && race->second.timer != 0) {
-    loop_->CancelTimer(race->second.timer);
-    race->second.timer = 0;
+  if (auto race = races_.find(conn->race); race != races_.end()) {
+    race->second.timer.Cancel();
   }
   if (config_.proxy.kind != ProxyConfig::Kind::kNone && !conn->tunneled) {
     StartProxy(conn);

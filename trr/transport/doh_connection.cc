@@ -78,9 +78,8 @@ struct DohTransport::Callbacks {
         (frame->hd.flags & NGHTTP2_FLAG_ACK) != 0) {
       // The server answered our health PING: the connection works.
       Connection* conn = Conn(user);
-      if (conn->ping_timer != 0) {
-        conn->owner->loop_->CancelTimer(conn->ping_timer);
-        conn->ping_timer = 0;
+      if (conn->ping_timer.pending()) {
+        conn->ping_timer.Cancel();
         ++conn->owner->stats_.pings_answered;
       }
       return 0;
@@ -187,8 +186,7 @@ struct DohTransport::Callbacks {
 };
 
 void DohTransport::StartSession(Connection* conn) {
-  loop_->CancelTimer(conn->setup_timer);
-  conn->setup_timer = 0;
+  conn->setup_timer.Cancel();
   nghttp2_session_client_new(&conn->session, Callbacks::Get(), conn);
   // No server push: a resolver has no use for it.
   const nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0}};
@@ -204,8 +202,7 @@ void DohTransport::StartSession(Connection* conn) {
 }
 
 void DohTransport::StartHttp1(Connection* conn) {
-  loop_->CancelTimer(conn->setup_timer);
-  conn->setup_timer = 0;
+  conn->setup_timer.Cancel();
   conn->http1 = std::make_unique<Http1ResponseReader>(kMaxDohBody);
   conn->state = Connection::State::kReady;
   OnSetupDone();

@@ -25,10 +25,9 @@ bool DohTransport::Requeue(Request* r) {
     return true;
   }
   const RequestId id = r->id;
-  r->retry_timer = loop_->AddTimer(delay, [this, id] {
+  r->retry_timer.Start(loop_, delay, [this, id] {
     auto it = requests_.find(id);
     if (it == requests_.end()) return;
-    it->second->retry_timer = 0;
     DeliveryScope scope(this);
     Enqueue(it->second.get());
   });

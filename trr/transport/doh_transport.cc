@@ -186,16 +186,15 @@ void DohTransport::PingIfIdle(Connection* conn) {
 }
 
 void DohTransport::SendPing(Connection* conn) {
-  if (conn->ping_timer != 0 || conn->session == nullptr) return;
+  if (conn->ping_timer.pending() || conn->session == nullptr) return;
   if (nghttp2_submit_ping(conn->session, NGHTTP2_FLAG_NONE, nullptr) != 0) {
     return;
   }
   ++stats_.pings;
   const uint64_t serial = conn->serial;
-  conn->ping_timer = loop_->AddTimer(config_.ping_timeout, [this, serial] {
+  conn->ping_timer.Start(loop_, config_.ping_timeout, [this, serial] {
     Connection* conn = FindConnection(serial);
     if (conn == nullptr) return;
-    conn->ping_timer = 0;
     DeliveryScope scope(this);
     ++stats_.ping_timeouts;
     conn->unhealthy = true;
@@ -223,7 +222,7 @@ void DohTransport::CheckConnections() {
 
 void DohTransport::EndRaces() {
   for (auto& [id, race] : races_) {
-    if (race.timer != 0) loop_->CancelTimer(race.timer);
+    race.timer.Cancel();
   }
   races_.clear();
   for (auto& conn : connections_) conn->race = 0;
@@ -309,9 +308,9 @@ DohTransport::RequestId DohTransport::Send(absl::Span<const uint8_t> query,
 }
 
 void DohTransport::ArmTimer(Request* r, absl::Duration after) {
-  if (r->timer != 0) loop_->CancelTimer(r->timer);
+  r->timer.Cancel();
   const RequestId id = r->id;
-  r->timer = loop_->AddTimer(after, [this, id] { OnTimeout(id); });
+  r->timer.Start(loop_, after, [this, id] { OnTimeout(id); });
 }
 
 void DohTransport::OnTimeout(RequestId id) {
@@ -319,7 +318,6 @@ void DohTransport::OnTimeout(RequestId id) {
   if (it == requests_.end()) return;
   DeliveryScope scope(this);
   Request* r = it->second.get();
-  r->timer = 0;
   if (r->conn == nullptr) {
     const bool any_up = std::any_of(
         connections_.begin(), connections_.end(), [](const auto& conn) {
@@ -405,8 +403,8 @@ void DohTransport::Finish(Request* r, DohError error, std::string detail) {
 void DohTransport::Finish(Request* r, DohResult result) {
   auto it = requests_.find(r->id);
   if (it == requests_.end()) return;
-  if (r->timer != 0) loop_->CancelTimer(r->timer);
-  if (r->retry_timer != 0) loop_->CancelTimer(r->retry_timer);
+  r->timer.Cancel();
+  r->retry_timer.Cancel();
   if (r->answered || result.http_status != 0) {
     last_answer_ = EventLoop::MonotonicNow();
   }

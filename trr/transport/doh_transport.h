@@ -27,12 +27,14 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "trr/ip_address.h"
 #include "trr/loop/event_loop.h"
+#include "trr/loop/timer.h"
 #include "trr/native/native_resolver.h"
 #include "trr/transport/doh_uri.h"
 #include "trr/transport/http1.h"
@@ -351,7 +353,7 @@ class DohTransport final : public DohSender {
     std::vector<IpAddress> addresses;
     size_t next = 0;
     bool make_active = false;
-    EventLoop::TimerId timer = 0;  // starts the next attempt
+    Timer timer;  // starts the next attempt
   };
   Connection* NewConnection(bool make_active);
   void BeginRace(Connection* conn, std::vector<IpAddress> addresses);
@@ -395,7 +397,7 @@ class DohTransport final : public DohSender {
   bool http1_ = false;
 
   std::vector<std::unique_ptr<Connection>> connections_;
-  absl::flat_hash_map<uint64_t, Race> races_;
+  absl::node_hash_map<uint64_t, Race> races_;  // Race holds a Timer
   uint64_t next_race_ = 1;
   Connection* active_ = nullptr;  // where new requests go; may be connecting
   uint64_t next_serial_ = 1;

@@ -80,7 +80,7 @@ struct DohTransport::Request {
   // How long the server has to answer once the request is on a connection
   // (DohSender::Send), and the timer that holds it to that.
   absl::Duration timeout;
-  EventLoop::TimerId timer = 0;
+  Timer timer;
   // Where it was sent; none while it waits for a connection.
   Connection* conn = nullptr;
   int32_t stream = -1;
@@ -94,7 +94,7 @@ struct DohTransport::Request {
   // Times it was sent again after a refusal, and the timer it waits on
   // before the next time.
   int retries = 0;
-  EventLoop::TimerId retry_timer = 0;
+  Timer retry_timer;
 };
 
 struct DohTransport::Connection {
@@ -131,12 +131,12 @@ struct DohTransport::Connection {
   std::optional<IpAddress> address;
   std::string last_error;
   std::string session_error;  // why nghttp2 ended the session, if it did
-  EventLoop::TimerId connect_timer = 0;  // moves on to the next address
-  EventLoop::TimerId setup_timer = 0;    // gives up on the whole setup
+  Timer connect_timer;        // moves on to the next address
+  Timer setup_timer;          // gives up on the whole setup
   // Connection health: when the server was last heard from (monotonic),
   // and the timer of the PING out, if one is.
   absl::Time last_heard;
-  EventLoop::TimerId ping_timer = 0;
+  Timer ping_timer;
   // Dropped for not answering a PING: not the server's refusal, so the
   // stream window keeps its size.
   bool unhealthy = false;

@@ -75,10 +75,9 @@ DohSender::RequestId OhttpSender::Send(absl::Span<const uint8_t> query,
     return id;
   }
   // Waits for the gateway's key, at most until its own deadline.
-  p.timer = loop_->AddTimer(timeout, [this, id] {
+  p.timer.Start(loop_, timeout, [this, id] {
     auto it = pending_.find(id);
     if (it == pending_.end()) return;
-    it->second.timer = 0;
     Fail(id, DohError::kTimeout,
          "timed out waiting for the gateway's key configuration");
   });
@@ -139,8 +138,7 @@ void OhttpSender::OnKey(DohResult result) {
   }
   for (RequestId id : waiting) {
     Pending& p = pending_[id];
-    if (p.timer != 0) loop_->CancelTimer(p.timer);
-    p.timer = 0;
+    p.timer.Cancel();
     if (key_) {
       SendSealed(id);
     } else {
@@ -244,7 +242,7 @@ void OhttpSender::Complete(RequestId id, DohResult result) {
   auto it = pending_.find(id);
   if (it == pending_.end()) return;
   Callback done = std::move(it->second.done);
-  if (it->second.timer != 0) loop_->CancelTimer(it->second.timer);
+  it->second.timer.Cancel();
   pending_.erase(it);
   if (result.error == DohError::kCancelled) {
     done(std::move(result));  // cancellation completes at once

@@ -21,9 +21,10 @@
 #include <optional>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/time/time.h"
 #include "trr/loop/event_loop.h"
+#include "trr/loop/timer.h"
 #include "trr/ohttp/ohttp.h"
 #include "trr/resolver.h"
 #include "trr/transport/doh_transport.h"
@@ -66,8 +67,8 @@ class OhttpSender final : public DohSender {
     std::vector<uint8_t> query;
     absl::Time deadline;
     Callback done;
-    RequestId relay_request = 0;   // 0 while it waits for the key
-    EventLoop::TimerId timer = 0;  // its deadline, while it waits
+    RequestId relay_request = 0;  // 0 while it waits for the key
+    Timer timer;                  // its deadline, while it waits
     std::optional<ohttp::ClientRequest> sealed;
   };
 
@@ -95,7 +96,7 @@ class OhttpSender final : public DohSender {
   // Posted tasks check it: they may run after this sender is gone.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   RequestId next_ = 1;
-  absl::flat_hash_map<RequestId, Pending> pending_;
+  absl::node_hash_map<RequestId, Pending> pending_;  // holds Timers
   // Last, so that they go first: their callbacks reach the state above.
   std::unique_ptr<DohSender> relay_;
   std::unique_ptr<DohSender> keys_;
