@@ -67,6 +67,14 @@ absl::StatusOr<std::vector<DohServerSpec>> FromJson(absl::string_view text) {
                       });
   } catch (const Json::parse_error& e) {
     return ParseErrorOf(e);
+  } catch (const Json::exception& e) {
+    // A number past a double's range (out_of_range.406), which the JSON
+    // grammar allows: the message names the number, never a template.
+    absl::string_view what = e.what();
+    if (size_t end = what.find("] "); end != what.npos) {
+      what.remove_prefix(end + 2);
+    }
+    return absl::InvalidArgumentError(what);
   } catch (const TooDeep&) {
     return absl::InvalidArgumentError(
         absl::StrCat("nested too deeply (more than ", kMaxJsonDepth, ")"));
