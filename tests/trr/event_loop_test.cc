@@ -153,6 +153,28 @@ TEST(TimerTest, DestroyingOrRestartingCancelsAndPendingEndsWhenItRuns) {
   EXPECT_EQ(timer, nullptr);
 }
 
+// A timer's task may own the Timer itself (a job that holds its own
+// timeout): destroying the loop with it armed frees it, and the Timer does
+// not reach back into the loop (before, it searched the loop's timer index
+// after that was destroyed: undefined behaviour that no sanitizer caught;
+// a review found it).
+TEST(TimerTest, ALoopDestroyedWithATimerItsTaskOwnsFreesItCleanly) {
+  struct Owner {
+    Timer timer;
+  };
+  std::weak_ptr<Owner> weak;
+  {
+    EventLoop loop;
+    ASSERT_TRUE(loop.RunSync([&] {
+      auto owner = std::make_shared<Owner>();
+      weak = owner;
+      owner->timer.Start(&loop, absl::Hours(1), [owner] {});
+    }));
+    EXPECT_FALSE(weak.expired());
+  }
+  EXPECT_TRUE(weak.expired());
+}
+
 TEST(EventLoopTest, DeleteSoonDropsTheReferenceOnALaterTurn) {
   EventLoop loop;
   auto object = std::make_shared<int>(7);

@@ -61,6 +61,16 @@ EventLoop::~EventLoop() {
     (void)!write(wake_fd_, &one, sizeof(one));
     thread_.join();
   }
+  // Timers that never ran are dropped here, and a task's captures may own
+  // a Timer (a job that holds its own timer, say): every Timer learns
+  // first that nothing of it is armed, so none reaches back into a loop
+  // half destroyed.
+  for (auto& [when, entry] : timers_) {
+    if (entry.owner_id != nullptr) *entry.owner_id = 0;
+  }
+  timer_index_.clear();
+  auto dropped = std::move(timers_);
+  dropped.clear();
   if (wake_fd_ >= 0) close(wake_fd_);
   if (epoll_fd_ >= 0) close(epoll_fd_);
 }

@@ -56,8 +56,9 @@ class EventLoop {
   bool RunSync(Task task);
   // Any thread: drops this reference to `object` on a later turn of the
   // loop, once whatever is on the loop's stack now (perhaps one of the
-  // object's own callbacks) has returned. At once when the loop has
-  // stopped.
+  // object's own callbacks) has returned. A loop stopped for an error
+  // refuses the post, and the reference goes at once, on the caller's
+  // stack; a loop shutting down drops it when it is destroyed.
   template <typename T>
   void DeleteSoon(std::shared_ptr<T> object) {
     Post([object = std::move(object)] {});
