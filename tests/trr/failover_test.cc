@@ -37,29 +37,6 @@
 namespace trr {
 namespace {
 
-using dns::testing::Bytes;
-using dns::testing::Concat;
-using dns::testing::MessageBuilder;
-using dns::testing::Pointer;
-using dns::testing::U16;
-using dns::testing::WireName;
-using fake::A;
-using fake::Confirm;
-using fake::ConfirmName;
-using fake::Ede;
-using fake::FailureOf;
-using fake::FakeNative;
-using fake::FakeTransport;
-using fake::Harness;
-using fake::Ipv4;
-using fake::QuestionOf;
-using fake::Respond;
-using fake::Script;
-using fake::Server;
-using fake::ServerName;
-
-// What a lookup must come to.
-
 TEST(FailoverTest, FailoverMarksAServerUnavailableAndAProbeBringsItBack) {
   // Two fake servers: a.test answers HTTP 500 until told otherwise, b.test
   // answers. Mode 3, two failed exchanges in a row make a.test unavailable.

@@ -24,17 +24,6 @@
 namespace trr {
 namespace {
 
-using dns::testing::Bytes;
-using dns::testing::MessageBuilder;
-using dns::testing::Pointer;
-using fake::A;
-using fake::Confirm;
-using fake::FailureOf;
-using fake::Harness;
-using fake::Ipv4;
-using fake::Respond;
-using fake::Server;
-
 ResolveOptions Family(QueryKind kind) {
   ResolveOptions options;
   options.type = kind;

@@ -37,29 +37,6 @@
 namespace trr {
 namespace {
 
-using dns::testing::Bytes;
-using dns::testing::Concat;
-using dns::testing::MessageBuilder;
-using dns::testing::Pointer;
-using dns::testing::U16;
-using dns::testing::WireName;
-using fake::A;
-using fake::Confirm;
-using fake::ConfirmName;
-using fake::Ede;
-using fake::FailureOf;
-using fake::FakeNative;
-using fake::FakeTransport;
-using fake::Harness;
-using fake::Ipv4;
-using fake::QuestionOf;
-using fake::Respond;
-using fake::Script;
-using fake::Server;
-using fake::ServerName;
-
-// What a lookup must come to.
-
 // --- Oblivious DoH ---------------------------------------------------------
 
 // A relay and gateway in one (the fake transport's `raw`): the key

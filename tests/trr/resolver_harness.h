@@ -510,6 +510,29 @@ inline ResolveOptions Ipv4() {
 }
 
 }  // namespace fake
+
+// The names every resolver suite uses, said once for all of them.
+using dns::testing::Bytes;
+using dns::testing::Concat;
+using dns::testing::MessageBuilder;
+using dns::testing::Pointer;
+using dns::testing::U16;
+using dns::testing::WireName;
+using fake::A;
+using fake::Confirm;
+using fake::ConfirmName;
+using fake::Ede;
+using fake::FailureOf;
+using fake::FakeNative;
+using fake::FakeTransport;
+using fake::Harness;
+using fake::Ipv4;
+using fake::QuestionOf;
+using fake::Respond;
+using fake::Script;
+using fake::Server;
+using fake::ServerName;
+
 }  // namespace trr
 
 #endif  // TRR_TESTS_TRR_RESOLVER_HARNESS_H_
