@@ -1,5 +1,7 @@
-// Mutex, MutexLock and CondVar: std::mutex and std::condition_variable with
-// abseil's thread-safety annotations, so clang checks ABSL_GUARDED_BY.
+// Mutex, MutexLock, SharedMutex and CondVar: std::mutex, pthread rwlocks
+// and std::condition_variable with abseil's thread-safety annotations, so
+// clang checks ABSL_GUARDED_BY; and StripedCounters, for counts many
+// threads add to.
 //
 // Why not absl::Mutex: Debian's abseil is not built with ThreadSanitizer,
 // whose instrumentation absl::Mutex needs to be understood; under TSan every
@@ -10,10 +12,7 @@
 #ifndef TRR_BASE_MUTEX_H_
 #define TRR_BASE_MUTEX_H_
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
+#include <pthread.h>
 
 #include <array>
 #include <atomic>
@@ -23,7 +22,6 @@
 #include <cstdint>
 #include <mutex>
 
-#include "absl/base/attributes.h"
 #include "absl/base/optimization.h"
 #include "absl/base/thread_annotations.h"
 #include "absl/time/clock.h"
@@ -58,147 +56,66 @@ class ABSL_SCOPED_LOCKABLE MutexLock {
   Mutex* const mu_;
 };
 
-// A reader-writer lock for data read far more often than written, whose
-// readers scale across threads and cost one atomic read-modify-write: each
-// thread reads through one of kSlots flags, each on its own cache line, so
-// readers on different threads write no shared line (std::shared_mutex
-// keeps one reader count that every reader writes); a writer raises its own
-// flag and waits until every slot is free. A reader takes its slot with one
-// compare-and-swap, sees no writer, and leaves with a plain store; with
-// pthread mutexes per slot, a read cost two atomic operations and two calls.
-// Readers that share a slot (more threads than slots) exclude each other.
-//
-// Waiting: a reader leaves its slot with a plain store, which wakes no one,
-// so whoever waits for a slot (a writer, or a reader sharing the slot)
-// spins briefly, then sleeps in steps of 20 us until the slot is free; a
-// reader, which rarely waits long, is then running again soon. A reader
-// waiting for a writer, who may hold the lock for a long clear, sleeps on a
-// futex until the writer wakes it.
-//
-// Correctness: the reader stores its slot flag, then loads the writer flag;
-// the writer stores the writer flag, then loads the slot flags; both
-// sequentially consistent, so at least one of them sees the other. Every
-// entry into the lock reads, with acquire, a flag the previous holder
-// cleared with release, which is also the order ThreadSanitizer follows.
-class ABSL_LOCKABLE ReadMostlyMutex {
+// The calling thread's stripe of kStripes, for StripedCounters: threads
+// take stripes in turn as they first ask, so up to kStripes threads never
+// share one.
+inline constexpr size_t kStripes = 8;
+inline size_t ThreadStripe() {
+  static std::atomic<size_t> next{0};
+  thread_local size_t stripe_plus_one = 0;  // constant-initialized: no guard
+  if (ABSL_PREDICT_FALSE(stripe_plus_one == 0)) {
+    stripe_plus_one = next.fetch_add(1, std::memory_order_relaxed) % kStripes + 1;
+  }
+  return stripe_plus_one - 1;
+}
+
+// A reader-writer lock: a pthread rwlock (what std::shared_mutex wraps;
+// TSan understands it) that prefers writers, with the thread-safety
+// annotations. glibc's default, and so std::shared_mutex, lets readers
+// whose holds overlap keep a writer out indefinitely; here a waiting
+// writer holds new readers back. Waiting is in the kernel, woken on
+// release. Not recursive: a thread holding it to read must not take it
+// again.
+class ABSL_LOCKABLE SharedMutex {
  public:
-  static constexpr size_t kSlots = 8;
+  SharedMutex() {
+    pthread_rwlockattr_t attr;
+    pthread_rwlockattr_init(&attr);
+    pthread_rwlockattr_setkind_np(&attr,
+                                  PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&mu_, &attr);
+    pthread_rwlockattr_destroy(&attr);
+  }
+  ~SharedMutex() { pthread_rwlock_destroy(&mu_); }
+  SharedMutex(const SharedMutex&) = delete;
+  SharedMutex& operator=(const SharedMutex&) = delete;
 
-  ReadMostlyMutex() = default;
-  ReadMostlyMutex(const ReadMostlyMutex&) = delete;
-  ReadMostlyMutex& operator=(const ReadMostlyMutex&) = delete;
-
-  // Returns the caller's slot: it may write per-slot state while it holds
-  // it, as no other reader holds the same slot. Give it to ReaderUnlock.
-  size_t ReaderLock() ABSL_SHARED_LOCK_FUNCTION() {
-    const size_t slot = ThreadSlot();
-    std::atomic<uint32_t>& held = slots_[slot].held;
-    uint32_t free = 0;
-    if (ABSL_PREDICT_TRUE(held.compare_exchange_strong(free, 1) &&
-                          writer_.load() == 0)) {
-      return slot;
-    }
-    ReaderLockSlow(held, free == 0);
-    return slot;
-  }
-  void ReaderUnlock(size_t slot) ABSL_UNLOCK_FUNCTION() {
-    slots_[slot].held.store(0, std::memory_order_release);
-  }
-  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
-    writers_.lock();
-    writer_.store(1);
-    for (Slot& s : slots_) WaitUntilFree(s.held);
-  }
-  void Unlock() ABSL_UNLOCK_FUNCTION() {
-    writer_.store(0);
-    if (sleepers_.load() != 0) Futex(writer_, FUTEX_WAKE_PRIVATE, INT32_MAX);
-    writers_.unlock();
-  }
-
-  // The slot of the calling thread: threads take slots in turn as they
-  // first read, so up to kSlots threads never share one.
-  static size_t ThreadSlot() {
-    static std::atomic<size_t> next{0};
-    thread_local size_t slot_plus_one = 0;  // constant-initialized: no guard
-    if (ABSL_PREDICT_FALSE(slot_plus_one == 0)) {
-      slot_plus_one = next.fetch_add(1, std::memory_order_relaxed) % kSlots + 1;
-    }
-    return slot_plus_one - 1;
-  }
+  void ReaderLock() ABSL_SHARED_LOCK_FUNCTION() { pthread_rwlock_rdlock(&mu_); }
+  void ReaderUnlock() ABSL_UNLOCK_FUNCTION() { pthread_rwlock_unlock(&mu_); }
+  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() { pthread_rwlock_wrlock(&mu_); }
+  void Unlock() ABSL_UNLOCK_FUNCTION() { pthread_rwlock_unlock(&mu_); }
 
  private:
-  struct alignas(64) Slot {
-    std::atomic<uint32_t> held{0};
-  };
-
-  static long Futex(std::atomic<uint32_t>& word, int op, uint32_t value,
-                    const struct timespec* timeout = nullptr) {
-    static_assert(sizeof(word) == sizeof(uint32_t));
-    return syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), op, value,
-                   timeout, nullptr, 0);
-  }
-
-  // Until the slot's holder leaves: spins briefly, then sleeps in short
-  // steps (a leaving reader wakes no one).
-  static void WaitUntilFree(std::atomic<uint32_t>& held) {
-    for (int spins = 0; held.load(std::memory_order_acquire) != 0; ++spins) {
-      if (spins < 100) {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#endif
-      } else {
-        const struct timespec step = {0, 20000};
-        Futex(held, FUTEX_WAIT_PRIVATE, 1, &step);
-      }
-    }
-  }
-
-  // `holding`: the compare-and-swap took the slot, but a writer was there.
-  ABSL_ATTRIBUTE_NOINLINE void ReaderLockSlow(std::atomic<uint32_t>& held,
-                                              bool holding) {
-    if (holding) held.store(0, std::memory_order_release);
-    for (;;) {
-      while (writer_.load(std::memory_order_acquire) != 0) {
-        sleepers_.fetch_add(1);
-        if (writer_.load() != 0) Futex(writer_, FUTEX_WAIT_PRIVATE, 1);
-        sleepers_.fetch_sub(1);
-      }
-      uint32_t free = 0;
-      if (held.compare_exchange_strong(free, 1)) {
-        if (writer_.load() == 0) return;
-        held.store(0, std::memory_order_release);
-      } else {
-        WaitUntilFree(held);  // another reader of this slot
-      }
-    }
-  }
-
-  std::array<Slot, kSlots> slots_;
-  // 1 while a writer holds, or waits for, the lock; readers sleep on it.
-  alignas(64) std::atomic<uint32_t> writer_{0};
-  // Readers asleep (or about to be) on writer_.
-  std::atomic<uint32_t> sleepers_{0};
-  // Writers exclude each other here before raising writer_.
-  std::mutex writers_;
+  pthread_rwlock_t mu_;
 };
 
 class ABSL_SCOPED_LOCKABLE ReaderMutexLock {
  public:
-  explicit ReaderMutexLock(ReadMostlyMutex* mu) ABSL_SHARED_LOCK_FUNCTION(mu)
-      : mu_(mu), slot_(mu->ReaderLock()) {}
-  ~ReaderMutexLock() ABSL_UNLOCK_FUNCTION() { mu_->ReaderUnlock(slot_); }
+  explicit ReaderMutexLock(SharedMutex* mu) ABSL_SHARED_LOCK_FUNCTION(mu)
+      : mu_(mu) {
+    mu_->ReaderLock();
+  }
+  ~ReaderMutexLock() ABSL_UNLOCK_FUNCTION() { mu_->ReaderUnlock(); }
   ReaderMutexLock(const ReaderMutexLock&) = delete;
   ReaderMutexLock& operator=(const ReaderMutexLock&) = delete;
-  size_t slot() const { return slot_; }
 
  private:
-  ReadMostlyMutex* const mu_;
-  const size_t slot_;
+  SharedMutex* const mu_;
 };
 
 class ABSL_SCOPED_LOCKABLE WriterMutexLock {
  public:
-  explicit WriterMutexLock(ReadMostlyMutex* mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu)
+  explicit WriterMutexLock(SharedMutex* mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu)
       : mu_(mu) {
     mu_->Lock();
   }
@@ -207,8 +124,36 @@ class ABSL_SCOPED_LOCKABLE WriterMutexLock {
   WriterMutexLock& operator=(const WriterMutexLock&) = delete;
 
  private:
-  ReadMostlyMutex* const mu_;
+  SharedMutex* const mu_;
 };
+
+// Counters that many threads add to and few read: one copy per thread
+// stripe, each on its own cache line, added to with a relaxed atomic.
+// Threads on different stripes write no shared line; none is lost when
+// they share one.
+template <typename Counts>
+class StripedCounters {
+ public:
+  // The calling thread's copy.
+  Counts& Mine() { return stripes_[ThreadStripe()].counts; }
+  // Every copy, to add up.
+  template <typename Visit>
+  void ForEach(Visit visit) const {
+    for (const Stripe& s : stripes_) visit(s.counts);
+  }
+
+ private:
+  struct alignas(64) Stripe {
+    Counts counts{};
+  };
+  std::array<Stripe, kStripes> stripes_;
+};
+
+// Adds one to a counter of StripedCounters.
+template <typename T>
+inline void Bump(std::atomic<T>& counter) {
+  counter.fetch_add(1, std::memory_order_relaxed);
+}
 
 class CondVar {
  public:

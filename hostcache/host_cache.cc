@@ -153,7 +153,7 @@ class EntryKey {
 
 // One allocation per entry: the key, the record and the links together.
 // Everything a hit reads is in the first 64 bytes, what it writes besides
-// its flag (its slot's count) just after. (Aligning entries to cache lines
+// its flag (the hit count) just after. (Aligning entries to cache lines
 // made no measurable difference and cost 100 bytes of RSS per entry.)
 // Kept small: at 100,000 entries every byte here is 100 kB.
 struct Entry {
@@ -177,10 +177,8 @@ struct Entry {
   // Hit since the eviction hand last passed it.
   std::atomic<bool> referenced{false};
   EntryKey key;
-  // Hits, one count per reader slot of the shard's lock: only the thread
-  // holding a slot writes its count, so an increment needs no atomic
-  // read-modify-write, and still no hit is lost.
-  std::array<std::atomic<uint32_t>, ReadMostlyMutex::kSlots> hits{};
+  // Hits, counted by readers in parallel: a relaxed atomic add.
+  std::atomic<uint32_t> hits{0};
   // Never changed after insert: a new answer makes a new entry. Readers
   // see it only under the shard's lock, and entries are freed only under
   // the writer lock, so none is freed while read.
@@ -253,7 +251,7 @@ class HostCache::Shard {
 
   ~Shard() { Clear(); }
 
-  // Calls `visit` on a usable entry, under this thread's reader slot.
+  // Calls `visit` on a usable entry, under the shard's reader lock.
   // What a probe counts in the stats: a lookup that may go on to a second
   // key counts its miss once, at the end (CountMiss); the second probe
   // counts nothing itself (CountHit, if it served the lookup).
@@ -267,11 +265,11 @@ class HostCache::Shard {
       ReaderMutexLock lock(&mu_);
       ReaderStats scratch;
       ReaderStats& stats =
-          counting == Counting::kNone ? scratch : reader_stats_[lock.slot()];
+          counting == Counting::kNone ? scratch : reader_stats_.Mine();
       const bool count_miss = counting == Counting::kAll;
       auto it = entries_.find(Probe(key, hash));
       if (it == entries_.end()) {
-        if (count_miss) ++stats.misses;
+        if (count_miss) Bump(stats.misses);
         return false;
       }
       Entry* e = *it;
@@ -280,24 +278,22 @@ class HostCache::Shard {
       bool refresh = false;
       if (!stale && now_ns < e->expires_ns) {
         freshness = CacheFreshness::kFresh;
-        ++stats.hits;
+        Bump(stats.hits);
       } else if (!stale && now_ns < e->expires_ns + grace_ns_) {
         freshness = CacheFreshness::kGrace;
         refresh =
             !e->refresh_requested.exchange(true, std::memory_order_relaxed);
-        ++stats.grace_hits;
+        Bump(stats.grace_hits);
       } else if (stale_ok && options_.serve_stale && now_ns < StaleEnd(e)) {
         freshness = CacheFreshness::kStale;
-        ++stats.stale_hits;
+        Bump(stats.stale_hits);
       } else {
-        if (count_miss) ++stats.misses;
+        if (count_miss) Bump(stats.misses);
         if (!PastUse(e, now_ns)) return false;
         unusable = e;
       }
       if (unusable == nullptr) {
-        std::atomic<uint32_t>& count = e->hits[lock.slot()];
-        count.store(count.load(std::memory_order_relaxed) + 1,
-                    std::memory_order_relaxed);
+        Bump(e->hits);
         // Second chance (CLOCK) instead of moving to the front: a hit
         // writes only its own entry, not its neighbours' links.
         if (!e->referenced.load(std::memory_order_relaxed)) {
@@ -319,22 +315,18 @@ class HostCache::Shard {
   }
 
   // The one count of a lookup whose probes counted nothing.
-  void CountMiss() {
-    ReaderMutexLock lock(&mu_);
-    ++reader_stats_[lock.slot()].misses;
-  }
+  void CountMiss() { Bump(reader_stats_.Mine().misses); }
   void CountHit(CacheFreshness freshness) {
-    ReaderMutexLock lock(&mu_);
-    ReaderStats& stats = reader_stats_[lock.slot()];
+    ReaderStats& stats = reader_stats_.Mine();
     switch (freshness) {
       case CacheFreshness::kFresh:
-        ++stats.hits;
+        Bump(stats.hits);
         break;
       case CacheFreshness::kGrace:
-        ++stats.grace_hits;
+        Bump(stats.grace_hits);
         break;
       case CacheFreshness::kStale:
-        ++stats.stale_hits;
+        Bump(stats.stale_hits);
         break;
     }
   }
@@ -427,14 +419,13 @@ class HostCache::Shard {
   }
 
   void AddStats(HostCacheStats& total) const {
-    WriterMutexLock lock(&mu_);
-    // Every slot's counters: hence the writer lock, which holds them all.
-    for (const ReaderStats& stats : reader_stats_) {
-      total.hits += stats.hits;
-      total.grace_hits += stats.grace_hits;
-      total.stale_hits += stats.stale_hits;
-      total.misses += stats.misses;
-    }
+    reader_stats_.ForEach([&total](const ReaderStats& stats) {
+      total.hits += stats.hits.load(std::memory_order_relaxed);
+      total.grace_hits += stats.grace_hits.load(std::memory_order_relaxed);
+      total.stale_hits += stats.stale_hits.load(std::memory_order_relaxed);
+      total.misses += stats.misses.load(std::memory_order_relaxed);
+    });
+    ReaderMutexLock lock(&mu_);
     total.inserts += stats_.inserts;
     total.evicted_expired += stats_.evicted_expired;
     total.evicted_lru += stats_.evicted_lru;
@@ -462,10 +453,7 @@ class HostCache::Shard {
       const absl::Time expires = absl::FromUnixNanos(e->expires_ns);
       info.expires_in_seconds = absl::ToInt64Seconds(expires - now);
       info.negative = e->record.negative;
-      info.hits = 0;
-      for (const auto& count : e->hits) {
-        info.hits += count.load(std::memory_order_relaxed);
-      }
+      info.hits = e->hits.load(std::memory_order_relaxed);
       info.stale = e->generation != generation_ || now >= expires;
       out.push_back(std::move(info));
     }
@@ -558,7 +546,7 @@ class HostCache::Shard {
 
   std::atomic<size_t>* const total_;
   // Lookups read under it in parallel; everything else writes.
-  mutable ReadMostlyMutex mu_;
+  mutable SharedMutex mu_;
   HostCacheOptions options_ ABSL_GUARDED_BY(mu_);
   int64_t grace_ns_ ABSL_GUARDED_BY(mu_);
   int64_t max_stale_ns_ ABSL_GUARDED_BY(mu_);
@@ -574,17 +562,15 @@ class HostCache::Shard {
   uint32_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   // Inserts and evictions; the hit and miss counts are in reader_stats_.
   HostCacheStats stats_ ABSL_GUARDED_BY(mu_);
-  // What lookups count, one set per reader slot of mu_, each on its own
-  // cache line: a reader writes only its slot's, which no other reader
-  // holds, and a writer holds every slot. (The analysis cannot name a slot
-  // of a lock, so these carry no annotation.)
-  struct alignas(64) ReaderStats {
-    uint64_t hits = 0;
-    uint64_t grace_hits = 0;
-    uint64_t stale_hits = 0;
-    uint64_t misses = 0;
+  // What lookups count, striped by thread so that readers in parallel
+  // write different cache lines; atomics, so they need no lock.
+  struct ReaderStats {
+    std::atomic<uint64_t> hits{0};
+    std::atomic<uint64_t> grace_hits{0};
+    std::atomic<uint64_t> stale_hits{0};
+    std::atomic<uint64_t> misses{0};
   };
-  mutable std::array<ReaderStats, ReadMostlyMutex::kSlots> reader_stats_;
+  mutable StripedCounters<ReaderStats> reader_stats_;
 };
 
 namespace {
