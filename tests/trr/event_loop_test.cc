@@ -1,19 +1,23 @@
 // EventLoop: a loop that cannot start says why instead of running without
 // epoll, and a loop whose epoll fails stops without leaving a caller of
-// RunSync waiting for ever.
+// RunSync waiting for ever; its handles (Timer, FdWatch) own what they arm.
 
 #include "trr/loop/event_loop.h"
 
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
+#include <future>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "trr/loop/fd_watch.h"
 #include "trr/loop/timer.h"
 #include "trr/resolver.h"
 
@@ -191,6 +195,70 @@ TEST(EventLoopTest, DeleteSoonDropsTheReferenceOnALaterTurn) {
   bool expired = false;
   ASSERT_TRUE(loop.RunSync([&] { expired = weak.expired(); }));
   EXPECT_TRUE(expired);
+}
+
+// A pipe whose read end is readable until drained, so a level-triggered
+// watch of it fires on every turn.
+struct Pipe {
+  Pipe() {
+    EXPECT_EQ(pipe(fds), 0);
+    EXPECT_EQ(write(fds[1], "x", 1), 1);
+  }
+  ~Pipe() {
+    close(fds[0]);
+    close(fds[1]);
+  }
+  int fds[2] = {-1, -1};
+};
+
+// An FdWatch owns its watch: once it is destroyed its callback never runs
+// again, though the descriptor stays readable.
+TEST(FdWatchTest, DestroyingItStopsTheCallbacks) {
+  EventLoop loop;
+  Pipe p;
+  std::atomic<int> calls{0};
+  std::promise<void> fired;
+  auto watch = std::make_unique<FdWatch>();
+  ASSERT_TRUE(loop.RunSync([&] {
+    watch->Start(&loop, p.fds[0], EPOLLIN, [&](uint32_t events) {
+      EXPECT_TRUE(events & EPOLLIN);
+      if (calls.fetch_add(1) == 0) fired.set_value();
+    });
+    EXPECT_EQ(watch->events(), uint32_t{EPOLLIN});
+  }));
+  ASSERT_EQ(fired.get_future().wait_for(std::chrono::seconds(10)),
+            std::future_status::ready);
+  int seen = 0;
+  ASSERT_TRUE(loop.RunSync([&] {
+    watch.reset();
+    seen = calls.load();
+  }));
+  for (int turn = 0; turn < 3; ++turn) ASSERT_TRUE(loop.RunSync([] {}));
+  EXPECT_EQ(calls.load(), seen);
+}
+
+// Two watches of one descriptor number (the first one's descriptor closed
+// and the number reused): stopping the older leaves the newer in place.
+TEST(FdWatchTest, StoppingAnOlderWatchLeavesTheNewerOfTheSameFdAlone) {
+  EventLoop loop;
+  Pipe p;
+  std::atomic<int> old_calls{0};
+  std::promise<void> fired;
+  std::atomic<bool> once{false};
+  FdWatch older, newer;
+  ASSERT_TRUE(loop.RunSync([&] {
+    older.Start(&loop, p.fds[0], EPOLLIN, [&](uint32_t) { ++old_calls; });
+    newer.Start(&loop, p.fds[0], EPOLLIN, [&](uint32_t) {
+      if (!once.exchange(true)) fired.set_value();
+    });
+    older.Stop();
+    EXPECT_FALSE(older.active());
+    EXPECT_TRUE(newer.active());
+  }));
+  EXPECT_EQ(fired.get_future().wait_for(std::chrono::seconds(10)),
+            std::future_status::ready);
+  EXPECT_EQ(old_calls.load(), 0);
+  ASSERT_TRUE(loop.RunSync([&] { newer.Stop(); }));
 }
 
 }  // namespace

@@ -169,23 +169,46 @@ void EventLoop::CancelTimer(TimerId id) {
 
 void EventLoop::WatchFd(int fd, uint32_t events, FdCallback callback) {
   CheckLoopThread(__func__);
-  auto it = fds_.find(fd);
-  const bool known = it != fds_.end();
-  if (known && it->second.events == events) {
-    // Same events: no system call, just the new callback.
-    it->second.callback = std::make_shared<FdCallback>(std::move(callback));
-    return;
-  }
-  epoll_event event{};
-  event.events = events;
-  event.data.fd = fd;
-  fds_[fd] = Watch{events, std::make_shared<FdCallback>(std::move(callback))};
-  epoll_ctl(epoll_fd_, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event);
+  AddWatch(fd, events, std::move(callback), 0);
 }
 
 void EventLoop::UnwatchFd(int fd) {
   CheckLoopThread(__func__);
   if (fds_.erase(fd) > 0) epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+}
+
+EventLoop::WatchId EventLoop::WatchOwnedFd(int fd, uint32_t events,
+                                           FdCallback callback) {
+  CheckLoopThread("WatchFd");
+  const WatchId id = next_watch_++;
+  AddWatch(fd, events, std::move(callback), id);
+  return id;
+}
+
+void EventLoop::UnwatchOwnedFd(int fd, WatchId id) {
+  CheckLoopThread("UnwatchFd");
+  auto it = fds_.find(fd);
+  if (it == fds_.end() || it->second.id != id) return;
+  fds_.erase(it);
+  epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+}
+
+void EventLoop::AddWatch(int fd, uint32_t events, FdCallback callback,
+                         WatchId id) {
+  auto it = fds_.find(fd);
+  const bool known = it != fds_.end();
+  if (known && it->second.events == events) {
+    // Same events: no system call, just the new callback.
+    it->second.callback = std::make_shared<FdCallback>(std::move(callback));
+    it->second.id = id;
+    return;
+  }
+  epoll_event event{};
+  event.events = events;
+  event.data.fd = fd;
+  fds_[fd] =
+      Watch{events, std::make_shared<FdCallback>(std::move(callback)), id};
+  epoll_ctl(epoll_fd_, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event);
 }
 
 int EventLoop::NextTimeoutMs() const {

@@ -79,7 +79,8 @@ class EventLoop {
   TimerId AddTimer(absl::Duration delay, Task task);
   void CancelTimer(TimerId id);
   // Watches `fd` for `events` (EPOLLIN | EPOLLOUT); replaces any earlier
-  // watch of the same fd. Remove before closing the fd.
+  // watch of the same fd. Remove before closing the fd. Most code holds
+  // an FdWatch (trr/loop/fd_watch.h) instead.
   void WatchFd(int fd, uint32_t events, FdCallback callback);
   void UnwatchFd(int fd);
 
@@ -119,6 +120,13 @@ class EventLoop {
     TimerId* owner_id;
   };
   friend class Timer;
+  friend class FdWatch;
+  // An FdWatch's watch: UnwatchOwnedFd removes it only while it is still
+  // that watch's (not since replaced by a watch of a reused fd number).
+  using WatchId = uint64_t;
+  WatchId WatchOwnedFd(int fd, uint32_t events, FdCallback callback);
+  void UnwatchOwnedFd(int fd, WatchId id);
+  void AddWatch(int fd, uint32_t events, FdCallback callback, WatchId id);
   TimerId AddOwnedTimer(absl::Duration delay, Task task, TimerId* owner_id);
   std::multimap<absl::Time, TimerEntry> timers_;
   absl::flat_hash_map<TimerId, std::multimap<absl::Time, TimerEntry>::iterator>
@@ -127,7 +135,9 @@ class EventLoop {
   struct Watch {
     uint32_t events;
     std::shared_ptr<FdCallback> callback;
+    WatchId id;  // 0 for a watch made by WatchFd
   };
+  WatchId next_watch_ = 1;
   absl::flat_hash_map<int, Watch> fds_;
 };
 

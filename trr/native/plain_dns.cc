@@ -19,6 +19,7 @@
 #include "trr/dns/dns_types.h"
 #include "trr/dns/query.h"
 #include "trr/dns/response.h"
+#include "trr/loop/fd_watch.h"
 #include "trr/loop/socket_address.h"
 #include "trr/loop/timer.h"
 #include "trr/native/dns_record.h"
@@ -149,6 +150,7 @@ class PlainDnsResolver final : public PlainDnsClient {
     uint16_t dns_id = 0;
     std::vector<uint8_t> query;
     int fd = -1;
+    FdWatch watch;  // fd's; stopped before it is closed
     bool tcp = false;
     std::vector<uint8_t> tcp_in;
     size_t tcp_written = 0;
@@ -238,7 +240,8 @@ class PlainDnsResolver final : public PlainDnsClient {
     ++queries_sent_;
     x.tries = 1;
     ArmRetry(x);
-    loop_->WatchFd(x.fd, EPOLLIN, [this, id](uint32_t) { OnUdpReadable(id); });
+    x.watch.Start(loop_, x.fd, EPOLLIN,
+                  [this, id](uint32_t) { OnUdpReadable(id); });
   }
 
   // After a try's time with no answer, the next try goes on the same
@@ -292,7 +295,7 @@ class PlainDnsResolver final : public PlainDnsClient {
   }
 
   void StartTcp(Exchange& x) {
-    loop_->UnwatchFd(x.fd);
+    x.watch.Stop();
     close(x.fd);
     x.tcp = true;
     x.retry_timer.Cancel();
@@ -312,8 +315,8 @@ class PlainDnsResolver final : public PlainDnsClient {
     const uint16_t size = static_cast<uint16_t>(x.query.size());
     x.query.insert(x.query.begin(), {static_cast<uint8_t>(size >> 8),
                                      static_cast<uint8_t>(size)});
-    loop_->WatchFd(x.fd, EPOLLOUT | EPOLLIN,
-                   [this, id](uint32_t events) { OnTcpEvent(id, events); });
+    x.watch.Start(loop_, x.fd, EPOLLOUT | EPOLLIN,
+                  [this, id](uint32_t events) { OnTcpEvent(id, events); });
   }
 
   void OnTcpEvent(uint64_t id, uint32_t events) {
@@ -333,8 +336,8 @@ class PlainDnsResolver final : public PlainDnsClient {
       }
       if (n > 0) x.tcp_written += static_cast<size_t>(n);
       if (x.tcp_written == x.query.size()) {
-        loop_->WatchFd(x.fd, EPOLLIN,
-                       [this, id](uint32_t e) { OnTcpEvent(id, e); });
+        x.watch.Start(loop_, x.fd, EPOLLIN,
+                      [this, id](uint32_t e) { OnTcpEvent(id, e); });
       }
     }
     if (!(events & (EPOLLIN | EPOLLHUP))) return;
@@ -375,7 +378,7 @@ class PlainDnsResolver final : public PlainDnsClient {
 
   void CloseExchange(Exchange& x) {
     if (x.fd >= 0) {
-      loop_->UnwatchFd(x.fd);
+      x.watch.Stop();
       close(x.fd);
       x.fd = -1;
     }

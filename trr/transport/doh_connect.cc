@@ -225,16 +225,12 @@ void DohTransport::CloseSocket(Connection* conn) {
        {&conn->connect_timer, &conn->setup_timer, &conn->ping_timer}) {
     timer->Cancel();
   }
-  if (conn->watched != 0) {
-    loop_->UnwatchFd(conn->io.fd);
-    conn->watched = 0;
-  }
+  conn->watch.Stop();
 }
 
 void DohTransport::TryNextAddress(Connection* conn) {
   conn->connect_timer.Cancel();
-  if (conn->watched != 0) loop_->UnwatchFd(conn->io.fd);
-  conn->watched = 0;
+  conn->watch.Stop();
   if (conn->io.fd >= 0) {
     close(conn->io.fd);
     conn->io.fd = -1;
@@ -305,10 +301,9 @@ void DohTransport::TryNextAddress(Connection* conn) {
 }
 
 void DohTransport::Watch(Connection* conn, uint32_t events) {
-  if (events == conn->watched) return;  // an epoll_ctl saved
-  conn->watched = events;
+  if (events == conn->watch.events()) return;  // an epoll_ctl saved
   const uint64_t serial = conn->serial;
-  loop_->WatchFd(conn->io.fd, events, [this, serial](uint32_t fired) {
+  conn->watch.Start(loop_, conn->io.fd, events, [this, serial](uint32_t fired) {
     Connection* conn = FindConnection(serial);
     if (conn == nullptr) return;
     DeliveryScope scope(this);

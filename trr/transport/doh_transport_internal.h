@@ -17,6 +17,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
+#include "trr/loop/fd_watch.h"
 #include "trr/transport/doh_transport.h"
 #include "trr/transport/http1.h"
 
@@ -150,7 +151,7 @@ struct DohTransport::Connection {
   std::vector<uint8_t> proxy_in;
   bool tunneled = false;
   BioSocket io;
-  uint32_t watched = 0;  // the epoll events asked for; 0 when not watched
+  FdWatch watch;  // io.fd's; stopped before it is closed
   SSL* ssl = nullptr;
   // HTTP/2, or (when the server chose it in ALPN, or chose nothing)
   // HTTP/1.1: one request at a time, kept alive for the next.
