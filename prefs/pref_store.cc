@@ -412,6 +412,18 @@ std::string PrefSnapshot::Get(StringPref key) const {
                                                 : std::string();
 }
 
+PrefValues PrefSnapshot::Values() const {
+  PrefValues values;
+#define TRR_PREF_BOOL(key, ...) values.key = Get(keys::key);
+#define TRR_PREF_INT(key, ...) values.key = Get(keys::key);
+#define TRR_PREF_STRING(key, ...) values.key = Get(keys::key);
+#include "prefs/pref_list.inc"
+#undef TRR_PREF_BOOL
+#undef TRR_PREF_INT
+#undef TRR_PREF_STRING
+  return values;
+}
+
 std::optional<EffectivePref> PrefStore::Lookup(absl::string_view name) const {
   MutexLock lock(&mu_);
   return EffectiveLocked(name);

@@ -44,6 +44,8 @@ class PrefSnapshot {
   bool Get(BoolPref key) const;
   int32_t Get(IntPref key) const;
   std::string Get(StringPref key) const;
+  // Every pref of pref_list.inc at once.
+  PrefValues Values() const;
   // The names whose values differ between `before` and this snapshot.
   std::vector<std::string> Differences(const PrefSnapshot& before) const;
 

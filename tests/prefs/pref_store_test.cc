@@ -37,6 +37,47 @@ TEST(PrefStoreTest, StartsWithFirefoxDefaults) {
   EXPECT_EQ(store.Lookup(kMode)->layer, PrefLayer::kDefault);
 }
 
+// PrefValues is made from pref_list.inc as the registry is: a fresh one
+// holds every default the store starts with, and a snapshot's values are
+// the store's values, pref by pref.
+TEST(PrefValuesTest, HoldsTheDefaultsAndASnapshotsValuesForEveryPref) {
+  PrefStore store;
+  const PrefValues defaults;
+  const PrefValues fresh = store.Snapshot().Values();
+  int prefs = 0;
+#define TRR_PREF_BOOL(key, name, ...)                              \
+  EXPECT_EQ(defaults.Get(keys::key), store.GetBool(name)) << name; \
+  EXPECT_EQ(fresh.Get(keys::key), store.GetBool(name)) << name;    \
+  ++prefs;
+#define TRR_PREF_INT(key, name, ...)                              \
+  EXPECT_EQ(defaults.Get(keys::key), store.GetInt(name)) << name; \
+  EXPECT_EQ(fresh.Get(keys::key), store.GetInt(name)) << name;    \
+  ++prefs;
+#define TRR_PREF_STRING(key, name, ...)                              \
+  EXPECT_EQ(defaults.Get(keys::key), store.GetString(name)) << name; \
+  EXPECT_EQ(fresh.Get(keys::key), store.GetString(name)) << name;    \
+  ++prefs;
+#include "prefs/pref_list.inc"
+#undef TRR_PREF_BOOL
+#undef TRR_PREF_INT
+#undef TRR_PREF_STRING
+  EXPECT_GT(prefs, 50);
+
+  ASSERT_TRUE(store
+                  .LoadText("user_pref(\"network.trr.mode\", 3);\n"
+                            "user_pref(\"network.trr.useGET\", true);\n"
+                            "user_pref(\"network.trr.confirmationNS\", "
+                            "\"skip\");\n",
+                            "user.js")
+                  .ok());
+  const PrefValues set = store.Snapshot().Values();
+  EXPECT_EQ(set.Get(keys::kTrrMode), 3);
+  EXPECT_TRUE(set.Get(keys::kTrrUseGET));
+  EXPECT_EQ(set.Get(keys::kTrrConfirmationNS), "skip");
+  EXPECT_EQ(set.Get(keys::kTrrRequestTimeoutMs),
+            defaults.Get(keys::kTrrRequestTimeoutMs));
+}
+
 TEST(PrefStoreTest, FileValuesApplyAndUserPrefBeatsPref) {
   PrefStore store;
   auto report = store.LoadText(

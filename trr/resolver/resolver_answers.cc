@@ -79,7 +79,8 @@ TrrOutcome Resolver::Impl::Classify(const DohResult& result,
     out.failure = TrrFailure::kBadAnswer;
     return out;
   }
-  if (response.extended_error && settings_.hard_fail_ede) {
+  if (response.extended_error &&
+      settings_.pref.Get(keys::kTrrHardFailOnExtendedError)) {
     const uint16_t code = response.extended_error->code;
     if (code == dns::kEdeForgedAnswer || code == dns::kEdeBlocked ||
         code == dns::kEdeCensored || code == dns::kEdeFiltered) {
@@ -126,14 +127,15 @@ TrrOutcome Resolver::Impl::Classify(const DohResult& result,
     out.failure = TrrFailure::kNoRecords;
     return out;
   }
-  if (settings_.fallback_on_zero && !answer.addresses.empty() &&
+  if (settings_.pref.Get(keys::kTrrFallbackOnZeroResponse) &&
+      !answer.addresses.empty() &&
       std::all_of(answer.addresses.begin(), answer.addresses.end(),
                   [](const IpAddress& ip) { return ip.IsUnspecified(); })) {
     out.kind = TrrOutcome::Kind::kFailed;
     out.failure = TrrFailure::kZeroAddress;
     return out;
   }
-  if (!settings_.allow_rfc1918) {
+  if (!settings_.pref.Get(keys::kTrrAllowRfc1918)) {
     for (const IpAddress& ip : answer.addresses) {
       if (ip.IsLocal()) {
         out.kind = TrrOutcome::Kind::kFailed;
@@ -147,7 +149,8 @@ TrrOutcome Resolver::Impl::Classify(const DohResult& result,
     // The same rules as the answer's own addresses, but one bad address
     // costs only itself: these are extras.
     if (target.address.IsUnspecified()) continue;
-    if (!settings_.allow_rfc1918 && target.address.IsLocal()) continue;
+    if (!settings_.pref.Get(keys::kTrrAllowRfc1918) && target.address.IsLocal())
+      continue;
     out.target_addresses.push_back(std::move(target));
   }
   return out;
@@ -173,7 +176,8 @@ void Resolver::Impl::CacheHttpsAddresses(const Job& job) {
   const TrrOutcome& trr = job.trr;
   const std::string origin(OriginOf(job.host()));
   auto usable = [&](const IpAddress& ip) {
-    return !ip.IsUnspecified() && (settings_.allow_rfc1918 || !ip.IsLocal());
+    return !ip.IsUnspecified() &&
+           (settings_.pref.Get(keys::kTrrAllowRfc1918) || !ip.IsLocal());
   };
   // Keys the job's own (mode, TRR disabled, partition) for another name:
   // a partition's HTTPS answer never fills another partition.

@@ -50,7 +50,7 @@ void Resolver::Impl::StartDiscovery(bool keep_verified) {
   }
   // The resolver asked: network.dns.native_nameserver, else the system's.
   std::optional<std::pair<IpAddress, uint16_t>> resolver =
-      ParseIpPort(settings_.native_nameserver);
+      ParseIpPort(settings_.pref.Get(keys::kDnsNativeNameserver));
   if (!resolver) {
     if (auto ip =
             resolver_internal::ReadFirstNameserver(options_.resolv_conf_path)) {

@@ -87,8 +87,8 @@ using resolver_internal::Canary;
 
 void Resolver::Impl::StartCanaryCheck() {
   const uint64_t generation = ++canary_generation_;
-  if (!settings_.canary_check || settings_.mode != TrrMode::kFirst ||
-      !native_) {
+  if (!settings_.pref.Get(keys::kTrrCanaryDomainCheck) ||
+      settings_.mode != TrrMode::kFirst || !native_) {
     canary_ = Canary::kOff;
     return;
   }
@@ -107,7 +107,7 @@ void Resolver::Impl::StartCanaryCheck() {
 
 void Resolver::Impl::ReadNetworkSuffixes() {
   file_suffixes_.clear();
-  if (settings_.split_horizon) {
+  if (settings_.pref.Get(keys::kTrrSplitHorizonMitigations)) {
     file_suffixes_ =
         resolver_internal::ReadSearchDomains(options_.resolv_conf_path);
   }

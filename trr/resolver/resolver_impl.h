@@ -40,6 +40,9 @@
 #include "trr/transport/proxy.h"
 
 namespace trr {
+// The typed pref keys, as the resolver reads them from Settings::pref.
+namespace keys = prefs::keys;
+
 namespace resolver_internal {
 
 constexpr int kMaxCnameFollows = 8;
@@ -54,63 +57,39 @@ inline TrrMode RequestMode(TrrMode pref_mode,
 
 inline int ModeNumber(TrrMode mode) { return static_cast<int>(mode); }
 
-// The prefs, read once per change into plain fields for the loop. Every
-// field comes from ReadSettings; the defaults are pref_list.inc's alone.
+// The prefs, read once per change for the loop: every pref's value as set
+// (`pref`, a struct made from pref_list.inc, read by typed key:
+// `settings_.pref.Get(keys::kTrrUseGET)`), and what the resolver derives
+// from them: the server list, addresses, durations, domain lists, the
+// proxy, the cache's options. Only derived values are fields here; every
+// one comes from ReadSettings, and the defaults are pref_list.inc's alone.
 struct Settings {
+  prefs::PrefValues pref;
   TrrMode mode{};
   // network.trr.uri as set (or the default provider's), and the servers
   // it lists, in order; a single server without addresses of its own takes
-  // network.trr.bootstrapAddr.
+  // network.trr.bootstrapAddr. With network.trr.use_ohttp, the one server
+  // is network.trr.ohttp.uri, asked through the relay only (`ohttp`, set
+  // when its URIs parse; without it there is no server at all).
   std::string uri_text;
   std::vector<DohServerSpec> servers;
-  // network.trr.use_ohttp: the one server is network.trr.ohttp.uri, asked
-  // through the relay only (`ohttp`, set when its URIs parse; without it
-  // there is no server at all).
-  bool use_ohttp{};
   std::optional<OhttpConfig> ohttp;
-  std::string credentials;
   std::vector<IpAddress> bootstrap;
-  std::string ca_file;
-  bool use_get{};
-  std::string confirmation_ns;
   absl::Duration confirmation_timeout;
   absl::Duration retry_initial, retry_max;
-  int max_fails{};
   ServerHealthConfig health;
-  bool temp_blocklist{};
   absl::Duration blocklist_duration;
   absl::Duration request_timeout, trronly_timeout, strict_timeout;
   absl::Duration attempt_delay;  // Happy Eyeballs
   absl::Duration ping_timeout;   // connection health
-  // network.proxy.*: the proxy DoH goes through (kind kNone: direct), and
-  // the hosts left out of it.
+  // network.proxy.*: the proxy DoH goes through (kind kNone: direct); the
+  // hosts left out of it are network.proxy.no_proxies_on.
   ProxyConfig proxy;
-  std::string no_proxies_on;
-  bool allow_rfc1918{};
-  bool disable_ecs{};
-  bool padding{};
-  int padding_length{};
-  bool early_aaaa{};
-  bool wait_for_both{};
-  bool wait_for_portal{};
   DomainList excluded, builtin_excluded;
-  bool exclude_etc_hosts{};
-  bool strict_fallback{};
-  bool strict_allow_timeouts{};
-  bool wait_for_confirmation{};
-  bool retry_recoverable{};
-  bool fallback_on_zero{};
-  bool canary_check{};
-  bool split_horizon{};
+  // network.trr.ddr.enabled, off with Oblivious DoH (discovery would find
+  // servers to ask in the clear).
   bool ddr{};
-  bool hard_fail_ede{};
-  bool clear_cache_on_change{};
-  bool disable_ipv6{};
-  bool block_onion{};
-  bool port_prefixed_https{};
-  std::string native_nameserver;
   absl::Duration native_timeout;
-  int max_pending{};
   HostCacheOptions cache;
 };
 // Reads one consistent snapshot of the prefs.

@@ -74,7 +74,7 @@ SkipReason Resolver::Impl::TrrSkipReason(const Job& job) {
       s.builtin_excluded.Matches(job.host())) {
     return SkipReason::kExcluded;
   }
-  if (s.exclude_etc_hosts &&
+  if (s.pref.Get(keys::kTrrExcludeEtcHosts) &&
       resolver_internal::CoveredBy(etc_hosts_, job.host())) {
     return SkipReason::kEtcHosts;
   }
@@ -83,24 +83,27 @@ SkipReason Resolver::Impl::TrrSkipReason(const Job& job) {
     // Mode 3 waits for the portal rather than go native.
     return SkipReason::kNone;
   }
-  if (s.wait_for_portal && portal_ != CaptivePortalState::kClear) {
+  if (s.pref.Get(keys::kTrrWaitForPortal) &&
+      portal_ != CaptivePortalState::kClear) {
     return SkipReason::kWaitingForPortal;
   }
   if (job.mode == TrrMode::kFirst) {
     if (canary_ == resolver_internal::Canary::kTripped) {
       return SkipReason::kCanary;
     }
-    if (s.split_horizon && suffixes_.Matches(job.host())) {
+    if (s.pref.Get(keys::kTrrSplitHorizonMitigations) &&
+        suffixes_.Matches(job.host())) {
       return SkipReason::kDnsSuffix;
     }
     // Strict fallback never sends a name native for having failed TRR
     // before, nor for having no dot (Firefox skips the temporary
     // blocklist, which holds both, in strict mode).
-    if (!s.strict_fallback) {
+    if (!s.pref.Get(keys::kTrrStrictNativeFallback)) {
       if (job.host().find('.') == std::string::npos)
         return SkipReason::kSingleLabel;
-      if (s.temp_blocklist && blocklist_.IsBlocked(job.host(), clock_->Now(),
-                                                   s.blocklist_duration)) {
+      if (s.pref.Get(keys::kTrrTempBlocklist) &&
+          blocklist_.IsBlocked(job.host(), clock_->Now(),
+                               s.blocklist_duration)) {
         return SkipReason::kBlocklisted;
       }
     }
@@ -111,7 +114,8 @@ SkipReason Resolver::Impl::TrrSkipReason(const Job& job) {
 
 void Resolver::Impl::StartJob(const JobPtr& job) {
   job->skip = TrrSkipReason(*job);
-  if (job->kind == QueryKind::kIpv6 && settings_.disable_ipv6) {
+  if (job->kind == QueryKind::kIpv6 &&
+      settings_.pref.Get(keys::kDnsDisableIPv6)) {
     // Nobody is asked, whatever the mode. (Modes 1 and 4 start both paths:
     // the first must not finish the lookup under the second.)
     if (job->skip == SkipReason::kNone) job->skip = SkipReason::kIpv6Disabled;
@@ -125,7 +129,8 @@ void Resolver::Impl::StartJob(const JobPtr& job) {
     return;
   }
   if (job->mode == TrrMode::kOnly && job->skip == SkipReason::kNone &&
-      settings_.wait_for_portal && portal_ != CaptivePortalState::kClear) {
+      settings_.pref.Get(keys::kTrrWaitForPortal) &&
+      portal_ != CaptivePortalState::kClear) {
     // Mode 3 waits for the portal rather than go native.
     job->skip = SkipReason::kWaitingForPortal;
     Move(*job, JobState::kWaitingForPortal);
@@ -146,7 +151,8 @@ void Resolver::Impl::StartJob(const JobPtr& job) {
 
 absl::Duration Resolver::Impl::TrrTimeout(const Job& job) const {
   if (job.mode == TrrMode::kOnly) return settings_.trronly_timeout;
-  if (settings_.strict_fallback) return settings_.strict_timeout;
+  if (settings_.pref.Get(keys::kTrrStrictNativeFallback))
+    return settings_.strict_timeout;
   return settings_.request_timeout;
 }
 
@@ -160,13 +166,15 @@ void Resolver::Impl::StartTrr(const JobPtr& job) {
   switch (job->kind) {
     case QueryKind::kUnspecified:
       types[count++] = dns::kTypeA;
-      if (!settings_.disable_ipv6) types[count++] = dns::kTypeAAAA;
+      if (!settings_.pref.Get(keys::kDnsDisableIPv6))
+        types[count++] = dns::kTypeAAAA;
       break;
     case QueryKind::kIpv4:
       types[count++] = dns::kTypeA;
       break;
     case QueryKind::kIpv6:
-      if (settings_.disable_ipv6) {  // set while it waited for the portal
+      if (settings_.pref.Get(
+              keys::kDnsDisableIPv6)) {  // set while it waited for the portal
         job->skip = SkipReason::kIpv6Disabled;
         FinishWithError(job, NotFoundError(kIpv6DisabledMessage));
         return;
@@ -261,7 +269,8 @@ void Resolver::Impl::SendTrrQuery(const JobPtr& job, TrrQuery q) {
         }
         if ((failure == TrrFailure::kReset ||
              failure == TrrFailure::kConnect) &&
-            q.may_retry && settings_.retry_recoverable &&
+            q.may_retry &&
+            settings_.pref.Get(keys::kTrrRetryOnRecoverableErrors) &&
             !PickServer(index + 1, job->mode, q.moved)) {
           // One retry on a fresh connection before counting it a failure
           // (with another server to go to, failing over is that).
@@ -314,10 +323,10 @@ void Resolver::Impl::OnTrrPart(const JobPtr& job, uint16_t type,
   // wait-for-A-and-AAAA asks for both.
   bool enough = job->trr_pending == 0;
   if (!enough && job->kind == QueryKind::kUnspecified &&
-      !settings_.wait_for_both) {
+      !settings_.pref.Get(keys::kTrrWaitForAAndAAAA)) {
     const auto& [last_type, last] = job->trr_parts.back();
     if (last.kind == TrrOutcome::Kind::kOk &&
-        (last_type == dns::kTypeA || settings_.early_aaaa)) {
+        (last_type == dns::kTypeA || settings_.pref.Get(keys::kTrrEarlyAAAA))) {
       enough = true;
     }
   }
@@ -434,8 +443,9 @@ void Resolver::Impl::AfterTrrFailed(const JobPtr& job) {
   facts.failure = job->trr.failure;
   facts.other_family_answered = job->other_family_answered;
   FallbackPrefs prefs;
-  prefs.strict = settings_.strict_fallback;
-  prefs.strict_allow_timeouts = settings_.strict_allow_timeouts;
+  prefs.strict = settings_.pref.Get(keys::kTrrStrictNativeFallback);
+  prefs.strict_allow_timeouts =
+      settings_.pref.Get(keys::kTrrStrictNativeFallbackAllowTimeouts);
   const std::optional<NativeReason> native = FallbackAfterTrr(facts, prefs);
   if (!native) {
     FinishWithTrr(job);
@@ -447,7 +457,8 @@ void Resolver::Impl::AfterTrrFailed(const JobPtr& job) {
   const bool one_family =
       job->kind == QueryKind::kIpv4 || job->kind == QueryKind::kIpv6;
   if (one_family && !job->other_family_asked &&
-      !(job->kind == QueryKind::kIpv4 && settings_.disable_ipv6)) {
+      !(job->kind == QueryKind::kIpv4 &&
+        settings_.pref.Get(keys::kDnsDisableIPv6))) {
     job->other_family_asked = true;
     job->trr_path = PathState::kRunning;
     job->trr_pending = 1;
@@ -467,7 +478,7 @@ void Resolver::Impl::StartNative(const JobPtr& job, NativeReason reason) {
   job->native_reason = reason;
   ++counters_.native_by_reason[static_cast<size_t>(reason)];
   QueryKind kind = job->kind;
-  if (settings_.disable_ipv6) {
+  if (settings_.pref.Get(keys::kDnsDisableIPv6)) {
     if (kind == QueryKind::kUnspecified) kind = QueryKind::kIpv4;
     if (kind == QueryKind::kIpv6) {
       job->native_path = PathState::kDone;
@@ -530,7 +541,8 @@ void Resolver::Impl::OnNativeDone(const JobPtr& job) {
   }
   // A name where TRR failed and native worked skips TRR for a while.
   if (ok && job->trr_done() && job->trr.kind != TrrOutcome::Kind::kOk &&
-      settings_.temp_blocklist && job->mode == TrrMode::kFirst) {
+      settings_.pref.Get(keys::kTrrTempBlocklist) &&
+      job->mode == TrrMode::kFirst) {
     blocklist_.Add(job->host(), clock_->Now());
     ++counters_.blocklist_additions;
   }

@@ -24,27 +24,31 @@ absl::Duration LatencyWindow::Median() const {
 
 dns::QueryOptions Resolver::Impl::DohQueryOptions() const {
   dns::QueryOptions options;
-  options.disable_ecs = settings_.disable_ecs;
+  options.disable_ecs = settings_.pref.Get(keys::kTrrDisableECS);
   options.padding_block =
-      settings_.padding ? static_cast<uint16_t>(settings_.padding_length) : 0;
+      settings_.pref.Get(keys::kTrrPadding)
+          ? static_cast<uint16_t>(settings_.pref.Get(keys::kTrrPaddingLength))
+          : 0;
   return options;
 }
 
 DohConfig Resolver::Impl::TransportConfig(const DohServerState& server) const {
   DohConfig config;
   config.uri = server.spec.uri;
-  config.use_get = settings_.use_get;
+  config.use_get = settings_.pref.Get(keys::kTrrUseGET);
   config.bootstrap = server.spec.bootstrap;
-  config.ca_file = settings_.ca_file;
+  config.ca_file = settings_.pref.Get(keys::kTrrCaFile);
   // The credentials are the configured provider's, never the network's.
-  if (!server.discovered()) config.credentials = settings_.credentials;
+  if (!server.discovered())
+    config.credentials = settings_.pref.Get(keys::kTrrCredentials);
   config.verify_ip = server.verify_ip;
   config.attempt_delay = settings_.attempt_delay;
   config.ping_timeout = settings_.ping_timeout;
   // A server nothing could connect to is tried again no more often than
   // it would be probed.
   config.backoff_max = settings_.health.probe_initial;
-  if (!NoProxyFor(settings_.no_proxies_on, server.spec.uri.host)) {
+  if (!NoProxyFor(settings_.pref.Get(keys::kProxyNoProxiesOn),
+                  server.spec.uri.host)) {
     config.proxy = settings_.proxy;
   }
   config.ohttp = settings_.ohttp;
@@ -124,7 +128,8 @@ bool Resolver::Impl::Usable(const DohServerState& server, TrrMode mode,
                             bool moved) const {
   if (!Available(server)) return false;
   return mode != TrrMode::kFirst || moved ||
-         server.confirmation.TrrUsable(settings_.wait_for_confirmation);
+         server.confirmation.TrrUsable(
+             settings_.pref.Get(keys::kTrrWaitForConfirmation));
 }
 
 std::optional<size_t> Resolver::Impl::PickServer(size_t from, TrrMode mode,
@@ -169,9 +174,10 @@ void Resolver::Impl::OnServerResult(const ServerPtr& server, TrrFailure failure,
   } else if (unreachable) {
     RunConfirmation(server, server->confirmation.OnUnreachable());
   } else if (first_of_lookup) {
-    RunConfirmation(server, settings_.retry_recoverable
-                                ? server->confirmation.OnRecoverableFailure()
-                                : server->confirmation.OnTrrResult(false));
+    RunConfirmation(server,
+                    settings_.pref.Get(keys::kTrrRetryOnRecoverableErrors)
+                        ? server->confirmation.OnRecoverableFailure()
+                        : server->confirmation.OnTrrResult(false));
   }
   // Availability decides between several servers only.
   if (servers_.size() > 1 && (!failed || first_of_lookup || unreachable)) {
@@ -226,9 +232,10 @@ void Resolver::Impl::SendNsQuery(const ServerPtr& server,
 }
 
 std::string Resolver::Impl::ProbeName() const {
-  return NormalizeHostName(settings_.confirmation_ns == "skip"
+  return NormalizeHostName(settings_.pref.Get(keys::kTrrConfirmationNS) ==
+                                   "skip"
                                ? "example.com"
-                               : settings_.confirmation_ns);
+                               : settings_.pref.Get(keys::kTrrConfirmationNS));
 }
 
 void Resolver::Impl::SendProbe(const ServerPtr& server) {
@@ -252,11 +259,11 @@ ConfirmationConfig Resolver::Impl::ConfirmationSettings() const {
   ConfirmationConfig config;
   const TrrMode mode = settings_.mode;
   config.trr_in_use = mode != TrrMode::kOff && mode != TrrMode::kOffByChoice;
-  config.confirm =
-      mode != TrrMode::kOnly && settings_.confirmation_ns != "skip";
+  config.confirm = mode != TrrMode::kOnly &&
+                   settings_.pref.Get(keys::kTrrConfirmationNS) != "skip";
   config.retry_initial = settings_.retry_initial;
   config.retry_max = settings_.retry_max;
-  config.max_fails = settings_.max_fails;
+  config.max_fails = settings_.pref.Get(keys::kTrrMaxFails);
   return config;
 }
 
@@ -274,7 +281,7 @@ void Resolver::Impl::RunConfirmation(const ServerPtr& server,
   if (action.send_attempt) {
     const uint64_t attempt = *action.send_attempt;
     SendNsQuery(
-        server, NormalizeHostName(settings_.confirmation_ns),
+        server, NormalizeHostName(settings_.pref.Get(keys::kTrrConfirmationNS)),
         [this, attempt](const ServerPtr& server, std::optional<uint16_t> rcode,
                         const DohResult&) {
           // NOERROR confirms, with or without records.
