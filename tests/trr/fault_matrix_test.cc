@@ -21,6 +21,7 @@
 #include "tests/peers/dnsdist_server.h"
 #include "tests/peers/unbound_server.h"
 #include "tests/trr/dns/message_builder.h"
+#include "tests/trr/server_waiter.h"
 #include "trr/dns/dns_types.h"
 #include "trr/resolver.h"
 
@@ -168,15 +169,15 @@ class FaultMatrixTest : public ::testing::Test {
     return std::move(*resolver);
   }
 
-  // Waits (bounded) until confirmation is in `want`; returns the state.
+  // Waits (woken by the server observer, bounded) until confirmation is
+  // `want`; returns the state.
   static std::string WaitForConfirmation(Resolver& resolver,
                                          const std::string& want) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    std::string state;
-    do {
-      state = resolver.Snapshot().confirmation_state;
-    } while (state != want && absl::Now() < deadline);
-    return state;
+    ResolverSnapshot last;
+    testing::ServerWaiter(resolver).Until(
+        [&](const ResolverSnapshot& s) { return s.confirmation_state == want; },
+        absl::Seconds(10), &last);
+    return last.confirmation_state;
   }
 
   // One lookup, counting its completions.

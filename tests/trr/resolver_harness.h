@@ -7,6 +7,7 @@
 #ifndef TRR_TESTS_TRR_RESOLVER_HARNESS_H_
 #define TRR_TESTS_TRR_RESOLVER_HARNESS_H_
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -21,6 +22,7 @@
 #include "gtest/gtest.h"
 #include "hostcache/fake_clock.h"
 #include "tests/trr/dns/message_builder.h"
+#include "tests/trr/server_waiter.h"
 #include "trr/dns/dns_types.h"
 #include "trr/native/native_resolver.h"
 #include "trr/resolver.h"
@@ -448,17 +450,14 @@ struct Harness {
     ASSERT_TRUE(resolver->SetPrefs(prefs).ok());
   }
 
-  // Waits (round trips to the resolver, with a deadline) until its
+  // Waits (woken by the server observer, with a deadline) until its
   // confirmation state is one of `states`.
   bool WaitForConfirmation(const std::vector<std::string>& states) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (absl::Now() < deadline) {
-      const std::string state = resolver->Snapshot().confirmation_state;
-      for (const std::string& s : states) {
-        if (state == s) return true;
-      }
-    }
-    return false;
+    testing::ServerWaiter waiter(*resolver);
+    return waiter.Until([&](const ResolverSnapshot& s) {
+      return std::find(states.begin(), states.end(), s.confirmation_state) !=
+             states.end();
+    });
   }
 };
 

@@ -19,6 +19,7 @@
 #include "hostcache/fake_clock.h"
 #include "tests/peers/unbound_server.h"
 #include "tests/trr/resolve_all.h"
+#include "tests/trr/server_waiter.h"
 #include "trr/resolver/resolver_testing.h"
 
 namespace trr {
@@ -85,16 +86,10 @@ class ResolverTest : public ::testing::Test {
     ASSERT_TRUE(native_->Sync().ok());
   }
 
-  // Waits (with a deadline) until confirmation reaches `state`.
+  // Waits (woken by the server observer, with a deadline) until
+  // confirmation reaches `state`.
   bool WaitForConfirmation(Resolver& resolver, const std::string& state) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (absl::Now() < deadline) {
-      if (resolver.Snapshot().confirmation_state == state) return true;
-      // Confirmation runs on the resolver's thread; a snapshot is a round
-      // trip to it, so this loop waits on the resolver, not on time.
-      resolver.ResolveSync("localhost");
-    }
-    return false;
+    return testing::ServerWaiter(resolver).UntilConfirmation(state);
   }
 
   FakeClock clock_;

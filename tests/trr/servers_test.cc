@@ -18,6 +18,7 @@
 #include "tests/peers/black_hole.h"
 #include "tests/peers/dnsdist_server.h"
 #include "tests/peers/unbound_server.h"
+#include "tests/trr/server_waiter.h"
 #include "trr/resolver.h"
 
 namespace trr {
@@ -104,14 +105,13 @@ class ServersTest : public ::testing::Test {
     }
   }
 
-  // Waits, with a deadline, until the first server reads `state` in the
-  // dump. Each snapshot is a round trip to the resolver's thread.
+  // Waits (woken by the server observer, with a deadline) until the first
+  // server reads `state` in the dump.
   static bool WaitForFirstServer(Resolver& resolver, const std::string& state) {
-    const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (absl::Now() < deadline) {
-      if (resolver.Snapshot().servers.at(0).state == state) return true;
-    }
-    return false;
+    return testing::ServerWaiter(resolver).Until(
+        [&](const ResolverSnapshot& s) {
+          return s.servers.at(0).state == state;
+        });
   }
 
   testing::TempDir dir_;
