@@ -81,6 +81,60 @@ TEST(ProxyHandshakeTest, Socks5) {
             State::kFailed);
 }
 
+// The conversation as a whole, fed a byte at a time as a slow proxy
+// sends it: SOCKS5 sends its CONNECT once the method is chosen, and either
+// kind ends tunneled, or failed with the proxy's words.
+TEST(ProxyHandshakeTest, TheConversationEndsTunneledOrFailed) {
+  using Hs = ProxyHandshake::State;
+  auto feed = [](ProxyHandshake& h, const std::vector<uint8_t>& bytes) {
+    ProxyHandshake::Step last{h.state(), {}, {}};
+    for (uint8_t b : bytes) {
+      last = h.Read(absl::MakeConstSpan(&b, 1));
+      if (last.state == Hs::kFailed || !last.send.empty()) break;
+    }
+    return last;
+  };
+  const ProxyConfig socks{ProxyConfig::Kind::kSocks5, "127.0.0.1", 1080};
+  ProxyHandshake s5(socks, "doh.test", 443);
+  EXPECT_EQ(s5.Start(), Socks5Greeting());
+  ProxyHandshake::Step step = feed(s5, {5, 0});
+  EXPECT_EQ(step.state, Hs::kSocks5Reply);
+  EXPECT_EQ(step.send, Socks5Connect("doh.test", 443));
+  step = feed(s5, {5, 0, 0, 1, 127, 0, 0, 1, 0, 9});
+  EXPECT_EQ(step.state, Hs::kTunneled);
+  EXPECT_TRUE(step.send.empty());
+  // The server speaks only after our ClientHello.
+  EXPECT_EQ(s5.Read(Bytes({0x16})).state, Hs::kFailed);
+
+  const ProxyConfig http{ProxyConfig::Kind::kHttpConnect, "127.0.0.1", 3128};
+  ProxyHandshake connect(http, "doh.test", 443);
+  const std::vector<uint8_t> request = connect.Start();
+  EXPECT_EQ(std::string(request.begin(), request.end()),
+            HttpConnectRequest("doh.test", 443));
+  const std::string ok = "HTTP/1.1 200 OK\r\n\r\n";
+  EXPECT_EQ(feed(connect, std::vector<uint8_t>(ok.begin(), ok.end())).state,
+            Hs::kTunneled);
+
+  ProxyHandshake refused(http, "doh.test", 443);
+  refused.Start();
+  const std::string no = "HTTP/1.1 403 Forbidden\r\n\r\n";
+  step = feed(refused, std::vector<uint8_t>(no.begin(), no.end()));
+  EXPECT_EQ(step.state, Hs::kFailed);
+  EXPECT_THAT(step.error, HasSubstr("403 Forbidden"));
+
+  ProxyHandshake trailing(http, "doh.test", 443);
+  trailing.Start();
+  const std::string extra = "HTTP/1.1 200 OK\r\n\r\nX";
+  step = trailing.Read(Bytes(std::vector<uint8_t>(extra.begin(), extra.end())));
+  EXPECT_EQ(step.state, Hs::kFailed);
+  EXPECT_THAT(step.error, HasSubstr("bytes after the proxy's answer"));
+
+  ProxyHandshake endless(socks, "doh.test", 443);
+  endless.Start();
+  step = endless.Read(Bytes(std::vector<uint8_t>(kMaxProxyReply + 1, 5)));
+  EXPECT_EQ(step.state, Hs::kFailed);
+}
+
 TEST(ProxyHandshakeTest, NoProxiesOn) {
   EXPECT_TRUE(NoProxyFor("localhost, .corp.example", "localhost"));
   EXPECT_TRUE(NoProxyFor("localhost, .corp.example", "doh.corp.example"));

@@ -361,19 +361,8 @@ bool DohTransport::SendToProxy(Connection* conn,
 
 void DohTransport::StartProxy(Connection* conn) {
   conn->state = Connection::State::kProxying;
-  conn->proxy_step = 0;
-  conn->proxy_in.clear();
-  const std::string& host = config_.uri.host;
-  if (config_.proxy.kind == ProxyConfig::Kind::kHttpConnect) {
-    const std::string request = HttpConnectRequest(host, config_.uri.port);
-    if (!SendToProxy(conn, absl::MakeConstSpan(
-                               reinterpret_cast<const uint8_t*>(request.data()),
-                               request.size()))) {
-      return;
-    }
-  } else if (!SendToProxy(conn, Socks5Greeting())) {
-    return;
-  }
+  conn->proxy.emplace(config_.proxy, config_.uri.host, config_.uri.port);
+  if (!SendToProxy(conn, conn->proxy->Start())) return;
   Watch(conn, EPOLLIN);
 }
 
@@ -387,39 +376,19 @@ void DohTransport::ReadProxy(Connection* conn) {
                       " closed the connection before the tunnel was up"));
     return;
   }
-  conn->proxy_in.insert(conn->proxy_in.end(), buffer, buffer + n);
-  if (conn->proxy_in.size() > kMaxProxyReply) {
-    Fail(conn, DohError::kConnect, "the proxy's answer is too long");
-    return;
+  ProxyHandshake::Step step =
+      conn->proxy->Read(absl::MakeConstSpan(buffer, static_cast<size_t>(n)));
+  switch (step.state) {
+    case ProxyHandshake::State::kFailed:
+      Fail(conn, DohError::kConnect, step.error);
+      return;
+    case ProxyHandshake::State::kTunneled:
+      OnConnected(conn);
+      return;
+    default:
+      if (!step.send.empty()) SendToProxy(conn, step.send);
+      return;
   }
-  const bool http = config_.proxy.kind == ProxyConfig::Kind::kHttpConnect;
-  const ProxyReply reply =
-      http                    ? ParseHttpConnectReply(absl::string_view(
-                                    reinterpret_cast<const char*>(conn->proxy_in.data()),
-                                    conn->proxy_in.size()))
-      : conn->proxy_step == 0 ? ParseSocks5Method(conn->proxy_in)
-                              : ParseSocks5Reply(conn->proxy_in);
-  if (reply.state == ProxyReply::State::kNeedMore) return;
-  if (reply.state == ProxyReply::State::kFailed) {
-    Fail(conn, DohError::kConnect,
-         absl::StrCat(DescribeProxy(config_.proxy), ": ", reply.error));
-    return;
-  }
-  // The server speaks only after our ClientHello: nothing may follow.
-  if (reply.consumed != conn->proxy_in.size()) {
-    Fail(conn, DohError::kConnect,
-         absl::StrCat(DescribeProxy(config_.proxy),
-                      ": bytes after the proxy's answer"));
-    return;
-  }
-  conn->proxy_in.clear();
-  if (!http && conn->proxy_step == 0) {
-    conn->proxy_step = 1;
-    SendToProxy(conn, Socks5Connect(config_.uri.host, config_.uri.port));
-    return;
-  }
-  conn->tunneled = true;
-  OnConnected(conn);
 }
 
 void DohTransport::OnConnected(Connection* conn) {
@@ -431,7 +400,9 @@ void DohTransport::OnConnected(Connection* conn) {
   if (auto race = races_.find(conn->race); race != races_.end()) {
     race->second.timer.Cancel();
   }
-  if (config_.proxy.kind != ProxyConfig::Kind::kNone && !conn->tunneled) {
+  if (config_.proxy.kind != ProxyConfig::Kind::kNone &&
+      (!conn->proxy ||
+       conn->proxy->state() != ProxyHandshake::State::kTunneled)) {
     StartProxy(conn);
     return;
   }

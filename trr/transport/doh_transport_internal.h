@@ -144,12 +144,8 @@ struct DohTransport::Connection {
   // Failed before it tried the network (no TLS context, no trust): no
   // evidence against the server, so no back-off.
   bool failed_locally = false;
-  // Through a proxy: the SOCKS5 step it is at (0 the method, 1 the reply;
-  // unused for HTTP CONNECT), the proxy's answer so far, and whether the
-  // tunnel is up.
-  int proxy_step = 0;
-  std::vector<uint8_t> proxy_in;
-  bool tunneled = false;
+  // Through a proxy: the conversation with it, from TCP up to the tunnel.
+  std::optional<ProxyHandshake> proxy;
   BioSocket io;
   FdWatch watch;  // io.fd's; stopped before it is closed
   SSL* ssl = nullptr;

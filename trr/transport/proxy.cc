@@ -1,5 +1,7 @@
 #include "trr/transport/proxy.h"
 
+#include <utility>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -175,6 +177,65 @@ ProxyReply ParseSocks5Reply(absl::Span<const uint8_t> data) {
   }
   if (data.size() < 4 + length) return ProxyReply();
   return Ok(4 + length);
+}
+
+ProxyHandshake::ProxyHandshake(const ProxyConfig& proxy, std::string host,
+                               uint16_t port)
+    : proxy_(proxy),
+      host_(std::move(host)),
+      port_(port),
+      state_(proxy.kind == ProxyConfig::Kind::kHttpConnect
+                 ? State::kHttpConnectReply
+                 : State::kSocks5Method) {}
+
+std::vector<uint8_t> ProxyHandshake::Start() {
+  if (state_ == State::kSocks5Method) return Socks5Greeting();
+  const std::string request = HttpConnectRequest(host_, port_);
+  return std::vector<uint8_t>(request.begin(), request.end());
+}
+
+ProxyHandshake::Step ProxyHandshake::Fail(std::string error) {
+  state_ = State::kFailed;
+  in_.clear();
+  return Step{state_, {}, std::move(error)};
+}
+
+ProxyHandshake::Step ProxyHandshake::Read(absl::Span<const uint8_t> bytes) {
+  if (state_ == State::kTunneled || state_ == State::kFailed) {
+    return Fail(absl::StrCat(DescribeProxy(proxy_),
+                             ": bytes after the proxy's answer"));
+  }
+  in_.insert(in_.end(), bytes.begin(), bytes.end());
+  if (in_.size() > kMaxProxyReply)
+    return Fail("the proxy's answer is too long");
+  ProxyReply reply;
+  switch (state_) {
+    case State::kHttpConnectReply:
+      reply = ParseHttpConnectReply(absl::string_view(
+          reinterpret_cast<const char*>(in_.data()), in_.size()));
+      break;
+    case State::kSocks5Method:
+      reply = ParseSocks5Method(in_);
+      break;
+    default:
+      reply = ParseSocks5Reply(in_);
+      break;
+  }
+  if (reply.state == ProxyReply::State::kNeedMore) return Step{state_, {}, {}};
+  if (reply.state == ProxyReply::State::kFailed) {
+    return Fail(absl::StrCat(DescribeProxy(proxy_), ": ", reply.error));
+  }
+  if (reply.consumed != in_.size()) {
+    return Fail(absl::StrCat(DescribeProxy(proxy_),
+                             ": bytes after the proxy's answer"));
+  }
+  in_.clear();
+  if (state_ == State::kSocks5Method) {
+    state_ = State::kSocks5Reply;
+    return Step{state_, Socks5Connect(host_, port_), {}};
+  }
+  state_ = State::kTunneled;
+  return Step{state_, {}, {}};
 }
 
 }  // namespace trr

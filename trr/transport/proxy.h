@@ -62,6 +62,44 @@ ProxyReply ParseSocks5Method(absl::Span<const uint8_t> data);
 std::vector<uint8_t> Socks5Connect(absl::string_view host, uint16_t port);
 ProxyReply ParseSocks5Reply(absl::Span<const uint8_t> data);
 
+// The whole conversation with the proxy until the tunnel is up, as a state
+// machine with no I/O: Start gives the first bytes to send; each read from
+// the proxy goes to Read, which says what to do next.
+class ProxyHandshake {
+ public:
+  enum class State : uint8_t {
+    kHttpConnectReply,  // sent CONNECT; waiting for its status and headers
+    kSocks5Method,      // sent the greeting; waiting for the chosen method
+    kSocks5Reply,       // sent CONNECT; waiting for the reply
+    kTunneled,          // the tunnel is up: TLS to the server goes next
+    kFailed,
+  };
+  struct Step {
+    State state;
+    std::vector<uint8_t> send;  // to send now (the SOCKS5 CONNECT)
+    std::string error;          // kFailed: why, for the detail
+  };
+
+  // Through `proxy` (kHttpConnect or kSocks5) to host:port.
+  ProxyHandshake(const ProxyConfig& proxy, std::string host, uint16_t port);
+
+  std::vector<uint8_t> Start();
+  // Bytes the proxy sent. The server speaks only after our ClientHello, so
+  // anything after the proxy's last answer is an error, as is an answer
+  // over kMaxProxyReply.
+  Step Read(absl::Span<const uint8_t> bytes);
+  State state() const { return state_; }
+
+ private:
+  Step Fail(std::string error);
+
+  ProxyConfig proxy_;
+  std::string host_;
+  uint16_t port_;
+  State state_;
+  std::vector<uint8_t> in_;  // the current answer so far
+};
+
 }  // namespace trr
 
 #endif  // TRR_TRR_TRANSPORT_PROXY_H_
