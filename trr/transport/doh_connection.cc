@@ -193,7 +193,7 @@ void DohTransport::StartSession(Connection* conn) {
   nghttp2_submit_settings(conn->session, NGHTTP2_FLAG_NONE, settings, 1);
   conn->state = Connection::State::kReady;
   conn->last_heard = EventLoop::MonotonicNow();
-  OnSetupDone();
+  backoff_.Reset();
   Watch(conn, EPOLLIN);
   // A connection made for HTTP/1.1 that found HTTP/2.
   if (active_ == nullptr) active_ = conn;
@@ -205,7 +205,7 @@ void DohTransport::StartHttp1(Connection* conn) {
   conn->setup_timer.Cancel();
   conn->http1 = std::make_unique<Http1ResponseReader>(kMaxDohBody);
   conn->state = Connection::State::kReady;
-  OnSetupDone();
+  backoff_.Reset();
   // New requests go to whichever pooled connection is free.
   if (active_ == conn) active_ = nullptr;
   Watch(conn, EPOLLIN);
@@ -499,9 +499,7 @@ void DohTransport::Fail(Connection* conn, DohError error,
     // It never came up: the next setup backs off, and what waited for it
     // fails the same way.
     if (!conn->failed_locally) OnSetupFailed(error);
-    std::deque<RequestId> ids;
-    ids.swap(waiting_);
-    for (RequestId id : ids) {
+    for (RequestId id : waiting_.TakeAll()) {
       auto it = requests_.find(id);
       if (it != requests_.end()) Finish(it->second.get(), error, detail);
     }

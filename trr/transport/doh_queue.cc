@@ -36,9 +36,18 @@ bool DohTransport::Requeue(Request* r) {
 
 void DohTransport::Enqueue(Request* r) {
   // Older requests first: a retried one goes back before those sent after.
-  waiting_.insert(std::lower_bound(waiting_.begin(), waiting_.end(), r->id),
-                  r->id);
+  waiting_.Insert(r->id);
   Tick();
+}
+
+DohTransport::Request* DohTransport::TakeWaiting() {
+  while (std::optional<RequestId> id = waiting_.PopFront()) {
+    auto it = requests_.find(*id);
+    if (it != requests_.end() && it->second->conn == nullptr) {
+      return it->second.get();
+    }
+  }
+  return nullptr;
 }
 
 uint32_t DohTransport::ServerMaxStreams(const Connection* conn) {
@@ -80,11 +89,10 @@ void DohTransport::DispatchWaiting() {
   bool submitted = false;
   if (HasRoom(active_)) PingIfIdle(active_);
   // Submit may retire the connection (stream ids run out).
-  while (!waiting_.empty() && active_ != nullptr && HasRoom(active_)) {
-    auto it = requests_.find(waiting_.front());
-    waiting_.pop_front();
-    if (it == requests_.end() || it->second->conn != nullptr) continue;
-    SubmitWaiting(active_, it->second.get());
+  while (active_ != nullptr && HasRoom(active_)) {
+    Request* r = TakeWaiting();
+    if (r == nullptr) break;
+    SubmitWaiting(active_, r);
     submitted = true;
   }
   if (submitted) Tick();
@@ -103,12 +111,10 @@ void DohTransport::DispatchHttp1() {
       ++coming;
       continue;
     }
-    while (conn->http1 != nullptr && conn->streams.empty() &&
-           !waiting_.empty()) {
-      auto it = requests_.find(waiting_.front());
-      waiting_.pop_front();
-      if (it == requests_.end() || it->second->conn != nullptr) continue;
-      SubmitWaiting(conn, it->second.get());
+    while (conn->http1 != nullptr && conn->streams.empty()) {
+      Request* r = TakeWaiting();
+      if (r == nullptr) break;
+      SubmitWaiting(conn, r);
       submitted = true;
     }
   }
@@ -128,42 +134,20 @@ void DohTransport::DispatchHttp1() {
 }
 
 bool DohTransport::MaySetUp() const {
-  return setup_failures_ == 0 || EventLoop::MonotonicNow() >= next_setup_;
+  return backoff_.MaySetUp(EventLoop::MonotonicNow());
 }
 
 void DohTransport::OnSetupFailed(DohError error) {
   // Only a server that could not be reached: a cancelled setup (a new
   // configuration) says nothing of it.
   if (error == DohError::kCancelled || shutting_down_) return;
-  ++setup_failures_;
-  absl::Duration wait = config_.backoff_initial;
-  for (int i = 1; i < setup_failures_ && wait < config_.backoff_max; ++i) {
-    wait *= 2;
-  }
-  wait = std::min(wait, config_.backoff_max);
-  // Up to 20% shorter, so that many clients of one server do not come
-  // back together, and never past backoff_max (a probe after it passes).
-  jitter_ = jitter_ * 6364136223846793005ULL + 1442695040888963407ULL;
-  const double factor = 0.8 + 0.2 * static_cast<double>(jitter_ >> 11) /
-                                  static_cast<double>(uint64_t{1} << 53);
-  next_setup_ = EventLoop::MonotonicNow() + wait * factor;
-}
-
-void DohTransport::OnSetupDone() {
-  setup_failures_ = 0;
-  next_setup_ = absl::InfinitePast();
+  backoff_.OnFailed(EventLoop::MonotonicNow());
 }
 
 void DohTransport::FailWaitingForBackoff() {
-  const absl::Duration left = next_setup_ - EventLoop::MonotonicNow();
-  const std::string detail = absl::StrCat(
-      "no connection to ", config_.uri.host, " came up the last ",
-      setup_failures_, setup_failures_ == 1 ? " time" : " times",
-      "; the next attempt is in ",
-      absl::FormatDuration(absl::Trunc(left, absl::Milliseconds(1))));
-  std::deque<RequestId> ids;
-  ids.swap(waiting_);
-  for (RequestId id : ids) {
+  const std::string detail =
+      backoff_.Describe(config_.uri.host, EventLoop::MonotonicNow());
+  for (RequestId id : waiting_.TakeAll()) {
     auto it = requests_.find(id);
     if (it == requests_.end()) continue;
     ++stats_.backoff_refusals;

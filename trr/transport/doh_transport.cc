@@ -98,7 +98,7 @@ DohResult CheckedAnswer(int http_status, absl::string_view content_type,
 
 DohTransport::DohTransport(EventLoop* loop)
     : loop_(loop),
-      jitter_(
+      backoff_(
           reinterpret_cast<uintptr_t>(this) ^
           static_cast<uint64_t>(absl::ToUnixNanos(EventLoop::MonotonicNow()))) {
   Configure(DohConfig());
@@ -134,6 +134,7 @@ absl::Duration DohTransport::RetryDelay(int retry) {
 
 void DohTransport::Configure(DohConfig config) {
   config_ = std::move(config);
+  backoff_.Configure(config_.backoff_initial, config_.backoff_max);
   authority_ = config_.uri.Authority();
   host_ip_ = IpAddress::Parse(config_.uri.host);
   // A new server (or the same one anew): nothing learnt about the old one
@@ -160,7 +161,7 @@ void DohTransport::Configure(DohConfig config) {
   }
   active_ = nullptr;
   EndRaces();
-  OnSetupDone();  // a new configuration starts without back-off
+  backoff_.Reset();  // a new configuration starts without back-off
   if (!connections_.empty() || !waiting_.empty()) Tick();
 }
 
@@ -211,7 +212,7 @@ void DohTransport::SendPing(Connection* conn) {
 
 void DohTransport::CheckConnections() {
   // A new network: what failed on the old one says nothing of it.
-  OnSetupDone();
+  backoff_.Reset();
   for (auto& conn : connections_) {
     if (conn->state == Connection::State::kReady && !conn->draining &&
         conn->session != nullptr) {
@@ -299,7 +300,7 @@ DohTransport::RequestId DohTransport::Send(absl::Span<const uint8_t> query,
     Submit(active_, r);
     Tick();
   } else {
-    waiting_.push_back(id);
+    waiting_.PushBack(id);
     Dispatch();
   }
   --io_depth_;

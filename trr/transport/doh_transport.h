@@ -39,6 +39,8 @@
 #include "trr/transport/doh_uri.h"
 #include "trr/transport/http1.h"
 #include "trr/transport/proxy.h"
+#include "trr/transport/request_queue.h"
+#include "trr/transport/setup_backoff.h"
 #include "trr/transport/stream_window.h"
 #include "trr/types.h"
 
@@ -265,6 +267,9 @@ class DohTransport final : public DohSender {
   bool Requeue(Request* request);
   // Puts a request back in the queue, in the order requests were sent.
   void Enqueue(Request* request);
+  // The oldest request still waiting for a connection (ids of requests
+  // that ended or went out meanwhile are dropped on the way); null if none.
+  Request* TakeWaiting();
 
   // Puts waiting requests on the active connection as far as its stream
   // window allows, or starts one; in HTTP/1.1, on the pool's idle
@@ -272,11 +277,10 @@ class DohTransport final : public DohSender {
   void Dispatch();
   void DispatchWaiting();
   void DispatchHttp1();
-  // Back-off (DohConfig::backoff_initial): whether a new connection may
-  // start now; a setup that failed, and one that came up.
+  // Back-off (DohConfig::backoff_initial, backoff_): whether a new
+  // connection may start now; a setup that failed.
   bool MaySetUp() const;
   void OnSetupFailed(DohError error);
-  void OnSetupDone();
   // Fails every waiting request at once: no connection may start yet.
   void FailWaitingForBackoff();
   // Whether `conn` may take one more stream now.
@@ -405,14 +409,12 @@ class DohTransport final : public DohSender {
   absl::flat_hash_map<RequestId, std::unique_ptr<Request>> requests_;
   // Sent, but not yet on a connection: in the order they were sent (ids
   // grow), refused ones put back in their place.
-  std::deque<RequestId> waiting_;
+  RequestQueue waiting_;
   // When an answer (any HTTP response) last came: a server that answered
   // this recently is busy, and requests waiting for it wait on.
   absl::Time last_answer_ = absl::InfinitePast();
   // Connection setups that failed in a row, and when the next may start.
-  int setup_failures_ = 0;
-  absl::Time next_setup_ = absl::InfinitePast();
-  uint64_t jitter_ = 0;  // a small PRNG's state: the jitter needs no secret
+  SetupBackoff backoff_;
   RequestId next_id_ = 1;
   std::deque<Delivery> deliveries_;
   int io_depth_ = 0;
