@@ -8,7 +8,9 @@
 # left out, so this is what the resolver adds to the transport alone.
 #
 # Usage: scripts/bench_resolver_instructions.sh [SECONDS]   (default 0.5)
-#   BUILD_DIR=... to count another build (default build). Needs valgrind.
+#   BUILD_DIR=... to count another build (default build), or BENCH=... to
+#   count a resolver_bench binary as it is (say, one kept from an earlier
+#   commit: it links libtrr statically). Needs valgrind.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-0.5}
@@ -17,8 +19,12 @@ command -v valgrind >/dev/null || {
   echo "valgrind is not installed (apt-get install valgrind)" >&2
   exit 2
 }
-cmake --build "$build" -j2 --target resolver_bench >/dev/null
-bench=$(realpath "$build/bench/resolver_bench")
+if [[ -n "${BENCH:-}" ]]; then
+  bench=$(realpath "$BENCH")
+else
+  cmake --build "$build" -j2 --target resolver_bench >/dev/null
+  bench=$(realpath "$build/bench/resolver_bench")
+fi
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
