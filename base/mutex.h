@@ -20,6 +20,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <mutex>
 
 #include "absl/base/optimization.h"
@@ -64,7 +65,8 @@ inline size_t ThreadStripe() {
   static std::atomic<size_t> next{0};
   thread_local size_t stripe_plus_one = 0;  // constant-initialized: no guard
   if (ABSL_PREDICT_FALSE(stripe_plus_one == 0)) {
-    stripe_plus_one = next.fetch_add(1, std::memory_order_relaxed) % kStripes + 1;
+    stripe_plus_one =
+        next.fetch_add(1, std::memory_order_relaxed) % kStripes + 1;
   }
   return stripe_plus_one - 1;
 }
@@ -81,8 +83,10 @@ class ABSL_LOCKABLE SharedMutex {
   SharedMutex() {
     pthread_rwlockattr_t attr;
     pthread_rwlockattr_init(&attr);
-    pthread_rwlockattr_setkind_np(&attr,
-                                  PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    if (pthread_rwlockattr_setkind_np(
+            &attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP) != 0) {
+      abort();  // glibc always accepts it; a writer could starve otherwise
+    }
     pthread_rwlock_init(&mu_, &attr);
     pthread_rwlockattr_destroy(&attr);
   }
@@ -91,6 +95,11 @@ class ABSL_LOCKABLE SharedMutex {
   SharedMutex& operator=(const SharedMutex&) = delete;
 
   void ReaderLock() ABSL_SHARED_LOCK_FUNCTION() { pthread_rwlock_rdlock(&mu_); }
+  // Takes it to read only if that needs no wait: not while a writer holds
+  // it, nor while one waits for it.
+  bool ReaderTryLock() ABSL_SHARED_TRYLOCK_FUNCTION(true) {
+    return pthread_rwlock_tryrdlock(&mu_) == 0;
+  }
   void ReaderUnlock() ABSL_UNLOCK_FUNCTION() { pthread_rwlock_unlock(&mu_); }
   void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() { pthread_rwlock_wrlock(&mu_); }
   void Unlock() ABSL_UNLOCK_FUNCTION() { pthread_rwlock_unlock(&mu_); }

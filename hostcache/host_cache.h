@@ -2,10 +2,11 @@
 // negative entries, serve-stale (RFC 8767) and the data behind the
 // about:networking#dns table.
 //
-// Lookups from any thread; a hit takes the calling thread's reader slot of
-// one shard's lock (so hits on different threads write no shared cache
-// line) and marks the entry used. The fast lookup shows the record in place
-// to a visitor, under that slot; the others copy it out. When full, the
+// Lookups from any thread; a hit takes one shard's lock to read (a
+// writer-preferring rwlock: hits run in parallel, an insert waits for them
+// and holds new ones back), counts itself with relaxed atomics and marks
+// the entry used. The fast lookup shows the record in place to a visitor,
+// under that lock; the others copy it out. When full, the
 // cache evicts an expired entry if there is one, else the least recently
 // used one, approximated by second chance (CLOCK); both in O(1). Time is
 // read from the Clock given at construction, so tests move time instead of
@@ -104,8 +105,8 @@ class HostCache {
   std::optional<CacheHit> Lookup(const CacheKeyView& key, absl::Time now);
   // The fast path, with nothing copied or counted out: on a hit, calls
   // `visit` with the record in place and returns true. The visitor runs
-  // under the calling thread's reader slot of a shard lock: it must be
-  // short and must not call into this cache.
+  // under a shard's lock, held to read (not recursive): it must be short
+  // and must not call into this cache.
   bool Lookup(const CacheKeyView& key, absl::Time now,
               absl::FunctionRef<void(const CacheHitView&)> visit);
 
@@ -132,6 +133,8 @@ class HostCache {
   HostCacheOptions options() const;
 
   size_t size() const;
+  // Each count is exact, but they are read one by one while lookups go
+  // on: taken under load, hits and misses need not add up to one instant.
   HostCacheStats stats() const;
   // Every entry, most recently inserted first within each shard.
   std::vector<CacheEntryInfo> Dump() const;

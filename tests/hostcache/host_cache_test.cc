@@ -597,7 +597,7 @@ TEST_F(HostCacheTest, ConcurrentReadersAndWriters) {
   EXPECT_LE(cache.size(), 256u);
 }
 
-// Hits run in parallel (each thread under its own reader slot): one refresh
+// Hits run in parallel (the shard's lock held to read by each): one refresh
 // is still asked for in all, and every hit and miss is counted.
 TEST_F(HostCacheTest, ParallelGraceHitsAskForOneRefreshAndAreAllCounted) {
   HostCache& cache = Cache();  // grace 60 s

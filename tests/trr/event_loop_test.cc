@@ -237,8 +237,8 @@ TEST(FdWatchTest, DestroyingItStopsTheCallbacks) {
   EXPECT_EQ(calls.load(), seen);
 }
 
-// Two watches of one descriptor number (the first one's descriptor closed
-// and the number reused): stopping the older leaves the newer in place.
+// Two watches of one descriptor number: stopping the older leaves the newer
+// in place.
 TEST(FdWatchTest, StoppingAnOlderWatchLeavesTheNewerOfTheSameFdAlone) {
   EventLoop loop;
   Pipe p;
@@ -259,6 +259,35 @@ TEST(FdWatchTest, StoppingAnOlderWatchLeavesTheNewerOfTheSameFdAlone) {
             std::future_status::ready);
   EXPECT_EQ(old_calls.load(), 0);
   ASSERT_TRUE(loop.RunSync([&] { newer.Stop(); }));
+}
+
+// A descriptor closed while still watched (a caller's mistake) and its
+// number reused: a new watch of the new descriptor is registered and
+// fires, and stopping the stale watch leaves it alone.
+TEST(FdWatchTest, AReusedDescriptorNumberGetsItsNewWatch) {
+  EventLoop loop;
+  auto first = std::make_unique<Pipe>();
+  const int number = first->fds[0];
+  std::atomic<int> stale_calls{0};
+  std::promise<void> fired;
+  std::atomic<bool> once{false};
+  FdWatch stale, fresh;
+  Pipe second;
+  ASSERT_TRUE(loop.RunSync([&] {
+    stale.Start(&loop, number, EPOLLIN, [&](uint32_t) { ++stale_calls; });
+  }));
+  ASSERT_TRUE(loop.RunSync([&] {
+    // Closed under the watch; the number now names the second pipe.
+    ASSERT_EQ(dup2(second.fds[0], number), number);
+    fresh.Start(&loop, number, EPOLLIN, [&](uint32_t) {
+      if (!once.exchange(true)) fired.set_value();
+    });
+    stale.Stop();
+  }));
+  EXPECT_EQ(fired.get_future().wait_for(std::chrono::seconds(10)),
+            std::future_status::ready);
+  ASSERT_TRUE(loop.RunSync([&] { fresh.Stop(); }));
+  first.reset();  // closes `number` (now the second pipe's duplicate)
 }
 
 }  // namespace

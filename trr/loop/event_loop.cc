@@ -197,10 +197,9 @@ void EventLoop::AddWatch(int fd, uint32_t events, FdCallback callback,
                          WatchId id) {
   auto it = fds_.find(fd);
   const bool known = it != fds_.end();
-  if (known && it->second.events == events) {
-    // Same events: no system call, just the new callback.
+  if (known && it->second.events == events && it->second.id == id) {
+    // The same watch, same events: no system call, just the new callback.
     it->second.callback = std::make_shared<FdCallback>(std::move(callback));
-    it->second.id = id;
     return;
   }
   epoll_event event{};
@@ -208,7 +207,13 @@ void EventLoop::AddWatch(int fd, uint32_t events, FdCallback callback,
   event.data.fd = fd;
   fds_[fd] =
       Watch{events, std::make_shared<FdCallback>(std::move(callback)), id};
-  epoll_ctl(epoll_fd_, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event);
+  // A watch of a descriptor that was closed (and its number reused) while
+  // still watched is gone from epoll: the new one is added instead.
+  if (epoll_ctl(epoll_fd_, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event) !=
+          0 &&
+      known && errno == ENOENT) {
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event);
+  }
 }
 
 int EventLoop::NextTimeoutMs() const {

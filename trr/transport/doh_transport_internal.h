@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -158,6 +159,7 @@ struct DohTransport::Connection {
   absl::flat_hash_map<int32_t, Request*> streams;
 
   ~Connection() {
+    watch.Stop();  // before the fd closes
     if (session != nullptr) nghttp2_session_del(session);
     if (ssl != nullptr) SSL_free(ssl);
     if (io.fd >= 0) close(io.fd);
