@@ -49,9 +49,9 @@ class ServerWaiter {
       if (last != nullptr) *last = std::move(snapshot);
       if (held) return true;
       MutexLock lock(&mu_);
-      if (!cv_.AwaitWithDeadline(&mu_, deadline,
-                                 [&] { return events_ != seen; })) {
-        return false;
+      while (events_ == seen) {
+        if (absl::Now() >= deadline) return false;
+        cv_.WaitWithDeadline(&mu_, deadline);
       }
     }
   }
