@@ -27,9 +27,8 @@ TEST(SetupBackoffTest, DoublesWithJitterUpToTheMaximumAndResets) {
   b.Configure(absl::Milliseconds(100), absl::Seconds(1));
   EXPECT_TRUE(b.MaySetUp(t0));
   const absl::Duration expected[] = {
-      absl::Milliseconds(100), absl::Milliseconds(200),
-      absl::Milliseconds(400), absl::Milliseconds(800), absl::Seconds(1),
-      absl::Seconds(1)};
+      absl::Milliseconds(100), absl::Milliseconds(200), absl::Milliseconds(400),
+      absl::Milliseconds(800), absl::Seconds(1),        absl::Seconds(1)};
   for (const absl::Duration full : expected) {
     b.OnFailed(t0);
     EXPECT_FALSE(b.MaySetUp(t0));

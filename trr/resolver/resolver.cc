@@ -402,7 +402,8 @@ ResolverSnapshot Resolver::Impl::Snapshot() {
           return s->spec.bootstrap.empty() &&
                  !IpAddress::Parse(s->spec.uri.host).has_value() &&
                  (settings_.proxy.kind == ProxyConfig::Kind::kNone ||
-                  NoProxyFor(settings_.pref.Get(keys::kProxyNoProxiesOn), s->spec.uri.host));
+                  NoProxyFor(settings_.pref.Get(keys::kProxyNoProxiesOn),
+                             s->spec.uri.host));
         });
     snapshot.captive_portal = portal_;
     snapshot.blocklist =

@@ -28,9 +28,7 @@ class SetupBackoff {
     max_ = max;
   }
   // Whether a new connection may start at `now`.
-  bool MaySetUp(absl::Time now) const {
-    return failures_ == 0 || now >= next_;
-  }
+  bool MaySetUp(absl::Time now) const { return failures_ == 0 || now >= next_; }
   // A setup failed (a server that could not be reached) at `now`.
   void OnFailed(absl::Time now);
   // A setup came up, or what failed before no longer counts.
