@@ -1,7 +1,8 @@
-// DohTransport's sessions on connected sockets: HTTP/2 through nghttp2 or
-// HTTP/1.1 through Http1ResponseReader, reading and writing through
-// OpenSSL, and failing. Connecting is in doh_connect.cc; requests, their
-// queue and their retries are in doh_transport.cc.
+// DohTransport's sessions on connections that are up: HTTP/2 through
+// nghttp2 or HTTP/1.1 through Http1ResponseReader, reading and writing
+// through OpenSSL, and failing. Setting connections up is in
+// doh_connect.cc; requests are in doh_transport.cc, their queue and
+// retries in doh_queue.cc.
 
 #include <openssl/err.h>
 #include <sys/epoll.h>
@@ -186,28 +187,28 @@ struct DohTransport::Callbacks {
 };
 
 void DohTransport::StartSession(Connection* conn) {
-  conn->setup_timer.Cancel();
   nghttp2_session_client_new(&conn->session, Callbacks::Get(), conn);
   // No server push: a resolver has no use for it.
   const nghttp2_settings_entry settings[] = {{NGHTTP2_SETTINGS_ENABLE_PUSH, 0}};
   nghttp2_submit_settings(conn->session, NGHTTP2_FLAG_NONE, settings, 1);
   conn->state = Connection::State::kReady;
   conn->last_heard = EventLoop::MonotonicNow();
-  backoff_.Reset();
   Watch(conn, EPOLLIN);
-  // A connection made for HTTP/1.1 that found HTTP/2.
-  if (active_ == nullptr) active_ = conn;
-  if (active_ == conn) Dispatch();
+  if (active_ == nullptr) {
+    active_ = conn;
+    Dispatch();
+  } else {
+    // One is up already (this one was set up for the HTTP/1.1 pool, and
+    // found HTTP/2): this one closes once it has said hello.
+    conn->draining = true;
+  }
   Flush(conn);
 }
 
 void DohTransport::StartHttp1(Connection* conn) {
-  conn->setup_timer.Cancel();
+  // New requests go to whichever pooled connection is free.
   conn->http1 = std::make_unique<Http1ResponseReader>(kMaxDohBody);
   conn->state = Connection::State::kReady;
-  backoff_.Reset();
-  // New requests go to whichever pooled connection is free.
-  if (active_ == conn) active_ = nullptr;
   Watch(conn, EPOLLIN);
   Dispatch();
 }
@@ -327,7 +328,7 @@ void DohTransport::Pump(Connection* conn) {
   }
   uint8_t buffer[16384];
   ERR_clear_error();
-  conn->io.drained = false;
+  conn->io().drained = false;
   for (;;) {
     if (conn->pending.size() > kMaxPendingOutput) {
       // The server is not reading what we owe it (ACKs of its PINGs, say):
@@ -335,10 +336,10 @@ void DohTransport::Pump(Connection* conn) {
       conn->reading_paused = true;
       break;
     }
-    const int n = SSL_read(conn->ssl, buffer, sizeof(buffer));
+    const int n = SSL_read(conn->ssl(), buffer, sizeof(buffer));
     if (n > 0) conn->last_heard = EventLoop::MonotonicNow();
     if (n <= 0) {
-      const int error = SSL_get_error(conn->ssl, n);
+      const int error = SSL_get_error(conn->ssl(), n);
       if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) break;
       Fail(conn, DohError::kReset,
            error == SSL_ERROR_ZERO_RETURN || error == SSL_ERROR_SYSCALL
@@ -363,7 +364,7 @@ void DohTransport::Pump(Connection* conn) {
     }
     // The socket is empty and TLS holds nothing more: epoll says when there
     // is more (it is level-triggered), so no recv just to hear EAGAIN.
-    if (conn->io.drained && !SSL_has_pending(conn->ssl)) break;
+    if (conn->io().drained && !SSL_has_pending(conn->ssl())) break;
   }
   Flush(conn);
 }
@@ -376,11 +377,11 @@ void DohTransport::PumpHttp1(Connection* conn) {
       };
   uint8_t buffer[16384];
   ERR_clear_error();
-  conn->io.drained = false;
+  conn->io().drained = false;
   for (;;) {
-    const int n = SSL_read(conn->ssl, buffer, sizeof(buffer));
+    const int n = SSL_read(conn->ssl(), buffer, sizeof(buffer));
     if (n <= 0) {
-      const int error = SSL_get_error(conn->ssl, n);
+      const int error = SSL_get_error(conn->ssl(), n);
       if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) break;
       const bool closed =
           error == SSL_ERROR_ZERO_RETURN || error == SSL_ERROR_SYSCALL;
@@ -410,7 +411,7 @@ void DohTransport::PumpHttp1(Connection* conn) {
       Fail(conn, DohError::kReset, reader.ErrorDetail());
       return;
     }
-    if (conn->io.drained && !SSL_has_pending(conn->ssl)) break;
+    if (conn->io().drained && !SSL_has_pending(conn->ssl())) break;
   }
   Flush(conn);
 }
@@ -424,10 +425,10 @@ void DohTransport::Flush(Connection* conn) {
   for (;;) {
     if (!Produce(conn, kRecord)) return;
     if (conn->pending.empty()) break;
-    const int written = SSL_write(conn->ssl, conn->pending.data(),
+    const int written = SSL_write(conn->ssl(), conn->pending.data(),
                                   static_cast<int>(conn->pending.size()));
     if (written <= 0) {
-      const int error = SSL_get_error(conn->ssl, written);
+      const int error = SSL_get_error(conn->ssl(), written);
       if (error == SSL_ERROR_WANT_WRITE || error == SSL_ERROR_WANT_READ) break;
       Fail(conn, DohError::kReset, "the connection broke while writing");
       return;
@@ -466,9 +467,7 @@ void DohTransport::Flush(Connection* conn) {
 
 void DohTransport::Fail(Connection* conn, DohError error,
                         const std::string& detail) {
-  const bool was_ready = conn->state == Connection::State::kReady;
-  // An attempt that loses while others of its race go on fails nothing.
-  if (!was_ready && conn->race != 0 && RaceGoesOn(conn)) return;
+  if (conn->state == Connection::State::kDead) return;
   CloseSocket(conn);
   conn->state = Connection::State::kDead;
   if (active_ == conn) active_ = nullptr;
@@ -485,7 +484,7 @@ void DohTransport::Fail(Connection* conn, DohError error,
   }
   // A server that drops a connection with streams in flight may have had
   // more than it could take (BIND 9.18 did with bursts): carry fewer.
-  if (was_ready && unanswered && conn->http1 == nullptr && !conn->unhealthy) {
+  if (unanswered && conn->http1 == nullptr && !conn->unhealthy) {
     window_.OnRefused(newest, static_cast<uint32_t>(carried.size()));
   }
   for (Request* r : carried) {
@@ -494,15 +493,6 @@ void DohTransport::Fail(Connection* conn, DohError error,
     // Not answered: the query may not even have reached the server, and a
     // DNS query is safe to send again. Requeue puts it back in send order.
     if (!Requeue(r)) Finish(r, error, detail);
-  }
-  if (!was_ready) {
-    // It never came up: the next setup backs off, and what waited for it
-    // fails the same way.
-    if (!conn->failed_locally) OnSetupFailed(error);
-    for (RequestId id : waiting_.TakeAll()) {
-      auto it = requests_.find(id);
-      if (it != requests_.end()) Finish(it->second.get(), error, detail);
-    }
   }
   Tick();  // sweeps it
 }

@@ -79,6 +79,7 @@ void DohTransport::DispatchWaiting() {
     return;
   }
   if (active_ == nullptr) {
+    if (active_setup_ != nullptr) return;  // coming up
     if (!MaySetUp()) {
       FailWaitingForBackoff();
       return;
@@ -101,16 +102,15 @@ void DohTransport::DispatchWaiting() {
 void DohTransport::DispatchHttp1() {
   // Idle connections take the oldest waiting requests, one each.
   bool submitted = false;
-  size_t live = 0;
-  size_t coming = 0;  // connections not up yet
+  size_t coming = 0;  // connections being set up
+  for (const Setup& setup : setups_) {
+    if (!setup.job->done()) ++coming;
+  }
+  size_t live = coming;
   for (size_t i = 0; i < connections_.size(); ++i) {
     Connection* conn = connections_[i].get();
     if (conn->state == Connection::State::kDead || conn->draining) continue;
     ++live;
-    if (conn->state != Connection::State::kReady) {
-      ++coming;
-      continue;
-    }
     while (conn->http1 != nullptr && conn->streams.empty()) {
       Request* r = TakeWaiting();
       if (r == nullptr) break;

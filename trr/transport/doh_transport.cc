@@ -33,19 +33,6 @@ void WriteKeyLog(const SSL*, const char* line) {
 
 }  // namespace
 
-namespace doh_internal {
-
-// The first error OpenSSL queued, or `fallback`.
-std::string OpenSslError(const char* fallback) {
-  const unsigned long code = ERR_get_error();
-  if (code == 0) return fallback;
-  char text[256];
-  ERR_error_string_n(code, text, sizeof(text));
-  return text;
-}
-
-}  // namespace doh_internal
-
 const char* DohErrorName(DohError error) {
   switch (error) {
     case DohError::kOk:
@@ -112,9 +99,10 @@ DohTransport::~DohTransport() {
     Deliver();
     CancelAll();
   }
-  // Its CancelAll runs our callbacks, which see shutting_down_.
+  // Before the host resolver, whose CancelAll runs their callbacks.
+  setups_.clear();
+  active_setup_ = nullptr;
   host_resolver_.reset();
-  EndRaces();
   for (auto& conn : connections_) CloseSocket(conn.get());
   connections_.clear();
   SSL_CTX_free(Ctx(tls_));
@@ -149,31 +137,27 @@ void DohTransport::Configure(DohConfig config) {
   SSL_SESSION_free(static_cast<SSL_SESSION*>(session_));
   session_ = nullptr;
   // Connections made for the old configuration take no new requests: ones
-  // that are up finish what they carry, the rest are dropped (their
-  // requests wait for a connection of the new one).
+  // that are up finish what they carry, the ones being set up are dropped
+  // (their requests wait for a connection of the new one).
   for (auto& conn : connections_) {
-    if (conn->state == Connection::State::kReady) {
-      conn->draining = true;
-    } else if (conn->state != Connection::State::kDead) {
-      CloseSocket(conn.get());
-      conn->state = Connection::State::kDead;
-    }
+    if (conn->state == Connection::State::kReady) conn->draining = true;
   }
   active_ = nullptr;
-  EndRaces();
+  setups_.clear();
+  active_setup_ = nullptr;
   backoff_.Reset();  // a new configuration starts without back-off
   if (!connections_.empty() || !waiting_.empty()) Tick();
 }
 
 int DohTransport::OnNewSession(SSL* ssl, SSL_SESSION* session) {
-  auto* conn = static_cast<Connection*>(SSL_get_app_data(ssl));
-  if (conn == nullptr || conn->owner == nullptr) return 0;
+  SSL_CTX* ctx = SSL_get_SSL_CTX(ssl);
+  auto* self = static_cast<DohTransport*>(SSL_CTX_get_app_data(ctx));
   // Only the current configuration's: a connection still draining from
   // an earlier one (another server, other trust) must not hand the next
   // connection a session that skips the checks it now makes.
-  if (SSL_get_SSL_CTX(ssl) != Ctx(conn->owner->tls_)) return 0;
-  SSL_SESSION_free(static_cast<SSL_SESSION*>(conn->owner->session_));
-  conn->owner->session_ = session;
+  if (self == nullptr || ctx != Ctx(self->tls_)) return 0;
+  SSL_SESSION_free(static_cast<SSL_SESSION*>(self->session_));
+  self->session_ = session;
   return 1;  // ours now
 }
 
@@ -202,7 +186,7 @@ void DohTransport::SendPing(Connection* conn) {
     // close_notify, which a server that is only slow reads later: it then
     // keeps the TLS session for the connection that replaces this one.
     ERR_clear_error();
-    SSL_shutdown(conn->ssl);
+    SSL_shutdown(conn->ssl());
     Fail(conn, DohError::kReset,
          absl::StrCat("no answer to a PING within ",
                       absl::FormatDuration(config_.ping_timeout)));
@@ -221,14 +205,6 @@ void DohTransport::CheckConnections() {
   }
 }
 
-void DohTransport::EndRaces() {
-  for (auto& [id, race] : races_) {
-    race.timer.Cancel();
-  }
-  races_.clear();
-  for (auto& conn : connections_) conn->race = 0;
-}
-
 absl::Status DohTransport::EnsureTls() {
   if (tls_ == nullptr) {
     SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
@@ -237,6 +213,9 @@ absl::Status DohTransport::EnsureTls() {
           absl::StrCat("cannot make a TLS context: ", OpenSslError("unknown")));
     }
     tls_ = ctx;
+    // OnNewSession finds its transport here; the connections that outlive
+    // a configuration hold a context that is no longer tls_.
+    SSL_CTX_set_app_data(ctx, this);
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
     // Flush() retries a write with the rest of its buffer, moved.
@@ -456,30 +435,26 @@ void DohTransport::Tick() {
 
 std::vector<DohConnectionInfo> DohTransport::Connections() const {
   std::vector<DohConnectionInfo> out;
+  for (const Setup& setup : setups_) {
+    if (setup.job->done()) continue;
+    for (const ConnectJob::AttemptInfo& attempt : setup.job->Attempts()) {
+      DohConnectionInfo info;
+      info.protocol = setup.for_http1 ? "http/1.1" : "h2";
+      info.state = attempt.state;
+      if (attempt.address) {
+        info.address = HostPort(*attempt.address, ConnectPort());
+      }
+      out.push_back(std::move(info));
+    }
+  }
   for (const auto& conn : connections_) {
     if (conn->state == Connection::State::kDead) continue;
     DohConnectionInfo info;
-    const bool http1 =
-        conn->http1 != nullptr || (conn->session == nullptr && conn->for_http1);
-    info.protocol = http1 ? "http/1.1" : "h2";
-    switch (conn->state) {
-      case Connection::State::kResolving:
-        info.state = "resolving";
-        break;
-      case Connection::State::kConnecting:
-        info.state = "connecting";
-        break;
-      case Connection::State::kProxying:
-        info.state = "proxy";
-        break;
-      case Connection::State::kHandshaking:
-        info.state = "tls";
-        break;
-      default:
-        info.state = conn->draining ? "draining" : "open";
-        break;
+    info.protocol = conn->http1 != nullptr ? "http/1.1" : "h2";
+    info.state = conn->draining ? "draining" : "open";
+    if (conn->socket->address) {
+      info.address = HostPort(*conn->socket->address, ConnectPort());
     }
-    if (conn->address) info.address = HostPort(*conn->address, ConnectPort());
     info.in_flight = static_cast<uint32_t>(conn->streams.size());
     if (conn->session != nullptr) {
       info.server_max_streams = ServerMaxStreams(conn.get());
@@ -489,13 +464,17 @@ std::vector<DohConnectionInfo> DohTransport::Connections() const {
       info.stream_limit = 1;
     }
     info.answered = conn->answered;
-    info.tls_resumed = conn->ssl != nullptr && SSL_session_reused(conn->ssl);
+    info.tls_resumed = SSL_session_reused(conn->ssl()) == 1;
     out.push_back(std::move(info));
   }
   return out;
 }
 
 void DohTransport::Sweep() {
+  setups_.erase(
+      std::remove_if(setups_.begin(), setups_.end(),
+                     [](const Setup& setup) { return setup.job->done(); }),
+      setups_.end());
   for (size_t i = 0; i < connections_.size();) {
     Connection* conn = connections_[i].get();
     const bool ready = conn->state == Connection::State::kReady;
@@ -513,12 +492,12 @@ void DohTransport::Sweep() {
         ERR_clear_error();
         conn->pending.append(reinterpret_cast<const char*>(data),
                              static_cast<size_t>(n));
-        SSL_write(conn->ssl, conn->pending.data(),
+        SSL_write(conn->ssl(), conn->pending.data(),
                   static_cast<int>(conn->pending.size()));
       }
       // And TLS's close_notify: a server keeps the session of a connection
       // closed cleanly, for the next one to resume.
-      SSL_shutdown(conn->ssl);
+      SSL_shutdown(conn->ssl());
     }
     CloseSocket(conn);
     if (active_ == conn) active_ = nullptr;

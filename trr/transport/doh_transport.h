@@ -27,7 +27,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -36,6 +35,8 @@
 #include "trr/loop/event_loop.h"
 #include "trr/loop/timer.h"
 #include "trr/native/native_resolver.h"
+#include "trr/transport/connect_job.h"
+#include "trr/transport/doh_error.h"
 #include "trr/transport/doh_uri.h"
 #include "trr/transport/http1.h"
 #include "trr/transport/proxy.h"
@@ -49,27 +50,6 @@ struct ssl_st;
 struct ssl_session_st;
 
 namespace trr {
-
-enum class DohError : uint8_t {
-  kOk,
-  kHttpStatus,   // a status other than 200
-  kContentType,  // not application/dns-message
-  kTooLarge,     // a body over 65535 bytes
-  kTls,          // handshake or certificate verification failed
-  kConnect,      // could not connect, or could not resolve the DoH host
-  kTimeout,      // no complete answer within the request's timeout
-  kReset,        // the connection or stream broke (RST, GOAWAY, truncation)
-  kRefused,      // the server refused the stream every time it was sent
-  kCancelled,    // cancelled, or the transport shut down
-  kOther,
-  // Oblivious HTTP (OhttpSender): no usable key configuration, or an
-  // answer that did not open or decode.
-  kOhttp,  // the last: kDohErrorCount follows it
-};
-inline constexpr int kDohErrorCount = static_cast<int>(DohError::kOhttp) + 1;
-
-// "ok", "http-status", "content-type", ...: stable names for counters.
-const char* DohErrorName(DohError error);
 
 struct DohResult {
   DohError error = DohError::kOk;
@@ -212,7 +192,7 @@ DohResult CheckedAnswer(int http_status, absl::string_view content_type,
                         std::vector<uint8_t> body,
                         absl::string_view expected = "application/dns-message");
 
-class DohTransport final : public DohSender {
+class DohTransport final : public DohSender, private ConnectJob::Delegate {
  public:
   explicit DohTransport(EventLoop* loop);
   // Completes every outstanding request with kCancelled.
@@ -288,14 +268,20 @@ class DohTransport final : public DohSender {
   // The server's SETTINGS_MAX_CONCURRENT_STREAMS (nghttp2 assumes 100
   // until they come).
   static uint32_t ServerMaxStreams(const Connection* conn);
-  // A new connection; new HTTP/2 requests go to it when `make_active`.
+  // A ConnectJob for a new connection; new HTTP/2 requests go to it when
+  // `make_active`.
   void StartConnection(bool make_active);
+  // ConnectJob::Delegate: a connection came up, or none could.
+  void OnAttemptStarted() override;
+  void OnConnectJobDone(ConnectJob* job,
+                        std::unique_ptr<TlsSocket> socket) override;
+  void OnConnectJobFailed(ConnectJob* job, DohError error,
+                          const std::string& detail) override;
+  // Fails every request waiting for a connection.
+  void FailWaiting(DohError error, const std::string& detail);
   Connection* FindConnection(uint64_t serial);
-  void TryNextAddress(Connection* conn);
   void Watch(Connection* conn, uint32_t events);
   void OnEvents(Connection* conn, uint32_t events);
-  void OnConnected(Connection* conn);
-  void Handshake(Connection* conn);
   void StartSession(Connection* conn);
   // Opens a stream for `request` and takes its HEADERS and DATA out of
   // nghttp2 together, before another stream's HEADERS can go (knot-resolver
@@ -342,33 +328,11 @@ class DohTransport final : public DohSender {
   // SendPing when the server has not been heard from on `conn` for
   // longer than config_.idle_before_ping.
   void PingIfIdle(Connection* conn);
-  // The proxy's part of a connection, between TCP and TLS.
-  void StartProxy(Connection* conn);
-  void ReadProxy(Connection* conn);
-  bool SendToProxy(Connection* conn, absl::Span<const uint8_t> bytes);
   // Where TCP connects: the proxy's port, or the server's.
   uint16_t ConnectPort() const;
   // OpenSSL's new-session callback: keeps the session for the next
   // connection to resume.
   static int OnNewSession(ssl_st* ssl, ssl_session_st* session);
-  // Happy Eyeballs: the connections racing to the server, one address
-  // each, taken in turn from `addresses` (interleaved by family).
-  struct Race {
-    std::vector<IpAddress> addresses;
-    size_t next = 0;
-    bool make_active = false;
-    Timer timer;  // starts the next attempt
-  };
-  Connection* NewConnection(bool make_active);
-  void BeginRace(Connection* conn, std::vector<IpAddress> addresses);
-  // Another connection of `race` for its next address.
-  void LaunchAttempt(uint64_t race);
-  // `conn` finished TLS first: the race's other attempts close.
-  void WinRace(Connection* conn);
-  // Whether `conn`'s race goes on without it: another attempt is under
-  // way, or one starts now for an address left. `conn` then ends quietly.
-  bool RaceGoesOn(Connection* conn);
-  void EndRaces();
   // Makes tls_ if need be, and gives it the trusted store as it is now
   // (TrustedStore: loaded once, again when the CA file changes).
   absl::Status EnsureTls();
@@ -400,10 +364,18 @@ class DohTransport final : public DohSender {
   // by Configure): requests go over a pool of HTTP/1.1 connections.
   bool http1_ = false;
 
+  // Connections being set up, each by its job; the one whose connection
+  // new HTTP/2 requests will go to.
+  struct Setup {
+    std::unique_ptr<ConnectJob> job;
+    bool for_http1 = false;  // the dump calls it http/1.1 before TLS has
+  };
+  std::vector<Setup> setups_;
+  ConnectJob* active_setup_ = nullptr;
+  // Connections up (HTTP/2 or HTTP/1.1), and the one new HTTP/2 requests
+  // go to.
   std::vector<std::unique_ptr<Connection>> connections_;
-  absl::node_hash_map<uint64_t, Race> races_;  // Race holds a Timer
-  uint64_t next_race_ = 1;
-  Connection* active_ = nullptr;  // where new requests go; may be connecting
+  Connection* active_ = nullptr;
   uint64_t next_serial_ = 1;
 
   absl::flat_hash_map<RequestId, std::unique_ptr<Request>> requests_;

@@ -1,8 +1,9 @@
-// What DohTransport's two source files share: doh_transport.cc (requests:
-// sending, queueing, retrying, finishing; the TLS configuration; the dump)
-// and doh_connection.cc (a connection: connecting, TLS, HTTP/2 through
-// nghttp2, HTTP/1.1 through Http1ResponseReader, failing). Internal to
-// libtrr.
+// What DohTransport's source files share: doh_transport.cc (requests:
+// sending, finishing; the TLS configuration; the dump), doh_queue.cc (the
+// queue, retries, the HTTP/1.1 pool), doh_connect.cc (connections set up by
+// ConnectJobs, and swept) and doh_connection.cc (a connection that is up:
+// HTTP/2 through nghttp2, HTTP/1.1 through Http1ResponseReader, failing).
+// Internal to libtrr.
 
 #ifndef TRR_TRR_TRANSPORT_DOH_TRANSPORT_INTERNAL_H_
 #define TRR_TRR_TRANSPORT_DOH_TRANSPORT_INTERNAL_H_
@@ -21,19 +22,11 @@
 #include "trr/loop/fd_watch.h"
 #include "trr/transport/doh_transport.h"
 #include "trr/transport/http1.h"
+#include "trr/transport/tls_trust.h"
 
 namespace trr {
 namespace doh_internal {
 
-// Without Happy Eyeballs (DohConfig::attempt_delay zero): how long one
-// address may take to accept a connection before the next bootstrap (or
-// resolved) address is tried. The request timeouts still bound the whole
-// attempt.
-constexpr absl::Duration kConnectAttempt = absl::Seconds(3);
-// A connection not up (TCP and TLS) within this fails, and the next request
-// starts another: a server that accepted and went quiet is not waited on
-// for ever.
-constexpr absl::Duration kConnectionSetup = absl::Seconds(10);
 // nghttp2 ends a session that owes more than 1,000 PING and SETTINGS ACKs
 // (its flood guard). Fed at most this much at a time, with what it owes
 // taken out in between, a legal storm of them never reaches that: 4,096
@@ -51,28 +44,14 @@ constexpr int32_t kHttp1Stream = 1;
 
 inline SSL_CTX* Ctx(void* tls) { return static_cast<SSL_CTX*>(tls); }
 
-// What the socket BIO works on: the socket, and whether the last read
-// found it empty (then Pump() stops without one more recv for EAGAIN).
-struct BioSocket {
-  int fd = -1;
-  bool drained = false;
-};
-
-// The first error OpenSSL queued, or `fallback`.
-std::string OpenSslError(const char* fallback);
-
 }  // namespace doh_internal
 
-// For the two source files of DohTransport, which include this alone.
-using doh_internal::BioSocket;
+// For DohTransport's source files, which include this alone.
 using doh_internal::Ctx;
-using doh_internal::kConnectAttempt;
-using doh_internal::kConnectionSetup;
 using doh_internal::kFeedChunk;
 using doh_internal::kHttp1Connections;
 using doh_internal::kHttp1Stream;
 using doh_internal::kMaxPendingOutput;
-using doh_internal::OpenSslError;
 
 struct DohTransport::Request {
   RequestId id = 0;
@@ -101,22 +80,15 @@ struct DohTransport::Request {
 
 struct DohTransport::Connection {
   enum class State : uint8_t {
-    kResolving,    // looking up the DoH host's addresses
-    kConnecting,   // TCP connect to `address`
-    kProxying,     // asking the proxy for a tunnel to the server
-    kHandshaking,  // TLS
-    kReady,        // HTTP/2 up
-    kDead,         // failed or closed; swept when nothing is on the stack
+    kReady,  // HTTP/2 or HTTP/1.1 up
+    kDead,   // failed or closed; swept when nothing is on the stack
   };
   DohTransport* owner = nullptr;
   uint64_t serial = 0;
-  State state = State::kResolving;
+  State state = State::kReady;
   // After GOAWAY or a new configuration: takes no new requests and closes
   // when its last stream does.
   bool draining = false;
-  // Opened for the HTTP/1.1 pool: the dump calls it http/1.1 before TLS
-  // has said so.
-  bool for_http1 = false;
   // The last stream a GOAWAY said the server will answer; the ones above
   // it were refused. -1 when no GOAWAY came.
   int32_t goaway_last_stream = -1;
@@ -126,15 +98,7 @@ struct DohTransport::Connection {
   // Stopped reading: it owes the server more than kMaxPendingOutput.
   bool reading_paused = false;
   uint64_t answered = 0;
-  // The Happy Eyeballs race it is an attempt of (DohTransport::Race), until
-  // one attempt wins; 0 after.
-  uint64_t race = 0;
-  // The address it connects (or connected) to.
-  std::optional<IpAddress> address;
-  std::string last_error;
   std::string session_error;  // why nghttp2 ended the session, if it did
-  Timer connect_timer;        // moves on to the next address
-  Timer setup_timer;          // gives up on the whole setup
   // Connection health: when the server was last heard from (monotonic),
   // and the timer of the PING out, if one is.
   absl::Time last_heard;
@@ -142,14 +106,9 @@ struct DohTransport::Connection {
   // Dropped for not answering a PING: not the server's refusal, so the
   // stream window keeps its size.
   bool unhealthy = false;
-  // Failed before it tried the network (no TLS context, no trust): no
-  // evidence against the server, so no back-off.
-  bool failed_locally = false;
-  // Through a proxy: the conversation with it, from TCP up to the tunnel.
-  std::optional<ProxyHandshake> proxy;
-  BioSocket io;
-  FdWatch watch;  // io.fd's; stopped before it is closed
-  SSL* ssl = nullptr;
+  // TCP and TLS, as the ConnectJob brought them up.
+  std::unique_ptr<TlsSocket> socket;
+  FdWatch watch;  // the socket's; stopped before it is closed
   // HTTP/2, or (when the server chose it in ALPN, or chose nothing)
   // HTTP/1.1: one request at a time, kept alive for the next.
   nghttp2_session* session = nullptr;
@@ -158,11 +117,12 @@ struct DohTransport::Connection {
   std::string pending;
   absl::flat_hash_map<int32_t, Request*> streams;
 
+  SSL* ssl() const { return socket->ssl; }
+  BioSocket& io() { return socket->io; }
+
   ~Connection() {
-    watch.Stop();  // before the fd closes
+    watch.Stop();  // before the socket closes
     if (session != nullptr) nghttp2_session_del(session);
-    if (ssl != nullptr) SSL_free(ssl);
-    if (io.fd >= 0) close(io.fd);
   }
 };
 

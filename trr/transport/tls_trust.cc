@@ -35,13 +35,11 @@ std::map<std::string, Loaded>& Cache()
 }
 int loads = 0;  // under CacheMutex()
 
+// The first error queued, and the rest cleared.
 std::string LastOpenSslError() {
-  const unsigned long error = ERR_get_error();
+  std::string error = OpenSslError("no certificate in it");
   ERR_clear_error();
-  if (error == 0) return "no certificate in it";
-  char text[256];
-  ERR_error_string_n(error, text, sizeof(text));
-  return text;
+  return error;
 }
 
 // Whether `dir` holds at least one OpenSSL hash link ("1a2b3c4d.0").
@@ -141,6 +139,14 @@ absl::StatusOr<X509_STORE*> TrustedStore(const std::string& ca_file) {
 int TrustStoreLoads() {
   MutexLock lock(&CacheMutex());
   return loads;
+}
+
+std::string OpenSslError(const char* fallback) {
+  const unsigned long code = ERR_get_error();
+  if (code == 0) return fallback;
+  char text[256];
+  ERR_error_string_n(code, text, sizeof(text));
+  return text;
 }
 
 }  // namespace trr

@@ -10,6 +10,8 @@
 // bundle up front (70-90 ms on the machine docs/PERFORMANCE.md describes).
 // Without hash links it is the bundle file. SSL_CERT_FILE and SSL_CERT_DIR
 // are honoured, as OpenSSL's own defaults honour them.
+//
+// Also OpenSslError, what every TLS user here says when OpenSSL fails.
 
 #ifndef TRR_TRR_TRANSPORT_TLS_TRUST_H_
 #define TRR_TRR_TRANSPORT_TLS_TRUST_H_
@@ -28,6 +30,10 @@ absl::StatusOr<X509_STORE*> TrustedStore(const std::string& ca_file);
 
 // How many times a store was loaded from disk in this process (tests).
 int TrustStoreLoads();
+
+// The first error OpenSSL queued on this thread (taken off the queue), or
+// `fallback` when there is none.
+std::string OpenSslError(const char* fallback);
 
 }  // namespace trr
 
