@@ -79,6 +79,20 @@ TlsSocket::~TlsSocket() {
   if (io.fd >= 0) close(io.fd);
 }
 
+bool TlsSocket::Write(std::string& out) {
+  ERR_clear_error();
+  while (!out.empty()) {
+    const int written =
+        SSL_write(ssl, out.data(), static_cast<int>(out.size()));
+    if (written <= 0) {
+      const int error = SSL_get_error(ssl, written);
+      return error == SSL_ERROR_WANT_WRITE || error == SSL_ERROR_WANT_READ;
+    }
+    out.erase(0, static_cast<size_t>(written));
+  }
+  return true;
+}
+
 // One address's attempt: TCP, the proxy's tunnel, TLS.
 struct ConnectJob::Attempt {
   enum class State : uint8_t {

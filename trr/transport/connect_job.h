@@ -61,6 +61,10 @@ struct TlsSocket {
   bool http1 = false;
   // The TLS session was resumed (RFC 8446 section 2.2).
   bool resumed = false;
+
+  // Writes as much of `out` as TLS takes now, and takes it off `out`;
+  // false when the connection broke.
+  bool Write(std::string& out);
 };
 
 // Without Happy Eyeballs (attempt_delay zero): how long one address may

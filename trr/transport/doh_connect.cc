@@ -109,7 +109,7 @@ void DohTransport::CloseSocket(Connection* conn) {
 void DohTransport::Watch(Connection* conn, uint32_t events) {
   if (events == conn->watch.events()) return;  // an epoll_ctl saved
   const uint64_t serial = conn->serial;
-  conn->watch.Start(loop_, conn->io().fd, events,
+  conn->watch.Start(loop_, conn->socket->io.fd, events,
                     [this, serial](uint32_t fired) {
                       Connection* conn = FindConnection(serial);
                       if (conn == nullptr) return;

@@ -16,8 +16,6 @@ bool DohTransport::Requeue(Request* r) {
   }
   ++r->retries;
   ++stats_.retried;
-  r->body.clear();
-  r->content_type.clear();
   r->status = 0;
   const absl::Duration delay = RetryDelay(r->retries);
   if (delay == absl::ZeroDuration()) {
@@ -50,17 +48,12 @@ DohTransport::Request* DohTransport::TakeWaiting() {
   return nullptr;
 }
 
-uint32_t DohTransport::ServerMaxStreams(const Connection* conn) {
-  return nghttp2_session_get_remote_settings(
-      conn->session, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
-}
-
 bool DohTransport::HasRoom(Connection* conn) const {
-  if (conn->state != Connection::State::kReady || conn->session == nullptr ||
-      conn->draining || conn->unsent_body_stream >= 0) {
+  if (conn->state != Connection::State::kReady || conn->h2 == nullptr ||
+      conn->draining || !conn->h2->MayStartStream()) {
     return false;
   }
-  return conn->streams.size() < window_.Limit(ServerMaxStreams(conn));
+  return conn->streams.size() < window_.Limit(conn->h2->ServerMaxStreams());
 }
 
 void DohTransport::Dispatch() {

@@ -165,16 +165,15 @@ void DohTransport::PingIfIdle(Connection* conn) {
   // A connection the server has been quiet on for a while proves it still
   // works with a PING sent along with the queries (no round trip waited
   // for).
-  if (EventLoop::MonotonicNow() - conn->last_heard > config_.idle_before_ping) {
+  if (EventLoop::MonotonicNow() - conn->h2->last_heard() >
+      config_.idle_before_ping) {
     SendPing(conn);
   }
 }
 
 void DohTransport::SendPing(Connection* conn) {
-  if (conn->ping_timer.pending() || conn->session == nullptr) return;
-  if (nghttp2_submit_ping(conn->session, NGHTTP2_FLAG_NONE, nullptr) != 0) {
-    return;
-  }
+  if (conn->ping_timer.pending() || conn->h2 == nullptr) return;
+  if (!conn->h2->Ping()) return;
   ++stats_.pings;
   const uint64_t serial = conn->serial;
   conn->ping_timer.Start(loop_, config_.ping_timeout, [this, serial] {
@@ -199,7 +198,7 @@ void DohTransport::CheckConnections() {
   backoff_.Reset();
   for (auto& conn : connections_) {
     if (conn->state == Connection::State::kReady && !conn->draining &&
-        conn->session != nullptr) {
+        conn->h2 != nullptr) {
       SendPing(conn.get());
     }
   }
@@ -355,11 +354,10 @@ void DohTransport::CancelAll() {
 
 void DohTransport::Abandon(Request* r, DohError error, std::string detail) {
   Connection* conn = r->conn;
-  if (conn != nullptr && conn->session != nullptr &&
+  if (conn != nullptr && conn->h2 != nullptr &&
       conn->state == Connection::State::kReady && r->stream >= 0) {
     // Tell the server to stop: the stream's id is not reused either way.
-    nghttp2_submit_rst_stream(conn->session, NGHTTP2_FLAG_NONE, r->stream,
-                              NGHTTP2_CANCEL);
+    conn->h2->Reset(r->stream);
     Tick();
   }
   Finish(r, error, std::move(detail));  // frees r
@@ -391,10 +389,12 @@ void DohTransport::Finish(Request* r, DohResult result) {
   if (r->conn != nullptr) {
     Connection* conn = r->conn;
     conn->streams.erase(r->stream);
-    if (conn->unsent_body_stream == r->stream) {
-      // Reset before its body went: nghttp2 will not ask for it now.
-      conn->unsent_body_stream = -1;
-      Tick();
+    if (conn->h2 != nullptr && !conn->h2->MayStartStream()) {
+      // Its body held back, perhaps: nghttp2 will not ask for it now.
+      conn->h2->Forget(r->stream);
+      if (conn->h2->MayStartStream()) Tick();
+    } else if (conn->h2 != nullptr) {
+      conn->h2->Forget(r->stream);
     }
     // A draining connection that is now empty closes on the next sweep.
     if (conn->draining && conn->streams.empty()) Tick();
@@ -456,8 +456,8 @@ std::vector<DohConnectionInfo> DohTransport::Connections() const {
       info.address = HostPort(*conn->socket->address, ConnectPort());
     }
     info.in_flight = static_cast<uint32_t>(conn->streams.size());
-    if (conn->session != nullptr) {
-      info.server_max_streams = ServerMaxStreams(conn.get());
+    if (conn->h2 != nullptr) {
+      info.server_max_streams = conn->h2->ServerMaxStreams();
       info.stream_limit = window_.Limit(info.server_max_streams);
     } else if (conn->http1 != nullptr) {
       info.server_max_streams = 1;
@@ -483,22 +483,8 @@ void DohTransport::Sweep() {
       ++i;
       continue;
     }
-    if (ready && conn->session != nullptr) {
-      // A polite goodbye, if the socket takes it now.
-      nghttp2_session_terminate_session(conn->session, NGHTTP2_NO_ERROR);
-      const uint8_t* data = nullptr;
-      const ssize_t n = nghttp2_session_mem_send(conn->session, &data);
-      if (n > 0) {
-        ERR_clear_error();
-        conn->pending.append(reinterpret_cast<const char*>(data),
-                             static_cast<size_t>(n));
-        SSL_write(conn->ssl(), conn->pending.data(),
-                  static_cast<int>(conn->pending.size()));
-      }
-      // And TLS's close_notify: a server keeps the session of a connection
-      // closed cleanly, for the next one to resume.
-      SSL_shutdown(conn->ssl());
-    }
+    // A polite goodbye, if the socket takes it now.
+    if (ready && conn->h2 != nullptr) conn->h2->Goodbye();
     CloseSocket(conn);
     if (active_ == conn) active_ = nullptr;
     connections_.erase(connections_.begin() + static_cast<ptrdiff_t>(i));

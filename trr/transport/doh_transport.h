@@ -39,6 +39,7 @@
 #include "trr/transport/doh_error.h"
 #include "trr/transport/doh_uri.h"
 #include "trr/transport/http1.h"
+#include "trr/transport/http2_session.h"
 #include "trr/transport/proxy.h"
 #include "trr/transport/request_queue.h"
 #include "trr/transport/setup_backoff.h"
@@ -265,9 +266,6 @@ class DohTransport final : public DohSender, private ConnectJob::Delegate {
   void FailWaitingForBackoff();
   // Whether `conn` may take one more stream now.
   bool HasRoom(Connection* conn) const;
-  // The server's SETTINGS_MAX_CONCURRENT_STREAMS (nghttp2 assumes 100
-  // until they come).
-  static uint32_t ServerMaxStreams(const Connection* conn);
   // A ConnectJob for a new connection; new HTTP/2 requests go to it when
   // `make_active`.
   void StartConnection(bool make_active);
@@ -283,23 +281,25 @@ class DohTransport final : public DohSender, private ConnectJob::Delegate {
   void Watch(Connection* conn, uint32_t events);
   void OnEvents(Connection* conn, uint32_t events);
   void StartSession(Connection* conn);
-  // Opens a stream for `request` and takes its HEADERS and DATA out of
-  // nghttp2 together, before another stream's HEADERS can go (knot-resolver
-  // refuses a stream while an earlier one's body is incomplete, and BIND
-  // drops a connection that opens many streams without their bodies).
+  // Opens a stream for `request` on `conn`'s HTTP/2 session.
   void Submit(Connection* conn, Request* request);
+  // The session's news: a stream ended, GOAWAY, a PING answered.
+  void OnStreamEnd(Connection* conn, int32_t stream,
+                   Http2Session::StreamEnd end);
+  void OnGoaway(Connection* conn, int32_t last_stream);
+  void OnPingAnswered(Connection* conn);
   // The :path (request target) of a request: the URI's path, with ?dns=
   // for network.trr.useGET.
   std::string RequestPath(const Request& request) const;
-  // Moves what nghttp2 has to send into the connection's buffer, until it
-  // holds `up_to` bytes; false if that failed the connection.
-  bool Produce(Connection* conn, size_t up_to = SIZE_MAX);
-  // Reads what TLS has into nghttp2, then flushes. Stops reading while the
-  // buffer holds more than the server has taken (a peer that floods us
-  // with PINGs and never reads their ACKs gets no more of our memory).
+  // Reads what TLS has (into the HTTP/2 session, or the HTTP/1.1 reader),
+  // then flushes.
   void Pump(Connection* conn);
-  // Writes what nghttp2 has to send, as far as the socket takes it.
+  // Writes what the connection has to send, as far as the socket takes
+  // it, and watches the socket for what it waits for.
   void Flush(Connection* conn);
+  // After the session read or wrote: a session that ended drains, paused
+  // reading resumes soon, and the watch follows what it waits for.
+  void AfterSessionIo(Connection* conn);
   // The server chose HTTP/1.1 (or no ALPN): `conn` carries one request at
   // a time, and requests of this configuration go to a small pool of such
   // connections from now on.
@@ -336,9 +336,6 @@ class DohTransport final : public DohSender, private ConnectJob::Delegate {
   // Makes tls_ if need be, and gives it the trusted store as it is now
   // (TrustedStore: loaded once, again when the CA file changes).
   absl::Status EnsureTls();
-
-  // nghttp2's callbacks (in the .cc, where its types are).
-  struct Callbacks;
 
   EventLoop* const loop_;
   DohConfig config_;

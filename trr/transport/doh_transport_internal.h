@@ -8,7 +8,6 @@
 #ifndef TRR_TRR_TRANSPORT_DOH_TRANSPORT_INTERNAL_H_
 #define TRR_TRR_TRANSPORT_DOH_TRANSPORT_INTERNAL_H_
 
-#include <nghttp2/nghttp2.h>
 #include <openssl/ssl.h>
 
 #include <cstdint>
@@ -22,19 +21,12 @@
 #include "trr/loop/fd_watch.h"
 #include "trr/transport/doh_transport.h"
 #include "trr/transport/http1.h"
+#include "trr/transport/http2_session.h"
 #include "trr/transport/tls_trust.h"
 
 namespace trr {
 namespace doh_internal {
 
-// nghttp2 ends a session that owes more than 1,000 PING and SETTINGS ACKs
-// (its flood guard). Fed at most this much at a time, with what it owes
-// taken out in between, a legal storm of them never reaches that: 4,096
-// bytes hold at most 455 empty SETTINGS frames.
-constexpr size_t kFeedChunk = 4096;
-// Bytes owed to a server that is not reading them, beyond which nothing more
-// is read from it until it takes some.
-constexpr size_t kMaxPendingOutput = 256 * 1024;
 // The HTTP/1.1 pool: few connections, kept alive, as a browser keeps a
 // handful per host.
 constexpr size_t kHttp1Connections = 4;
@@ -48,16 +40,13 @@ inline SSL_CTX* Ctx(void* tls) { return static_cast<SSL_CTX*>(tls); }
 
 // For DohTransport's source files, which include this alone.
 using doh_internal::Ctx;
-using doh_internal::kFeedChunk;
 using doh_internal::kHttp1Connections;
 using doh_internal::kHttp1Stream;
-using doh_internal::kMaxPendingOutput;
 
 struct DohTransport::Request {
   RequestId id = 0;
   Callback done;
   std::vector<uint8_t> query;
-  size_t query_sent = 0;  // POST: how much of it nghttp2 has taken
   // How long the server has to answer once the request is on a connection
   // (DohSender::Send), and the timer that holds it to that.
   absl::Duration timeout;
@@ -67,18 +56,18 @@ struct DohTransport::Request {
   int32_t stream = -1;
   // Its place in the stream window's count (StreamWindow::NextSequence).
   uint64_t sequence = 0;
-  // The response so far.
-  bool answered = false;  // a final status arrived
+  // The server had it: a final status (HTTP/2) or a byte of a response
+  // (HTTP/1.1) came, so it fails rather than going again. The status, if
+  // one came.
+  bool answered = false;
   int status = 0;
-  std::string content_type;
-  std::vector<uint8_t> body;
   // Times it was sent again after a refusal, and the timer it waits on
   // before the next time.
   int retries = 0;
   Timer retry_timer;
 };
 
-struct DohTransport::Connection {
+struct DohTransport::Connection final : Http2Session::Listener {
   enum class State : uint8_t {
     kReady,  // HTTP/2 or HTTP/1.1 up
     kDead,   // failed or closed; swept when nothing is on the stack
@@ -89,19 +78,8 @@ struct DohTransport::Connection {
   // After GOAWAY or a new configuration: takes no new requests and closes
   // when its last stream does.
   bool draining = false;
-  // The last stream a GOAWAY said the server will answer; the ones above
-  // it were refused. -1 when no GOAWAY came.
-  int32_t goaway_last_stream = -1;
-  // A POST whose body nghttp2 has not taken yet (flow control): no other
-  // stream starts before it has, or its HEADERS would go first.
-  int32_t unsent_body_stream = -1;
-  // Stopped reading: it owes the server more than kMaxPendingOutput.
-  bool reading_paused = false;
   uint64_t answered = 0;
-  std::string session_error;  // why nghttp2 ended the session, if it did
-  // Connection health: when the server was last heard from (monotonic),
-  // and the timer of the PING out, if one is.
-  absl::Time last_heard;
+  // Connection health: the timer of the PING out, if one is.
   Timer ping_timer;
   // Dropped for not answering a PING: not the server's refusal, so the
   // stream window keeps its size.
@@ -110,19 +88,27 @@ struct DohTransport::Connection {
   std::unique_ptr<TlsSocket> socket;
   FdWatch watch;  // the socket's; stopped before it is closed
   // HTTP/2, or (when the server chose it in ALPN, or chose nothing)
-  // HTTP/1.1: one request at a time, kept alive for the next.
-  nghttp2_session* session = nullptr;
+  // HTTP/1.1: one request at a time, kept alive for the next, its request
+  // written to `out` until TLS takes it.
+  std::unique_ptr<Http2Session> h2;
   std::unique_ptr<Http1ResponseReader> http1;
-  // Bytes nghttp2 produced that TLS has not taken yet.
-  std::string pending;
+  std::string out;
+  // The requests it carries, by stream (kHttp1Stream for HTTP/1.1).
   absl::flat_hash_map<int32_t, Request*> streams;
 
   SSL* ssl() const { return socket->ssl; }
-  BioSocket& io() { return socket->io; }
+
+  // Http2Session::Listener, for the owner.
+  void OnStreamEnd(int32_t stream, Http2Session::StreamEnd end) override {
+    owner->OnStreamEnd(this, stream, std::move(end));
+  }
+  void OnGoaway(int32_t last_stream) override {
+    owner->OnGoaway(this, last_stream);
+  }
+  void OnPingAnswered() override { owner->OnPingAnswered(this); }
 
   ~Connection() {
     watch.Stop();  // before the socket closes
-    if (session != nullptr) nghttp2_session_del(session);
   }
 };
 
