@@ -6,7 +6,6 @@
 #include "trr/transport/connect_job.h"
 
 #include <netinet/in.h>
-#include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,12 +15,11 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/peers/unbound_server.h"
+#include "tests/trr/connect_job_harness.h"
 #include "trr/loop/event_loop.h"
-#include "trr/transport/tls_trust.h"
 
 namespace trr {
 namespace {
@@ -67,81 +65,6 @@ class LocalSocket {
   int fd_ = -1;
   int peer_ = -1;
   uint16_t port_ = 0;
-};
-
-// Runs one job on its own loop; the test thread waits for its end.
-class JobHarness : private ConnectJob::Delegate {
- public:
-  // Verification on against `ca_file`, ALPN h2 then http/1.1, as the
-  // transport sets its context up.
-  explicit JobHarness(const std::string& ca_file) {
-    ctx_ = SSL_CTX_new(TLS_client_method());
-    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
-    static const unsigned char kAlpn[] = {2,   'h', '2', 8,   'h', 't',
-                                          't', 'p', '/', '1', '.', '1'};
-    SSL_CTX_set_alpn_protos(ctx_, kAlpn, sizeof(kAlpn));
-    absl::StatusOr<X509_STORE*> store = TrustedStore(ca_file);
-    EXPECT_TRUE(store.ok()) << store.status();
-    if (store.ok()) SSL_CTX_set_cert_store(ctx_, *store);  // ours to give
-  }
-  ~JobHarness() {
-    loop_.RunSync([this] { job_.reset(); });
-    SSL_CTX_free(ctx_);
-  }
-
-  // The parameters for `host` on `port` at `addresses`, with this context.
-  ConnectJob::Params Params(const std::string& host, uint16_t port,
-                            std::vector<IpAddress> addresses) {
-    ConnectJob::Params params;
-    params.host = host;
-    params.port = port;
-    params.bootstrap = std::move(addresses);
-    params.tls = ctx_;
-    params.resolver = [] { return nullptr; };  // never asked: addresses given
-    return params;
-  }
-
-  void Start(ConnectJob::Params params) {
-    loop_.RunSync([&] {
-      job_ = std::make_unique<ConnectJob>(&loop_, std::move(params),
-                                          static_cast<Delegate*>(this));
-      job_->Start();
-    });
-  }
-  // Waits for Done or Failed.
-  bool Wait() {
-    return ended_.WaitForNotificationWithTimeout(absl::Seconds(5));
-  }
-
-  std::vector<ConnectJob::AttemptInfo> Attempts() {
-    std::vector<ConnectJob::AttemptInfo> attempts;
-    loop_.RunSync([&] { attempts = job_->Attempts(); });
-    return attempts;
-  }
-
-  // Read after Wait().
-  std::unique_ptr<TlsSocket> socket;
-  std::optional<DohError> error;
-  std::string detail;
-  int attempts_started = 0;
-
- private:
-  void OnAttemptStarted() override { ++attempts_started; }
-  void OnConnectJobDone(ConnectJob*, std::unique_ptr<TlsSocket> s) override {
-    socket = std::move(s);
-    ended_.Notify();
-  }
-  void OnConnectJobFailed(ConnectJob*, DohError e,
-                          const std::string& d) override {
-    error = e;
-    detail = d;
-    ended_.Notify();
-  }
-
-  EventLoop loop_;
-  SSL_CTX* ctx_ = nullptr;
-  std::unique_ptr<ConnectJob> job_;
-  absl::Notification ended_;
 };
 
 class ConnectJobTest : public ::testing::Test {

@@ -67,12 +67,11 @@ struct Http2Session::Callbacks {
     if (s->body.size() + length > self->config_.max_body) {
       nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream,
                                 NGHTTP2_CANCEL);
-      const auto in_flight = static_cast<uint32_t>(self->streams_.size());
-      self->Forget(stream);
       StreamEnd end;
       end.kind = StreamEnd::Kind::kTooLarge;
       end.status = s->status;
-      end.in_flight = in_flight;
+      end.in_flight = static_cast<uint32_t>(self->streams_.size());
+      self->Forget(stream);  // s goes with it
       end.detail =
           absl::StrCat("answer body over ", self->config_.max_body, " bytes");
       self->listener_->OnStreamEnd(stream, std::move(end));
