@@ -42,24 +42,22 @@ void DohTransport::StartSession(Connection* conn) {
 
 void DohTransport::StartHttp1(Connection* conn) {
   // New requests go to whichever pooled connection is free.
-  conn->http1 = std::make_unique<Http1ResponseReader>(kMaxDohBody);
+  Http1Session::Config session;
+  session.authority = authority_;
+  session.accept = config_.response_type;
+  session.content_type = config_.request_type;
+  session.credentials = config_.credentials;
+  session.max_body = kMaxDohBody;
+  conn->h1 = std::make_unique<Http1Session>(conn->socket.get(),
+                                            std::move(session), conn);
   conn->state = Connection::State::kReady;
   Watch(conn, EPOLLIN);
   Dispatch();
 }
 
 void DohTransport::SubmitHttp1(Connection* conn, Request* r) {
-  Http1Request request;
-  request.get = config_.use_get || config_.plain_get;
-  const std::string target = RequestPath(*r);
-  request.target = target;
-  if (!request.get) request.body = r->query;
-  request.authority = authority_;
-  request.credentials = config_.credentials;
-  request.accept = config_.response_type;
-  request.content_type = config_.request_type;
-  AppendHttp1Request(request, conn->out);
-  conn->http1->Await();
+  conn->h1->Submit(config_.use_get || config_.plain_get, RequestPath(*r),
+                   r->query);
   r->conn = conn;
   r->stream = kHttp1Stream;
   conn->streams[kHttp1Stream] = r;
@@ -163,7 +161,7 @@ void DohTransport::OnPingAnswered(Connection* conn) {
 }
 
 void DohTransport::Pump(Connection* conn) {
-  if (conn->http1 != nullptr) {
+  if (conn->h1 != nullptr) {
     PumpHttp1(conn);
     return;
   }
@@ -175,50 +173,17 @@ void DohTransport::Pump(Connection* conn) {
 }
 
 void DohTransport::PumpHttp1(Connection* conn) {
-  Http1ResponseReader& reader = *conn->http1;
-  const Http1ResponseReader::OnResponse on_response =
-      [this, conn](Http1ResponseReader::Response response) {
-        OnHttp1Response(conn, std::move(response));
-      };
-  uint8_t buffer[16384];
-  ERR_clear_error();
-  conn->socket->io.drained = false;
-  for (;;) {
-    const int n = SSL_read(conn->ssl(), buffer, sizeof(buffer));
-    if (n <= 0) {
-      const int error = SSL_get_error(conn->ssl(), n);
-      if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) break;
-      const bool closed =
-          error == SSL_ERROR_ZERO_RETURN || error == SSL_ERROR_SYSCALL;
-      // A response whose body runs to the close ends here. A request that
-      // has had no byte of a response goes again (Fail): a kept-alive
-      // connection the server closed just as it went out.
-      if (closed && !reader.ReadEnd(on_response)) {
-        Fail(conn, DohError::kReset, reader.ErrorDetail());
-        return;
-      }
-      Fail(conn, DohError::kReset,
-           closed ? "the server closed the connection"
-                  : absl::StrCat("TLS: ", OpenSslError("read failed")));
-      return;
-    }
-    // Bytes of a response: the server has the request, so if the
-    // connection breaks now, it fails rather than going again.
+  if (!conn->h1->Pump()) {
+    const DohFailure failure = conn->h1->failure();
     auto in_flight = conn->streams.find(kHttp1Stream);
-    if (in_flight != conn->streams.end()) in_flight->second->answered = true;
-    if (!reader.Read(absl::MakeConstSpan(buffer, static_cast<size_t>(n)),
-                     on_response)) {
-      in_flight = conn->streams.find(kHttp1Stream);
-      if (in_flight != conn->streams.end() &&
-          reader.error() == Http1ResponseReader::Error::kTooLarge) {
-        Finish(in_flight->second, DohError::kTooLarge, reader.ErrorDetail());
-      }
-      Fail(conn, DohError::kReset, reader.ErrorDetail());
-      return;
+    if (in_flight != conn->streams.end() &&
+        failure.error == DohError::kTooLarge) {
+      Finish(in_flight->second, DohError::kTooLarge, failure.detail);
     }
-    if (conn->socket->io.drained && !SSL_has_pending(conn->ssl())) break;
+    Fail(conn, DohError::kReset, failure.detail);
+    return;
   }
-  Flush(conn);
+  Watch(conn, conn->h1->WantedEvents());
 }
 
 void DohTransport::Flush(Connection* conn) {
@@ -231,11 +196,11 @@ void DohTransport::Flush(Connection* conn) {
     AfterSessionIo(conn);
     return;
   }
-  if (!conn->socket->Write(conn->out)) {
-    Fail(conn, DohError::kReset, "the connection broke while writing");
+  if (!conn->h1->Flush()) {
+    Fail(conn, conn->h1->failure().error, conn->h1->failure().detail);
     return;
   }
-  Watch(conn, conn->out.empty() ? uint32_t{EPOLLIN} : EPOLLIN | EPOLLOUT);
+  Watch(conn, conn->h1->WantedEvents());
 }
 
 void DohTransport::AfterSessionIo(Connection* conn) {
@@ -267,9 +232,10 @@ void DohTransport::Fail(Connection* conn, DohError error,
   std::vector<Request*> carried;
   carried.reserve(conn->streams.size());
   for (const auto& [stream, r] : conn->streams) {
-    // An HTTP/2 stream with its response under way was answered: it fails
+    // A request whose response was under way was answered: it fails
     // rather than going again.
-    if (conn->h2 != nullptr && conn->h2->HasResponse(stream)) {
+    if ((conn->h2 != nullptr && conn->h2->HasResponse(stream)) ||
+        (conn->h1 != nullptr && conn->h1->response_started())) {
       r->answered = true;
     }
     carried.push_back(r);

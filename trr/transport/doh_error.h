@@ -6,6 +6,7 @@
 #define TRR_TRR_TRANSPORT_DOH_ERROR_H_
 
 #include <cstdint>
+#include <string>
 
 namespace trr {
 
@@ -29,6 +30,12 @@ inline constexpr int kDohErrorCount = static_cast<int>(DohError::kOhttp) + 1;
 
 // "ok", "http-status", "content-type", ...: stable names for counters.
 const char* DohErrorName(DohError error);
+
+// How a connection failed: the error and what went wrong, for people.
+struct DohFailure {
+  DohError error = DohError::kOk;
+  std::string detail;
+};
 
 }  // namespace trr
 

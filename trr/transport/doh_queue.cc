@@ -104,7 +104,7 @@ void DohTransport::DispatchHttp1() {
     Connection* conn = connections_[i].get();
     if (conn->state == Connection::State::kDead || conn->draining) continue;
     ++live;
-    while (conn->http1 != nullptr && conn->streams.empty()) {
+    while (conn->h1 != nullptr && conn->streams.empty()) {
       Request* r = TakeWaiting();
       if (r == nullptr) break;
       SubmitWaiting(conn, r);

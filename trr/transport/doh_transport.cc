@@ -332,7 +332,7 @@ void DohTransport::SubmitWaiting(Connection* conn, Request* r) {
   if (EventLoop::MonotonicNow() - last_answer_ < r->timeout) {
     ArmTimer(r, r->timeout);
   }
-  if (conn->http1 != nullptr) {
+  if (conn->h1 != nullptr) {
     SubmitHttp1(conn, r);
   } else {
     Submit(conn, r);
@@ -361,7 +361,7 @@ void DohTransport::Abandon(Request* r, DohError error, std::string detail) {
     Tick();
   }
   Finish(r, error, std::move(detail));  // frees r
-  if (conn != nullptr && conn->http1 != nullptr) {
+  if (conn != nullptr && conn->h1 != nullptr) {
     // HTTP/1.1 cannot take a request back: its answer would be read as the
     // next one's. The connection goes.
     CloseSocket(conn);
@@ -450,7 +450,7 @@ std::vector<DohConnectionInfo> DohTransport::Connections() const {
   for (const auto& conn : connections_) {
     if (conn->state == Connection::State::kDead) continue;
     DohConnectionInfo info;
-    info.protocol = conn->http1 != nullptr ? "http/1.1" : "h2";
+    info.protocol = conn->h1 != nullptr ? "http/1.1" : "h2";
     info.state = conn->draining ? "draining" : "open";
     if (conn->socket->address) {
       info.address = HostPort(*conn->socket->address, ConnectPort());
@@ -459,7 +459,7 @@ std::vector<DohConnectionInfo> DohTransport::Connections() const {
     if (conn->h2 != nullptr) {
       info.server_max_streams = conn->h2->ServerMaxStreams();
       info.stream_limit = window_.Limit(info.server_max_streams);
-    } else if (conn->http1 != nullptr) {
+    } else if (conn->h1 != nullptr) {
       info.server_max_streams = 1;
       info.stream_limit = 1;
     }

@@ -8,10 +8,12 @@
 // again, a bounded number of times with back-off (RFC 9113 section 8.7).
 // A server that does not speak HTTP/2 (ALPN http/1.1, or none) is spoken to
 // in HTTP/1.1 on a small pool of kept-alive connections of the same kind,
-// their responses read by http-parser. (CurlDohTransport, in
-// bench/curl_doh_transport.h, outside the shipped library, is the libcurl
-// transport this one replaced; docs/PERFORMANCE.md has why, for both
-// protocols.)
+// their responses read by http-parser. DohTransport keeps the requests;
+// ConnectJob (connect_job.h) brings connections up, and Http2Session
+// (http2_session.h) and Http1Session (http1_session.h) run them.
+// (CurlDohTransport, in bench/curl_doh_transport.h, outside the shipped
+// library, is the libcurl transport this one replaced; docs/PERFORMANCE.md has
+// why, for both protocols.)
 //
 // Loop thread only: construct, call and destroy it on its EventLoop.
 
@@ -38,7 +40,7 @@
 #include "trr/transport/connect_job.h"
 #include "trr/transport/doh_error.h"
 #include "trr/transport/doh_uri.h"
-#include "trr/transport/http1.h"
+#include "trr/transport/http1_session.h"
 #include "trr/transport/http2_session.h"
 #include "trr/transport/proxy.h"
 #include "trr/transport/request_queue.h"
@@ -291,8 +293,8 @@ class DohTransport final : public DohSender, private ConnectJob::Delegate {
   // The :path (request target) of a request: the URI's path, with ?dns=
   // for network.trr.useGET.
   std::string RequestPath(const Request& request) const;
-  // Reads what TLS has (into the HTTP/2 session, or the HTTP/1.1 reader),
-  // then flushes.
+  // Reads what TLS has (into the HTTP/2 or HTTP/1.1 session), then
+  // flushes.
   void Pump(Connection* conn);
   // Writes what the connection has to send, as far as the socket takes
   // it, and watches the socket for what it waits for.
@@ -304,9 +306,10 @@ class DohTransport final : public DohSender, private ConnectJob::Delegate {
   // a time, and requests of this configuration go to a small pool of such
   // connections from now on.
   void StartHttp1(Connection* conn);
-  // Writes the request's HTTP/1.1 message to the connection's buffer.
+  // Puts `request` on `conn`'s HTTP/1.1 session (which is free).
   void SubmitHttp1(Connection* conn, Request* request);
-  // Reads what TLS has into the connection's HTTP/1.1 response reader.
+  // Reads what TLS has into `conn`'s HTTP/1.1 session; a body over the
+  // limit fails its request kTooLarge, and any failure the connection.
   void PumpHttp1(Connection* conn);
   void OnHttp1Response(Connection* conn,
                        Http1ResponseReader::Response response);

@@ -20,7 +20,7 @@
 #include "absl/time/time.h"
 #include "trr/loop/fd_watch.h"
 #include "trr/transport/doh_transport.h"
-#include "trr/transport/http1.h"
+#include "trr/transport/http1_session.h"
 #include "trr/transport/http2_session.h"
 #include "trr/transport/tls_trust.h"
 
@@ -67,7 +67,8 @@ struct DohTransport::Request {
   Timer retry_timer;
 };
 
-struct DohTransport::Connection final : Http2Session::Listener {
+struct DohTransport::Connection final : Http2Session::Listener,
+                                        Http1Session::Listener {
   enum class State : uint8_t {
     kReady,  // HTTP/2 or HTTP/1.1 up
     kDead,   // failed or closed; swept when nothing is on the stack
@@ -88,11 +89,9 @@ struct DohTransport::Connection final : Http2Session::Listener {
   std::unique_ptr<TlsSocket> socket;
   FdWatch watch;  // the socket's; stopped before it is closed
   // HTTP/2, or (when the server chose it in ALPN, or chose nothing)
-  // HTTP/1.1: one request at a time, kept alive for the next, its request
-  // written to `out` until TLS takes it.
+  // HTTP/1.1: one request at a time, kept alive for the next.
   std::unique_ptr<Http2Session> h2;
-  std::unique_ptr<Http1ResponseReader> http1;
-  std::string out;
+  std::unique_ptr<Http1Session> h1;
   // The requests it carries, by stream (kHttp1Stream for HTTP/1.1).
   absl::flat_hash_map<int32_t, Request*> streams;
 
@@ -106,6 +105,10 @@ struct DohTransport::Connection final : Http2Session::Listener {
     owner->OnGoaway(this, last_stream);
   }
   void OnPingAnswered() override { owner->OnPingAnswered(this); }
+  // Http1Session::Listener, for the owner.
+  void OnResponse(Http1ResponseReader::Response response) override {
+    owner->OnHttp1Response(this, std::move(response));
+  }
 
   ~Connection() {
     watch.Stop();  // before the socket closes

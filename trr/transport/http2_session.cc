@@ -247,7 +247,7 @@ bool Http2Session::HasResponse(int32_t stream) const {
 }
 
 bool Http2Session::Fail(DohError error, std::string detail) {
-  failure_ = Failure{error, std::move(detail)};
+  failure_ = DohFailure{error, std::move(detail)};
   return false;
 }
 

@@ -134,11 +134,7 @@ class Http2Session {
   // cleanly, for the next one to resume.
   void Goodbye();
 
-  struct Failure {
-    DohError error = DohError::kOk;
-    std::string detail;
-  };
-  const Failure& failure() const { return failure_; }
+  const DohFailure& failure() const { return failure_; }
   // Both sides are done (after a GOAWAY with every stream closed): the
   // connection closes.
   bool ended() const { return ended_; }
@@ -182,7 +178,7 @@ class Http2Session {
   bool ended_ = false;
   absl::Time last_heard_;
   std::string session_error_;  // why nghttp2 ended the session, if it did
-  Failure failure_;
+  DohFailure failure_;
 };
 
 }  // namespace trr
