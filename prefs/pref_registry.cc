@@ -120,10 +120,14 @@ absl::Status PrefRegistry::Validate(const PrefSpec& spec,
     return absl::InvalidArgumentError(
         absl::StrCat(spec.name, " must not contain NUL characters"));
   }
-  // It goes out as an HTTP header: a line break would start another
-  // (over HTTP/1.1, a header of the pref file's choosing).
-  if (value.is_string() &&
-      absl::string_view(spec.name) == "network.trr.credentials" &&
+  // These go out as HTTP headers: a line break would start another (over
+  // HTTP/1.1, a header of the pref file's choosing). The resolver checks
+  // their whole shape too (pref_checks::HeaderValue).
+  const absl::string_view name = spec.name;
+  const bool header = name == "network.trr.credentials" ||
+                      name == "general.useragent.override" ||
+                      name == "intl.accept_languages";
+  if (value.is_string() && header &&
       value.string_value().find_first_of("\r\n") != std::string::npos) {
     return absl::InvalidArgumentError(absl::StrCat(
         spec.name, " must not contain line breaks (it is an HTTP header)"));

@@ -129,12 +129,27 @@ absl::StatusOr<LoadReport> PrefStore::Apply(absl::string_view text,
   if (!statements.ok()) return statements.status();
   LoadReport report;
   FileLayer layer;
+  // A pref the file sets by its current name takes no value from its
+  // deprecated alias, wherever each line is (Firefox reads only the
+  // current name).
+  absl::flat_hash_set<std::string> set_by_name;
+  for (const PrefStatement& statement : *statements) {
+    if (registry_.FindAlias(statement.name) == nullptr) {
+      set_by_name.insert(statement.name);
+    }
+  }
   for (const PrefStatement& statement : *statements) {
     auto where = [&] {
       return absl::StrCat(filename, ":", statement.line, ":", statement.column);
     };
     std::string name = statement.name;
     if (const PrefAlias* alias = registry_.FindAlias(name)) {
+      if (set_by_name.contains(alias->name)) {
+        report.warnings.push_back(absl::StrCat(
+            where(), ": ", name, " is deprecated and ignored: ", alias->name,
+            " is set"));
+        continue;
+      }
       report.warnings.push_back(absl::StrCat(
           where(), ": ", name, " is deprecated; use ", alias->name));
       name = alias->name;
@@ -196,6 +211,12 @@ absl::Status PrefStore::SetOverrides(
       std::string name = given_name;
       if (const PrefAlias* alias = registry_.FindAlias(name)) {
         name = alias->name;
+        // Given by both names at once: the current name's value, as in a
+        // file.
+        const bool both = std::any_of(
+            overrides.begin(), overrides.end(),
+            [&](const auto& other) { return other.first == alias->name; });
+        if (both) continue;
       }
       const PrefSpec* spec = registry_.Find(name);
       if (spec == nullptr) {

@@ -205,6 +205,12 @@ class Connection:
         if stream_id not in self.requests:
             return  # reset by the client meanwhile
         headers, body = self.requests.pop(stream_id)[:2]
+        # What the client sent beside the request itself (its credentials
+        # are never logged).
+        log("headers", self.number, ";".join(
+            "%s=%s" % (name.decode(), value.decode())
+            for name, value in sorted(headers.items())
+            if not name.startswith(b":") and name != b"authorization"))
         self.server.streams += 1
         if args.refuse_every and self.server.streams % args.refuse_every == 0:
             self.h2.reset_stream(stream_id, h2.errors.ErrorCodes.REFUSED_STREAM)

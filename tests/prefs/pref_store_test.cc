@@ -141,6 +141,35 @@ TEST(PrefStoreTest, DeprecatedNamesAreAliasesWithAWarning) {
   EXPECT_EQ(store.GetInt("network.trr.request_timeout_ms"), 700);
 }
 
+// Both names set: the current one wins whatever the order, as Firefox,
+// which reads only the current name, would have it.
+TEST(PrefStoreTest, TheCurrentNameWinsOverItsDeprecatedAlias) {
+  for (const bool alias_last : {false, true}) {
+    SCOPED_TRACE(alias_last ? "alias last" : "alias first");
+    const std::string current =
+        "user_pref(\"network.trr.bootstrapAddr\", \"192.0.2.2\");\n";
+    const std::string old =
+        "user_pref(\"network.trr.bootstrapAddress\", \"192.0.2.1\");\n";
+    PrefStore store;
+    auto report =
+        store.LoadText(alias_last ? current + old : old + current, "both.js");
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_EQ(store.GetString("network.trr.bootstrapAddr"), "192.0.2.2");
+    ASSERT_EQ(report->warnings.size(), 1u);
+    EXPECT_THAT(report->warnings[0],
+                HasSubstr("network.trr.bootstrapAddress is deprecated and "
+                          "ignored: network.trr.bootstrapAddr is set"));
+    // The same in one call of overrides.
+    const std::vector<std::pair<std::string, PrefValue>> both = {
+        {"network.trr.bootstrapAddr", std::string("192.0.2.4")},
+        {"network.trr.bootstrapAddress", std::string("192.0.2.3")}};
+    ASSERT_TRUE(
+        store.SetOverrides(alias_last ? both : decltype(both){both[1], both[0]})
+            .ok());
+    EXPECT_EQ(store.GetString("network.trr.bootstrapAddr"), "192.0.2.4");
+  }
+}
+
 TEST(PrefStoreTest, UnknownPrefsAreKeptWithAWarning) {
   PrefStore store;
   auto report = store.LoadText(

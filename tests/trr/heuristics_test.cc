@@ -113,6 +113,31 @@ TEST(HeuristicsTest, SplitHorizonSuffixesGoNativeInMode2) {
             (std::vector<std::string>{"corp.example", "lan", "intra.test"}));
 }
 
+// Mode 3 asks the network for names under its suffixes only when told to
+// (Firefox's network.trr.exclude_dns_suffix_in_mode_trronly), as it does
+// for excluded-domains; split_horizon_mitigations is on by default.
+TEST(HeuristicsTest, Mode3LeavesTheSuffixesToTheNetworkOnlyWhenTold) {
+  testing::TempDir dir;
+  const std::string resolv_conf = dir.WriteFile(
+      "resolv.conf", "nameserver 192.0.2.53\nsearch corp.example\n");
+  for (const bool told : {false, true}) {
+    SCOPED_TRACE(told ? "told" : "not told");
+    Harness h;
+    h.resolv_conf_path = resolv_conf;
+    h.Start(3, Confirm::kSkipped,
+            {{"network.trr.exclude_dns_suffix_in_mode_trronly", told}});
+    ASSERT_NE(h.resolver, nullptr);
+    const ResolveResult r =
+        h.resolver->ResolveSync("printer.corp.example", Ipv4());
+    EXPECT_EQ(r.source, told ? ResultSource::kNative : ResultSource::kTrr);
+    EXPECT_EQ(r.skip_reason, told ? SkipReason::kDnsSuffix : SkipReason::kNone);
+    EXPECT_EQ(h.script->native_lookups.load(), told ? 1 : 0);
+    // Other names stay on TRR either way.
+    EXPECT_EQ(h.resolver->ResolveSync("www.example.test", Ipv4()).source,
+              ResultSource::kTrr);
+  }
+}
+
 TEST(HeuristicsTest, AnEtcHostsNameCoversItsSubdomains) {
   testing::TempDir dir;
   Harness h;

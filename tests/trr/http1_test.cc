@@ -67,7 +67,7 @@ TEST(Http1RequestTest, PostCarriesTheQueryWithItsLength) {
             "Host: doh.example:8443\r\n"
             "Accept: application/dns-message\r\n"
             "Cache-Control: no-store\r\n"
-            "Accept-Encoding: identity\r\n"
+            "Accept-Encoding:\r\n"
             "Content-Type: application/dns-message\r\n"
             "Content-Length: 5\r\n"
             "\r\n"
@@ -83,8 +83,27 @@ TEST(Http1RequestTest, GetHasNoBodyAndCredentialsGoInAuthorization) {
             "Host: doh.example\r\n"
             "Accept: application/dns-message\r\n"
             "Cache-Control: no-store\r\n"
-            "Accept-Encoding: identity\r\n"
+            "Accept-Encoding:\r\n"
             "Authorization: Bearer x\r\n"
+            "\r\n");
+}
+
+// Firefox's network.trr.send_* prefs turned the other way: Accept-Encoding
+// says identity, and a user agent and languages go along.
+TEST(Http1RequestTest, ClientHeadersGoAsThePrefsChoose) {
+  std::string out;
+  const ClientHeaders client{"identity", "TestAgent/1.0", "fr, en"};
+  Http1Request request{/*get=*/true, "/q?dns=AAAB", "doh.example", "", {}};
+  request.client = &client;
+  AppendHttp1Request(request, out);
+  EXPECT_EQ(out,
+            "GET /q?dns=AAAB HTTP/1.1\r\n"
+            "Host: doh.example\r\n"
+            "Accept: application/dns-message\r\n"
+            "Cache-Control: no-store\r\n"
+            "Accept-Encoding: identity\r\n"
+            "User-Agent: TestAgent/1.0\r\n"
+            "Accept-Language: fr, en\r\n"
             "\r\n");
 }
 
@@ -100,7 +119,7 @@ TEST(Http1RequestTest, OtherMediaTypesGoInAcceptAndContentType) {
             "Host: relay.example\r\n"
             "Accept: message/ohttp-res\r\n"
             "Cache-Control: no-store\r\n"
-            "Accept-Encoding: identity\r\n"
+            "Accept-Encoding:\r\n"
             "Content-Type: message/ohttp-req\r\n"
             "Content-Length: 6\r\n"
             "\r\n"

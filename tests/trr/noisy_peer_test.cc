@@ -12,7 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -26,7 +28,9 @@
 namespace trr {
 namespace {
 
+using ::testing::HasSubstr;
 using testing::NoisyDohServer;
+using ::testing::Not;
 
 std::unique_ptr<NoisyDohServer> StartNoisy(std::vector<std::string> flags) {
   auto server = NoisyDohServer::Start(std::move(flags));
@@ -354,6 +358,35 @@ void ExpectPostAndGetBurstsAnswered(const NoisyDohServer& server, int count,
   ExpectBurstAnswered(post, count);
   get.Configure(ConfigFor(server, /*use_get=*/true));
   ExpectBurstAnswered(get, count);
+}
+
+// The headers that could tell one client from another go as Firefox's
+// network.trr.send_* prefs choose: by default an empty Accept-Encoding and
+// neither User-Agent nor Accept-Language; with the prefs turned, all three.
+TEST_F(NoisyPeerTest, RequestsCarryOnlyTheClientHeadersChosen) {
+  auto server = StartNoisy({});
+  ASSERT_NE(server, nullptr);
+  TransportHarness h;
+  DohConfig config = ConfigFor(*server);
+  h.Configure(config);
+  ExpectAnswered(h.SendAndWait("www.example.test", dns::kTypeA),
+                 "www.example.test");
+  config.client = ClientHeaders{"identity", "TestAgent/1.0", "fr, en"};
+  h.Configure(config);
+  ExpectAnswered(h.SendAndWait("www.example.test", dns::kTypeA),
+                 "www.example.test");
+  std::vector<std::string> seen;
+  for (absl::string_view line :
+       absl::StrSplit(server->process().Output(), '\n')) {
+    if (absl::StartsWith(line, "headers ")) seen.emplace_back(line);
+  }
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_THAT(seen[0], HasSubstr("accept-encoding=;"));
+  EXPECT_THAT(seen[0], Not(HasSubstr("user-agent")));
+  EXPECT_THAT(seen[0], Not(HasSubstr("accept-language")));
+  EXPECT_THAT(seen[1], HasSubstr("accept-encoding=identity;"));
+  EXPECT_THAT(seen[1], HasSubstr("user-agent=TestAgent/1.0"));
+  EXPECT_THAT(seen[1], HasSubstr("accept-language=fr, en;"));
 }
 
 TEST_F(NoisyPeerTest, Http1BurstsGoOverAPoolOfFourKeptAliveConnections) {

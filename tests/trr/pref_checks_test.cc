@@ -95,5 +95,23 @@ TEST(PrefChecksTest, HostsNamesAndDomainLists) {
   EXPECT_THAT(DomainList("a\x01.test").message(), HasSubstr("a\\x01.test"));
 }
 
+// A header value cannot end its header: credentials or a user agent with a
+// line break would smuggle headers into HTTP/1.1 requests.
+TEST(PrefChecksTest, HeaderValues) {
+  EXPECT_TRUE(HeaderValue("").ok());
+  EXPECT_TRUE(HeaderValue("Bearer abc.def").ok());
+  EXPECT_TRUE(HeaderValue("Mozilla/5.0 (X11; Linux x86_64)").ok());
+  EXPECT_TRUE(HeaderValue("en-US, en;q=0.5").ok());
+  const absl::Status crlf = HeaderValue("Bearer x\r\nX-Evil: 1");
+  EXPECT_FALSE(crlf.ok());
+  EXPECT_THAT(crlf.message(), HasSubstr("carriage return"));
+  // The value is never quoted: it may be a secret.
+  EXPECT_THAT(crlf.message(), ::testing::Not(HasSubstr("Bearer")));
+  EXPECT_FALSE(HeaderValue("a\nb").ok());
+  EXPECT_FALSE(HeaderValue(std::string("a\0b", 3)).ok());
+  EXPECT_FALSE(HeaderValue(" padded").ok());
+  EXPECT_FALSE(HeaderValue("padded\t").ok());
+}
+
 }  // namespace
 }  // namespace trr::pref_checks

@@ -281,6 +281,12 @@ TEST(ValidationTest, BadValuesAreRefusedWhenSetNamingThePref) {
       {"network.proxy.ssl", "bad host", "not a host name"},
       {"network.trr.confirmationNS", "a..b", "not a host name"},
       {"network.trr.excluded-domains", "ok.test,no good", "not a host name"},
+      {"doh-rollout.uri", "http://x", "must start with https://"},
+      // A line break in a header value would add headers of its own.
+      {"network.trr.credentials", "Bearer x\r\nX-Evil: 1", "line breaks"},
+      {"general.useragent.override", "Agent\nX-Evil: 1", "line breaks"},
+      {"intl.accept_languages", "en\r\n", "line breaks"},
+      {"general.useragent.override", "Agent\x7f", "0x7f"},
   };
   for (const auto& b : bad) {
     SCOPED_TRACE(b.pref);
@@ -305,6 +311,36 @@ TEST(ValidationTest, BadValuesAreRefusedWhenSetNamingThePref) {
       << secret;
   EXPECT_EQ(h.resolver->Snapshot().servers.at(0).uri,
             "https://doh.test/dns-query");
+}
+
+// Firefox's rollout layer sits under the user's choice: doh-rollout.mode
+// counts only while network.trr.mode is 0, doh-rollout.uri only while
+// network.trr.uri is empty.
+TEST(ValidationTest, TheRolloutPrefsCountOnlyUnderTheUsersChoice) {
+  Harness h;
+  h.Start(0, Confirm::kSkipped, {{"network.trr.uri", std::string("")}});
+  ASSERT_NE(h.resolver, nullptr);
+  ASSERT_TRUE(h.resolver
+                  ->SetPrefs({{"doh-rollout.mode", int32_t{3}},
+                              {"doh-rollout.uri",
+                               std::string("https://rollout.test/dns-query")}})
+                  .ok());
+  ResolverSnapshot s = h.resolver->Snapshot();
+  EXPECT_EQ(s.mode, 3);
+  ASSERT_EQ(s.servers.size(), 1u);
+  EXPECT_EQ(s.servers[0].uri, "https://rollout.test/dns-query");
+  ASSERT_TRUE(h.resolver
+                  ->SetPrefs({{"network.trr.mode", int32_t{2}},
+                              {"network.trr.uri",
+                               std::string("https://user.test/dns-query")}})
+                  .ok());
+  s = h.resolver->Snapshot();
+  EXPECT_EQ(s.mode, 2);
+  ASSERT_EQ(s.servers.size(), 1u);
+  EXPECT_EQ(s.servers[0].uri, "https://user.test/dns-query");
+  // Mode 5 is a choice too: the rollout does not override it.
+  ASSERT_TRUE(h.resolver->SetPrefs({{"network.trr.mode", int32_t{5}}}).ok());
+  EXPECT_EQ(h.resolver->Snapshot().mode, 5);
 }
 
 // An A lookup right after an unspecified one of the same name is answered

@@ -557,7 +557,8 @@ TEST_F(ResolverTest, ServeStaleAnswersWhenEveryPathFails) {
   ASSERT_TRUE(
       resolver->ResolveSync("www.example.test", Type(QueryKind::kIpv4)).ok());
   doh_->Kill();
-  clock_.Advance(absl::Seconds(300 + 60 + 1));  // past TTL and grace
+  // Past TTL and network.dnsCacheExpirationGracePeriod (600 s).
+  clock_.Advance(absl::Seconds(300 + 600 + 1));
   ResolveResult r =
       resolver->ResolveSync("www.example.test", Type(QueryKind::kIpv4));
   ASSERT_TRUE(r.ok()) << r.status;

@@ -27,8 +27,10 @@ LookupPlan PlanLookup(TrrMode mode, SkipReason skip) {
       break;
     case TrrMode::kOnly:
       // The only names mode 3 resolves natively are the ones the user
-      // excluded from TRR.
-      if (skip == SkipReason::kExcluded || skip == SkipReason::kEtcHosts) {
+      // excluded from TRR (by name, by /etc/hosts, or by the network's
+      // suffixes with exclude_dns_suffix_in_mode_trronly).
+      if (skip == SkipReason::kExcluded || skip == SkipReason::kEtcHosts ||
+          skip == SkipReason::kDnsSuffix) {
         plan.native = true;
         plan.native_reason = NativeReason::kTrrSkipped;
       } else {

@@ -127,4 +127,22 @@ absl::Status DomainList(absl::string_view text) {
   return absl::OkStatus();
 }
 
+absl::Status HeaderValue(absl::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    const bool inside = i > 0 && i + 1 < text.size();
+    if ((c >= 0x21 && c <= 0x7e) || (inside && (c == ' ' || c == '\t'))) {
+      continue;
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("not an HTTP header value: byte ", i + 1, " is ",
+                     c == '\r'   ? "a carriage return"
+                     : c == '\n' ? "a line feed"
+                     : c == ' ' || c == '\t'
+                         ? "white space at an end"
+                         : absl::StrCat("0x", absl::Hex(c, absl::kZeroPad2))));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace trr::pref_checks

@@ -34,6 +34,12 @@ absl::Status ConfirmationName(absl::string_view text);
 // network.trr.excluded-domains and builtin-excluded-domains: host names,
 // comma-separated, each optionally with a leading "." or "*.".
 absl::Status DomainList(absl::string_view text);
+// network.trr.credentials, general.useragent.override,
+// intl.accept_languages: an HTTP header value (RFC 9110 section 5.5):
+// visible ASCII, spaces and tabs inside, nothing that could end the header
+// (CR, LF, NUL or another control character). The value is never quoted in
+// the error: the credentials are secret.
+absl::Status HeaderValue(absl::string_view text);
 
 }  // namespace trr::pref_checks
 

@@ -45,7 +45,10 @@ Resolver::Impl::Impl(Options options, ResolverSeams seams)
     ApplyPrefs();
   });
   observer_ =
-      prefs_.AddPrefixObserver("network.", [this](const prefs::PrefChange&) {
+      // Every pref: the resolver reads some outside network.* (doh-rollout.*,
+      // general.useragent.override, intl.accept_languages), and ApplyPrefs
+      // finds what changed.
+      prefs_.AddPrefixObserver("", [this](const prefs::PrefChange&) {
         // One application per batch: the observer fires once per changed pref,
         // but ApplyPrefs reads them all.
         loop_.Post([this] { ApplyPrefs(); });

@@ -47,6 +47,10 @@ namespace resolver_internal {
 
 constexpr int kMaxCnameFollows = 8;
 
+// The headers of DoH requests that could tell this client from another,
+// as Firefox's network.trr.send_* prefs choose them (resolver_servers.cc).
+ClientHeaders ClientHeadersFromPrefs(const prefs::PrefValues& pref);
+
 // A request's mode: its own override, except that mode 5 ("off by
 // choice") cannot be overridden.
 inline TrrMode RequestMode(TrrMode pref_mode,

@@ -78,6 +78,14 @@ SkipReason Resolver::Impl::TrrSkipReason(const Job& job) {
       resolver_internal::CoveredBy(etc_hosts_, job.host())) {
     return SkipReason::kEtcHosts;
   }
+  // Mode 3 leaves the network's suffixes to it only when told to
+  // (Firefox's exclude_dns_suffix_in_mode_trronly).
+  if (job.mode == TrrMode::kOnly &&
+      s.pref.Get(keys::kTrrExcludeDnsSuffixInModeTrrOnly) &&
+      s.pref.Get(keys::kTrrSplitHorizonMitigations) &&
+      suffixes_.Matches(job.host())) {
+    return SkipReason::kDnsSuffix;
+  }
   if (servers_.empty()) return SkipReason::kNoUri;
   if (job.mode == TrrMode::kOnly) {
     // Mode 3 waits for the portal rather than go native.

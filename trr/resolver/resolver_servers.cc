@@ -20,6 +20,22 @@ absl::Duration LatencyWindow::Median() const {
   return sorted[count_ / 2];
 }
 
+// The headers that could tell this client from another, as Firefox's
+// network.trr.send_* prefs choose them.
+ClientHeaders ClientHeadersFromPrefs(const prefs::PrefValues& pref) {
+  ClientHeaders client;
+  if (!pref.Get(keys::kTrrSendEmptyAcceptEncoding)) {
+    client.accept_encoding = "identity";
+  }
+  if (pref.Get(keys::kTrrSendUserAgent)) {
+    client.user_agent = pref.Get(keys::kUserAgentOverride);
+  }
+  if (pref.Get(keys::kTrrSendAcceptLanguage)) {
+    client.accept_language = pref.Get(keys::kAcceptLanguages);
+  }
+  return client;
+}
+
 }  // namespace resolver_internal
 
 dns::QueryOptions Resolver::Impl::DohQueryOptions() const {
@@ -41,6 +57,7 @@ DohConfig Resolver::Impl::TransportConfig(const DohServerState& server) const {
   // The credentials are the configured provider's, never the network's.
   if (!server.discovered())
     config.credentials = settings_.pref.Get(keys::kTrrCredentials);
+  config.client = resolver_internal::ClientHeadersFromPrefs(settings_.pref);
   config.verify_ip = server.verify_ip;
   config.attempt_delay = settings_.attempt_delay;
   config.ping_timeout = settings_.ping_timeout;

@@ -18,8 +18,15 @@ Settings ReadSettings(const prefs::PrefSnapshot& p) {
   Settings s;
   s.pref = p.Values();
   const prefs::PrefValues& v = s.pref;
+  // Firefox's rollout layer sits under the user's choice: doh-rollout.mode
+  // counts only while network.trr.mode is 0, and doh-rollout.uri only
+  // while network.trr.uri is empty (TRRServiceBase's order).
   s.mode = TrrModeFromPref(v.Get(keys::kTrrMode));
+  if (s.mode == TrrMode::kOff) {
+    s.mode = TrrModeFromPref(v.Get(keys::kDohRolloutMode));
+  }
   s.uri_text = v.Get(keys::kTrrUri);
+  if (s.uri_text.empty()) s.uri_text = v.Get(keys::kDohRolloutUri);
   if (s.uri_text.empty()) {
     s.uri_text = v.Get(keys::kTrrDefaultProviderUri);
   }

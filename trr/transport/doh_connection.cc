@@ -25,6 +25,7 @@ void DohTransport::StartSession(Connection* conn) {
   session.content_type = config_.request_type;
   session.credentials = config_.credentials;
   session.max_body = kMaxDohBody;
+  session.client = config_.client;
   conn->h2 = std::make_unique<Http2Session>(conn->socket.get(),
                                             std::move(session), conn);
   conn->state = Connection::State::kReady;
@@ -48,6 +49,7 @@ void DohTransport::StartHttp1(Connection* conn) {
   session.content_type = config_.request_type;
   session.credentials = config_.credentials;
   session.max_body = kMaxDohBody;
+  session.client = config_.client;
   conn->h1 = std::make_unique<Http1Session>(conn->socket.get(),
                                             std::move(session), conn);
   conn->state = Connection::State::kReady;

@@ -100,6 +100,9 @@ struct DohConfig {
   std::string ca_file;
   // network.trr.credentials: sent as the Authorization header.
   std::string credentials;
+  // network.trr.send_empty_accept-encoding_headers, send_user-agent_headers,
+  // send_accept-language_headers and their values.
+  ClientHeaders client;
   // Happy Eyeballs (RFC 8305), network.http.connection-retry-timeout: with
   // several addresses, the next is tried this long after the previous
   // attempt started (at once when one fails), the attempts race, and the

@@ -16,8 +16,22 @@ void AppendHttp1Request(const Http1Request& request, std::string& out) {
                   "\r\n"
                   // RFC 8484 section 5.1 lets caches keep answers; none
                   // of ours should sit in a shared cache.
-                  "Cache-Control: no-store\r\n"
-                  "Accept-Encoding: identity\r\n");
+                  "Cache-Control: no-store\r\n");
+  if (request.client == nullptr) {
+    out.append("Accept-Encoding:\r\n");
+  } else {
+    const ClientHeaders& client = *request.client;
+    absl::StrAppend(
+        &out, "Accept-Encoding:", client.accept_encoding.empty() ? "" : " ",
+        client.accept_encoding, "\r\n");
+    if (!client.user_agent.empty()) {
+      absl::StrAppend(&out, "User-Agent: ", client.user_agent, "\r\n");
+    }
+    if (!client.accept_language.empty()) {
+      absl::StrAppend(&out, "Accept-Language: ", client.accept_language,
+                      "\r\n");
+    }
+  }
   if (!request.credentials.empty()) {
     absl::StrAppend(&out, "Authorization: ", request.credentials, "\r\n");
   }

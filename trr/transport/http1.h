@@ -16,6 +16,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "trr/transport/client_headers.h"
 
 namespace trr {
 
@@ -32,6 +33,9 @@ struct Http1Request {
   // Accept, and (POST) Content-Type.
   absl::string_view accept = "application/dns-message";
   absl::string_view content_type = "application/dns-message";
+  // Accept-Encoding, and User-Agent and Accept-Language when not empty;
+  // null: an empty Accept-Encoding alone.
+  const ClientHeaders* client = nullptr;
 };
 
 // Appends the request's message to `out`: request line, headers, body.

@@ -30,6 +30,7 @@ void Http1Session::Submit(bool get, absl::string_view target,
   request.credentials = config_.credentials;
   request.accept = config_.accept;
   request.content_type = config_.content_type;
+  request.client = &config_.client;
   AppendHttp1Request(request, out_);
   reader_.Await();
   response_started_ = false;

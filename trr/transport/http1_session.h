@@ -31,6 +31,7 @@ class Http1Session {
     std::string content_type;  // a POST body's
     std::string credentials;   // the Authorization header; none when empty
     size_t max_body = 65535;   // a larger response body fails the session
+    ClientHeaders client;
   };
 
   class Listener {

@@ -190,9 +190,10 @@ Http2Session::~Http2Session() { nghttp2_session_del(session_); }
 int32_t Http2Session::Submit(bool get, absl::string_view path,
                              absl::Span<const uint8_t> query) {
   const std::string length = absl::StrCat(query.size());
-  // Nothing that tells one user from another: no user agent, cookies or
-  // languages. Credentials are not kept in HPACK's table.
-  nghttp2_nv headers[10];
+  // Nothing that tells one user from another unless the prefs say so: no
+  // cookies, and a user agent or languages only when configured.
+  // Credentials are not kept in HPACK's table.
+  nghttp2_nv headers[12];
   size_t n = 0;
   headers[n++] = Header(":method", get ? "GET" : "POST");
   headers[n++] = Header(":scheme", "https");
@@ -202,7 +203,14 @@ int32_t Http2Session::Submit(bool get, absl::string_view path,
   // RFC 8484 section 5.1 lets caches keep answers; none of ours should sit
   // in a shared cache.
   headers[n++] = Header("cache-control", "no-store");
-  headers[n++] = Header("accept-encoding", "identity");
+  const ClientHeaders& client = config_.client;
+  headers[n++] = Header("accept-encoding", client.accept_encoding);
+  if (!client.user_agent.empty()) {
+    headers[n++] = Header("user-agent", client.user_agent);
+  }
+  if (!client.accept_language.empty()) {
+    headers[n++] = Header("accept-language", client.accept_language);
+  }
   if (!config_.credentials.empty()) {
     headers[n++] =
         Header("authorization", config_.credentials, NGHTTP2_NV_FLAG_NO_INDEX);

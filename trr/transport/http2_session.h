@@ -26,6 +26,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "trr/transport/client_headers.h"
 #include "trr/transport/connect_job.h"
 #include "trr/transport/doh_error.h"
 
@@ -54,6 +55,7 @@ class Http2Session {
     std::string credentials;
     // The largest response body taken; a larger one resets its stream.
     size_t max_body = 65535;
+    ClientHeaders client;
   };
 
   // How a stream ended.
