@@ -7,6 +7,8 @@
 // kept-alive connections, every framing of a response, a kept-alive
 // connection closed under a request, and hostile responses.
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <memory>
 #include <string>
@@ -358,6 +360,37 @@ void ExpectPostAndGetBurstsAnswered(const NoisyDohServer& server, int count,
   ExpectBurstAnswered(post, count);
   get.Configure(ConfigFor(server, /*use_get=*/true));
   ExpectBurstAnswered(get, count);
+}
+
+// Requests queued behind a full connection wait without spinning the
+// loop: one stream at a time, 100 ms an answer, ten requests take a second
+// of which the process spends a small part on the CPU (a dispatch posted
+// on every read and write while requests wait once kept a core busy).
+TEST_F(NoisyPeerTest, RequestsWaitingForRoomCostNoCpu) {
+  auto server = StartNoisy({"--max-streams", "1", "--answer-delay-ms", "100"});
+  ASSERT_NE(server, nullptr);
+  TransportHarness h;
+  h.Configure(ConfigFor(*server));
+  ExpectAnswered(h.SendAndWait("www.example.test", dns::kTypeA),
+                 "www.example.test");
+  auto cpu = [] {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return absl::DurationFromTimeval(usage.ru_utime) +
+           absl::DurationFromTimeval(usage.ru_stime);
+  };
+  const absl::Duration cpu_before = cpu();
+  const absl::Time start = absl::Now();
+  const std::vector<DohResult> results =
+      SendBurst(h, 10, absl::Seconds(5), absl::Seconds(10));
+  const absl::Duration wall = absl::Now() - start;
+  const absl::Duration used = cpu() - cpu_before;
+  ASSERT_EQ(results.size(), 10u);
+  for (const DohResult& r : results) {
+    EXPECT_TRUE(r.ok()) << DohErrorName(r.error) << ": " << r.detail;
+  }
+  EXPECT_GE(wall, absl::Milliseconds(900));
+  EXPECT_LT(used, wall / 2) << "the loop spun while requests waited";
 }
 
 // The headers that could tell one client from another go as Firefox's

@@ -180,6 +180,8 @@ void DohTransport::PumpHttp1(Connection* conn) {
     auto in_flight = conn->streams.find(kHttp1Stream);
     if (in_flight != conn->streams.end() &&
         failure.error == DohError::kTooLarge) {
+      // The server answered (too much): it is busy, not stalled.
+      in_flight->second->answered = true;
       Finish(in_flight->second, DohError::kTooLarge, failure.detail);
     }
     Fail(conn, DohError::kReset, failure.detail);
@@ -211,8 +213,10 @@ void DohTransport::AfterSessionIo(Connection* conn) {
     conn->draining = true;
     if (active_ == conn) active_ = nullptr;
   }
-  // A POST body that went lets the next stream start.
-  if (h2.MayStartStream() && !waiting_.empty()) Tick();
+  // A POST body that went lets the next stream start: dispatch once, on
+  // that change (a Tick on every read or write while requests wait would
+  // keep the loop spinning).
+  if (h2.TakeStreamGateOpened() && !waiting_.empty()) Tick();
   if (h2.TakeResumeReading()) {
     // The server took enough: read again, starting with what TLS holds.
     PostWhileAlive([this, serial = conn->serial] {

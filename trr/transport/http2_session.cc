@@ -146,7 +146,10 @@ struct Http2Session::Callbacks {
     if (s == nullptr || s->sent == s->query.size()) {
       *flags |= NGHTTP2_DATA_FLAG_EOF;
       // This body is all out: the next stream may start.
-      if (self->unsent_body_stream_ == stream) self->unsent_body_stream_ = -1;
+      if (self->unsent_body_stream_ == stream) {
+        self->unsent_body_stream_ = -1;
+        self->stream_gate_opened_ = true;
+      }
     }
     return static_cast<ssize_t>(n);
   }
@@ -355,6 +358,10 @@ bool Http2Session::Flush() {
 
 bool Http2Session::TakeResumeReading() {
   return std::exchange(resume_reading_, false);
+}
+
+bool Http2Session::TakeStreamGateOpened() {
+  return std::exchange(stream_gate_opened_, false);
 }
 
 uint32_t Http2Session::WantedEvents() const {

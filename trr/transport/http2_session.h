@@ -145,6 +145,10 @@ class Http2Session {
   // Reading stopped (the server is not taking what it is owed) and may
   // start again now: the owner calls Pump soon. Reported once.
   bool TakeResumeReading();
+  // A POST body held back by flow control has gone out since the last
+  // call: another stream may start (MayStartStream). Reported once, so
+  // the owner dispatches on the change, not on every read or write.
+  bool TakeStreamGateOpened();
   // EPOLLIN unless reading is paused, EPOLLOUT while output waits.
   uint32_t WantedEvents() const;
   // The server's SETTINGS_MAX_CONCURRENT_STREAMS (100 until they come).
@@ -177,6 +181,7 @@ class Http2Session {
   int32_t unsent_body_stream_ = -1;
   bool reading_paused_ = false;
   bool resume_reading_ = false;
+  bool stream_gate_opened_ = false;
   bool ended_ = false;
   absl::Time last_heard_;
   std::string session_error_;  // why nghttp2 ended the session, if it did
