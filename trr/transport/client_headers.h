@@ -5,6 +5,7 @@
 #ifndef TRR_TRR_TRANSPORT_CLIENT_HEADERS_H_
 #define TRR_TRR_TRANSPORT_CLIENT_HEADERS_H_
 
+#include <cstddef>
 #include <string>
 
 namespace trr {
@@ -25,6 +26,20 @@ struct ClientHeaders {
   friend bool operator!=(const ClientHeaders& a, const ClientHeaders& b) {
     return !(a == b);
   }
+};
+
+// What every request on one connection carries, HTTP/2 or HTTP/1.1
+// (Http2Session::Config and Http1Session::Config are this).
+struct SessionConfig {
+  std::string authority;
+  std::string accept;        // the answer's media type
+  std::string content_type;  // a POST body's
+  // The Authorization header, none when empty; never indexed by HPACK.
+  std::string credentials;
+  // The largest response body taken: a larger one ends its stream (HTTP/2)
+  // or the session (HTTP/1.1) with kTooLarge.
+  size_t max_body = 65535;
+  ClientHeaders client;
 };
 
 }  // namespace trr

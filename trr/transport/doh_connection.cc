@@ -18,16 +18,20 @@
 
 namespace trr {
 
-void DohTransport::StartSession(Connection* conn) {
-  Http2Session::Config session;
+SessionConfig DohTransport::SessionConfigNow() const {
+  SessionConfig session;
   session.authority = authority_;
   session.accept = config_.response_type;
   session.content_type = config_.request_type;
   session.credentials = config_.credentials;
   session.max_body = kMaxDohBody;
   session.client = config_.client;
+  return session;
+}
+
+void DohTransport::StartSession(Connection* conn) {
   conn->h2 = std::make_unique<Http2Session>(conn->socket.get(),
-                                            std::move(session), conn);
+                                            SessionConfigNow(), conn);
   conn->state = Connection::State::kReady;
   Watch(conn, EPOLLIN);
   if (active_ == nullptr) {
@@ -43,15 +47,8 @@ void DohTransport::StartSession(Connection* conn) {
 
 void DohTransport::StartHttp1(Connection* conn) {
   // New requests go to whichever pooled connection is free.
-  Http1Session::Config session;
-  session.authority = authority_;
-  session.accept = config_.response_type;
-  session.content_type = config_.request_type;
-  session.credentials = config_.credentials;
-  session.max_body = kMaxDohBody;
-  session.client = config_.client;
   conn->h1 = std::make_unique<Http1Session>(conn->socket.get(),
-                                            std::move(session), conn);
+                                            SessionConfigNow(), conn);
   conn->state = Connection::State::kReady;
   Watch(conn, EPOLLIN);
   Dispatch();

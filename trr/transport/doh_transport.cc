@@ -389,12 +389,12 @@ void DohTransport::Finish(Request* r, DohResult result) {
   if (r->conn != nullptr) {
     Connection* conn = r->conn;
     conn->streams.erase(r->stream);
-    if (conn->h2 != nullptr && !conn->h2->MayStartStream()) {
-      // Its body held back, perhaps: nghttp2 will not ask for it now.
+    if (conn->h2 != nullptr) {
+      // Its body held back, perhaps: nghttp2 will not ask for it now, and
+      // the next stream may start.
+      const bool held = !conn->h2->MayStartStream();
       conn->h2->Forget(r->stream);
-      if (conn->h2->MayStartStream()) Tick();
-    } else if (conn->h2 != nullptr) {
-      conn->h2->Forget(r->stream);
+      if (held && conn->h2->MayStartStream()) Tick();
     }
     // A draining connection that is now empty closes on the next sweep.
     if (conn->draining && conn->streams.empty()) Tick();

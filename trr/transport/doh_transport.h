@@ -285,6 +285,8 @@ class DohTransport final : public DohSender, private ConnectJob::Delegate {
   Connection* FindConnection(uint64_t serial);
   void Watch(Connection* conn, uint32_t events);
   void OnEvents(Connection* conn, uint32_t events);
+  // What every request on a new connection carries, from config_.
+  SessionConfig SessionConfigNow() const;
   void StartSession(Connection* conn);
   // Opens a stream for `request` on `conn`'s HTTP/2 session.
   void Submit(Connection* conn, Request* request);

@@ -16,6 +16,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "trr/transport/client_headers.h"
 #include "trr/transport/connect_job.h"
 #include "trr/transport/doh_error.h"
 #include "trr/transport/http1.h"
@@ -25,14 +26,7 @@ namespace trr {
 class Http1Session {
  public:
   // What every request of this session carries.
-  struct Config {
-    std::string authority;
-    std::string accept;        // the answer's media type
-    std::string content_type;  // a POST body's
-    std::string credentials;   // the Authorization header; none when empty
-    size_t max_body = 65535;   // a larger response body fails the session
-    ClientHeaders client;
-  };
+  using Config = SessionConfig;
 
   class Listener {
    public:

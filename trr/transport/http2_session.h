@@ -47,16 +47,7 @@ inline constexpr size_t kMaxPendingOutput = 256 * 1024;
 class Http2Session {
  public:
   // What every request of this session carries.
-  struct Config {
-    std::string authority;
-    std::string accept;        // the answer's media type
-    std::string content_type;  // a POST body's
-    // Sent as the Authorization header, never indexed by HPACK.
-    std::string credentials;
-    // The largest response body taken; a larger one resets its stream.
-    size_t max_body = 65535;
-    ClientHeaders client;
-  };
+  using Config = SessionConfig;
 
   // How a stream ended.
   struct StreamEnd {
